@@ -1,0 +1,47 @@
+# weare-harness: `make run` and `make test` do all set-up on a fresh machine.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NPMDIR := tests/interop
+
+.PHONY: setup run serve test lint format bench clean
+
+setup: $(STAMP) .harness/chromium $(NPMDIR)/node_modules/.installed
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+.harness/chromium: scripts/ensure-chromium.sh | $(STAMP)
+	@mkdir -p .harness
+	PYTHON=$(PY) scripts/ensure-chromium.sh > .harness/chromium
+
+# Third-party JS clients for the interop tests; skipped (tests say why) where npm is absent.
+$(NPMDIR)/node_modules/.installed: $(NPMDIR)/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd $(NPMDIR) && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: interop tests will be skipped"; fi
+
+run: setup
+	$(VENV)/bin/weare-harness serve
+
+serve: run
+
+test: setup lint
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup
+	$(PY) bench/lrs_bench.py
+
+clean:
+	rm -rf $(VENV) .harness $(NPMDIR)/node_modules

@@ -1,0 +1,182 @@
+"""The admin API under `/api/`: mounts, journals and launches, for the CLI, the runner and tests."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from flask import Blueprint, Response, request
+
+from fake_lms import journal
+from fake_lms.auth import authenticate
+from fake_lms.config import ApiKey, ConfigError
+from fake_lms.lms import current_lms, json_response
+from fake_lms.mounts import Mount, add_credential, ensure_mount, get_mount, list_mounts, set_mode
+from fake_lms.xapi import statement_store
+from fake_lms.xapi.protocol import XAPIError
+
+bp = Blueprint("admin", __name__, url_prefix="/api")
+SECTION = "weare-harness admin API"
+
+
+@bp.before_request
+def _require_api_key() -> None:
+    if request.endpoint == "admin.health":
+        return
+    principal = authenticate(current_lms().db, request.headers.get("Authorization"), "")
+    if principal.kind != "api-key" or principal.mount is not None:
+        raise XAPIError(403, "the admin API needs a server-wide API key", SECTION)
+
+
+def _json_body() -> dict[str, Any]:
+    raw = request.get_data(cache=True)
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise XAPIError(400, f"request body is not JSON: {exc}", SECTION, "body") from exc
+    if not isinstance(body, dict):
+        raise XAPIError(400, "request body must be a JSON object", SECTION, "body")
+    return body
+
+
+def endpoint_url(mount: str) -> str:
+    return f"{request.host_url.rstrip('/')}/xapi/{mount}/"
+
+
+def _mount_or_404(name: str) -> Mount:
+    mount = get_mount(current_lms().db, name)
+    if mount is None:
+        raise XAPIError(404, f"no LRS mount named {name!r}", SECTION, "path")
+    return mount
+
+
+def _describe(mount: Mount) -> dict[str, Any]:
+    return {
+        "name": mount.name,
+        "mode": mount.mode,
+        "endpoint": endpoint_url(mount.name),
+        "statements": statement_store.count(current_lms().db, mount.name),
+    }
+
+
+@bp.get("/health")
+def health() -> Response:
+    return json_response({"status": "ok", "default_mount": current_lms().config.default_mount})
+
+
+@bp.get("/mounts")
+def mounts() -> Response:
+    return json_response([_describe(m) for m in list_mounts(current_lms().db)])
+
+
+@bp.post("/mounts")
+def create_mount() -> Response:
+    body = _json_body()
+    lms = current_lms()
+    try:
+        mount = ensure_mount(lms.db, str(body.get("name", "")), str(body.get("mode", "enforce")))
+        if "username" in body or "secret" in body:
+            key = ApiKey.parse(
+                f"{body.get('username', '')}:{body.get('secret', '')}", what="username/secret"
+            )
+            add_credential(lms.db, key, mount=mount.name)
+            lms.forget_secrets()
+    except ConfigError as exc:
+        raise XAPIError(400, str(exc), SECTION, "body") from exc
+    return json_response(_describe(mount), 201)
+
+
+@bp.patch("/mounts/<name>")
+def update_mount(name: str) -> Response:
+    _mount_or_404(name)
+    body = _json_body()
+    try:
+        set_mode(current_lms().db, name, str(body.get("mode", "")))
+    except ConfigError as exc:
+        raise XAPIError(400, str(exc), SECTION, "body.mode") from exc
+    return json_response(_describe(_mount_or_404(name)))
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name, str(default))
+    if not raw.isdigit():
+        raise XAPIError(
+            400,
+            f"{name} must be a non-negative integer, got {raw[:20]!r}",
+            SECTION,
+            f"query:{name}",
+        )
+    return int(raw)
+
+
+@bp.get("/mounts/<name>/journal")
+def read_journal(name: str) -> Response:
+    _mount_or_404(name)
+    entries = journal.read(
+        current_lms().db, name, after=_int_arg("after", 0), limit=min(_int_arg("limit", 500), 5000)
+    )
+    return json_response({"mount": name, "entries": entries})
+
+
+@bp.delete("/mounts/<name>/journal")
+def reset_journal(name: str) -> Response:
+    _mount_or_404(name)
+    return json_response({"mount": name, "deleted": journal.reset(current_lms().db, name)})
+
+
+@bp.get("/mounts/<name>/statements")
+def all_statements(name: str) -> Response:
+    _mount_or_404(name)
+    rows = (
+        current_lms()
+        .db.connection()
+        .execute(
+            "SELECT statement FROM statements WHERE mount = ? ORDER BY seq LIMIT ?",
+            (name, min(_int_arg("limit", 1000), 100_000)),
+        )
+    )
+    return json_response([json.loads(r[0]) for r in rows])
+
+
+@bp.post("/launches")
+def create_launch() -> Response:
+    """A launch URL for an AU: the endpoint, actor, registration and activity id as query pairs."""
+    body = _json_body()
+    lms = current_lms()
+    au_url = body.get("au_url")
+    parts = urlsplit(au_url) if isinstance(au_url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        raise XAPIError(
+            400, f"au_url must be an absolute http(s) URL, got {au_url!r}", SECTION, "body.au_url"
+        )
+    mount = _mount_or_404(str(body.get("mount", lms.config.default_mount))).name
+    actor = body.get("actor") or {
+        "objectType": "Agent",
+        "account": {"homePage": request.host_url.rstrip("/"), "name": "learner-1"},
+    }
+    registration = str(body.get("registration") or uuid.uuid4())
+    activity_id = str(body.get("activity_id") or f"{request.host_url}activities/{uuid.uuid4()}")
+    params = {
+        "endpoint": endpoint_url(mount),
+        "actor": json.dumps(actor, separators=(",", ":")),
+        "registration": registration,
+        "activityId": activity_id,
+    }
+    query = "&".join(p for p in (parts.query, urlencode(params)) if p)
+    launch_url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    return json_response(
+        {
+            "launch_url": launch_url,
+            "endpoint": params["endpoint"],
+            "actor": actor,
+            "registration": registration,
+            "activity_id": activity_id,
+            "session_id": None,
+            "fetch": None,
+        },
+        201,
+    )

@@ -1,0 +1,121 @@
+"""`create_app(config)`: a fresh fake LMS; many can live in one process."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from fake_lms import journal
+from fake_lms.config import LMSConfig
+from fake_lms.cors import add_cors_headers, preflight
+from fake_lms.db import Database
+from fake_lms.lms import LMS, current_lms, json_response
+from fake_lms.mounts import add_credential, ensure_mount, get_mount
+from fake_lms.xapi.protocol import XAPIError, consistent_through
+
+log = logging.getLogger("fake_lms")
+_MOUNT_PATH = re.compile(r"^/xapi/([^/]+)(?:/|$)")
+
+
+def create_app(config: LMSConfig | None = None) -> Flask:
+    config = config or LMSConfig()
+    app = Flask("fake_lms")
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    db = Database(config.db_path)
+    for spec in config.mounts:
+        ensure_mount(db, spec.name, spec.mode)
+        if spec.key is not None:
+            add_credential(db, spec.key, mount=spec.name)
+    for key in config.api_keys:
+        add_credential(db, key, mount=None)
+    app.extensions["weare"] = LMS(config, db)
+
+    from fake_lms.admin import bp as admin_bp
+    from fake_lms.xapi.endpoint import xapi_blueprint
+
+    app.register_blueprint(xapi_blueprint())
+    app.register_blueprint(admin_bp)
+
+    app.before_request(_start_exchange)
+    app.after_request(_finish_exchange)
+    app.register_error_handler(XAPIError, _xapi_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+def _start_exchange() -> Response | None:
+    g.started = time.perf_counter()
+    g.verdicts = []
+    match = _MOUNT_PATH.match(request.path)
+    g.journal_mount = match.group(1) if match else None
+    if g.journal_mount and request.method == "OPTIONS" and request.endpoint is None:
+        # A preflight for a path Flask does not route still deserves a CORS answer.
+        return preflight(request.headers.get("Origin"), current_lms().config.cors_origins)
+    return None
+
+
+def _finish_exchange(response: Response) -> Response:
+    lms = current_lms()
+    mount = g.get("journal_mount")
+    if mount is None:
+        return response
+    xreq = g.get("xreq")
+    response.headers["X-Experience-API-Version"] = getattr(xreq, "version", None) or "1.0.3"
+    response.headers["X-Experience-API-Consistent-Through"] = consistent_through()
+    add_cors_headers(response, request.headers.get("Origin"), lms.config.cors_origins)
+    if get_mount(lms.db, mount) is not None:
+        try:
+            request_body = request.get_data(cache=True)
+        except HTTPException:
+            request_body = b"[body refused: too large]"
+        response_body = b"" if response.is_streamed else response.get_data()
+        journal.record(
+            lms.db,
+            mount=mount,
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode("latin-1"),
+            request_headers=request.headers.items(),
+            request_body=request_body,
+            status=response.status_code,
+            response_headers=response.headers.items(),
+            response_body=response_body,
+            verdicts=g.get("verdicts", []),
+            duration_ms=(time.perf_counter() - g.get("started", time.perf_counter())) * 1000,
+            body_limit=lms.config.journal_body_limit,
+            secrets=lms.secrets(),
+        )
+    return response
+
+
+def _xapi_error(exc: XAPIError) -> Response:
+    if exc.violations:
+        g.verdicts = [
+            *g.get("verdicts", []),
+            {"verdict": "rejected", "status": exc.status, "violations": exc.violations},
+        ]
+    return json_response(exc.body(), exc.status, exc.headers)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    body = {"status": status, "error": exc.description or exc.name, "section": "HTTP"}
+    if status == 413:
+        body["section"] = "xAPI-C §3.2 (413 Request Entity Too Large)"
+    response = json_response(body, status)
+    allowed = getattr(exc, "valid_methods", None)
+    if status == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    log.exception("unexpected error while serving %s %s", request.method, request.path)
+    return json_response(
+        {"status": 500, "error": f"internal error: {type(exc).__name__}", "section": "HTTP"}, 500
+    )

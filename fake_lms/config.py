@@ -1,0 +1,89 @@
+"""What a fake LMS instance is configured with; parsed from the command line or built by tests."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+MOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+MODES = ("enforce", "observe")
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the value and what is expected."""
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    username: str
+    secret: str
+
+    @classmethod
+    def parse(cls, text: str, *, what: str = "--api-key") -> ApiKey:
+        """Parse USER:SECRET, refusing empty halves so a typo never becomes an open door."""
+        user, sep, secret = text.partition(":")
+        if not sep or not user or not secret:
+            raise ConfigError(f"{what} must be USER:SECRET with both parts non-empty, got {text!r}")
+        return cls(user, secret)
+
+    @classmethod
+    def generate(cls) -> ApiKey:
+        return cls("harness-" + secrets.token_hex(4), secrets.token_urlsafe(24))
+
+    def __str__(self) -> str:
+        return f"{self.username}:{self.secret}"
+
+
+@dataclass(frozen=True)
+class MountSpec:
+    """An LRS mount: a named xAPI endpoint with its own journal, mode and optional credentials."""
+
+    name: str
+    key: ApiKey | None = None
+    mode: str = "enforce"
+
+    @classmethod
+    def parse(cls, text: str) -> MountSpec:
+        """Parse NAME[:USER:SECRET] as given to `serve --mount`."""
+        name, sep, rest = text.partition(":")
+        check_mount_name(name)
+        return cls(name, ApiKey.parse(rest, what=f"--mount {name}") if sep else None)
+
+
+def check_mount_name(name: str) -> str:
+    if not MOUNT_NAME.match(name or ""):
+        raise ConfigError(
+            f"mount name {name!r} is not allowed: use 1-63 lower-case letters, digits, '-' or '_'"
+        )
+    return name
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise ConfigError(f"mode {mode!r} is not one of {', '.join(MODES)}")
+    return mode
+
+
+@dataclass
+class LMSConfig:
+    """Everything `create_app` needs; defaults suit a throw-away in-process instance."""
+
+    db_path: str = ":memory:"
+    api_keys: list[ApiKey] = field(default_factory=list)
+    mounts: list[MountSpec] = field(default_factory=lambda: [MountSpec("default")])
+    default_mount: str = "default"
+    cors_origins: tuple[str, ...] = ("*",)
+    max_body_bytes: int = 16 * 1024 * 1024
+    page_limit: int = 100
+    journal_body_limit: int = 256 * 1024
+
+    def __post_init__(self) -> None:
+        if not self.api_keys:
+            self.api_keys = [ApiKey.generate()]
+        names = [m.name for m in self.mounts]
+        if self.default_mount not in names:
+            self.mounts = [MountSpec(self.default_mount), *self.mounts]
+        for m in self.mounts:
+            check_mount_name(m.name)
+            check_mode(m.mode)

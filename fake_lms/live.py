@@ -1,0 +1,94 @@
+"""`with FakeLMS() as lms:` a fake LMS on a loopback port in this process, for tests and scripts."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import requests
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from fake_lms.app import create_app
+from fake_lms.config import LMSConfig
+
+
+class FakeLMS:
+    """An in-process threaded server; many can run at once, each with its own store."""
+
+    def __init__(
+        self, config: LMSConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.config = config or LMSConfig()
+        self.app = create_app(self.config)
+        self._host = host
+        self._port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> FakeLMS:
+        self._server = make_server(self._host, self._port, self.app, threaded=True)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        self.app.extensions["weare"].db.close()
+
+    def __enter__(self) -> FakeLMS:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses and credentials ---------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "FakeLMS is not started"
+        return f"http://{self._host}:{self._server.server_port}"
+
+    def endpoint(self, mount: str | None = None) -> str:
+        return f"{self.base_url}/xapi/{mount or self.config.default_mount}/"
+
+    @property
+    def api_key(self) -> tuple[str, str]:
+        key = self.config.api_keys[0]
+        return key.username, key.secret
+
+    def client(self, version: str | None = "1.0.3", auth: Any = "default") -> requests.Session:
+        """A requests session with the API key and the version header already set."""
+        session = requests.Session()
+        if auth == "default":
+            session.auth = self.api_key
+        elif auth is not None:
+            session.auth = auth
+        if version is not None:
+            session.headers["X-Experience-API-Version"] = version
+        return session
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 10)
+        return requests.request(
+            method, f"{self.base_url}/api/{path.lstrip('/')}", auth=self.api_key, **kwargs
+        )
+
+    @property
+    def db_path(self) -> Path:
+        return Path(self.config.db_path)

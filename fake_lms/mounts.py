@@ -1,0 +1,89 @@
+"""The registry of LRS mounts and the credentials that open them, kept in the database."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from fake_lms.config import ApiKey, check_mode, check_mount_name
+from fake_lms.db import Database
+
+
+@dataclass(frozen=True)
+class Mount:
+    name: str
+    mode: str
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who made a request: the credential's user name, its kind and the mount it is bound to."""
+
+    username: str
+    kind: str
+    mount: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def ensure_mount(db: Database, name: str, mode: str = "enforce") -> Mount:
+    check_mount_name(name)
+    check_mode(mode)
+    with db.write() as conn:
+        conn.execute(
+            "INSERT OR IGNORE INTO mounts (name, mode, created) VALUES (?, ?, ?)",
+            (name, mode, _now()),
+        )
+    found = get_mount(db, name)
+    assert found is not None
+    return found
+
+
+def get_mount(db: Database, name: str) -> Mount | None:
+    row = (
+        db.connection().execute("SELECT name, mode FROM mounts WHERE name = ?", (name,)).fetchone()
+    )
+    return Mount(row["name"], row["mode"]) if row else None
+
+
+def list_mounts(db: Database) -> list[Mount]:
+    rows = db.connection().execute("SELECT name, mode FROM mounts ORDER BY created, name")
+    return [Mount(r["name"], r["mode"]) for r in rows]
+
+
+def set_mode(db: Database, name: str, mode: str) -> None:
+    check_mode(mode)
+    with db.write() as conn:
+        conn.execute("UPDATE mounts SET mode = ? WHERE name = ?", (mode, name))
+
+
+def add_credential(db: Database, key: ApiKey, *, mount: str | None, kind: str = "api-key") -> None:
+    """Register a credential; re-adding the same one is a no-op so restarts are idempotent."""
+    with db.write() as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO credentials (username, secret, mount, kind, created)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (key.username, key.secret, mount, kind, _now()),
+        )
+
+
+def find_principal(db: Database, username: str, secret: str, mount: str) -> Principal | None:
+    """The principal for these credentials if they open `mount`, else None."""
+    rows = db.connection().execute(
+        "SELECT username, secret, mount, kind FROM credentials WHERE username = ?", (username,)
+    )
+    for row in rows:
+        if hmac.compare_digest(row["secret"].encode(), secret.encode()) and row["mount"] in (
+            None,
+            mount,
+        ):
+            return Principal(row["username"], row["kind"], row["mount"])
+    return None
+
+
+def secrets_of(db: Database) -> list[str]:
+    """Every secret known to the store, so recorders can strip them from free text."""
+    return [r[0] for r in db.connection().execute("SELECT secret FROM credentials")]

@@ -1,0 +1,70 @@
+"""The xAPI base endpoint of every mount: `/xapi/<mount>/`, with the checks every resource shares."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from fake_lms.auth import authenticate
+from fake_lms.cors import preflight
+from fake_lms.lms import current_lms
+from fake_lms.mounts import get_mount
+from fake_lms.xapi.protocol import XAPIError, build_xrequest, negotiate_version
+
+bp = Blueprint("xapi", __name__, url_prefix="/xapi/<mount>")
+
+# Resources reachable without credentials or version header (xAPI-C §2.8: About).
+OPEN_ENDPOINTS = {"xapi.resources.about"}
+
+
+_assembled = False
+
+
+def xapi_blueprint() -> Blueprint:
+    """The endpoint blueprint with its resources; nested once, then shared by every app."""
+    global _assembled
+    if not _assembled:
+        from fake_lms.xapi.documents import bp as documents_bp
+        from fake_lms.xapi.resources import bp as resources_bp
+        from fake_lms.xapi.statements import bp as statements_bp
+
+        for child in (statements_bp, documents_bp, resources_bp):
+            bp.register_blueprint(child)
+        _assembled = True
+    return bp
+
+
+@bp.url_value_preprocessor
+def _pull_mount(endpoint: str | None, values: dict | None) -> None:
+    g.mount = values.pop("mount") if values else None
+
+
+@bp.before_request
+def _prepare() -> Response | None:
+    lms = current_lms()
+    mount = get_mount(lms.db, g.mount)
+    if mount is None:
+        raise XAPIError(404, f"no LRS mount named {g.mount!r}", "weare-harness mounts", "path")
+    g.mount_mode = mount.mode
+    if request.method == "OPTIONS":
+        return preflight(request.headers.get("Origin"), lms.config.cors_origins)
+    try:
+        body = request.get_data(cache=True)
+    except RequestEntityTooLarge as exc:
+        raise XAPIError(
+            413,
+            f"request body larger than {lms.config.max_body_bytes} bytes",
+            "xAPI-C §3.2 (413 Request Entity Too Large)",
+            "body",
+        ) from exc
+    xreq = build_xrequest(request, body)
+    g.xreq = xreq
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    xreq.version = negotiate_version(xreq.header("X-Experience-API-Version"))
+    if xreq.alternate and xreq.version == "2.0.0":
+        raise XAPIError(
+            400, "xAPI 2.0.0 removed the alternate request syntax", "xAPI 2.0 (rules doc §5.8)"
+        )
+    g.principal = authenticate(lms.db, xreq.header("Authorization"), mount.name)
+    return None

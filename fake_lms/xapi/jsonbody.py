@@ -1,0 +1,157 @@
+"""Strict JSON parsing for xAPI request bodies.
+
+The stdlib parser is lenient where xAPI is not: it keeps the last of two equal keys, accepts
+NaN/Infinity and turns 1e400 into inf. Each of those is a client fault the LRS must answer with 400
+(xAPI-D §2.2), so this parser reports them, with the JSON path of the offending value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+__all__ = ["JSONBodyError", "child_path", "parse_json"]
+
+_DUPLICATE = "xAPI-D §2.2 XAPI-00021"
+_MALFORMED = "xAPI-D §2.2 XAPI-00014"
+_ENCODING = "xAPI-C §1.4 XAPI-00015"
+
+
+class JSONBodyError(ValueError):
+    """Carries .path (JSON path string like '$' or '$.actor') and .rule (human text) and .section (e.g. 'xAPI-C §1.4')."""
+
+    def __init__(self, path: str, rule: str, section: str) -> None:
+        super().__init__(f"{path}: {rule} ({section})")
+        self.path = path
+        self.rule = rule
+        self.section = section
+
+    def as_dict(self) -> dict[str, str]:
+        """Same shape as a validation Violation, so callers can report both alike."""
+        return {"path": self.path, "rule": self.rule, "section": self.section}
+
+
+class _MarkedObject(dict):
+    """A parsed object that had repeated keys; kept in the tree so its path can be found."""
+
+    duplicates: list[str]
+
+
+class _NonFinite:
+    """Stands where NaN, Infinity or an overflowing number was, so its path can be found."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def parse_json(data: bytes | str) -> Any:
+    """Parse strict JSON (UTF-8): rejects duplicate object keys (xAPI-D §2.2 'each property at most once'),
+    NaN/Infinity, trailing garbage, invalid UTF-8; raises JSONBodyError naming the JSON path of the duplicate."""
+    text = _decode(data)
+    suspicious: list[bool] = []
+
+    def object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        marked = _MarkedObject(obj)
+        marked.duplicates = [
+            k for i, (k, _) in enumerate(pairs) if any(k == p for p, _ in pairs[:i])
+        ]
+        suspicious.append(True)
+        return marked
+
+    def constant(token: str) -> _NonFinite:
+        suspicious.append(True)
+        return _NonFinite(token)
+
+    def number(token: str) -> float | _NonFinite:
+        value = float(token)
+        return value if math.isfinite(value) else constant(token)
+
+    try:
+        value = json.loads(
+            text, object_pairs_hook=object_pairs, parse_constant=constant, parse_float=number
+        )
+    except json.JSONDecodeError as exc:
+        what = "the body is empty" if not text.strip() else exc.msg
+        raise JSONBodyError(
+            "$", f"malformed JSON: {what} (line {exc.lineno}, column {exc.colno})", _MALFORMED
+        ) from None
+    except ValueError as exc:  # e.g. an integer literal beyond Python's digit limit
+        raise JSONBodyError("$", f"malformed JSON: {exc}", _MALFORMED) from None
+    if suspicious:
+        _raise_first_fault(value, "$")
+    if "\\u" in text:
+        _reject_lone_surrogates(value, "$")
+    return value
+
+
+def _decode(data: bytes | str) -> str:
+    """Body bytes must be UTF-8 without a byte order mark (RFC 8259 §8.1)."""
+    if isinstance(data, str):
+        text = data
+    else:
+        try:
+            text = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = exc.object[exc.start]
+            raise JSONBodyError(
+                "$", f"body is not valid UTF-8: byte 0x{byte:02x} at offset {exc.start}", _ENCODING
+            ) from None
+    if text.startswith("\ufeff"):
+        raise JSONBodyError(
+            "$", "body starts with a byte order mark; JSON text must not (RFC 8259 §8.1)", _ENCODING
+        )
+    return text
+
+
+def _raise_first_fault(value: Any, path: str) -> None:
+    """Walk the tree in document order and raise for the first duplicate key or non-finite number."""
+    if isinstance(value, _NonFinite):
+        raise JSONBodyError(
+            path,
+            f"{value.token} is not a JSON number (RFC 8259 §6 allows finite numbers only)",
+            _MALFORMED,
+        )
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = child_path(path, key)
+            if isinstance(value, _MarkedObject) and key in value.duplicates:
+                raise JSONBodyError(
+                    child,
+                    f"duplicate key {key!r}: each property may appear at most once",
+                    _DUPLICATE,
+                )
+            _raise_first_fault(item, child)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _raise_first_fault(item, f"{path}[{index}]")
+
+
+def _reject_lone_surrogates(value: Any, path: str) -> None:
+    """A \\ud800-style escape without its pair cannot be UTF-8, so the string is not valid xAPI text."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise JSONBodyError(
+                path,
+                "string contains an unpaired UTF-16 surrogate escape; not valid UTF-8 text",
+                _ENCODING,
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _reject_lone_surrogates(key, path)
+            _reject_lone_surrogates(item, child_path(path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _reject_lone_surrogates(item, f"{path}[{index}]")
+
+
+def child_path(path: str, key: str) -> str:
+    """JSON path step: '.key' for identifier-like keys, "['key']" otherwise (IRIs, language tags)."""
+    if key.isidentifier() and key.isascii():
+        return f"{path}.{key}"
+    return f"{path}[{json.dumps(key, ensure_ascii=False)}]"

@@ -1,0 +1,200 @@
+"""The xAPI request envelope: version header, parameters, the 1.0.3 alternate syntax, errors."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Request
+from werkzeug.datastructures import Headers
+
+SUPPORTED_VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0")
+_VERSION_1 = re.compile(r"^1\.0(?:\.\d+)?$")
+# Headers the alternate request syntax moves into form fields (xAPI-C §1.3).
+ALTERNATE_HEADERS = (
+    "authorization",
+    "x-experience-api-version",
+    "content-type",
+    "content-length",
+    "if-match",
+    "if-none-match",
+)
+ALTERNATE_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
+
+
+class XAPIError(Exception):
+    """A refusal: HTTP status, the rule broken, where it is written, and where in the request."""
+
+    def __init__(
+        self,
+        status: int,
+        rule: str,
+        section: str,
+        path: str = "",
+        *,
+        violations: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(rule)
+        self.status = status
+        self.rule = rule
+        self.section = section
+        self.path = path
+        self.violations = violations or [{"path": path, "rule": rule, "section": section}]
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "error": self.rule,
+            "section": self.section,
+            "violations": self.violations,
+        }
+
+
+@dataclass
+class XRequest:
+    """One xAPI request after the alternate syntax is unwrapped: handlers read only this."""
+
+    method: str
+    params: dict[str, str]
+    headers: Headers
+    body: bytes
+    alternate: bool = False
+    version: str = "1.0.3"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name)
+
+
+def consistent_through() -> str:
+    """Every write is committed before it is answered, so the store is consistent up to now."""
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def negotiate_version(value: str | None) -> str:
+    """The version this request speaks, or a 400 as xAPI-C §3.3 (XAPI-00331) demands."""
+    if value is None:
+        raise XAPIError(
+            400,
+            "missing X-Experience-API-Version header; expected 1.0.x or 2.0.0",
+            "xAPI-C §3.3 XAPI-00331",
+            "header:X-Experience-API-Version",
+        )
+    value = value.strip()
+    if _VERSION_1.match(value):
+        return "1.0.3"
+    if value in ("2.0", "2.0.0"):
+        return "2.0.0"
+    raise XAPIError(
+        400,
+        f"unsupported X-Experience-API-Version {value[:40]!r}; expected 1.0.x or 2.0.0",
+        "xAPI-C §3.3 XAPI-00331",
+        "header:X-Experience-API-Version",
+    )
+
+
+def _single_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name in params:
+            raise XAPIError(
+                400,
+                f"query parameter {name!r} given more than once",
+                "xAPI-C §2 (parameters are single-valued)",
+                f"query:{name}",
+            )
+        params[name] = value
+    return params
+
+
+def build_xrequest(request: Request, body: bytes) -> XRequest:
+    """Unwrap the request, applying the alternate request syntax when `?method=` is used."""
+    query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+    if not any(name == "method" for name, _ in query):
+        return XRequest(request.method, _single_params(query), Headers(request.headers), body)
+    if request.method != "POST":
+        raise XAPIError(
+            400,
+            f"the alternate request syntax needs POST, got {request.method}",
+            "xAPI-C §1.3",
+            "method",
+        )
+    if len(query) != 1:
+        others = sorted({n for n, _ in query if n != "method"})
+        raise XAPIError(
+            400,
+            f"with ?method= no other query parameter is allowed, got {others}",
+            "xAPI-C §1.3",
+            "query",
+        )
+    method = query[0][1].upper()
+    if method not in ALTERNATE_METHODS:
+        raise XAPIError(
+            400, f"alternate syntax method {query[0][1]!r} is not an HTTP method", "xAPI-C §1.3"
+        )
+    ctype = request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        raise XAPIError(
+            400,
+            f"the alternate request syntax needs Content-Type application/x-www-form-urlencoded,"
+            f" got {ctype or 'none'!r}",
+            "xAPI-C §1.3",
+            "header:Content-Type",
+        )
+    try:
+        form = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError as exc:
+        raise XAPIError(400, "form body is not UTF-8", "xAPI-C §1.4", "body") from exc
+    headers = Headers()
+    params: list[tuple[str, str]] = []
+    content = b""
+    for name, value in form:
+        if name.lower() in ALTERNATE_HEADERS:
+            headers[name] = value
+        elif name == "content":
+            content = value.encode("utf-8")
+        else:
+            params.append((name, value))
+    for name in ("Origin", "Accept", "Accept-Language"):
+        if name in request.headers and name not in headers:
+            headers[name] = request.headers[name]
+    if content and "Content-Type" not in headers:
+        headers["Content-Type"] = "application/json"
+    return XRequest(method, _single_params(params), headers, content, alternate=True)
+
+
+def check_params(
+    xreq: XRequest, allowed: set[str] | frozenset[str], required: tuple[str, ...] = ()
+) -> None:
+    """Refuse unknown and case-variant parameters (XAPI-00324, XAPI-00325) and missing required ones."""
+    lowered = {a.lower(): a for a in allowed}
+    for name in xreq.params:
+        if name in allowed:
+            continue
+        if name.lower() in lowered:
+            raise XAPIError(
+                400,
+                f"parameter {name!r} differs from {lowered[name.lower()]!r} only by case",
+                "xAPI-C §3.2 XAPI-00325",
+                f"query:{name}",
+            )
+        raise XAPIError(
+            400,
+            f"unknown parameter {name!r} for {xreq.method}; allowed: {sorted(allowed)}",
+            "xAPI-C §3.2 XAPI-00324",
+            f"query:{name}",
+        )
+    for name in required:
+        if name not in xreq.params:
+            raise XAPIError(
+                400, f"missing required parameter {name!r}", "xAPI-C §2", f"query:{name}"
+            )

@@ -1,0 +1,1028 @@
+"""xAPI statement validation: the JSON Schema checks structure, named rules check the rest.
+
+`fake_lms/schemas/statement.json` says what a statement may contain (keys, types, enumerations,
+IRI/UUID/timestamp/duration/language-tag shapes). Each of its nodes names, in `x-xapi`, the spec
+section and conformance id a failure there breaks. What JSON Schema cannot say (exactly one IFI,
+raw within [min, max], interaction component lists, real calendar dates, the statement version
+against the request's version) is a small named rule below, listed in the registries ACTOR_RULES,
+DEFINITION_RULES, STATEMENT_RULES and TOP_LEVEL_RULES.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError, validators
+
+from fake_lms.xapi.jsonbody import child_path
+
+__all__ = [
+    "Violation",
+    "agent_ifi",
+    "is_duration",
+    "is_iri",
+    "is_language_tag",
+    "is_uuid",
+    "parse_timestamp",
+    "validate_actor",
+    "validate_agent",
+    "validate_statement",
+    "validate_statements",
+]
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule, located by JSON path, so a 400 can say exactly what to fix."""
+
+    path: str
+    rule: str
+    section: str
+
+    def as_dict(self) -> dict[str, str]:
+        """Plain dict for JSON error bodies and the journal."""
+        return {"path": self.path, "rule": self.rule, "section": self.section}
+
+
+# --- the schema, and jsonschema without the per-node churn ---------------------------------------
+# Stock Draft202012Validator.descend() builds a new Validator (evolve) and a new referencing
+# resource for every subschema it enters: ~80 per statement, ~3,000 statements/s, where the LRS
+# needs 15,000. So the validator here is Draft202012Validator extended (jsonschema's public
+# `validators.extend`) with applicator keywords that walk subschemas without evolve(), the $refs
+# inlined once at import, and per subschema a quick test compiled from its keywords that accepts
+# only what they accept. Whatever a quick test does not accept is decided, and its error reported,
+# by jsonschema's own keyword functions. tests/test_validation.py pins that this validator and the
+# stock one agree on which statements are valid and where the errors are.
+
+_RAW_SCHEMA: dict[str, Any] = json.loads(
+    resources.files("fake_lms").joinpath("schemas", "statement.json").read_text("utf-8")
+)
+_DEFS: dict[str, Any] = _RAW_SCHEMA["$defs"]
+_STOCK = Draft202012Validator.VALIDATORS
+
+
+def _inline(node: Any) -> Any:
+    """Replace each local $ref by a copy of its target; sibling annotations (x-xapi) win."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            merged = dict(_inline(_DEFS[node["$ref"].rsplit("/", 1)[-1]]))
+            merged.update({k: _inline(v) for k, v in node.items() if k != "$ref"})
+            return merged
+        return {k: _inline(v) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(item) for item in node]
+    return node
+
+
+class _Node:
+    """A subschema prepared once: its (keyword function, keyword, value) plan, and a quick test
+    compiled from the same keywords that accepts only what they accept. A value the quick test
+    does not accept goes through the keyword functions, which decide and report the error."""
+
+    __slots__ = ("plan", "quick", "schema")
+
+    def __init__(self, schema: dict) -> None:
+        self.schema = schema
+        self.plan = tuple((_KEYWORDS[k], k, v) for k, v in schema.items() if k in _KEYWORDS)
+        self.quick = _quick_test(schema, {k for _, k, _ in self.plan})
+
+
+Test = Callable[[Any], bool]
+_QUICK_KEYWORDS = frozenset(
+    {"type", "pattern", "const", "enum", "minLength", "minimum", "maximum", "if", "then", "else"}
+    | {"properties", "additionalProperties", "required", "propertyNames", "minProperties"}
+    | {"items", "minItems"}
+)
+
+
+def _child_test(schema: Any) -> Test | None:
+    return _node(schema).quick if isinstance(schema, dict) else None
+
+
+def _quick_test(schema: dict, keywords: set[str]) -> Test | None:
+    """Compose one accept-only test from the node's keywords; None if one has no quick form."""
+    if not keywords <= _QUICK_KEYWORDS:
+        return None
+    tests = [_object_test(schema), _array_test(schema), _scalar_test(schema), _if_test(schema)]
+    if any(test is False for test in tests):
+        return None
+    parts = [test for test in tests if test is not None]
+    if not parts:
+        return lambda x: True
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        first, second = parts
+        return lambda x: first(x) and second(x)
+    return lambda x: all(part(x) for part in parts)
+
+
+def _object_test(schema: dict) -> Test | bool | None:
+    keys = ("properties", "additionalProperties", "required", "propertyNames", "minProperties")
+    if schema.get("type") != "object" and not any(k in schema for k in keys):
+        return None
+    children = {name: _child_test(sub) for name, sub in schema.get("properties", {}).items()}
+    extra = schema.get("additionalProperties", True)  # True, False or a schema for the rest
+    extra_test = _child_test(extra) if isinstance(extra, dict) else None
+    names_test = _child_test(schema["propertyNames"]) if "propertyNames" in schema else None
+    if None in children.values() or (isinstance(extra, dict) and extra_test is None):
+        return False
+    if "propertyNames" in schema and names_test is None:
+        return False
+    required = tuple(schema.get("required", ()))
+    least = schema.get("minProperties", 0)
+    closed, typed = extra is False, schema.get("type") == "object"
+
+    def test(x: Any) -> bool:
+        if type(x) is not dict:
+            return not typed and not isinstance(x, dict)
+        if len(x) < least:
+            return False
+        for name in required:
+            if name not in x:
+                return False
+        for key, value in x.items():
+            child = children.get(key)
+            if child is None:
+                if closed or (extra_test is not None and not extra_test(value)):
+                    return False
+            elif not child(value):
+                return False
+            if names_test is not None and not names_test(key):
+                return False
+        return True
+
+    return test
+
+
+def _array_test(schema: dict) -> Test | bool | None:
+    if schema.get("type") != "array" and "items" not in schema and "minItems" not in schema:
+        return None
+    item_test = _child_test(schema["items"]) if "items" in schema else None
+    if "items" in schema and item_test is None:
+        return False
+    least, typed = schema.get("minItems", 0), schema.get("type") == "array"
+
+    def test(x: Any) -> bool:
+        if type(x) is not list:
+            return not typed and not isinstance(x, list)
+        return len(x) >= least and (item_test is None or all(item_test(i) for i in x))
+
+    return test
+
+
+_SCALAR_KEYWORDS = ("pattern", "const", "enum", "minLength", "minimum", "maximum")
+
+
+def _scalar_test(schema: dict) -> Test | bool | None:
+    kind = schema.get("type")
+    if kind in ("object", "array"):
+        kind = None
+    checks = [k for k in _SCALAR_KEYWORDS if k in schema]
+    if kind is None and not checks:
+        return None
+    if kind not in (None, "string", "number", "integer", "boolean") or (
+        ("const" in schema and type(schema["const"]) is not str)
+        or ("enum" in schema and any(type(e) is not str for e in schema["enum"]))
+    ):
+        return False
+    regex = re.compile(schema["pattern"]) if "pattern" in schema else None
+    const, enum = schema.get("const"), schema.get("enum")
+    least, low, high = schema.get("minLength"), schema.get("minimum"), schema.get("maximum")
+    if kind == "string" and checks in ([], ["pattern"]):  # the common leaves, kept lean
+        if regex is None:
+            return lambda x: type(x) is str
+        search = _cached_search(regex)
+        return lambda x: type(x) is str and search(x)
+    if not kind and checks == ["const"]:
+        return lambda x: type(x) is str and x == const
+    if not kind and checks == ["enum"]:
+        return lambda x: type(x) is str and x in enum
+
+    def test(x: Any) -> bool:
+        t = type(x)
+        if kind == "string" and t is not str:
+            return False
+        if kind == "number" and t is not int and t is not float:
+            return False
+        if kind == "integer" and t is not int:
+            return False
+        if kind == "boolean" and t is not bool:
+            return False
+        if const is not None and not (t is str and x == const):
+            return False
+        if enum is not None and not (t is str and x in enum):
+            return False
+        if t is str:
+            return (regex is None or regex.search(x) is not None) and (
+                least is None or len(x) >= least
+            )
+        if t is int or t is float:
+            return (low is None or x >= low) and (high is None or x <= high)
+        return t in (dict, list, bool, type(None))  # which string/number keywords ignore
+
+    return test
+
+
+def _cached_search(regex: re.Pattern[str]) -> Test:
+    """regex.search as a yes/no, remembering strings that matched: ids, IRIs and language tags
+    repeat from statement to statement. Bounded, so a flood of distinct strings cannot grow it."""
+    matched: set[str] = set()
+
+    def search(x: str) -> bool:
+        if x in matched:
+            return True
+        if regex.search(x) is None:
+            return False
+        if len(matched) >= 4096:
+            matched.clear()
+        matched.add(x)
+        return True
+
+    return search
+
+
+def _if_test(schema: dict) -> Test | bool | None:
+    if "if" not in schema:
+        return None
+    condition = schema["if"]
+    quick_condition = _child_test(condition)
+    then = _child_test(schema["then"]) if "then" in schema else (lambda x: True)
+    other = _child_test(schema["else"]) if "else" in schema else (lambda x: True)
+    if quick_condition is None or then is None or other is None:
+        return False
+
+    def test(x: Any) -> bool:
+        # the branch must follow the condition's real verdict, not a cautious "not sure"
+        holds = quick_condition(x) or not _descend(_VALIDATOR, x, condition)
+        return then(x) if holds else other(x)
+
+    return test
+
+
+_nodes: dict[int, _Node] = {}
+
+
+def _node(schema: dict) -> _Node:
+    node = _nodes.get(id(schema))
+    if node is None or node.schema is not schema:
+        node = _nodes[id(schema)] = _Node(schema)
+    return node
+
+
+def _descend(
+    validator: Any, instance: Any, schema: Any, path: Any = None, schema_path: Any = None
+) -> list[ValidationError] | None:
+    """jsonschema's descend(), minus evolve(): errors out, None when the instance is valid."""
+    if schema is True:
+        return None
+    if schema is False:
+        return [ValidationError(f"False schema does not allow {instance!r}", instance=instance)]
+    node = _nodes.get(id(schema))
+    if node is None or node.schema is not schema:
+        node = _node(schema)
+    if node.quick is not None and node.quick(instance):
+        return None
+    out = None
+    for fn, k, v in node.plan:
+        errors = fn(validator, v, instance, schema)
+        if errors:
+            for error in errors:
+                # _set is how jsonschema's own descend() fills in what the keyword left unset
+                error._set(
+                    validator=k,
+                    validator_value=v,
+                    instance=instance,
+                    schema=schema,
+                    type_checker=validator.TYPE_CHECKER,
+                )
+                if k != "if":
+                    error.schema_path.appendleft(k)
+                if path is not None:
+                    error.path.appendleft(path)
+                if schema_path is not None:
+                    error.schema_path.appendleft(schema_path)
+                out = out or []
+                out.append(error)
+    return out
+
+
+def _each(validator: Any, pairs: Iterable[tuple[Any, Any]], schema: Any) -> list | None:
+    out = None
+    for step, item in pairs:
+        errors = _descend(validator, item, schema, step)
+        if errors:
+            out = (out or []) + errors
+    return out
+
+
+def _kw_properties(validator: Any, properties: dict, instance: Any, schema: dict) -> list | None:
+    if not isinstance(instance, dict):
+        return None
+    out = None
+    for name, sub in properties.items():
+        if name in instance:
+            errors = _descend(validator, instance[name], sub, name, name)
+            if errors:
+                out = (out or []) + errors
+    return out
+
+
+def _kw_additional_properties(validator: Any, extra: Any, instance: Any, schema: dict) -> Any:
+    if not isinstance(instance, dict) or "patternProperties" in schema:
+        return _STOCK["additionalProperties"](validator, extra, instance, schema)
+    known = schema.get("properties", {})
+    extras = [k for k in instance if k not in known]
+    if not extras:
+        return None
+    if extra is False:
+        return _STOCK["additionalProperties"](validator, extra, instance, schema)
+    return _each(validator, ((k, instance[k]) for k in extras), extra)
+
+
+def _kw_items(validator: Any, items: Any, instance: Any, schema: dict) -> Any:
+    if not isinstance(instance, list) or "prefixItems" in schema:
+        return _STOCK["items"](validator, items, instance, schema)
+    return _each(validator, enumerate(instance), items)
+
+
+def _kw_property_names(validator: Any, names: Any, instance: Any, schema: dict) -> list | None:
+    if not isinstance(instance, dict):
+        return None
+    out = None
+    for name in instance:
+        errors = _descend(validator, name, names)
+        if errors:
+            out = (out or []) + errors
+    return out
+
+
+def _kw_if(validator: Any, condition: Any, instance: Any, schema: dict) -> list | None:
+    quick = _node(condition).quick
+    if (quick is not None and quick(instance)) or not _descend(validator, instance, condition):
+        if "then" in schema:
+            return _descend(validator, instance, schema["then"], schema_path="then")
+    elif "else" in schema:
+        return _descend(validator, instance, schema["else"], schema_path="else")
+    return None
+
+
+_StatementValidator = validators.extend(
+    Draft202012Validator,
+    validators={
+        "properties": _kw_properties,
+        "additionalProperties": _kw_additional_properties,
+        "items": _kw_items,
+        "propertyNames": _kw_property_names,
+        "if": _kw_if,
+    },
+)
+_KEYWORDS: dict[str, Callable] = dict(_StatementValidator.VALIDATORS)
+_SCHEMA: dict[str, Any] = _inline(_RAW_SCHEMA)
+_VALIDATOR = _StatementValidator(_SCHEMA)
+_node(_SCHEMA)  # compile every quick test now, not on the first request
+_AGENT_SCHEMA: dict[str, Any] = _inline(_DEFS["agent"])
+_ACTOR_SCHEMA: dict[str, Any] = _inline(_DEFS["actor"])
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_DEFS[name]["pattern"])
+
+
+_UUID, _IRI, _LANGUAGE_TAG = _pattern("uuid"), _pattern("iri"), _pattern("languageTag")
+_DURATION, _TIMESTAMP = _pattern("duration"), _pattern("timestamp")
+_VERSION_1_0 = re.compile(r"1\.0(?:\.[0-9]+)?")
+
+
+# --- value helpers (the schema's patterns, reused so there is one definition of each) ----------
+
+
+def is_uuid(s: Any) -> bool:
+    """Canonical 8-4-4-4-12 hex, RFC 4122 variant (any version), case-insensitive."""
+    return isinstance(s, str) and _UUID.search(s) is not None
+
+
+def is_iri(s: Any) -> bool:
+    """Absolute IRI with a scheme (RFC 3987 shape; no spaces) — relative IRIs are never valid xAPI ids."""
+    return isinstance(s, str) and _IRI.search(s) is not None
+
+
+def is_duration(s: Any) -> bool:
+    """ISO 8601 duration as xAPI allows: PnYnMnDTnHnMnS (decimal seconds) or PnW alone."""
+    return isinstance(s, str) and _DURATION.search(s) is not None
+
+
+def is_language_tag(s: Any) -> bool:
+    """RFC 5646 well-formed tag (grandfathered included, no repeated extension singleton)."""
+    return isinstance(s, str) and _LANGUAGE_TAG.search(s) is not None
+
+
+_TIMESTAMP_PARTS = re.compile(
+    r"(\d{4})-?(\d\d)-?(\d\d)[Tt](\d\d):?(\d\d)(?::?(\d\d)(?:[.,](\d+))?)?"
+    r"(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?"
+)
+
+
+def parse_timestamp(s: Any) -> datetime | None:
+    """ISO 8601 / RFC 3339 timestamp -> aware datetime, so stored times compare as instants.
+
+    Without an offset the time is read as UTC (xAPI-D §4.5 only says a zone SHOULD* be present);
+    -00:00, -0000 and -00 are refused (LRS-TS XAPI-00123); a leap second rolls into the next
+    minute; digits beyond microseconds are truncated. None when the string is no real instant.
+    """
+    if not isinstance(s, str) or _TIMESTAMP.search(s) is None:
+        return None
+    m = _TIMESTAMP_PARTS.fullmatch(s)
+    if m is None:  # pragma: no cover - the schema pattern admits only these shapes
+        return None
+    year, month, day, hour, minute, second, frac, sign, off_h, off_m = m.groups()
+    zone = UTC
+    if sign:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m or 0))
+        zone = timezone(-offset if sign == "-" else offset)
+    leap = second == "60"
+    micro = int((frac or "")[:6].ljust(6, "0"))
+    try:
+        value = datetime(
+            int(year), int(month), int(day), int(hour), int(minute),
+            59 if leap else int(second or 0), micro, tzinfo=zone,
+        )  # fmt: skip
+    except ValueError:
+        return None
+    return value + timedelta(seconds=1) if leap else value
+
+
+_IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
+
+
+def agent_ifi(agent: dict) -> str | None:
+    """Identity key of an Agent/identified Group so documents and filters find the same person.
+
+    E.g. "mbox:mailto:a@b.c", "account:https://x|name", "mbox_sha1sum:<hex>", "openid:<uri>".
+    The mailto scheme, the email domain and the sha1 hex are lowercased (case-insensitive parts).
+    None if the object does not carry exactly one IFI of the right JSON type.
+    """
+    if not isinstance(agent, dict):
+        return None
+    present = [k for k in _IFI_KEYS if k in agent]
+    if len(present) != 1:
+        return None
+    key = present[0]
+    value = agent[key]
+    if key == "account":
+        if not isinstance(value, dict):
+            return None
+        home, name = value.get("homePage"), value.get("name")
+        if not isinstance(home, str) or not isinstance(name, str):
+            return None
+        return f"account:{home}|{name}"
+    if not isinstance(value, str):
+        return None
+    if key == "mbox":
+        scheme, _, address = value.partition(":")
+        local, at, domain = address.rpartition("@")
+        if scheme.lower() == "mailto" and at:
+            value = f"mailto:{local}@{domain.lower()}"
+    elif key == "mbox_sha1sum":
+        value = value.lower()
+    return f"{key}:{value}"
+
+
+# --- turning jsonschema errors into Violations ---------------------------------------------------
+
+_GENERIC = "xAPI-D §2.2"
+_NULL = "xAPI-D §2.2 XAPI-00001"
+_CASE_OF_KEY = "xAPI-D §2.2 XAPI-00008"
+_CASE_OF_VALUE = "xAPI-D §2.2 XAPI-00009"
+_UNKNOWN_KEY = "xAPI-D §2.2 XAPI-00010"
+_WRONG_TYPE = "xAPI-D §2.2 XAPI-00006"
+_TYPE_WORDS = {
+    "object": "an object",
+    "array": "an array",
+    "string": "a string",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "a boolean",
+}
+
+
+def _q(value: Any, limit: int = 80) -> str:
+    """Quote an offending value as JSON, cut to `limit` characters."""
+    text = json.dumps(value, ensure_ascii=False, default=repr)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+
+
+def _join(path: str, steps: Iterable[Any]) -> str:
+    for step in steps:
+        path = f"{path}[{step}]" if isinstance(step, int) else child_path(path, step)
+    return path
+
+
+def _schema_violations(errors: Iterable[ValidationError], base: str) -> list[Violation]:
+    out: list[Violation] = []
+    for error in errors:
+        out.extend(_explain(error, _join(base, error.path)))
+    return out
+
+
+def _explain(error: ValidationError, where: str) -> list[Violation]:
+    """One jsonschema error in words: what is wrong, the value, and the section it breaks."""
+    node = error.schema if isinstance(error.schema, dict) else {}
+    keyword, value, expected = error.validator, error.instance, error.validator_value
+    section = node.get("x-xapi", _GENERIC)
+    title = node.get("title", "this object")
+    if keyword == "type":
+        words = _TYPE_WORDS.get(expected, str(expected))
+        if value is None:
+            return [Violation(where, f"null is not allowed here (expected {words})", _NULL)]
+        got = f"got {_json_type(value)} {_q(value)}"
+        return [Violation(where, f"expected {words}, {got}", node.get("x-xapi", _WRONG_TYPE))]
+    if keyword == "required":
+        name = next(n for n in expected if n not in value and error.message.startswith(repr(n)))
+        prop = node.get("properties", {}).get(name, {})
+        rule = f"required property {name!r} is missing from the {title}"
+        return [Violation(child_path(where, name), rule, prop.get("x-xapi", section))]
+    if keyword == "additionalProperties":
+        known = node.get("properties", {})
+        return [_unknown_key(node, where, key) for key in value if key not in known]
+    if keyword == "pattern":
+        expect = node.get("x-expect", f"matching {expected}")
+        if list(error.relative_schema_path)[-2:-1] == ["propertyNames"]:
+            return [
+                Violation(child_path(where, value), f"key {_q(value)} is not {expect}", section)
+            ]
+        return [Violation(where, f"{_q(value)} is not {expect}", section)]
+    if keyword in ("const", "enum"):
+        allowed = [expected] if keyword == "const" else list(expected)
+        rule = node.get("x-rule") or "expected " + " or ".join(_q(a) for a in allowed)
+        rule = f"{rule}; got {_q(value)}"
+        lowered = [a.lower() for a in allowed if isinstance(a, str)]
+        if isinstance(value, str) and value.lower() in lowered:
+            return [Violation(where, rule + " (values are case-sensitive)", _CASE_OF_VALUE)]
+        return [Violation(where, rule, section)]
+    if keyword in ("minProperties", "minItems", "minLength"):
+        rule = node.get("x-rule") or "must not be empty"
+        return [Violation(where, rule, node.get("x-xapi-empty", section))]
+    if keyword in ("minimum", "maximum"):
+        side = "below the minimum" if keyword == "minimum" else "above the maximum"
+        return [Violation(where, f"{_q(value)} is {side} {expected}", section)]
+    return [Violation(where, error.message, section)]  # pragma: no cover - keywords not in use
+
+
+def _unknown_key(node: dict, where: str, key: str) -> Violation:
+    """Name the key, why it may not be here, and the right spelling when only the case is off."""
+    title = node.get("title", "this object")
+    here = child_path(where, key)
+    forbidden = node.get("x-forbidden", {})
+    if key in forbidden:
+        return Violation(here, f"{key!r} is not allowed in this {title}", forbidden[key])
+    known = node.get("properties", {})
+    same_but_case = [k for k in known if k.lower() == key.lower()]
+    if same_but_case:
+        rule = (
+            f"unknown key {key!r}: keys are case-sensitive, the {title} key is {same_but_case[0]!r}"
+        )
+        return Violation(here, rule, _CASE_OF_KEY)
+    rule = f"unknown key {key!r} in the {title} (allowed: {', '.join(known)})"
+    return Violation(here, rule, node.get("x-xapi-key", _UNKNOWN_KEY))
+
+
+def _merge(schema_side: list[Violation], rule_side: list[Violation]) -> list[Violation]:
+    """One complaint per path from the schema, no repeats, and no echoes of a wrong objectType.
+
+    When an objectType is wrong or missing, the object was read as the wrong kind of thing, so
+    the other complaints inside that object are artefacts of the misreading and are dropped.
+    """
+    out: list[Violation] = []
+    seen: set[str] = set()
+    for v in schema_side:
+        if v.path not in seen:
+            seen.add(v.path)
+            out.append(v)
+    seen_rules = {(v.path, v.rule) for v in out}
+    for v in rule_side:
+        if (v.path, v.rule) not in seen_rules:
+            seen_rules.add((v.path, v.rule))
+            out.append(v)
+    owners = [v.path[: -len(".objectType")] for v in out if v.path.endswith(".objectType")]
+    if not owners:
+        return out
+    return [v for v in out if not any(_inside(v.path, owner) for owner in owners)]
+
+
+def _inside(path: str, owner: str) -> bool:
+    return path != f"{owner}.objectType" and path.startswith((f"{owner}.", f"{owner}["))
+
+
+# --- named rules: what the schema cannot express ---------------------------------------------------
+# Each rule returns the violations it finds (usually none); rules are plain functions rather than
+# generators because they run on every statement and most find nothing.
+
+
+def _get(node: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_api_2(version: str) -> bool:
+    return str(version).startswith("2")
+
+
+ActorRule = Callable[[dict, str, str], list[Violation]]
+DefinitionRule = Callable[[dict, str], list[Violation]]
+StatementRule = Callable[[dict, str, str], list[Violation]]
+_NONE: list[Violation] = []  # shared "nothing found"; callers only read it
+
+
+def rule_exactly_one_ifi(node: dict, path: str, role: str) -> list[Violation]:
+    """An Agent has exactly one IFI and an identified Group no more than one (xAPI-D §2.4.2)."""
+    ifis = [k for k in _IFI_KEYS if k in node]
+    if node.get("objectType") == "Group":
+        if role != "member" and len(ifis) > 1:
+            rule = f"a Group has at most one IFI; this one has {len(ifis)} ({', '.join(ifis)})"
+            return [Violation(path, rule, "xAPI-D §2.4.2.2 XAPI-00037")]
+    elif len(ifis) != 1:
+        found = f"{len(ifis)} ({', '.join(ifis)})" if ifis else "none"
+        rule = f"an Agent needs exactly one of mbox, mbox_sha1sum, openid, account; found {found}"
+        return [Violation(path, rule, "xAPI-D §2.4.2.1 XAPI-00034")]
+    return _NONE
+
+
+def rule_anonymous_group_lists_members(node: dict, path: str, role: str) -> list[Violation]:
+    """A Group without an IFI is only its members, so it must list at least one (XAPI-00037)."""
+    if role in ("authority", "member") or node.get("objectType") != "Group":
+        return _NONE
+    if any(k in node for k in _IFI_KEYS):
+        return _NONE
+    members = node.get("member")
+    if "member" not in node or (isinstance(members, list) and not members):
+        rule = "an anonymous Group (no IFI) must list its members in 'member'"
+        return [Violation(f"{path}.member", rule, "xAPI-D §2.4.2.2 XAPI-00037")]
+    return _NONE
+
+
+def rule_correct_responses_need_interaction_type(defn: dict, path: str) -> list[Violation]:
+    """A correctResponsesPattern means nothing without the interactionType that reads it."""
+    if "correctResponsesPattern" in defn and "interactionType" not in defn:
+        rule = "correctResponsesPattern is given but interactionType is missing"
+        return [Violation(f"{path}.correctResponsesPattern", rule, "xAPI-D §2.4.4.1 XAPI-00064")]
+    return _NONE
+
+
+_COMPONENT_LISTS = {
+    "choices": ("choice", "sequencing"),
+    "scale": ("likert",),
+    "source": ("matching",),
+    "target": ("matching",),
+    "steps": ("performance",),
+}
+
+
+def rule_component_lists_match_interaction_type(defn: dict, path: str) -> list[Violation]:
+    """Each interaction component list belongs to given interactionTypes (xAPI-D §2.4.4.1)."""
+    kind = defn.get("interactionType")
+    return [
+        Violation(
+            f"{path}.{key}",
+            f"{key!r} is only for interactionType {' or '.join(kinds)}; here it is {_q(kind)}",
+            "xAPI-D §2.4.4.1",
+        )
+        for key, kinds in _COMPONENT_LISTS.items()
+        if key in defn and kind not in kinds
+    ]
+
+
+def rule_component_ids_unique(defn: dict, path: str) -> list[Violation]:
+    """Responses name components by id, so ids within one list must differ (XAPI-00058)."""
+    out: list[Violation] = []
+    for key in _COMPONENT_LISTS:
+        components = defn.get(key)
+        if not isinstance(components, list):
+            continue
+        seen: set[str] = set()
+        for index, component in enumerate(components):
+            cid = component.get("id") if isinstance(component, dict) else None
+            if isinstance(cid, str):
+                if cid in seen:
+                    rule = f"interaction component id {_q(cid)} appears twice in {key!r}"
+                    where = f"{path}.{key}[{index}].id"
+                    out.append(Violation(where, rule, "xAPI-D §2.4.4.1 XAPI-00058"))
+                seen.add(cid)
+    return out
+
+
+def rule_agent_object_declares_object_type(s: dict, path: str, version: str) -> list[Violation]:
+    """Without objectType an object is an Activity, so an Agent/Group object must say what it is."""
+    obj = s.get("object")
+    if isinstance(obj, dict) and "objectType" not in obj:
+        if any(k in obj for k in (*_IFI_KEYS, "member")):
+            rule = "an Agent or Group used as the object must declare objectType"
+            return [Violation(f"{path}.object.objectType", rule, "xAPI-D §2.4.4.2 XAPI-00065")]
+    return _NONE
+
+
+def rule_score_values_are_finite(s: dict, path: str, version: str) -> list[Violation]:
+    """NaN and infinities are no scores (and no JSON); they would also defeat the range checks."""
+    score = _get(s, "result", "score")
+    if not isinstance(score, dict):
+        return _NONE
+    return [
+        Violation(f"{path}.result.score.{key}", f"{key} must be a finite number", "xAPI-D §2.4.5.1")
+        for key in ("scaled", "raw", "min", "max")
+        if _is_number(score.get(key)) and not math.isfinite(score[key])
+    ]
+
+
+def rule_score_min_below_max(s: dict, path: str, version: str) -> list[Violation]:
+    """min < max, or no raw value could lie between them (XAPI-00080/00081)."""
+    score = _get(s, "result", "score")
+    low, high = _get(score, "min"), _get(score, "max")
+    if _is_number(low) and _is_number(high) and not low < high:
+        rule = f"min {_q(low)} must be less than max {_q(high)}"
+        return [Violation(f"{path}.result.score.min", rule, "xAPI-D §2.4.5.1 XAPI-00081")]
+    return _NONE
+
+
+def rule_score_raw_within_range(s: dict, path: str, version: str) -> list[Violation]:
+    """raw lies within [min, max] when those are given (XAPI-00082)."""
+    score = _get(s, "result", "score")
+    raw = _get(score, "raw")
+    if not _is_number(raw):
+        return _NONE
+    low, high = score.get("min"), score.get("max")
+    where, section = f"{path}.result.score.raw", "xAPI-D §2.4.5.1 XAPI-00082"
+    if _is_number(low) and raw < low:
+        return [Violation(where, f"raw {_q(raw)} is below min {_q(low)}", section)]
+    if _is_number(high) and raw > high:
+        return [Violation(where, f"raw {_q(raw)} is above max {_q(high)}", section)]
+    return _NONE
+
+
+_NOT_ACTIVITY = ("Agent", "Group", "SubStatement", "StatementRef")
+
+
+def rule_revision_platform_only_with_activity(s: dict, path: str, version: str) -> list[Violation]:
+    """revision and platform describe an Activity, so only a statement about one may carry them."""
+    context, kind = s.get("context"), _get(s, "object", "objectType")
+    if not isinstance(context, dict) or kind not in _NOT_ACTIVITY:
+        return _NONE
+    return [
+        Violation(
+            f"{path}.context.{key}",
+            f"context.{key} is only allowed when the object is an Activity, not a {kind}",
+            f"xAPI-D §2.4.6 {cid}",
+        )
+        for key, cid in (("revision", "XAPI-00084"), ("platform", "XAPI-00085"))
+        if key in context
+    ]
+
+
+def rule_timestamps_are_real_instants(s: dict, path: str, version: str) -> list[Violation]:
+    """The schema checks the shape; this catches dates like 2015-02-30 that match it."""
+    out = _NONE
+    for key, cid in (("timestamp", "XAPI-00022"), ("stored", "XAPI-00023")):
+        value = s.get(key)
+        if isinstance(value, str) and parse_timestamp(value) is None and _TIMESTAMP.search(value):
+            rule = f"{_q(value)} is not a real date and time"
+            out = [*out, Violation(f"{path}.{key}", rule, f"xAPI-D §4.5 {cid}")]
+    return out
+
+
+def rule_2_0_properties_need_2_0(s: dict, path: str, version: str) -> list[Violation]:
+    """contextAgents/contextGroups exist only in xAPI 2.0; a 1.0.x LRS must not accept them."""
+    context = s.get("context")
+    if not isinstance(context, dict) or _is_api_2(version):
+        return _NONE
+    return [
+        Violation(
+            f"{path}.context.{key}",
+            f"{key} is an xAPI 2.0 property; this request speaks xAPI {version}",
+            _UNKNOWN_KEY,
+        )
+        for key in ("contextAgents", "contextGroups")
+        if key in context
+    ]
+
+
+def rule_authority_is_agent_or_oauth_pair(s: dict, path: str, version: str) -> list[Violation]:
+    """A Group authority is 3-legged OAuth: an anonymous pair, consumer and user (xAPI-D §2.4.9)."""
+    authority = s.get("authority")
+    if not isinstance(authority, dict) or authority.get("objectType") != "Group":
+        return _NONE
+    out: list[Violation] = []
+    where = f"{path}.authority"
+    if any(k in authority for k in _IFI_KEYS):
+        rule = "an authority Group must be anonymous (the OAuth consumer and the user, no IFI)"
+        out.append(Violation(where, rule, "xAPI-D §2.4.9 XAPI-00098"))
+    members = authority.get("member", [])
+    if isinstance(members, list) and len(members) != 2:
+        count = len(members)
+        rule = f"an authority Group must have exactly two Agents (OAuth consumer and user); has {count}"
+        cid = "XAPI-00100" if count > 2 else "XAPI-00098"
+        out.append(Violation(f"{where}.member", rule, f"xAPI-D §2.4.9 {cid}"))
+    return out
+
+
+def rule_version_matches_api(s: dict, path: str, version: str) -> list[Violation]:
+    """A 1.0.x request may only carry 1.0.x statements; 2.0 accepts 2.0.0 too (XAPI-00101)."""
+    value = s.get("version")
+    if isinstance(value, str) and not _is_api_2(version) and not _VERSION_1_0.fullmatch(value):
+        rule = f"statement version {_q(value)} is not accepted on an xAPI {version} request"
+        rule += "; it must start with '1.0.'"
+        return [Violation(f"{path}.version", rule, "xAPI-D §2.4.10 XAPI-00101")]
+    return _NONE
+
+
+_VOIDED = "http://adlnet.gov/expapi/verbs/voided"
+
+
+def rule_voiding_targets_statement_ref(s: dict, path: str, version: str) -> list[Violation]:
+    """A voiding statement names its target by StatementRef (XAPI-00017)."""
+    obj = s.get("object")
+    if _get(s, "verb", "id") == _VOIDED and isinstance(obj, dict):
+        if obj.get("objectType") != "StatementRef":
+            rule = "a statement with verb 'voided' must have a StatementRef as its object"
+            return [Violation(f"{path}.object", rule, "xAPI-D §2.3.2 XAPI-00017")]
+    return _NONE
+
+
+ACTOR_RULES: tuple[ActorRule, ...] = (rule_exactly_one_ifi, rule_anonymous_group_lists_members)
+DEFINITION_RULES: tuple[DefinitionRule, ...] = (
+    rule_correct_responses_need_interaction_type,
+    rule_component_lists_match_interaction_type,
+    rule_component_ids_unique,
+)
+STATEMENT_RULES: tuple[StatementRule, ...] = (  # the statement and its SubStatement
+    rule_agent_object_declares_object_type,
+    rule_score_values_are_finite,
+    rule_score_min_below_max,
+    rule_score_raw_within_range,
+    rule_revision_platform_only_with_activity,
+    rule_timestamps_are_real_instants,
+    rule_2_0_properties_need_2_0,
+)
+TOP_LEVEL_RULES: tuple[StatementRule, ...] = (  # the statement only
+    rule_authority_is_agent_or_oauth_pair,
+    rule_version_matches_api,
+    rule_voiding_targets_statement_ref,
+)
+_ALL_STATEMENT_RULES = STATEMENT_RULES + TOP_LEVEL_RULES
+
+
+def _add_actor(out: list, node: Any, path: str, role: str) -> None:
+    if isinstance(node, dict):
+        out.append((node, path, role))
+        members = node.get("member") if node.get("objectType") == "Group" else None
+        if isinstance(members, list):
+            for index, member in enumerate(members):
+                if isinstance(member, dict):
+                    out.append((member, f"{path}.member[{index}]", "member"))
+
+
+def _actors(s: dict, path: str) -> list[tuple[dict, str, str]]:
+    """Every Agent and Group of one statement level, with its path and its role."""
+    out: list[tuple[dict, str, str]] = []
+    _add_actor(out, s.get("actor"), f"{path}.actor", "actor")
+    obj = s.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") in ("Agent", "Group"):
+        _add_actor(out, obj, f"{path}.object", "object")
+    context = s.get("context")
+    if isinstance(context, dict):
+        for key in ("instructor", "team"):
+            if key in context:
+                _add_actor(out, context[key], f"{path}.context.{key}", key)
+        for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
+            entries = context.get(key)
+            for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+                where = f"{path}.context.{key}[{index}].{inner}"
+                _add_actor(out, _get(entry, inner), where, key)
+    if "authority" in s:
+        _add_actor(out, s["authority"], f"{path}.authority", "authority")
+    return out
+
+
+def _definitions(s: dict, path: str) -> list[tuple[dict, str]]:
+    """Every Activity definition of one statement level: the object's and the context's."""
+    out: list[tuple[dict, str]] = []
+    obj = s.get("object")
+    if isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity":
+        if isinstance(obj.get("definition"), dict):
+            out.append((obj["definition"], f"{path}.object.definition"))
+    activities = _get(s, "context", "contextActivities")
+    if isinstance(activities, dict):
+        for key, value in activities.items():
+            where = f"{path}.context.contextActivities.{key}"
+            listed = enumerate(value) if isinstance(value, list) else ((None, value),)
+            for index, activity in listed:
+                if isinstance(activity, dict) and isinstance(activity.get("definition"), dict):
+                    at = where if index is None else f"{where}[{index}]"
+                    out.append((activity["definition"], f"{at}.definition"))
+    return out
+
+
+def _rule_violations(stmt: dict, path: str, version: str) -> list[Violation]:
+    out: list[Violation] = []
+    levels = [(stmt, path, _ALL_STATEMENT_RULES)]
+    obj = stmt.get("object")
+    if isinstance(obj, dict) and obj.get("objectType") == "SubStatement":
+        levels.append((obj, f"{path}.object", STATEMENT_RULES))
+    for s, at, rules in levels:
+        for node, where, role in _actors(s, at):
+            for actor_rule in ACTOR_RULES:
+                out += actor_rule(node, where, role)
+        for defn, where in _definitions(s, at):
+            for definition_rule in DEFINITION_RULES:
+                out += definition_rule(defn, where)
+        for rule in rules:
+            out += rule(s, at, version)
+    return out
+
+
+# --- public entry points ---------------------------------------------------------------------------
+
+
+def validate_statement(stmt: Any, path: str = "$", version: str = "1.0.3") -> list[Violation]:
+    """Full validation of one statement as a client sent it; an empty list means valid."""
+    schema_side: list[Violation] = []
+    if not _VALIDATOR.is_valid(stmt):
+        schema_side = _schema_violations(_VALIDATOR.iter_errors(stmt), path)
+    if not isinstance(stmt, dict):
+        return schema_side
+    return _merge(schema_side, _rule_violations(stmt, path, version))
+
+
+def validate_statements(body: Any, version: str = "1.0.3") -> list[Violation]:
+    """One statement (dict) or a batch (list, paths "$[i]..."), all rejected if one is bad.
+
+    An empty batch is valid here: xAPI-C §2.1.2 asks for "an array of Statements" and sets no
+    minimum, and LRS-TS sends none; whether to store nothing or refuse is the resource's call.
+    Two statements with the same id in one batch are flagged (xAPI-C §2.1.2, SHOULD* 400).
+    """
+    if isinstance(body, dict):
+        return validate_statement(body, "$", version)
+    if not isinstance(body, list):
+        rule = f"expected a statement object or an array of statements, got {_json_type(body)}"
+        return [Violation("$", rule, "xAPI-C §2.1.2")]
+    out: list[Violation] = []
+    first_seen: dict[str, int] = {}
+    for index, stmt in enumerate(body):
+        out.extend(validate_statement(stmt, f"$[{index}]", version))
+        sid = stmt.get("id") if isinstance(stmt, dict) else None
+        if is_uuid(sid):
+            key = sid.lower()
+            if key in first_seen:
+                rule = f"statement id {sid} is used twice in this batch (first at $[{first_seen[key]}])"
+                out.append(Violation(f"$[{index}].id", rule, "xAPI-C §2.1.2"))
+            first_seen.setdefault(key, index)
+    return out
+
+
+def _param_violations(obj: Any, schema: dict, path: str) -> list[Violation]:
+    errors = _descend(_VALIDATOR, obj, schema) or []
+    schema_side = _schema_violations(errors, path)
+    actors: list[tuple[dict, str, str]] = []
+    _add_actor(actors, obj, path, "parameter")
+    rule_side = [
+        v for node, at, role in actors for rule in ACTOR_RULES for v in rule(node, at, role)
+    ]
+    return _merge(schema_side, rule_side)
+
+
+def validate_agent(obj: Any, path: str = "$") -> list[Violation]:
+    """The `agent` parameter of State, Agent Profile and Agents: one Agent with exactly one IFI."""
+    if isinstance(obj, dict) and obj.get("objectType") == "Group":
+        rule = "this parameter takes an Agent, not a Group"
+        return [Violation(child_path(path, "objectType"), rule, "xAPI-D §2.2 XAPI-00012")]
+    return _param_violations(obj, _AGENT_SCHEMA, path)
+
+
+def validate_actor(obj: Any, path: str = "$") -> list[Violation]:
+    """The `agent` filter of GET statements: an Agent or an identified Group (xAPI-C §2.1.3)."""
+    out = _param_violations(obj, _ACTOR_SCHEMA, path)
+    if isinstance(obj, dict) and obj.get("objectType") == "Group":
+        if not any(k in obj for k in _IFI_KEYS):
+            rule = "a Group used as a filter must be identified by an IFI; anonymous Groups match nothing"
+            out.append(Violation(path, rule, "xAPI-C §2.1.3"))
+    return out

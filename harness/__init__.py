@@ -1,0 +1,1 @@
+"""weare-harness: the conformance test bench for We Are's LMS integration."""

@@ -1,0 +1,107 @@
+"""`weare-harness serve`: the fake LMS on waitress, durable in SQLite, until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from pathlib import Path
+
+from fake_lms import ApiKey, LMSConfig, MountSpec, create_app
+from fake_lms.config import ConfigError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the fake LMS (cmi5 LMS + xAPI LRS) as a server")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    p.add_argument("--db", default=".harness/lms.db", help="SQLite file (default .harness/lms.db)")
+    p.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="USER:SECRET",
+        help="server-wide credential, repeatable (default: one is generated and printed)",
+    )
+    p.add_argument(
+        "--mount",
+        action="append",
+        default=[],
+        metavar="NAME[:USER:SECRET]",
+        help="an extra LRS mount with its own credentials, repeatable",
+    )
+    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="origin allowed to call from a browser, repeatable (default: any)",
+    )
+    p.set_defaults(run=run)
+
+
+def build_config(args: argparse.Namespace) -> LMSConfig:
+    from harness.cli import UsageError
+
+    try:
+        keys = [ApiKey.parse(k) for k in args.api_key]
+        if not keys and os.environ.get("WEARE_HARNESS_API_KEY"):
+            keys = [ApiKey.parse(os.environ["WEARE_HARNESS_API_KEY"], what="WEARE_HARNESS_API_KEY")]
+        mounts = [MountSpec("default"), *(MountSpec.parse(m) for m in args.mount)]
+        return LMSConfig(
+            db_path=args.db,
+            api_keys=keys,
+            mounts=mounts,
+            cors_origins=tuple(args.cors_origin) or ("*",),
+        )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def run(args: argparse.Namespace) -> int:
+    from waitress.server import create_server
+
+    from harness.cli import UsageError
+
+    config = build_config(args)
+    if args.db != ":memory:":
+        try:
+            Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot create the folder of --db {args.db!r}: {exc}") from exc
+    try:
+        app = create_app(config)
+    except Exception as exc:  # a database that cannot be opened is an environment problem
+        raise UsageError(f"cannot open the store {args.db!r}: {exc}") from exc
+    try:
+        server = create_server(
+            app, host=args.host, port=args.port, threads=args.threads, ident="weare-harness"
+        )
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+        ) from exc
+    base = f"http://{args.host}:{server.effective_port}"
+    print(f"weare-harness fake LMS listening on {base}", flush=True)
+    print(f"  xAPI endpoint (mount 'default'): {base}/xapi/default/", flush=True)
+    for spec in config.mounts[1:]:
+        print(f"  xAPI endpoint (mount {spec.name!r}): {base}/xapi/{spec.name}/", flush=True)
+    for key in config.api_keys:
+        print(f"  API key: {key}", flush=True)
+    print(f"  store: {config.db_path}", flush=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    finally:
+        server.close()
+        app.extensions["weare"].db.close()
+        print("weare-harness fake LMS stopped", file=sys.stderr, flush=True)
+    return 0

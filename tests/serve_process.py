@@ -1,0 +1,88 @@
+"""Start `weare-harness serve` as a real subprocess on a free loopback port, for durability tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+
+class ServeProcess:
+    def __init__(self, db: Path, *extra: str, api_key: str = "qa:s3cret-key") -> None:
+        self.db = db
+        self.api_key = api_key
+        self.extra = extra
+        self.proc: subprocess.Popen[str] | None = None
+        self.base_url = ""
+        self.banner: list[str] = []
+
+    def start(self) -> ServeProcess:
+        cmd = [
+            sys.executable,
+            "-m",
+            "harness",
+            "serve",
+            "--port",
+            "0",
+            "--db",
+            str(self.db),
+            "--api-key",
+            self.api_key,
+            *self.extra,
+        ]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = time.monotonic() + 20
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.banner.append(line.rstrip())
+            if line.strip().startswith("store:"):
+                break
+        match = re.search(r"listening on (http://\S+)", "\n".join(self.banner))
+        assert match, (
+            f"serve did not start: {self.banner} {self.proc.stderr.read() if self.proc.stderr else ''}"
+        )
+        self.base_url = match.group(1)
+        return self
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url + "/xapi/default/"
+
+    def client(self) -> requests.Session:
+        s = requests.Session()
+        s.auth = tuple(self.api_key.split(":", 1))  # type: ignore[assignment]
+        s.headers["X-Experience-API-Version"] = "1.0.3"
+        return s
+
+    def terminate(self) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=10)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def __enter__(self) -> ServeProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
