@@ -525,3 +525,74 @@ def test_journal_records_exchanges_with_secrets_redacted(lms):
 def test_admin_api_needs_the_api_key(lms):
     assert requests.get(lms.base_url + "/api/mounts", timeout=5).status_code == 401
     assert lms.admin("GET", "mounts").status_code == 200
+
+
+# --- signed statements -----------------------------------------------------------------------
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _signed(stmt: dict, *, alg: str = "RS256", payload: dict | None = None) -> tuple[dict, bytes]:
+    header = _b64url(json.dumps({"alg": alg}).encode())
+    body = _b64url(json.dumps(payload if payload is not None else stmt).encode())
+    jws = f"{header}.{body}.{_b64url(b'signature-bytes')}".encode()
+    signed = dict(stmt)
+    signed["attachments"] = [
+        {
+            "usageType": "http://adlnet.gov/expapi/attachments/signature",
+            "display": {"en-US": "Signature"},
+            "contentType": "application/octet-stream",
+            "length": len(jws),
+            "sha2": hashlib.sha256(jws).hexdigest(),
+        }
+    ]
+    return signed, jws
+
+
+def _post_signed(lms, signed: dict, jws: bytes):
+    sha2 = hashlib.sha256(jws).hexdigest()
+    body = (
+        (
+            f"--b\r\nContent-Type: application/json\r\n\r\n{json.dumps(signed)}\r\n"
+            f"--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n"
+            f"X-Experience-API-Hash: {sha2}\r\n\r\n"
+        ).encode()
+        + jws
+        + b"\r\n--b--\r\n"
+    )
+    return lms.client().post(
+        lms.endpoint() + "statements",
+        data=body,
+        headers={"Content-Type": "multipart/mixed; boundary=b"},
+    )
+
+
+def test_well_formed_signed_statement_is_stored(lms):
+    signed, jws = _signed(statement())
+    assert _post_signed(lms, signed, jws).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "fault", ["alg", "payload", "segments", "content_type"], ids=lambda f: f"bad-{f}"
+)
+def test_malformed_signature_is_400(lms, fault):
+    stmt = statement()
+    if fault == "alg":
+        signed, jws = _signed(stmt, alg="HS256")
+    elif fault == "payload":
+        signed, jws = _signed(stmt, payload=dict(stmt, verb={"id": "http://x.example/other"}))
+    elif fault == "segments":
+        signed, jws = _signed(stmt)
+        jws = jws.rsplit(b".", 1)[0]
+        signed["attachments"][0]["sha2"] = hashlib.sha256(jws).hexdigest()
+        signed["attachments"][0]["length"] = len(jws)
+    else:
+        signed, jws = _signed(stmt)
+        signed["attachments"][0]["contentType"] = "application/json"
+    r = _post_signed(lms, signed, jws)
+    assert r.status_code == 400, r.text
+    assert r.json()["section"] == "xAPI-D §2.6"

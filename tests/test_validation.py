@@ -307,6 +307,14 @@ def test_key_with_the_wrong_case_is_rejected_naming_the_right_spelling() -> None
     assert "'context'" in v.rule
 
 
+def test_an_unknown_object_type_key_does_not_hide_other_complaints() -> None:
+    found = problems(statement(objectType="Statement", id="x"))
+    assert {(v.path, v.section) for v in found} == {
+        ("$.objectType", "xAPI-D §2.2 XAPI-00010"),
+        ("$.id", "xAPI-D §2.4.1 XAPI-00027"),
+    }
+
+
 def test_the_we_are_seed_example_statement_is_rejected_for_capitalised_keys() -> None:
     """The example in seed/we-are-lms-integration.txt writes Context/Registration/Extensions."""
     stmt = statement(context=None, Context={"Registration": "r", "Extensions": {"": "s"}})

@@ -97,7 +97,14 @@ def prepare(
     received: dict[str, Any], *, authority: dict[str, Any], version: str, stored_us: int
 ) -> Prepared:
     """Add what the LRS owns (id, stored, timestamp, authority, version) per xAPI-D §2.4."""
-    stmt = json.loads(json.dumps(received))
+    # Copy only what is rewritten below; the rest is shared with `received`, which is not mutated.
+    stmt = dict(received)
+    if isinstance(stmt.get("context"), dict):
+        stmt["context"] = dict(stmt["context"])
+    if isinstance(stmt.get("object"), dict) and stmt["object"].get("objectType") == "SubStatement":
+        stmt["object"] = dict(stmt["object"])
+        if isinstance(stmt["object"].get("context"), dict):
+            stmt["object"]["context"] = dict(stmt["object"]["context"])
     stmt.setdefault("id", str(uuid.uuid4()))
     stmt["id"] = stmt["id"].lower()
     stored = iso_us(stored_us)
@@ -147,20 +154,25 @@ def store(
         _check_conflicts(conn, mount, batch)
         _check_voiding(conn, mount, batch)
         already = _existing_same(conn, mount, batch)
+        fresh = [p for p in batch if p.id not in already]
         conn.executemany(
             "INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
             attachment_parts,
         )
-        for p in batch:
-            if p.id in already:
-                continue
-            cur = conn.execute(
-                "INSERT INTO statements (mount, id, stored_us, verb_id, object_id, ref_id,"
-                " registration, is_voiding, voided, statement, received)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-                " EXISTS (SELECT 1 FROM statements v WHERE v.mount = ? AND v.is_voiding = 1"
-                "         AND v.ref_id = ?), ?, ?)",
+        if not fresh:
+            return [p.id for p in batch]
+        # The write lock is held, so sequence numbers can be assigned here and rows inserted
+        # in bulk, one statement per table.
+        first = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM statements").fetchone()[0]
+        targets = {p.ref_id for p in fresh if p.is_voiding}
+        voided_now = _voided_ids(conn, mount, [p.id for p in fresh])
+        rows, agents, activities = [], [], []
+        definitions: dict[str, dict[str, Any]] = {}
+        people: dict[str, dict[str, Any]] = {}
+        for seq, p in enumerate(fresh, start=first):
+            rows.append(
                 (
+                    seq,
                     mount,
                     p.id,
                     p.stored_us,
@@ -169,42 +181,73 @@ def store(
                     p.ref_id,
                     p.registration,
                     int(p.is_voiding),
-                    mount,
-                    p.id,
-                    canonical_json(p.stmt),
+                    int(p.id in voided_now or p.id in targets),
+                    json.dumps(p.stmt, ensure_ascii=False, separators=(",", ":")),
                     p.received,
-                ),
-            )
-            seq = cur.lastrowid
-            conn.executemany(
-                "INSERT INTO statement_agents (seq, ifi, direct) VALUES (?, ?, ?)",
-                [(seq, ifi, d) for ifi, d in set(p.agents)],
-            )
-            conn.executemany(
-                "INSERT INTO statement_activities (seq, activity_id, direct) VALUES (?, ?, ?)",
-                [(seq, a, d) for a, d in set(p.activities)],
-            )
-            if p.is_voiding:
-                conn.execute(
-                    "UPDATE statements SET voided = 1 WHERE mount = ? AND id = ?",
-                    (mount, p.ref_id),
                 )
+            )
+            agents += [(seq, ifi, d) for ifi, d in set(p.agents)]
+            activities += [(seq, a, d) for a, d in set(p.activities)]
             for activity_id, definition in p.definitions:
-                row = conn.execute(
-                    "SELECT definition FROM activities WHERE mount = ? AND id = ?",
-                    (mount, activity_id),
-                ).fetchone()
-                merged = _merge_definition(json.loads(row[0]) if row else {}, definition)
-                conn.execute(
-                    "INSERT OR REPLACE INTO activities (mount, id, definition) VALUES (?, ?, ?)",
-                    (mount, activity_id, canonical_json(merged)),
+                definitions[activity_id] = _merge_definition(
+                    definitions.get(activity_id, {}), definition
                 )
-            for ifi, person in p.people:
-                conn.execute(
-                    "INSERT OR REPLACE INTO agents (mount, ifi, agent) VALUES (?, ?, ?)",
-                    (mount, ifi, canonical_json(person)),
-                )
+            people.update(p.people)
+        conn.executemany(
+            "INSERT INTO statements (seq, mount, id, stored_us, verb_id, object_id, ref_id,"
+            " registration, is_voiding, voided, statement, received)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.executemany("INSERT INTO statement_agents (seq, ifi, direct) VALUES (?, ?, ?)", agents)
+        conn.executemany(
+            "INSERT INTO statement_activities (seq, activity_id, direct) VALUES (?, ?, ?)",
+            activities,
+        )
+        conn.executemany(
+            "UPDATE statements SET voided = 1 WHERE mount = ? AND id = ?",
+            [(mount, target) for target in targets],
+        )
+        _save_definitions(conn, mount, definitions)
+        conn.executemany(
+            "INSERT OR REPLACE INTO agents (mount, ifi, agent) VALUES (?, ?, ?)",
+            [(mount, ifi, canonical_json(person)) for ifi, person in people.items()],
+        )
     return [p.id for p in batch]
+
+
+def _voided_ids(conn: sqlite3.Connection, mount: str, ids: list[str]) -> set[str]:
+    """Ids that a voiding statement stored earlier already targets (arrival order is free)."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(
+            r[0]
+            for r in conn.execute(
+                f"SELECT ref_id FROM statements WHERE mount = ? AND is_voiding = 1"
+                f" AND ref_id IN ({marks})",
+                (mount, *chunk),
+            )
+        )
+    return found
+
+
+def _save_definitions(
+    conn: sqlite3.Connection, mount: str, definitions: dict[str, dict[str, Any]]
+) -> None:
+    """Merge each activity's newest definition into the stored one (xAPI-C §2.5)."""
+    for activity_id, definition in definitions.items():
+        row = conn.execute(
+            "SELECT definition FROM activities WHERE mount = ? AND id = ?", (mount, activity_id)
+        ).fetchone()
+        old = json.loads(row[0]) if row else {}
+        merged = _merge_definition(old, definition)
+        if merged != old:
+            conn.execute(
+                "INSERT OR REPLACE INTO activities (mount, id, definition) VALUES (?, ?, ?)",
+                (mount, activity_id, canonical_json(merged)),
+            )
 
 
 def _check_conflicts(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) -> None:

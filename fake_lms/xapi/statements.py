@@ -17,6 +17,7 @@ from fake_lms.xapi import statement_store
 from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
 from fake_lms.xapi.multipart import build_multipart, split_multipart
 from fake_lms.xapi.protocol import XAPIError, XRequest, check_params
+from fake_lms.xapi.signature import check_signatures
 from fake_lms.xapi.statement_format import format_statement
 from fake_lms.xapi.validation import (
     agent_ifi,
@@ -156,6 +157,7 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
             violations=[v.as_dict() for v in violations],
         )
     _check_attachments(items, parts)
+    check_signatures(items, parts)
     principal = g.principal
     authority = {
         "objectType": "Agent",

@@ -619,7 +619,11 @@ def _merge(schema_side: list[Violation], rule_side: list[Violation]) -> list[Vio
         if (v.path, v.rule) not in seen_rules:
             seen_rules.add((v.path, v.rule))
             out.append(v)
-    owners = [v.path[: -len(".objectType")] for v in out if v.path.endswith(".objectType")]
+    owners = [
+        v.path[: -len(".objectType")]
+        for v in out
+        if v.path.endswith(".objectType") and v.section not in (_UNKNOWN_KEY, _CASE_OF_KEY)
+    ]
     if not owners:
         return out
     return [v for v in out if not any(_inside(v.path, owner) for owner in owners)]
@@ -943,6 +947,7 @@ def _definitions(s: dict, path: str) -> list[tuple[dict, str]]:
 
 
 def _rule_violations(stmt: dict, path: str, version: str) -> list[Violation]:
+    """Run the registries over the statement and, if its object is one, its SubStatement."""
     out: list[Violation] = []
     levels = [(stmt, path, _ALL_STATEMENT_RULES)]
     obj = stmt.get("object")
