@@ -135,8 +135,11 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=100, help="batches per client")
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--singles", type=int, default=2000)
+    parser.add_argument("--threads", type=int, default=None, help="serve --threads")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, ServeProcess(Path(tmp) / "bench.db") as server:
+    with tempfile.TemporaryDirectory() as tmp, ServeProcess(
+        Path(tmp) / "bench.db", *(["--threads", str(args.threads)] if args.threads else [])
+    ) as server:
         b = batched(server, args.clients, args.batches, args.batch_size)
         s = single(server, args.singles)
     results = {"batched": b, "single": s}

@@ -116,6 +116,7 @@ def _int_arg(name: str, default: int) -> int:
 @bp.get("/mounts/<name>/journal")
 def read_journal(name: str) -> Response:
     _mount_or_404(name)
+    current_lms().journal.flush()
     entries = journal.read(
         current_lms().db, name, after=_int_arg("after", 0), limit=min(_int_arg("limit", 500), 5000)
     )
@@ -125,6 +126,7 @@ def read_journal(name: str) -> Response:
 @bp.delete("/mounts/<name>/journal")
 def reset_journal(name: str) -> Response:
     _mount_or_404(name)
+    current_lms().journal.flush()
     return json_response({"mount": name, "deleted": journal.reset(current_lms().db, name)})
 
 

@@ -75,7 +75,7 @@ def _finish_exchange(response: Response) -> Response:
             request_body = b"[body refused: too large]"
         response_body = b"" if response.is_streamed else response.get_data()
         journal.record(
-            lms.db,
+            lms.journal,
             mount=mount,
             method=request.method,
             path=request.path,

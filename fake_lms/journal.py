@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import queue
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,8 +19,70 @@ def _body_text(body: bytes, limit: int) -> str:
     return text
 
 
+_INSERT = (
+    "INSERT INTO journal (mount, at, method, path, query, request_headers, request_body,"
+    " status, response_headers, response_body, verdicts, duration_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class JournalWriter:
+    """Writes journal entries from a background thread, many per transaction.
+
+    A request does not wait for its own journal commit; every reader calls `flush()` first, so
+    what a reader sees is complete up to the moment it asked.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._queue: queue.Queue[tuple | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, row: tuple) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="journal-writer", daemon=True
+                )
+                self._thread.start()
+        self._queue.put(row)
+
+    def flush(self) -> None:
+        """Return once every entry submitted so far is committed."""
+        if self._thread is not None:
+            self._queue.join()
+
+    def close(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            rows = [first]
+            while len(rows) < 500:
+                try:
+                    rows.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            entries = [r for r in rows if r is not None]
+            try:
+                if entries:
+                    with self._db.write() as conn:
+                        conn.executemany(_INSERT, entries)
+            finally:
+                for _ in rows:
+                    self._queue.task_done()
+            if len(entries) != len(rows):
+                return
+
+
 def record(
-    db: Database,
+    writer: JournalWriter,
     *,
     mount: str,
     method: str,
@@ -34,27 +98,23 @@ def record(
     body_limit: int,
     secrets: list[str],
 ) -> None:
-    """Store one exchange; bodies beyond `body_limit` are cut with a note saying how much."""
-    with db.write() as conn:
-        conn.execute(
-            "INSERT INTO journal (mount, at, method, path, query, request_headers, request_body,"
-            " status, response_headers, response_body, verdicts, duration_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                mount,
-                datetime.now(UTC).isoformat(timespec="microseconds"),
-                method,
-                path,
-                redact_text(query, secrets),
-                json.dumps(redact_headers(request_headers)),
-                redact_text(_body_text(request_body, body_limit), secrets),
-                status,
-                json.dumps(redact_headers(response_headers)),
-                redact_text(_body_text(response_body, body_limit), secrets),
-                json.dumps(verdicts),
-                round(duration_ms, 3),
-            ),
+    """Queue one exchange; bodies beyond `body_limit` are cut with a note saying how much."""
+    writer.submit(
+        (
+            mount,
+            datetime.now(UTC).isoformat(timespec="microseconds"),
+            method,
+            path,
+            redact_text(query, secrets),
+            json.dumps(redact_headers(request_headers)),
+            redact_text(_body_text(request_body, body_limit), secrets),
+            status,
+            json.dumps(redact_headers(response_headers)),
+            redact_text(_body_text(response_body, body_limit), secrets),
+            json.dumps(verdicts),
+            round(duration_ms, 3),
         )
+    )
 
 
 def read(db: Database, mount: str, *, after: int = 0, limit: int = 500) -> list[dict[str, Any]]:

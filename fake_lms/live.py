@@ -45,7 +45,7 @@ class FakeLMS:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        self.app.extensions["weare"].db.close()
+        self.app.extensions["weare"].close()
 
     def __enter__(self) -> FakeLMS:
         return self.start()

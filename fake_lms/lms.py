@@ -10,6 +10,7 @@ from flask import Response, current_app
 
 from fake_lms.config import LMSConfig
 from fake_lms.db import Database
+from fake_lms.journal import JournalWriter
 from fake_lms.mounts import secrets_of
 
 
@@ -17,7 +18,16 @@ from fake_lms.mounts import secrets_of
 class LMS:
     config: LMSConfig
     db: Database
+    journal: JournalWriter = field(init=False)
     _secrets: list[str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.journal = JournalWriter(self.db)
+
+    def close(self) -> None:
+        """Flush the journal and close the store."""
+        self.journal.close()
+        self.db.close()
 
     def secrets(self) -> list[str]:
         """Known secrets, cached; call `forget_secrets` after adding credentials."""

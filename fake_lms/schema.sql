@@ -24,7 +24,7 @@ CREATE TABLE IF NOT EXISTS statements (
     is_voiding INTEGER NOT NULL DEFAULT 0,
     voided INTEGER NOT NULL DEFAULT 0,
     statement TEXT NOT NULL,   -- the statement as stored (with id, stored, authority, version)
-    received TEXT NOT NULL,    -- the statement as received, canonical JSON, to compare on id reuse
+    added TEXT NOT NULL,       -- properties the LRS added (comma-separated), to compare on id reuse
     UNIQUE (mount, id)
 );
 CREATE INDEX IF NOT EXISTS statements_verb ON statements (mount, verb_id, seq);

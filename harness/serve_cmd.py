@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="NAME[:USER:SECRET]",
         help="an extra LRS mount with its own credentials, repeatable",
     )
-    p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    p.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
     p.add_argument(
         "--cors-origin",
         action="append",
@@ -102,6 +102,6 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         server.close()
-        app.extensions["weare"].db.close()
+        app.extensions["weare"].close()
         print("weare-harness fake LMS stopped", file=sys.stderr, flush=True)
     return 0

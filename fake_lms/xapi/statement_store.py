@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import uuid
@@ -16,6 +17,7 @@ from fake_lms.xapi.validation import agent_ifi
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 
 
+@functools.lru_cache(maxsize=64)
 def iso_us(us: int) -> str:
     return (
         datetime.fromtimestamp(us / 1_000_000, UTC)
@@ -34,7 +36,7 @@ class Prepared:
 
     id: str
     stmt: dict[str, Any]
-    received: str
+    added: str  # properties the LRS filled in, e.g. "timestamp,version"
     verb_id: str
     object_id: str | None
     ref_id: str | None
@@ -107,7 +109,7 @@ def prepare(
             stmt["object"]["context"] = dict(stmt["object"]["context"])
     stmt.setdefault("id", str(uuid.uuid4()))
     stmt["id"] = stmt["id"].lower()
-    stored = iso_us(stored_us)
+    stored = iso_us(stored_us)  # cached: a batch shares one stored time
     stmt["stored"] = stored
     stmt.setdefault("timestamp", stored)
     stmt["authority"] = authority
@@ -121,7 +123,7 @@ def prepare(
     p = Prepared(
         id=stmt["id"],
         stmt=stmt,
-        received=canonical_json({k: v for k, v in received.items() if k != "id"}),
+        added=",".join(k for k in ("id", "timestamp", "version") if k not in received),
         verb_id=stmt["verb"]["id"],
         object_id=obj["id"] if kind == "Activity" else None,
         ref_id=obj["id"].lower() if kind == "StatementRef" else None,
@@ -183,7 +185,7 @@ def store(
                     int(p.is_voiding),
                     int(p.id in voided_now or p.id in targets),
                     json.dumps(p.stmt, ensure_ascii=False, separators=(",", ":")),
-                    p.received,
+                    p.added,
                 )
             )
             agents += [(seq, ifi, d) for ifi, d in set(p.agents)]
@@ -195,7 +197,7 @@ def store(
             people.update(p.people)
         conn.executemany(
             "INSERT INTO statements (seq, mount, id, stored_us, verb_id, object_id, ref_id,"
-            " registration, is_voiding, voided, statement, received)"
+            " registration, is_voiding, voided, statement, added)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
@@ -250,8 +252,14 @@ def _save_definitions(
             )
 
 
+def comparable(stmt: dict[str, Any], added: str) -> dict[str, Any]:
+    """A statement without what the LRS set, so two submissions of one id can be compared."""
+    owned = {"stored", "authority", "id", "version", *added.split(",")}
+    return {k: v for k, v in stmt.items() if k not in owned}
+
+
 def _check_conflicts(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) -> None:
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     for index, p in enumerate(batch):
         if p.id in seen:
             raise XAPIError(
@@ -260,7 +268,7 @@ def _check_conflicts(conn: sqlite3.Connection, mount: str, batch: list[Prepared]
                 "xAPI-C §2.1.2 (batch); XAPI-00326",
                 f"$[{index}].id",
             )
-        seen[p.id] = p.received
+        seen.add(p.id)
 
 
 def _existing_same(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) -> set[str]:
@@ -272,14 +280,14 @@ def _existing_same(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) 
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(
-            f"SELECT id, received FROM statements WHERE mount = ? AND id IN ({marks})",
+            f"SELECT id, statement, added FROM statements WHERE mount = ? AND id IN ({marks})",
             (mount, *chunk),
         ):
-            found[row[0]] = row[1]
+            found[row[0]] = comparable(json.loads(row[1]), row[2])
     for index, p in enumerate(batch):
         if p.id not in found:
             continue
-        if found[p.id] != p.received:
+        if found[p.id] != comparable(p.stmt, p.added):
             raise XAPIError(
                 409,
                 f"statement id {p.id} is already stored with different content",
