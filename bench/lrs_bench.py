@@ -137,9 +137,12 @@ def main() -> int:
     parser.add_argument("--singles", type=int, default=2000)
     parser.add_argument("--threads", type=int, default=None, help="serve --threads")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, ServeProcess(
-        Path(tmp) / "bench.db", *(["--threads", str(args.threads)] if args.threads else [])
-    ) as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        ServeProcess(
+            Path(tmp) / "bench.db", *(["--threads", str(args.threads)] if args.threads else [])
+        ) as server,
+    ):
         b = batched(server, args.clients, args.batches, args.batch_size)
         s = single(server, args.singles)
     results = {"batched": b, "single": s}

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
-from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from flask import Blueprint, Response, request
 
@@ -21,8 +19,8 @@ bp = Blueprint("admin", __name__, url_prefix="/api")
 SECTION = "weare-harness admin API"
 
 
-@bp.before_request
-def _require_api_key() -> None:
+def require_api_key() -> None:
+    """Admin routes need a server-wide API key (not a mount key, never an auth-token)."""
     if request.endpoint == "admin.health":
         return
     principal = authenticate(current_lms().db, request.headers.get("Authorization"), "")
@@ -30,7 +28,10 @@ def _require_api_key() -> None:
         raise XAPIError(403, "the admin API needs a server-wide API key", SECTION)
 
 
-def _json_body() -> dict[str, Any]:
+bp.before_request(require_api_key)
+
+
+def json_body() -> dict[str, Any]:
     raw = request.get_data(cache=True)
     if not raw:
         return {}
@@ -47,7 +48,7 @@ def endpoint_url(mount: str) -> str:
     return f"{request.host_url.rstrip('/')}/xapi/{mount}/"
 
 
-def _mount_or_404(name: str) -> Mount:
+def mount_or_404(name: str) -> Mount:
     mount = get_mount(current_lms().db, name)
     if mount is None:
         raise XAPIError(404, f"no LRS mount named {name!r}", SECTION, "path")
@@ -75,7 +76,7 @@ def mounts() -> Response:
 
 @bp.post("/mounts")
 def create_mount() -> Response:
-    body = _json_body()
+    body = json_body()
     lms = current_lms()
     try:
         mount = ensure_mount(lms.db, str(body.get("name", "")), str(body.get("mode", "enforce")))
@@ -92,13 +93,13 @@ def create_mount() -> Response:
 
 @bp.patch("/mounts/<name>")
 def update_mount(name: str) -> Response:
-    _mount_or_404(name)
-    body = _json_body()
+    mount_or_404(name)
+    body = json_body()
     try:
         set_mode(current_lms().db, name, str(body.get("mode", "")))
     except ConfigError as exc:
         raise XAPIError(400, str(exc), SECTION, "body.mode") from exc
-    return json_response(_describe(_mount_or_404(name)))
+    return json_response(_describe(mount_or_404(name)))
 
 
 def _int_arg(name: str, default: int) -> int:
@@ -115,7 +116,7 @@ def _int_arg(name: str, default: int) -> int:
 
 @bp.get("/mounts/<name>/journal")
 def read_journal(name: str) -> Response:
-    _mount_or_404(name)
+    mount_or_404(name)
     current_lms().journal.flush()
     entries = journal.read(
         current_lms().db, name, after=_int_arg("after", 0), limit=min(_int_arg("limit", 500), 5000)
@@ -125,14 +126,14 @@ def read_journal(name: str) -> Response:
 
 @bp.delete("/mounts/<name>/journal")
 def reset_journal(name: str) -> Response:
-    _mount_or_404(name)
+    mount_or_404(name)
     current_lms().journal.flush()
     return json_response({"mount": name, "deleted": journal.reset(current_lms().db, name)})
 
 
 @bp.get("/mounts/<name>/statements")
 def all_statements(name: str) -> Response:
-    _mount_or_404(name)
+    mount_or_404(name)
     rows = (
         current_lms()
         .db.connection()
@@ -142,43 +143,3 @@ def all_statements(name: str) -> Response:
         )
     )
     return json_response([json.loads(r[0]) for r in rows])
-
-
-@bp.post("/launches")
-def create_launch() -> Response:
-    """A launch URL for an AU: the endpoint, actor, registration and activity id as query pairs."""
-    body = _json_body()
-    lms = current_lms()
-    au_url = body.get("au_url")
-    parts = urlsplit(au_url) if isinstance(au_url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise XAPIError(
-            400, f"au_url must be an absolute http(s) URL, got {au_url!r}", SECTION, "body.au_url"
-        )
-    mount = _mount_or_404(str(body.get("mount", lms.config.default_mount))).name
-    actor = body.get("actor") or {
-        "objectType": "Agent",
-        "account": {"homePage": request.host_url.rstrip("/"), "name": "learner-1"},
-    }
-    registration = str(body.get("registration") or uuid.uuid4())
-    activity_id = str(body.get("activity_id") or f"{request.host_url}activities/{uuid.uuid4()}")
-    params = {
-        "endpoint": endpoint_url(mount),
-        "actor": json.dumps(actor, separators=(",", ":")),
-        "registration": registration,
-        "activityId": activity_id,
-    }
-    query = "&".join(p for p in (parts.query, urlencode(params)) if p)
-    launch_url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-    return json_response(
-        {
-            "launch_url": launch_url,
-            "endpoint": params["endpoint"],
-            "actor": actor,
-            "registration": registration,
-            "activity_id": activity_id,
-            "session_id": None,
-            "fetch": None,
-        },
-        201,
-    )

@@ -35,10 +35,16 @@ def create_app(config: LMSConfig | None = None) -> Flask:
     app.extensions["weare"] = LMS(config, db)
 
     from fake_lms.admin import bp as admin_bp
+    from fake_lms.cmi5.admin_api import bp as cmi5_admin_bp
+    from fake_lms.cmi5.admin_api import content_bp
+    from fake_lms.cmi5.fetch import bp as fetch_bp
     from fake_lms.xapi.endpoint import xapi_blueprint
 
     app.register_blueprint(xapi_blueprint())
     app.register_blueprint(admin_bp)
+    app.register_blueprint(cmi5_admin_bp)
+    app.register_blueprint(fetch_bp)
+    app.register_blueprint(content_bp)
 
     app.before_request(_start_exchange)
     app.after_request(_finish_exchange)
@@ -65,8 +71,9 @@ def _finish_exchange(response: Response) -> Response:
     if mount is None:
         return response
     xreq = g.get("xreq")
-    response.headers["X-Experience-API-Version"] = getattr(xreq, "version", None) or "1.0.3"
-    response.headers["X-Experience-API-Consistent-Through"] = consistent_through()
+    if request.path.startswith("/xapi/"):
+        response.headers["X-Experience-API-Version"] = getattr(xreq, "version", None) or "1.0.3"
+        response.headers["X-Experience-API-Consistent-Through"] = consistent_through()
     add_cors_headers(response, request.headers.get("Origin"), lms.config.cors_origins)
     if get_mount(lms.db, mount) is not None:
         try:

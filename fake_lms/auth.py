@@ -53,9 +53,21 @@ def parse_basic(header: str | None) -> tuple[str, str]:
     return user, secret
 
 
+def _token_principal(db: Database, user: str, secret: str, mount: str) -> Principal | None:
+    """A cmi5 auth-token (empty user, the token as password) opens its own session's mount only."""
+    from fake_lms.cmi5.store import session_by_token
+
+    if user:
+        return None
+    session = session_by_token(db.connection(), secret)
+    if session is None or session.mount != mount:
+        return None
+    return Principal("", "token", session.mount, session.id)
+
+
 def authenticate(db: Database, header: str | None, mount: str) -> Principal:
     user, secret = parse_basic(header)
-    principal = find_principal(db, user, secret, mount)
+    principal = find_principal(db, user, secret, mount) or _token_principal(db, user, secret, mount)
     if principal is None:
         raise XAPIError(
             401,

@@ -23,6 +23,7 @@ class Principal:
     username: str
     kind: str
     mount: str | None
+    session: str | None = None  # for a fetched cmi5 auth-token: the session it belongs to
 
 
 def _now() -> str:

@@ -90,3 +90,84 @@ CREATE TABLE IF NOT EXISTS journal (
     duration_ms REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS journal_mount ON journal (mount, seq);
+-- cmi5: courses, AUs, registrations and sessions (cmi5 §8-§10).
+CREATE TABLE IF NOT EXISTS courses (
+    id TEXT PRIMARY KEY,           -- LMS course id
+    publisher_id TEXT NOT NULL,    -- the course id of the course structure
+    lms_activity_id TEXT NOT NULL, -- LMS-generated id of the course activity (satisfied object)
+    structure TEXT NOT NULL,       -- the course structure as JSON
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS blocks (
+    course_id TEXT NOT NULL,
+    publisher_id TEXT NOT NULL,
+    lms_activity_id TEXT NOT NULL,
+    members TEXT NOT NULL,         -- JSON list of member AU ids and block publisher ids
+    PRIMARY KEY (course_id, publisher_id)
+);
+CREATE TABLE IF NOT EXISTS aus (
+    id TEXT PRIMARY KEY,           -- LMS AU id
+    course_id TEXT NOT NULL,
+    position INTEGER NOT NULL,     -- 0-based index in the course, depth first
+    publisher_id TEXT NOT NULL,
+    activity_id TEXT NOT NULL UNIQUE,  -- the launch activityId the LMS generated (8.1.5.0-1)
+    url TEXT NOT NULL,
+    title TEXT NOT NULL,
+    move_on TEXT NOT NULL,
+    mastery_score REAL,
+    launch_method TEXT NOT NULL,
+    launch_parameters TEXT,
+    entitlement_key TEXT
+);
+CREATE INDEX IF NOT EXISTS aus_course ON aus (course_id, position);
+CREATE TABLE IF NOT EXISTS registrations (
+    id TEXT PRIMARY KEY,
+    course_id TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS au_progress (
+    registration TEXT NOT NULL,
+    au_id TEXT NOT NULL,
+    completed INTEGER NOT NULL DEFAULT 0,
+    passed INTEGER NOT NULL DEFAULT 0,
+    waived INTEGER NOT NULL DEFAULT 0,
+    satisfied INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (registration, au_id)
+);
+CREATE TABLE IF NOT EXISTS satisfied (
+    registration TEXT NOT NULL,
+    target TEXT NOT NULL,          -- block publisher id or course id
+    PRIMARY KEY (registration, target)
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    registration TEXT NOT NULL,
+    au_id TEXT NOT NULL,
+    mount TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    launch_mode TEXT NOT NULL,
+    mastery_score REAL,
+    move_on TEXT NOT NULL,
+    context_template TEXT NOT NULL,
+    state TEXT NOT NULL,           -- launched, initialized, terminated, abandoned
+    prefs_fetched INTEGER NOT NULL DEFAULT 0,
+    launch_data_fetched INTEGER NOT NULL DEFAULT 0,
+    verbs TEXT NOT NULL DEFAULT '[]',
+    fetch_id TEXT NOT NULL UNIQUE,
+    fetch_calls INTEGER NOT NULL DEFAULT 0,
+    token TEXT NOT NULL UNIQUE,
+    token_fetched INTEGER NOT NULL DEFAULT 0,
+    launch_url TEXT NOT NULL,
+    profile TEXT NOT NULL,
+    return_url TEXT,
+    launched_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_registration ON sessions (registration, state);
+CREATE TABLE IF NOT EXISTS package_files (
+    course_id TEXT NOT NULL,
+    path TEXT NOT NULL,
+    content BLOB NOT NULL,
+    PRIMARY KEY (course_id, path)
+);

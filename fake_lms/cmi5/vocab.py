@@ -59,9 +59,7 @@ VERB_SATISFIED = "https://w3id.org/xapi/adl/verbs/satisfied"
 VERB_VOIDED = "http://adlnet.gov/expapi/verbs/voided"  # xAPI reserved (xAPI-D §2.3.2)
 
 # The verbs an AU may use in cmi5 defined statements (CATAPULT 9.3.0.0-1; issue #576).
-AU_VERBS = frozenset(
-    {VERB_INITIALIZED, VERB_COMPLETED, VERB_PASSED, VERB_FAILED, VERB_TERMINATED}
-)
+AU_VERBS = frozenset({VERB_INITIALIZED, VERB_COMPLETED, VERB_PASSED, VERB_FAILED, VERB_TERMINATED})
 # The verbs only the LMS writes.
 LMS_VERBS = frozenset({VERB_LAUNCHED, VERB_ABANDONED, VERB_WAIVED, VERB_SATISFIED})
 CMI5_VERBS = AU_VERBS | LMS_VERBS

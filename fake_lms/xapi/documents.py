@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g
 
+from fake_lms.cmi5 import enforce
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms
 from fake_lms.xapi import document_store
@@ -93,6 +94,7 @@ def activity_profile() -> Response:
 
 def _serve(res: DocResource) -> Response:
     xreq: XRequest = g.xreq
+    enforce.check_document(res.kind, xreq)
     if xreq.method in ("GET", "HEAD"):
         return _get(res, xreq)
     if xreq.method == "PUT":

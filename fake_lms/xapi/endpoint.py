@@ -6,6 +6,7 @@ from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fake_lms.auth import authenticate
+from fake_lms.cmi5 import enforce
 from fake_lms.cors import preflight
 from fake_lms.lms import current_lms
 from fake_lms.mounts import get_mount
@@ -67,4 +68,5 @@ def _prepare() -> Response | None:
             400, "xAPI 2.0.0 removed the alternate request syntax", "xAPI 2.0 (rules doc §5.8)"
         )
     g.principal = authenticate(lms.db, xreq.header("Authorization"), mount.name)
+    enforce.on_token_request()
     return None

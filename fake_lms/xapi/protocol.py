@@ -35,8 +35,9 @@ class XAPIError(Exception):
         section: str,
         path: str = "",
         *,
-        violations: list[dict[str, str]] | None = None,
+        violations: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
+        requirement: str | None = None,
     ) -> None:
         super().__init__(rule)
         self.status = status
@@ -45,14 +46,18 @@ class XAPIError(Exception):
         self.path = path
         self.violations = violations or [{"path": path, "rule": rule, "section": section}]
         self.headers = headers or {}
+        self.requirement = requirement
 
     def body(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "status": self.status,
             "error": self.rule,
             "section": self.section,
             "violations": self.violations,
         }
+        if self.requirement:
+            body["requirement"] = self.requirement
+        return body
 
 
 @dataclass

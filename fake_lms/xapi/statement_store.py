@@ -153,68 +153,78 @@ def store(
 ) -> list[str]:
     """Insert a batch atomically: all or nothing (xAPI-C §2.1.2, XAPI-00326)."""
     with db.write() as conn:
-        _check_conflicts(conn, mount, batch)
-        _check_voiding(conn, mount, batch)
-        already = _existing_same(conn, mount, batch)
-        fresh = [p for p in batch if p.id not in already]
-        conn.executemany(
-            "INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
-            attachment_parts,
-        )
-        if not fresh:
-            return [p.id for p in batch]
-        # The write lock is held, so sequence numbers can be assigned here and rows inserted
-        # in bulk, one statement per table.
-        first = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM statements").fetchone()[0]
-        targets = {p.ref_id for p in fresh if p.is_voiding}
-        voided_now = _voided_ids(conn, mount, [p.id for p in fresh])
-        rows, agents, activities = [], [], []
-        definitions: dict[str, dict[str, Any]] = {}
-        people: dict[str, dict[str, Any]] = {}
-        for seq, p in enumerate(fresh, start=first):
-            rows.append(
-                (
-                    seq,
-                    mount,
-                    p.id,
-                    p.stored_us,
-                    p.verb_id,
-                    p.object_id,
-                    p.ref_id,
-                    p.registration,
-                    int(p.is_voiding),
-                    int(p.id in voided_now or p.id in targets),
-                    json.dumps(p.stmt, ensure_ascii=False, separators=(",", ":")),
-                    p.added,
-                )
+        return insert(conn, mount, batch, attachment_parts)
+
+
+def insert(
+    conn: sqlite3.Connection,
+    mount: str,
+    batch: list[Prepared],
+    attachment_parts: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+) -> list[str]:
+    """`store` inside a write transaction the caller holds."""
+    _check_conflicts(conn, mount, batch)
+    _check_voiding(conn, mount, batch)
+    already = _existing_same(conn, mount, batch)
+    fresh = [p for p in batch if p.id not in already]
+    conn.executemany(
+        "INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
+        attachment_parts,
+    )
+    if not fresh:
+        return [p.id for p in batch]
+    # The write lock is held, so sequence numbers can be assigned here and rows inserted
+    # in bulk, one statement per table.
+    first = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM statements").fetchone()[0]
+    targets = {p.ref_id for p in fresh if p.is_voiding}
+    voided_now = _voided_ids(conn, mount, [p.id for p in fresh])
+    rows, agents, activities = [], [], []
+    definitions: dict[str, dict[str, Any]] = {}
+    people: dict[str, dict[str, Any]] = {}
+    for seq, p in enumerate(fresh, start=first):
+        rows.append(
+            (
+                seq,
+                mount,
+                p.id,
+                p.stored_us,
+                p.verb_id,
+                p.object_id,
+                p.ref_id,
+                p.registration,
+                int(p.is_voiding),
+                int(p.id in voided_now or p.id in targets),
+                json.dumps(p.stmt, ensure_ascii=False, separators=(",", ":")),
+                p.added,
             )
-            agents += [(seq, ifi, d) for ifi, d in set(p.agents)]
-            activities += [(seq, a, d) for a, d in set(p.activities)]
-            for activity_id, definition in p.definitions:
-                definitions[activity_id] = _merge_definition(
-                    definitions.get(activity_id, {}), definition
-                )
-            people.update(p.people)
-        conn.executemany(
-            "INSERT INTO statements (seq, mount, id, stored_us, verb_id, object_id, ref_id,"
-            " registration, is_voiding, voided, statement, added)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
         )
-        conn.executemany("INSERT INTO statement_agents (seq, ifi, direct) VALUES (?, ?, ?)", agents)
-        conn.executemany(
-            "INSERT INTO statement_activities (seq, activity_id, direct) VALUES (?, ?, ?)",
-            activities,
-        )
-        conn.executemany(
-            "UPDATE statements SET voided = 1 WHERE mount = ? AND id = ?",
-            [(mount, target) for target in targets],
-        )
-        _save_definitions(conn, mount, definitions)
-        conn.executemany(
-            "INSERT OR REPLACE INTO agents (mount, ifi, agent) VALUES (?, ?, ?)",
-            [(mount, ifi, canonical_json(person)) for ifi, person in people.items()],
-        )
+        agents += [(seq, ifi, d) for ifi, d in set(p.agents)]
+        activities += [(seq, a, d) for a, d in set(p.activities)]
+        for activity_id, definition in p.definitions:
+            definitions[activity_id] = _merge_definition(
+                definitions.get(activity_id, {}), definition
+            )
+        people.update(p.people)
+    conn.executemany(
+        "INSERT INTO statements (seq, mount, id, stored_us, verb_id, object_id, ref_id,"
+        " registration, is_voiding, voided, statement, added)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.executemany("INSERT INTO statement_agents (seq, ifi, direct) VALUES (?, ?, ?)", agents)
+    conn.executemany(
+        "INSERT INTO statement_activities (seq, activity_id, direct) VALUES (?, ?, ?)",
+        activities,
+    )
+    conn.executemany(
+        "UPDATE statements SET voided = 1 WHERE mount = ? AND id = ?",
+        [(mount, target) for target in targets],
+    )
+    _save_definitions(conn, mount, definitions)
+    conn.executemany(
+        "INSERT OR REPLACE INTO agents (mount, ifi, agent) VALUES (?, ?, ?)",
+        [(mount, ifi, canonical_json(person)) for ifi, person in people.items()],
+    )
     return [p.id for p in batch]
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
+from fake_lms.cmi5 import enforce
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
 from fake_lms.xapi import statement_store
@@ -158,6 +159,7 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
         )
     _check_attachments(items, parts)
     check_signatures(items, parts)
+    bound = enforce.check_statements(items)
     principal = g.principal
     authority = {
         "objectType": "Agent",
@@ -173,6 +175,7 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
     ]
     attachment_rows = [(sha2, ctype, content) for sha2, (ctype, content) in parts.items()]
     ids = statement_store.store(lms.db, g.mount, prepared, attachment_rows)
+    enforce.record(bound, items, request.host_url.rstrip("/"))
     g.verdicts.extend({"statement": i, "verdict": "accepted"} for i in ids)
     return ids
 

@@ -1,0 +1,170 @@
+"""Where the cmi5 rules meet the LRS: requests made with a session's auth-token are judged.
+
+In `enforce` mode a break is refused (403 with the requirement id); in `observe` mode it is
+accepted and recorded. Either way the journal holds the verdict. Requests made with an API key
+are the LMS's own and are judged only as xAPI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g
+
+from fake_lms.cmi5 import rules, satisfaction, store
+from fake_lms.cmi5.rules import Cmi5Violation, SessionView
+from fake_lms.cmi5.store import AU, Session
+from fake_lms.cmi5.vocab import PROFILE_ID_LEARNER_PREFERENCES, STATE_ID_LAUNCH_DATA
+from fake_lms.db import now_us
+from fake_lms.lms import current_lms
+from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
+from fake_lms.xapi.protocol import XAPIError, XRequest
+
+
+@dataclass
+class Bound:
+    session: Session
+    au: AU
+    view: SessionView
+
+
+def bound_session() -> Bound | None:
+    """The session of this request's auth-token, or None for API-key requests."""
+    principal = g.get("principal")
+    if principal is None or principal.kind != "token" or principal.session is None:
+        return None
+    conn = current_lms().db.connection()
+    session = store.get_session(conn, principal.session)
+    if session is None:
+        return None
+    au = store.get_au_in(conn, session.au_id)
+    return Bound(session, au, store.view(conn, session, au))
+
+
+def judge(violations: list[Cmi5Violation], what: str) -> None:
+    """Record the verdict; refuse with the first violation unless the mount only observes."""
+    if not violations:
+        return
+    observe = g.get("mount_mode") == "observe"
+    g.verdicts.append(
+        {
+            "verdict": "violation (observed)" if observe else "refused",
+            "what": what,
+            "cmi5": [v.as_dict() for v in violations],
+        }
+    )
+    if observe:
+        return
+    first = violations[0]
+    raise XAPIError(
+        first.status,
+        f"{first.requirement} - {first.rule}",
+        f"cmi5 rejection table row {first.row}",
+        first.path,
+        violations=[v.as_dict() for v in violations],
+        requirement=first.requirement,
+    )
+
+
+def on_token_request() -> None:
+    """Rows 1 and 2: a token used before its fetch, or after its session ended."""
+    bound = bound_session()
+    if bound is None:
+        return
+    judge(rules.check_token_state(bound.view, bound.session.token_fetched), "request")
+
+
+def check_statements(items: list[dict[str, Any]]) -> Bound | None:
+    """Rows 3–32 for a statement POST/PUT made with a token; returns the session for `record`."""
+    bound = bound_session()
+    if bound is not None:
+        judge(rules.check_batch(items, bound.view), "statements")
+    return bound
+
+
+def record(bound: Bound | None, items: list[dict[str, Any]], lms_base: str) -> None:
+    """Move the session and the registration on after the statements were stored."""
+    if bound is None:
+        return
+    lms = current_lms()
+    view = bound.view
+    for stmt in items:
+        view = rules.apply(view, stmt)
+    with lms.db.write() as conn:
+        store.update_session(
+            conn, bound.session.id, state=view.state, verbs=view.verbs, last_us=now_us()
+        )
+        flags = {}
+        if view.registration_completed:
+            flags["completed"] = True
+        if view.registration_passed:
+            flags["passed"] = True
+        if flags:
+            store.mark_progress(conn, view.registration, bound.au.id, **flags)
+            satisfaction.evaluate(
+                conn,
+                view.registration,
+                bound.au.course_id,
+                bound.session.actor,
+                bound.session.mount,
+                bound.session.id,
+                lms_base,
+            )
+
+
+def _agent(xreq: XRequest) -> dict[str, Any] | None:
+    try:
+        agent = parse_json(xreq.params.get("agent", ""))
+    except JSONBodyError:
+        return None
+    return agent if isinstance(agent, dict) else None
+
+
+def check_document(kind: str, xreq: XRequest) -> None:
+    """Rows 33–35 for State and Agent Profile requests made with a token; notes the reads."""
+    bound = bound_session()
+    if bound is None or kind not in ("state", "agent-profile"):
+        return
+    method = "GET" if xreq.method == "HEAD" else xreq.method
+    if kind == "state":
+        state_id = xreq.params.get("stateId")
+        judge(
+            rules.check_state_request(
+                method,
+                state_id,
+                _agent(xreq),
+                xreq.params.get("activityId"),
+                xreq.params.get("registration"),
+                bound.view,
+            ),
+            "state",
+        )
+        if method == "GET" and state_id == STATE_ID_LAUNCH_DATA:
+            _mark(bound.session.id, launch_data_fetched=1)
+        return
+    profile_id = xreq.params.get("profileId")
+    judge(
+        rules.check_agent_profile_request(
+            method, profile_id, _agent(xreq), xreq.body, xreq.content_type, bound.view
+        ),
+        "agent profile",
+    )
+    if profile_id != PROFILE_ID_LEARNER_PREFERENCES:
+        return
+    if method == "GET":
+        _mark(bound.session.id, prefs_fetched=1)
+    elif g.get("mount_mode") != "observe":
+        # The LMS may refuse an AU's preference write; the AU must not treat it as an error.
+        raise XAPIError(
+            403,
+            "11.0.0.0-2 - this LMS keeps learner preferences read-only for the AU",
+            "cmi5 §11",
+            "query:profileId",
+            requirement="11.0.0.0-2",
+        )
+
+
+def _mark(session_id: str, **flags: int) -> None:
+    with current_lms().db.write() as conn:
+        store.update_session(conn, session_id, **flags)

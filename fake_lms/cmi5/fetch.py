@@ -1,0 +1,75 @@
+"""The single-use fetch URL (cmi5 §8.2): POST once for the session's auth-token, errors after."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+
+from fake_lms.cmi5 import store
+from fake_lms.cors import preflight
+from fake_lms.db import now_us
+from fake_lms.lms import current_lms, json_response
+
+bp = Blueprint("fetch", __name__)
+SECTION = "cmi5 §8.2"
+
+
+def auth_token(token: str) -> str:
+    """A complete Basic credential, as CATAPULT hands out: base64 of ':' + token (rules doc §2.2)."""
+    return base64.b64encode(f":{token}".encode()).decode()
+
+
+def _error(code: str, text: str) -> Response:
+    """Fetch errors are still HTTP 200 with a JSON body (8.2.2.0-3, 8.2.3.2-1)."""
+    return json_response({"error-code": code, "error-text": text})
+
+
+def _verdict(requirement: str, rule: str, verdict: str = "violation") -> dict[str, Any]:
+    return {"verdict": verdict, "requirement": requirement, "rule": rule, "section": SECTION}
+
+
+@bp.route("/fetch/<fetch_id>", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
+def fetch_by_path(fetch_id: str) -> Response:
+    return _fetch(fetch_id)
+
+
+@bp.route("/fetch", methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"])
+def fetch_by_query() -> Response:
+    return _fetch(request.args.get("id", ""))
+
+
+def _fetch(fetch_id: str) -> Response:
+    lms = current_lms()
+    conn = lms.db.connection()
+    session = store.session_by_fetch(conn, fetch_id) if fetch_id else None
+    g.journal_mount = session.mount if session else lms.config.default_mount
+    if request.method == "OPTIONS":
+        return preflight(request.headers.get("Origin"), lms.config.cors_origins)
+    if request.method != "POST":
+        rule = f"the fetch URL must be called with POST, not {request.method}"
+        g.verdicts.append(_verdict("8.2.1.0-2", rule))
+        response = json_response(
+            {"status": 405, "error": rule, "section": "cmi5 §8.2.1 (8.2.1.0-2)"}, 405
+        )
+        response.headers["Allow"] = "POST, OPTIONS"
+        return response
+    if session is None:
+        g.verdicts.append(_verdict("8.2.3.2-1", "unknown fetch URL", "refused"))
+        return _error("2", "unknown fetch URL: no launch issued it")
+    with lms.db.write() as wconn:
+        fresh = store.get_session(wconn, session.id)
+        assert fresh is not None
+        store.update_session(wconn, fresh.id, fetch_calls=fresh.fetch_calls + 1, last_us=now_us())
+        if not fresh.open:
+            g.verdicts.append(_verdict("8.2.1.0-6", f"fetch after the session was {fresh.state}"))
+            return _error("1", f"the session of this fetch URL is {fresh.state}")
+        if fresh.token_fetched:
+            g.verdicts.append(
+                _verdict("8.2.3.0-1", "fetch called more than once; the AU SHOULD NOT")
+            )
+            return _error("1", "the auth-token of this fetch URL was already handed out")
+        store.update_session(wconn, fresh.id, token_fetched=1)
+    g.verdicts.append(_verdict("8.2.1.0-3", "auth-token handed out", "accepted"))
+    return json_response({"auth-token": auth_token(session.token)})
