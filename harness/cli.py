@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness import launch_cmd, serve_cmd
+from harness import au_cmd, launch_cmd, serve_cmd
 
 
 class UsageError(Exception):
@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve_cmd.add_parser(sub)
     launch_cmd.add_parser(sub)
+    au_cmd.add_parsers(sub)
     return parser
 
 

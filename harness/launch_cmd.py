@@ -1,12 +1,11 @@
-"""`weare-harness launch`: ask a running fake LMS for a launch URL."""
+"""`weare-harness launch`: ask a running fake LMS for a launch URL in any profile or variant."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 
-import requests
+from harness.lms_client import LMSClient, LMSClientError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -16,38 +15,82 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--api-key",
-        default=os.environ.get("WEARE_HARNESS_API_KEY"),
         metavar="USER:SECRET",
         help="server-wide API key (default: $WEARE_HARNESS_API_KEY)",
     )
-    p.add_argument("--au-url", required=True, help="URL of the story (the AU) to launch")
-    p.add_argument("--mount", default=None, help="LRS mount the endpoint points at")
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("--au-url", help="URL of the story (the AU); registered on first use")
+    target.add_argument("--au-id", help="id of an AU registered before")
+    p.add_argument("--profile", choices=("cmi5", "weare"), default="cmi5")
+    p.add_argument("--omit", default="", metavar="NAME,...", help="launch parameters to leave out")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="replace a launch parameter's value in the URL, repeatable",
+    )
+    p.add_argument("--actor", metavar="JSON", help="the learner as an xAPI Agent (JSON)")
+    p.add_argument("--registration", help="reuse a registration (UUID)")
+    p.add_argument("--launch-mode", choices=("Normal", "Browse", "Review"), default="Normal")
+    p.add_argument("--mount", help="LRS mount the session belongs to (default: the default mount)")
+    p.add_argument("--endpoint-mount", help="make the endpoint pair point at another mount")
+    p.add_argument(
+        "--encoding",
+        choices=("percent", "plus"),
+        default="percent",
+        help="space as %%20 (percent) or + (plus)",
+    )
+    p.add_argument("--raw-actor", action="store_true", help="leave the actor JSON unencoded")
+    p.add_argument("--amp", action="store_true", help="separate pairs with &amp;")
     p.add_argument("--json", action="store_true", help="print the launch as JSON")
     p.set_defaults(run=run)
+
+
+def launch_body(args: argparse.Namespace) -> dict:
+    from harness.cli import UsageError
+
+    body: dict = {
+        "profile": args.profile,
+        "launch_mode": args.launch_mode,
+        "encoding": args.encoding,
+    }
+    if args.au_url:
+        body["au_url"] = args.au_url
+    else:
+        body["au_id"] = args.au_id
+    if args.omit:
+        body["omit"] = [n.strip() for n in args.omit.split(",") if n.strip()]
+    overrides = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--set needs NAME=VALUE, got {item!r}")
+        overrides[name] = value
+    if overrides:
+        body["overrides"] = overrides
+    if args.actor:
+        try:
+            body["actor"] = json.loads(args.actor)
+        except ValueError as exc:
+            raise UsageError(f"--actor is not JSON: {exc}") from exc
+    for name in ("registration", "mount", "endpoint_mount"):
+        if getattr(args, name):
+            body[name] = getattr(args, name)
+    if args.raw_actor:
+        body["raw_actor"] = True
+    if args.amp:
+        body["amp_entities"] = True
+    return body
 
 
 def run(args: argparse.Namespace) -> int:
     from harness.cli import UsageError
 
-    if not args.api_key or ":" not in args.api_key:
-        raise UsageError("--api-key USER:SECRET (or WEARE_HARNESS_API_KEY) is required")
-    user, _, secret = args.api_key.partition(":")
-    body = {"au_url": args.au_url}
-    if args.mount:
-        body["mount"] = args.mount
-    url = args.lms.rstrip("/") + "/api/launches"
     try:
-        response = requests.post(url, json=body, auth=(user, secret), timeout=10)
-    except requests.RequestException as exc:
-        raise UsageError(f"cannot reach the fake LMS at {args.lms}: {type(exc).__name__}") from exc
-    try:
-        payload = response.json()
-    except ValueError:
-        payload = {"error": response.text[:200]}
-    if response.status_code != 201:
-        raise UsageError(
-            f"the fake LMS refused the launch ({response.status_code}): "
-            f"{payload.get('error', payload)}"
-        )
+        client = LMSClient(args.lms, args.api_key)
+        payload = client.call("POST", "launches", expect=201, json=launch_body(args))
+    except LMSClientError as exc:
+        raise UsageError(str(exc)) from exc
     print(json.dumps(payload, indent=2) if args.json else payload["launch_url"])
     return 0
