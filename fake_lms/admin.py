@@ -11,7 +11,16 @@ from fake_lms import journal
 from fake_lms.auth import authenticate
 from fake_lms.config import ApiKey, ConfigError
 from fake_lms.lms import current_lms, json_response
-from fake_lms.mounts import Mount, add_credential, ensure_mount, get_mount, list_mounts, set_mode
+from fake_lms.mounts import (
+    Mount,
+    add_credential,
+    ensure_mount,
+    get_mount,
+    list_mounts,
+    set_mode,
+    set_quirks,
+)
+from fake_lms.quirks import QuirkError, check_names
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.protocol import XAPIError
 
@@ -55,10 +64,17 @@ def mount_or_404(name: str) -> Mount:
     return mount
 
 
+def _quirk_list(value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise QuirkError("quirks must be a list of quirk names")
+    return value
+
+
 def _describe(mount: Mount) -> dict[str, Any]:
     return {
         "name": mount.name,
         "mode": mount.mode,
+        "quirks": list(mount.quirks),
         "endpoint": endpoint_url(mount.name),
         "statements": statement_store.count(current_lms().db, mount.name),
     }
@@ -80,15 +96,21 @@ def create_mount() -> Response:
     lms = current_lms()
     try:
         mount = ensure_mount(lms.db, str(body.get("name", "")), str(body.get("mode", "enforce")))
+        if body.get("quirks"):
+            set_quirks(lms.db, mount.name, check_names(_quirk_list(body["quirks"])))
+        for other in body.get("also_opens", []):
+            mount_or_404(str(other))
         if "username" in body or "secret" in body:
             key = ApiKey.parse(
                 f"{body.get('username', '')}:{body.get('secret', '')}", what="username/secret"
             )
             add_credential(lms.db, key, mount=mount.name)
+            for other in body.get("also_opens", []):
+                add_credential(lms.db, key, mount=str(other))
             lms.forget_secrets()
-    except ConfigError as exc:
+    except (ConfigError, QuirkError) as exc:
         raise XAPIError(400, str(exc), SECTION, "body") from exc
-    return json_response(_describe(mount), 201)
+    return json_response(_describe(mount_or_404(mount.name)), 201)
 
 
 @bp.patch("/mounts/<name>")
@@ -96,9 +118,12 @@ def update_mount(name: str) -> Response:
     mount_or_404(name)
     body = json_body()
     try:
-        set_mode(current_lms().db, name, str(body.get("mode", "")))
-    except ConfigError as exc:
-        raise XAPIError(400, str(exc), SECTION, "body.mode") from exc
+        if "mode" in body:
+            set_mode(current_lms().db, name, str(body["mode"]))
+        if "quirks" in body:
+            set_quirks(current_lms().db, name, check_names(_quirk_list(body["quirks"])))
+    except (ConfigError, QuirkError) as exc:
+        raise XAPIError(400, str(exc), SECTION, "body") from exc
     return json_response(_describe(mount_or_404(name)))
 
 

@@ -14,7 +14,7 @@ from fake_lms.config import LMSConfig
 from fake_lms.cors import add_cors_headers, preflight
 from fake_lms.db import Database
 from fake_lms.lms import LMS, current_lms, json_response
-from fake_lms.mounts import add_credential, ensure_mount, get_mount
+from fake_lms.mounts import Principal, add_credential, ensure_mount, get_mount
 from fake_lms.xapi.protocol import XAPIError, consistent_through
 
 log = logging.getLogger("fake_lms")
@@ -38,6 +38,7 @@ def create_app(config: LMSConfig | None = None) -> Flask:
     from fake_lms.cmi5.admin_api import bp as cmi5_admin_bp
     from fake_lms.cmi5.admin_api import content_bp
     from fake_lms.cmi5.fetch import bp as fetch_bp
+    from fake_lms.dashboard.views import bp as dashboard_bp
     from fake_lms.xapi.endpoint import xapi_blueprint
 
     app.register_blueprint(xapi_blueprint())
@@ -45,6 +46,7 @@ def create_app(config: LMSConfig | None = None) -> Flask:
     app.register_blueprint(cmi5_admin_bp)
     app.register_blueprint(fetch_bp)
     app.register_blueprint(content_bp)
+    app.register_blueprint(dashboard_bp)
 
     app.before_request(_start_exchange)
     app.after_request(_finish_exchange)
@@ -96,8 +98,18 @@ def _finish_exchange(response: Response) -> Response:
             duration_ms=(time.perf_counter() - g.get("started", time.perf_counter())) * 1000,
             body_limit=lms.config.journal_body_limit,
             secrets=lms.secrets(),
+            principal=_principal_label(g.get("principal")),
         )
     return response
+
+
+def _principal_label(principal: Principal | None) -> str:
+    """Which credential a request used, without the secret: for the journal and its readers."""
+    if principal is None:
+        return ""
+    if principal.kind == "token":
+        return f"token:{principal.session}"
+    return f"{principal.kind}:{principal.username}"
 
 
 def _xapi_error(exc: XAPIError) -> Response:

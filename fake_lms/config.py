@@ -77,6 +77,7 @@ class LMSConfig:
     max_body_bytes: int = 16 * 1024 * 1024
     page_limit: int = 100
     journal_body_limit: int = 256 * 1024
+    quirks: tuple[str, ...] = ()  # server-wide quirks (fake_lms/data/quirks.json)
 
     def __post_init__(self) -> None:
         if not self.api_keys:

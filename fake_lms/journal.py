@@ -21,8 +21,8 @@ def _body_text(body: bytes, limit: int) -> str:
 
 _INSERT = (
     "INSERT INTO journal (mount, at, method, path, query, request_headers, request_body,"
-    " status, response_headers, response_body, verdicts, duration_ms)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " status, response_headers, response_body, verdicts, duration_ms, principal)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -97,6 +97,7 @@ def record(
     duration_ms: float,
     body_limit: int,
     secrets: list[str],
+    principal: str = "",
 ) -> None:
     """Queue one exchange; bodies beyond `body_limit` are cut with a note saying how much."""
     writer.submit(
@@ -113,6 +114,7 @@ def record(
             redact_text(_body_text(response_body, body_limit), secrets),
             json.dumps(verdicts),
             round(duration_ms, 3),
+            principal,
         )
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import requests
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -14,21 +14,17 @@ from fake_lms.app import create_app
 from fake_lms.config import LMSConfig
 
 
-class FakeLMS:
-    """An in-process threaded server; many can run at once, each with its own store."""
+class LiveServer:
+    """A WSGI app on a loopback port, served by threads of this process until `stop()`."""
 
-    def __init__(
-        self, config: LMSConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
-    ) -> None:
-        self.config = config or LMSConfig()
-        self.app = create_app(self.config)
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
         self._host = host
         self._port = port
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
-    # -- lifecycle ---------------------------------------------------------------------------
-    def start(self) -> FakeLMS:
+    def start(self) -> Self:
         self._server = make_server(self._host, self._port, self.app, threaded=True)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -45,9 +41,8 @@ class FakeLMS:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        self.app.extensions["weare"].close()
 
-    def __enter__(self) -> FakeLMS:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -58,11 +53,26 @@ class FakeLMS:
     ) -> None:
         self.stop()
 
-    # -- addresses and credentials ---------------------------------------------------------
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "FakeLMS is not started"
+        assert self._server is not None, f"{type(self).__name__} is not started"
         return f"http://{self._host}:{self._server.server_port}"
+
+
+class FakeLMS(LiveServer):
+    """The fake LMS in this process; many can run at once, each with its own store."""
+
+    def __init__(
+        self, config: LMSConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.config = config or LMSConfig()
+        super().__init__(create_app(self.config), host=host, port=port)
+
+    def stop(self) -> None:
+        super().stop()
+        self.app.extensions["weare"].close()
+
+    # -- addresses and credentials ---------------------------------------------------------
 
     def endpoint(self, mount: str | None = None) -> str:
         return f"{self.base_url}/xapi/{mount or self.config.default_mount}/"

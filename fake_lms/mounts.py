@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hmac
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from fake_lms.config import ApiKey, check_mode, check_mount_name
 from fake_lms.db import Database
@@ -14,6 +16,7 @@ from fake_lms.db import Database
 class Mount:
     name: str
     mode: str
+    quirks: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,16 +46,27 @@ def ensure_mount(db: Database, name: str, mode: str = "enforce") -> Mount:
     return found
 
 
+def _mount(row: Any) -> Mount:
+    return Mount(row["name"], row["mode"], tuple(json.loads(row["quirks"])))
+
+
 def get_mount(db: Database, name: str) -> Mount | None:
     row = (
-        db.connection().execute("SELECT name, mode FROM mounts WHERE name = ?", (name,)).fetchone()
+        db.connection()
+        .execute("SELECT name, mode, quirks FROM mounts WHERE name = ?", (name,))
+        .fetchone()
     )
-    return Mount(row["name"], row["mode"]) if row else None
+    return _mount(row) if row else None
 
 
 def list_mounts(db: Database) -> list[Mount]:
-    rows = db.connection().execute("SELECT name, mode FROM mounts ORDER BY created, name")
-    return [Mount(r["name"], r["mode"]) for r in rows]
+    rows = db.connection().execute("SELECT name, mode, quirks FROM mounts ORDER BY created, name")
+    return [_mount(r) for r in rows]
+
+
+def set_quirks(db: Database, name: str, quirks: list[str]) -> None:
+    with db.write() as conn:
+        conn.execute("UPDATE mounts SET quirks = ? WHERE name = ?", (json.dumps(quirks), name))
 
 
 def set_mode(db: Database, name: str, mode: str) -> None:
@@ -67,7 +81,7 @@ def add_credential(db: Database, key: ApiKey, *, mount: str | None, kind: str = 
         conn.execute(
             "INSERT OR REPLACE INTO credentials (username, secret, mount, kind, created)"
             " VALUES (?, ?, ?, ?, ?)",
-            (key.username, key.secret, mount, kind, _now()),
+            (key.username, key.secret, mount or "", kind, _now()),
         )
 
 
@@ -78,10 +92,10 @@ def find_principal(db: Database, username: str, secret: str, mount: str) -> Prin
     )
     for row in rows:
         if hmac.compare_digest(row["secret"].encode(), secret.encode()) and row["mount"] in (
-            None,
+            "",
             mount,
         ):
-            return Principal(row["username"], row["kind"], row["mount"])
+            return Principal(row["username"], row["kind"], row["mount"] or None)
     return None
 
 

@@ -2,15 +2,16 @@
 CREATE TABLE IF NOT EXISTS mounts (
     name TEXT PRIMARY KEY,
     mode TEXT NOT NULL DEFAULT 'enforce',
+    quirks TEXT NOT NULL DEFAULT '[]',
     created TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS credentials (
     username TEXT NOT NULL,
     secret TEXT NOT NULL,
-    mount TEXT,                -- NULL: every mount (API keys from `serve --api-key`)
-    kind TEXT NOT NULL,        -- 'api-key' or 'token'
+    mount TEXT NOT NULL DEFAULT '',  -- '': every mount (API keys from `serve --api-key`)
+    kind TEXT NOT NULL,        -- 'api-key'
     created TEXT NOT NULL,
-    PRIMARY KEY (username, secret)
+    PRIMARY KEY (username, secret, mount)
 );
 CREATE TABLE IF NOT EXISTS statements (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,7 +88,8 @@ CREATE TABLE IF NOT EXISTS journal (
     response_headers TEXT NOT NULL,
     response_body TEXT NOT NULL,
     verdicts TEXT NOT NULL,
-    duration_ms REAL NOT NULL
+    duration_ms REAL NOT NULL,
+    principal TEXT NOT NULL DEFAULT ''  -- 'api-key:USER', 'token:SESSION' or '' (none)
 );
 CREATE INDEX IF NOT EXISTS journal_mount ON journal (mount, seq);
 -- cmi5: courses, AUs, registrations and sessions (cmi5 §8-§10).

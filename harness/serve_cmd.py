@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fake_lms import ApiKey, LMSConfig, MountSpec, create_app
 from fake_lms.config import ConfigError
+from fake_lms.quirks import QuirkError, check_names
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,6 +31,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="NAME[:USER:SECRET]",
         help="an extra LRS mount with its own credentials, repeatable",
+    )
+    p.add_argument(
+        "--quirk",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="behave like a broken LMS, repeatable (see `weare-harness quirks`)",
     )
     p.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
     p.add_argument(
@@ -55,8 +63,9 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
             api_keys=keys,
             mounts=mounts,
             cors_origins=tuple(args.cors_origin) or ("*",),
+            quirks=tuple(check_names(args.quirk)),
         )
-    except ConfigError as exc:
+    except (ConfigError, QuirkError) as exc:
         raise UsageError(str(exc)) from exc
 
 

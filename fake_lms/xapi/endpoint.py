@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from fake_lms import quirks
 from fake_lms.auth import authenticate
 from fake_lms.cmi5 import enforce
 from fake_lms.cors import preflight
@@ -47,6 +48,10 @@ def _prepare() -> Response | None:
     if mount is None:
         raise XAPIError(404, f"no LRS mount named {g.mount!r}", "weare-harness mounts", "path")
     g.mount_mode = mount.mode
+    g.quirks = set(lms.config.quirks) | set(mount.quirks)
+    answered = quirks.before_xapi(g.quirks)
+    if answered is not None:
+        return answered
     if request.method == "OPTIONS":
         return preflight(request.headers.get("Origin"), lms.config.cors_origins)
     try:

@@ -1,0 +1,910 @@
+// weare-harness dashboard: plain JS, no build step. Every piece of data from the server is put
+// into the page with textContent / property setters, never parsed as HTML.
+"use strict";
+
+(() => {
+  const KEY_STORAGE = "weare-harness.apiKey";
+  const POLL_MS = 1000; // one journal poll per second per mount while the tab is visible
+  const PAGE = 200; // journal entries asked for per poll
+  const MAX_ENTRIES = 300; // entries kept on screen per mount; older ones are dropped
+  const MAX_BACKOFF_MS = 10000;
+  const FETCH_TIMEOUT_MS = 8000;
+  const MOUNT_REFRESH_TICKS = 10;
+  const REG_REFRESH_MS = 2000;
+
+  const PROFILES = JSON.parse(document.getElementById("launch-profiles").textContent || "{}");
+
+  const state = {
+    mounts: [],
+    aus: new Map(), // au id -> {au, li}
+    feeds: new Map(), // mount name -> feed
+    activeMount: null,
+    registration: null,
+    regLoadedAt: 0,
+    regDirty: false,
+    mountsDirty: false,
+    pollTimer: null,
+    polling: false,
+    pollErrors: 0,
+    ticks: 0,
+    connected: false,
+  };
+
+  // ---------------------------------------------------------------------------- DOM helpers
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+  function el(tag, options = {}, ...children) {
+    const node = document.createElement(tag);
+    if (options.cls) node.className = options.cls;
+    if (options.text !== undefined && options.text !== null) node.textContent = String(options.text);
+    if (options.title) node.title = String(options.title);
+    if (options.attrs) {
+      for (const [name, value] of Object.entries(options.attrs)) node.setAttribute(name, String(value));
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function show(node, visible) {
+    node.hidden = !visible;
+  }
+
+  function asText(value) {
+    if (value === null || value === undefined) return "";
+    return typeof value === "string" ? value : JSON.stringify(value);
+  }
+
+  function isHttpUrl(text) {
+    return typeof text === "string" && /^https?:\/\//i.test(text);
+  }
+
+  // ---------------------------------------------------------------------------- messages
+  const messages = new Map(); // key -> element
+
+  function showMessage(key, text, kind = "error") {
+    const box = $("#messages");
+    let item = messages.get(key);
+    if (!item) {
+      item = el("div", { cls: `message ${kind}` });
+      const body = el("span", { cls: "message-text" });
+      const close = el("button", { cls: "dismiss", text: "×", attrs: { type: "button", "aria-label": "Dismiss" } });
+      close.addEventListener("click", () => clearMessage(key));
+      item.append(body, close);
+      messages.set(key, item);
+      box.prepend(item);
+    }
+    item.className = `message ${kind}`;
+    item.querySelector(".message-text").textContent = text;
+  }
+
+  function clearMessage(key) {
+    const item = messages.get(key);
+    if (item) {
+      item.remove();
+      messages.delete(key);
+    }
+  }
+
+  // ---------------------------------------------------------------------------- API client
+  class ApiError extends Error {
+    constructor(status, body, message) {
+      super(message);
+      this.status = status;
+      this.body = body;
+    }
+    get isAuth() {
+      return this.status === 401 || this.status === 403;
+    }
+  }
+
+  function getKey() {
+    return sessionStorage.getItem(KEY_STORAGE);
+  }
+
+  function basic(key) {
+    const bytes = new TextEncoder().encode(key);
+    let binary = "";
+    for (const b of bytes) binary += String.fromCharCode(b);
+    return "Basic " + btoa(binary);
+  }
+
+  function describeError(method, path, status, body) {
+    let text = `${method} /api/${path} failed with HTTP ${status}`;
+    if (body && typeof body === "object") {
+      if (body.error) text += `: ${asText(body.error)}`;
+      if (body.requirement) text += ` [requirement ${asText(body.requirement)}]`;
+      if (body.section) text += ` (${asText(body.section)})`;
+      if (Array.isArray(body.violations) && body.violations.length) {
+        const first = body.violations[0] || {};
+        if (first.path) text += ` at ${asText(first.path)}`;
+      }
+    } else if (typeof body === "string" && body) {
+      text += `: ${body.slice(0, 200)}`;
+    }
+    return text;
+  }
+
+  async function api(method, path, body) {
+    const key = getKey();
+    if (!key) throw new ApiError(0, null, "no API key: enter it above");
+    const headers = { Authorization: basic(key), Accept: "application/json" };
+    const init = { method, headers, credentials: "omit", cache: "no-store" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), FETCH_TIMEOUT_MS);
+    init.signal = controller.signal;
+    let response;
+    let text;
+    try {
+      response = await fetch(`/api/${path}`, init);
+      text = await response.text();
+    } catch (err) {
+      const why = err && err.name === "AbortError" ? `no answer within ${FETCH_TIMEOUT_MS / 1000} s` : asText(err && err.message);
+      throw new ApiError(0, null, `${method} /api/${path}: network error: ${why}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    let data = text;
+    try {
+      data = text ? JSON.parse(text) : null;
+    } catch (_) {
+      // not JSON: keep the text for the message
+    }
+    if (!response.ok) throw new ApiError(response.status, data, describeError(method, path, response.status, data));
+    return data;
+  }
+
+  function report(key, err) {
+    if (err instanceof ApiError && err.isAuth) {
+      authFailed(err);
+      return;
+    }
+    showMessage(key, err instanceof Error ? err.message : String(err));
+  }
+
+  // ---------------------------------------------------------------------------- API key
+  function authFailed(err) {
+    sessionStorage.removeItem(KEY_STORAGE);
+    stopPolling();
+    state.connected = false;
+    showMessage("auth", `API key refused: ${err.message}`);
+    $("#key-state").textContent = "no API key";
+    show($("#forget-key"), false);
+    show($("#key-panel"), true);
+    $("#api-key").focus();
+  }
+
+  function askForKey() {
+    show($("#key-panel"), true);
+    show($("#app"), false);
+    $("#key-state").textContent = "no API key";
+    show($("#forget-key"), false);
+  }
+
+  async function connect() {
+    let mounts;
+    try {
+      mounts = await api("GET", "mounts");
+    } catch (err) {
+      if (err instanceof ApiError && err.isAuth) {
+        authFailed(err);
+      } else {
+        showMessage("connect", err.message);
+        askForKey();
+      }
+      return;
+    }
+    clearMessage("auth");
+    clearMessage("connect");
+    state.connected = true;
+    show($("#key-panel"), false);
+    show($("#app"), true);
+    $("#key-state").textContent = "API key in use (this tab only)";
+    show($("#forget-key"), true);
+    applyMounts(mounts);
+    await loadAus();
+    schedulePoll(0);
+  }
+
+  // ---------------------------------------------------------------------------- mounts
+  function applyMounts(mounts) {
+    state.mounts = Array.isArray(mounts) ? mounts : [];
+    const list = $("#mounts");
+    list.replaceChildren(
+      ...state.mounts.map((m) =>
+        el(
+          "li",
+          { cls: "mount", attrs: { "data-mount": m.name } },
+          el("strong", { text: m.name }),
+          el("span", { cls: `badge mode-${m.mode === "observe" ? "observe" : "enforce"}`, text: m.mode }),
+          el("code", { cls: "endpoint", text: m.endpoint }),
+          el("span", { cls: "muted", text: `${m.statements} statements` }),
+        ),
+      ),
+    );
+    for (const m of state.mounts) ensureFeed(m.name);
+    for (const { li } of state.aus.values()) fillMountSelects(li);
+  }
+
+  // ---------------------------------------------------------------------------- AUs
+  async function loadAus() {
+    try {
+      const aus = await api("GET", "aus");
+      clearMessage("aus");
+      renderAus(Array.isArray(aus) ? aus : []);
+    } catch (err) {
+      report("aus", err);
+    }
+  }
+
+  function renderAus(aus) {
+    const list = $("#au-list");
+    for (const au of aus) {
+      let known = state.aus.get(au.id);
+      if (!known) {
+        const li = $("#au-template").content.firstElementChild.cloneNode(true);
+        known = { au, li };
+        state.aus.set(au.id, known);
+        setupBuilder(li, au);
+        list.append(li);
+      }
+      known.au = au;
+      fillAu(known.li, au);
+    }
+    show($("#aus-empty"), state.aus.size === 0);
+  }
+
+  function fillAu(li, au) {
+    li.dataset.auId = au.id;
+    $(".au-title", li).textContent = au.title || au.url;
+    $(".au-moveon", li).textContent = `moveOn ${au.move_on}`;
+    $(".au-url", li).textContent = au.url;
+    $(".au-publisher", li).textContent = au.publisher_id;
+    $(".au-mastery", li).textContent = au.mastery_score === null || au.mastery_score === undefined ? "—" : String(au.mastery_score);
+    $(".au-id", li).textContent = au.id;
+  }
+
+  async function registerAu(event) {
+    event.preventDefault();
+    const body = { url: $("#au-url").value.trim(), move_on: $("#au-move-on").value };
+    const title = $("#au-title").value.trim();
+    if (title) body.title = title;
+    const mastery = $("#au-mastery").value.trim();
+    if (mastery !== "") body.mastery_score = Number(mastery);
+    try {
+      const au = await api("POST", "aus", body);
+      clearMessage("register-au");
+      $("#au-form").reset();
+      renderAus([au]);
+      showMessage("register-au-ok", `Registered AU ${au.title || au.url}`, "info");
+    } catch (err) {
+      clearMessage("register-au-ok");
+      report("register-au", err);
+    }
+  }
+
+  // ---------------------------------------------------------------------------- launch builder
+  function fillMountSelects(li) {
+    const mountSel = $(".lb-mount", li);
+    const endpointSel = $(".lb-endpoint-mount", li);
+    const keepMount = mountSel.value;
+    const keepEndpoint = endpointSel.value;
+    mountSel.replaceChildren(...state.mounts.map((m) => el("option", { text: m.name, attrs: { value: m.name } })));
+    endpointSel.replaceChildren(
+      el("option", { text: "(same as mount)", attrs: { value: "" } }),
+      ...state.mounts.map((m) => el("option", { text: m.name, attrs: { value: m.name } })),
+    );
+    if (keepMount && state.mounts.some((m) => m.name === keepMount)) mountSel.value = keepMount;
+    if (state.mounts.some((m) => m.name === keepEndpoint)) endpointSel.value = keepEndpoint;
+  }
+
+  function renderOmit(li) {
+    const profile = PROFILES[$(".lb-profile", li).value] || { parameters: [], required: [] };
+    const box = $(".lb-omit", li);
+    box.replaceChildren(
+      ...profile.parameters.map((name) => {
+        const input = el("input", { attrs: { type: "checkbox", value: name } });
+        const required = (profile.required || []).includes(name);
+        return el(
+          "label",
+          { cls: "omit-item", title: required ? "required by this profile" : "optional in this profile" },
+          input,
+          ` ${name}`,
+          required ? el("span", { cls: "req", text: "*" }) : null,
+        );
+      }),
+    );
+    $(".lb-omit-set legend", li).textContent = `Omit parameters (${$(".lb-profile", li).value}; * required)`;
+    $(".lb-profile-desc", li).textContent = profile.description || "";
+  }
+
+  function setupBuilder(li, au) {
+    const profileSel = $(".lb-profile", li);
+    profileSel.replaceChildren(
+      ...Object.keys(PROFILES).map((name) =>
+        el("option", { text: name, title: PROFILES[name].description, attrs: { value: name } }),
+      ),
+    );
+    if (PROFILES.cmi5) profileSel.value = "cmi5";
+    profileSel.addEventListener("change", () => renderOmit(li));
+    renderOmit(li);
+    fillMountSelects(li);
+    $(".launch-form", li).addEventListener("submit", (event) => buildLaunch(event, li));
+    $(".copy", li).addEventListener("click", () => copyLaunch(li));
+    li.dataset.auId = au.id;
+  }
+
+  function parseOverrides(text) {
+    const overrides = {};
+    for (const raw of text.split("\n")) {
+      const line = raw.trim();
+      if (!line) continue;
+      const at = line.indexOf("=");
+      if (at <= 0) throw new Error(`override ${JSON.stringify(line)} is not name=value`);
+      overrides[line.slice(0, at).trim()] = line.slice(at + 1);
+    }
+    return overrides;
+  }
+
+  function launchBody(li) {
+    const body = {
+      au_id: li.dataset.auId,
+      profile: $(".lb-profile", li).value,
+      launch_mode: $(".lb-mode", li).value,
+      encoding: $(".lb-encoding", li).value,
+      mount: $(".lb-mount", li).value,
+      omit: $$(".lb-omit input:checked", li).map((box) => box.value),
+      raw_actor: $(".lb-raw-actor", li).checked,
+      amp_entities: $(".lb-amp", li).checked,
+      endpoint_trailing_slash: $(".lb-slash", li).checked,
+      fetch_query: $(".lb-fetch-query", li).checked,
+      overrides: parseOverrides($(".lb-overrides", li).value),
+    };
+    const endpointMount = $(".lb-endpoint-mount", li).value;
+    if (endpointMount) body.endpoint_mount = endpointMount;
+    const registration = $(".lb-registration", li).value.trim();
+    if (registration) body.registration = registration;
+    const order = $(".lb-order", li)
+      .value.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (order.length) body.order = order;
+    const actor = $(".lb-actor", li).value.trim();
+    if (actor) {
+      try {
+        body.actor = JSON.parse(actor);
+      } catch (err) {
+        throw new Error(`actor is not JSON: ${err.message}`);
+      }
+    }
+    return body;
+  }
+
+  async function buildLaunch(event, li) {
+    event.preventDefault();
+    const key = `launch:${li.dataset.auId}`;
+    let body;
+    try {
+      body = launchBody(li);
+    } catch (err) {
+      showMessage(key, `Launch builder: ${err.message}`);
+      return;
+    }
+    let out;
+    try {
+      out = await api("POST", "launches", body);
+    } catch (err) {
+      report(key, err);
+      return;
+    }
+    clearMessage(key);
+    const result = $(".launch-result", li);
+    const link = $(".launch-link", li);
+    link.textContent = out.launch_url;
+    if (isHttpUrl(out.launch_url)) link.href = out.launch_url;
+    else link.removeAttribute("href");
+    $(".lr-registration", li).textContent = out.registration;
+    $(".lr-session", li).textContent = out.session_id;
+    const abandoned = out.abandoned_sessions || [];
+    $(".lr-abandoned", li).textContent = abandoned.length ? abandoned.join(", ") : "none";
+    show(result, true);
+    $("#reg-id").value = out.registration;
+    await loadRegistration(out.registration);
+  }
+
+  async function copyLaunch(li) {
+    const text = $(".launch-link", li).textContent;
+    const button = $(".copy", li);
+    let ok = false;
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        ok = true;
+      }
+    } catch (_) {
+      ok = false;
+    }
+    if (!ok) {
+      const area = el("textarea", { cls: "offscreen" });
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      try {
+        ok = document.execCommand("copy");
+      } catch (_) {
+        ok = false;
+      }
+      area.remove();
+    }
+    button.textContent = ok ? "Copied" : "Copy failed: select the link text";
+    setTimeout(() => {
+      button.textContent = "Copy";
+    }, 1500);
+  }
+
+  // ---------------------------------------------------------------------------- sessions
+  function auTitle(auId) {
+    const known = state.aus.get(auId);
+    return known ? known.au.title || known.au.url : auId;
+  }
+
+  function flag(value) {
+    return el("span", { cls: value ? "yes" : "no", text: value ? "yes" : "no" });
+  }
+
+  function shortVerb(id) {
+    const text = asText(id);
+    const cut = text.lastIndexOf("/");
+    return cut >= 0 ? text.slice(cut + 1) : text;
+  }
+
+  async function loadRegistration(reg) {
+    const id = (reg || "").trim();
+    if (!id) return;
+    try {
+      const data = await api("GET", `registrations/${encodeURIComponent(id)}`);
+      clearMessage("registration");
+      state.registration = id;
+      state.regLoadedAt = Date.now();
+      renderRegistration(data);
+    } catch (err) {
+      report("registration", err);
+    }
+  }
+
+  function table(headers, rows, cls) {
+    return el(
+      "table",
+      { cls },
+      el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { text: h })))),
+      el("tbody", {}, ...rows),
+    );
+  }
+
+  function renderRegistration(data) {
+    const view = $("#reg-view");
+    const sessions = Array.isArray(data.sessions) ? data.sessions : [];
+    const sessionItems = sessions
+      .slice()
+      .reverse()
+      .map((s) =>
+        el(
+          "li",
+          { cls: `session state-${asText(s.state)}`, attrs: { "data-session": asText(s.id) } },
+          el(
+            "div",
+            { cls: "session-head" },
+            el("code", { cls: "session-id", text: s.id }),
+            el("span", { cls: `badge state ${s.state === "launched" || s.state === "initialized" ? "ok" : ""}`, text: s.state }),
+            el("span", { cls: "muted", text: `${asText(s.launch_mode)} / ${asText(s.profile)}` }),
+            el("span", { cls: "muted", text: `mount ${asText(s.mount)}` }),
+          ),
+          el("div", { cls: "session-au" }, el("span", { cls: "muted", text: "AU " }), el("span", { text: auTitle(s.au_id), title: s.au_id })),
+          el(
+            "div",
+            { cls: "verbs" },
+            el("span", { cls: "muted", text: "Verbs " }),
+            ...(Array.isArray(s.verbs) && s.verbs.length
+              ? s.verbs.map((v) => el("span", { cls: "verb", text: shortVerb(v), title: asText(v) }))
+              : [el("span", { cls: "muted", text: "none yet" })]),
+          ),
+          el(
+            "div",
+            { cls: "session-flags" },
+            el("span", { cls: "muted", text: "fetch calls " }),
+            el("strong", { cls: "fetch-calls", text: asText(s.fetch_calls) }),
+            el("span", { cls: "muted", text: " · token fetched " }),
+            flag(s.token_fetched),
+            el("span", { cls: "muted", text: " · LaunchData read " }),
+            flag(s.launch_data_fetched),
+            el("span", { cls: "muted", text: " · preferences read " }),
+            flag(s.prefs_fetched),
+          ),
+        ),
+      );
+    const progress = data.progress && typeof data.progress === "object" ? data.progress : {};
+    const progressRows = Object.entries(progress).map(([auId, p]) =>
+      el(
+        "tr",
+        {},
+        el("td", { text: auTitle(auId), title: auId }),
+        el("td", {}, flag(p.completed)),
+        el("td", {}, flag(p.passed)),
+        el("td", {}, flag(p.waived)),
+        el("td", {}, flag(p.satisfied)),
+      ),
+    );
+    view.replaceChildren(
+      el(
+        "dl",
+        { cls: "kv" },
+        el("dt", { text: "Registration" }),
+        el("dd", {}, el("code", { cls: "reg-shown", text: data.id })),
+        el("dt", { text: "Course" }),
+        el("dd", {}, el("code", { text: data.course_id })),
+        el("dt", { text: "Actor" }),
+        el("dd", {}, el("code", { text: asText(data.actor) })),
+      ),
+      el("h3", { text: `Sessions (${sessions.length}, newest first)` }),
+      sessions.length ? el("ol", { cls: "sessions" }, ...sessionItems) : el("p", { cls: "muted", text: "No session." }),
+      el("h3", { text: "Progress per AU" }),
+      table(["AU", "Completed", "Passed", "Waived", "Satisfied"], progressRows, "progress"),
+    );
+  }
+
+  // ---------------------------------------------------------------------------- live feed
+  function ensureFeed(name) {
+    if (state.feeds.has(name)) return state.feeds.get(name);
+    const tab = el("button", {
+      cls: "tab",
+      attrs: { type: "button", role: "tab", "data-mount": name, "aria-selected": "false" },
+    });
+    const label = el("span", { text: name });
+    const unread = el("span", { cls: "unread", text: "" });
+    tab.append(label, unread);
+    const list = el("ol", { cls: "feed", attrs: { "data-mount": name, "aria-label": `Journal of mount ${name}` } });
+    const empty = el("p", { cls: "muted feed-empty", text: "No exchange yet on this mount." });
+    const panel = el("div", { cls: "feed-panel", attrs: { role: "tabpanel", "data-mount": name } }, empty, list);
+    panel.hidden = true;
+    const feed = { mount: name, after: 0, tab, unread, unreadCount: 0, list, empty, panel };
+    tab.addEventListener("click", () => selectMount(name));
+    state.feeds.set(name, feed);
+    $("#feed-tabs").append(tab);
+    $("#feeds").append(panel);
+    if (!state.activeMount) selectMount(name);
+    return feed;
+  }
+
+  function selectMount(name) {
+    state.activeMount = name;
+    for (const feed of state.feeds.values()) {
+      const active = feed.mount === name;
+      feed.panel.hidden = !active;
+      feed.tab.classList.toggle("active", active);
+      feed.tab.setAttribute("aria-selected", active ? "true" : "false");
+      if (active) {
+        feed.unreadCount = 0;
+        feed.unread.textContent = "";
+      }
+    }
+  }
+
+  function formatTime(iso) {
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return asText(iso);
+    const pad = (n, w = 2) => String(n).padStart(w, "0");
+    return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  }
+
+  function verdictClass(verdict) {
+    const v = asText(verdict);
+    if (["accepted", "stored", "merged", "deleted", "replaced"].includes(v)) return "ok";
+    if (v === "refused" || v === "rejected") return "bad";
+    if (v.startsWith("violation") || v.startsWith("not stored")) return "warn";
+    return "neutral";
+  }
+
+  function verdictBadge(verdict) {
+    return el("span", { cls: `badge verdict ${verdictClass(verdict)}`, text: asText(verdict) });
+  }
+
+  function isStatementRequest(entry) {
+    return (entry.method === "POST" || entry.method === "PUT") && /\/statements\/?$/.test(entry.path || "");
+  }
+
+  function statementsOf(entry) {
+    const text = entry.request_body || "";
+    if (!text.trim()) return { statements: [], note: "empty body" };
+    try {
+      const body = JSON.parse(text);
+      if (Array.isArray(body)) return { statements: body, note: null };
+      if (body && typeof body === "object") return { statements: [body], note: null };
+      return { statements: [], note: "body is JSON but not a statement" };
+    } catch (_) {
+      return { statements: [], note: "body is not plain JSON (multipart or cut short): see the request body" };
+    }
+  }
+
+  function queryParam(query, name) {
+    try {
+      return new URLSearchParams(query || "").get(name);
+    } catch (_) {
+      return null;
+    }
+  }
+
+  // A refusal is journaled twice: the cmi5 verdict (or the per-statement xAPI verdicts) and the
+  // error response that carries the same violations. Show it once.
+  function visibleVerdicts(verdicts) {
+    const cmi5Lists = verdicts.filter((v) => Array.isArray(v.cmi5)).map((v) => JSON.stringify(v.cmi5));
+    const perStatement = new Set(
+      verdicts
+        .filter((v) => "statement" in v && Array.isArray(v.violations))
+        .flatMap((v) => v.violations.map((x) => JSON.stringify(x))),
+    );
+    return verdicts.filter((v) => {
+      if (v.verdict !== "rejected" || "statement" in v || !Array.isArray(v.violations)) return true;
+      if (cmi5Lists.includes(JSON.stringify(v.violations))) return false;
+      return !(v.violations.length && v.violations.every((x) => perStatement.has(JSON.stringify(x))));
+    });
+  }
+
+  function violationTable(list, cmi5) {
+    if (cmi5) {
+      return table(
+        ["Row", "Requirement", "Rule", "Path", "Status"],
+        list.map((x) =>
+          el(
+            "tr",
+            {},
+            el("td", { text: asText(x.row) }),
+            el("td", {}, el("code", { cls: "requirement", text: asText(x.requirement) })),
+            el("td", { cls: "rule", text: asText(x.rule) }),
+            el("td", {}, el("code", { text: asText(x.path) })),
+            el("td", { text: asText(x.status) }),
+          ),
+        ),
+        "violations cmi5",
+      );
+    }
+    return table(
+      ["Path", "Rule", "Section"],
+      list.map((x) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, el("code", { text: asText(x.path) })),
+          el("td", { cls: "rule", text: asText(x.rule) + (x.requirement ? ` [${asText(x.requirement)}]` : "") }),
+          el("td", { text: asText(x.section) }),
+        ),
+      ),
+      "violations",
+    );
+  }
+
+  const VERDICT_KNOWN_KEYS = new Set(["verdict", "statement", "status", "what", "requirement", "rule", "section", "cmi5", "violations"]);
+
+  function renderVerdict(v) {
+    const head = el("div", { cls: "verdict-head" }, verdictBadge(v.verdict));
+    if (v.statement) head.append(el("span", { cls: "muted", text: "statement " }), el("code", { text: asText(v.statement) }));
+    if (v.what) head.append(el("span", { cls: "muted", text: `on ${asText(v.what)}` }));
+    if (v.status) head.append(el("span", { cls: "muted", text: `HTTP ${asText(v.status)}` }));
+    if (v.requirement) head.append(el("code", { cls: "requirement", text: asText(v.requirement) }));
+    if (v.rule) head.append(el("span", { cls: "rule", text: asText(v.rule) }));
+    if (v.section) head.append(el("span", { cls: "muted", text: `(${asText(v.section)})` }));
+    const extra = Object.entries(v).filter(([k]) => !VERDICT_KNOWN_KEYS.has(k));
+    for (const [k, value] of extra) head.append(el("span", { cls: "chip", text: `${k}=${asText(value)}` }));
+    const box = el("div", { cls: `verdict-block ${verdictClass(v.verdict)}` }, head);
+    if (Array.isArray(v.cmi5) && v.cmi5.length) box.append(violationTable(v.cmi5, true));
+    if (Array.isArray(v.violations) && v.violations.length) {
+      const cmi5Shaped = v.violations.every((x) => x && "requirement" in x && "row" in x);
+      box.append(violationTable(v.violations, cmi5Shaped));
+    }
+    return box;
+  }
+
+  function statementRows(entry, statements, verdicts) {
+    const own = verdicts.filter((v) => "statement" in v);
+    const requestLevel = verdicts.filter((v) => !("statement" in v) && (v.cmi5 || v.violations));
+    return statements.map((s, index) => {
+      const isObj = s && typeof s === "object";
+      let id = isObj ? s.id : undefined;
+      if (!id && entry.method === "PUT") id = queryParam(entry.query, "statementId");
+      let mine = id ? own.filter((v) => v.statement === id) : [];
+      if (!mine.length && own.length === statements.length && own[index]) mine = [own[index]];
+      const related = requestLevel.filter((v) => {
+        const list = v.cmi5 || v.violations || [];
+        return list.some((x) => {
+          const path = asText(x && x.path);
+          return !path.startsWith("$[") || path.startsWith(`$[${index}]`);
+        });
+      });
+      const shown = [...mine, ...related];
+      let badges = shown.map((v) => verdictBadge(v.verdict));
+      if (!badges.length) {
+        badges = [el("span", { cls: "muted", text: entry.status >= 400 ? "not stored" : "no verdict" })];
+      }
+      const verb = isObj && s.verb && typeof s.verb === "object" ? s.verb.id : isObj ? s.verb : undefined;
+      return el(
+        "tr",
+        { cls: "stmt" },
+        el("td", { text: String(index + 1) }),
+        el("td", {}, el("code", { cls: "verb-id", text: verb === undefined ? "(no verb)" : asText(verb) })),
+        el("td", {}, el("code", { cls: "stmt-id", text: id ? asText(id) : mine[0] && mine[0].statement ? asText(mine[0].statement) : "(no id)" })),
+        el("td", { cls: "stmt-verdicts" }, ...badges),
+      );
+    });
+  }
+
+  function bodyDetails(label, text) {
+    if (!text) return null;
+    return el("details", { cls: "body" }, el("summary", { text: `${label} (${text.length} chars)` }), el("pre", { text }));
+  }
+
+  function renderEntry(entry) {
+    const status = Number(entry.status) || 0;
+    const verdicts = visibleVerdicts(Array.isArray(entry.verdicts) ? entry.verdicts : []);
+    const path = entry.query ? `${asText(entry.path)}?${asText(entry.query)}` : asText(entry.path);
+    const head = el(
+      "div",
+      { cls: "entry-head" },
+      el("span", { cls: "time", text: formatTime(entry.at), title: asText(entry.at) }),
+      el("span", { cls: "method", text: entry.method }),
+      el("code", { cls: "path", text: path }),
+      el("span", { cls: `badge status s${Math.floor(status / 100)}xx`, text: String(status) }),
+      el("span", { cls: "muted", text: `${asText(entry.duration_ms)} ms · #${asText(entry.seq)}` }),
+    );
+    const li = el("li", { cls: `entry s${Math.floor(status / 100)}xx`, attrs: { "data-seq": asText(entry.seq) } }, head);
+    let rest = verdicts;
+    if (isStatementRequest(entry)) {
+      const { statements, note } = statementsOf(entry);
+      if (statements.length) {
+        li.append(table(["#", "Verb id", "Statement id", "Verdict"], statementRows(entry, statements, verdicts), "statements"));
+        // Per-statement accepted verdicts are already in the table; detail the others.
+        rest = verdicts.filter((v) => !(v.verdict === "accepted" && "statement" in v));
+      } else if (note) {
+        li.append(el("p", { cls: "muted", text: note }));
+      }
+    }
+    if (rest.length) li.append(el("div", { cls: "verdicts" }, ...rest.map(renderVerdict)));
+    li.append(...[bodyDetails("Request body", entry.request_body), bodyDetails("Response body", entry.response_body)].filter(Boolean));
+    return li;
+  }
+
+  function addEntries(feed, entries) {
+    for (const entry of entries) {
+      feed.list.prepend(renderEntry(entry));
+      if (Number(entry.seq) > feed.after) feed.after = Number(entry.seq);
+    }
+    while (feed.list.childElementCount > MAX_ENTRIES) feed.list.lastElementChild.remove();
+    feed.empty.hidden = feed.list.childElementCount > 0;
+    if (entries.length && feed.mount !== state.activeMount) {
+      feed.unreadCount += entries.length;
+      feed.unread.textContent = ` ${feed.unreadCount > 999 ? "999+" : feed.unreadCount}`;
+    }
+  }
+
+  function paused() {
+    return $("#feed-pause").checked;
+  }
+
+  function setFeedStatus(text) {
+    $("#feed-status").textContent = text;
+  }
+
+  function stopPolling() {
+    clearTimeout(state.pollTimer);
+    state.pollTimer = null;
+  }
+
+  function schedulePoll(delay) {
+    stopPolling();
+    if (!state.connected) return setFeedStatus("not connected");
+    if (paused()) return setFeedStatus("paused");
+    if (document.hidden) return setFeedStatus("stopped while the tab is hidden");
+    state.pollTimer = setTimeout(pollOnce, delay);
+  }
+
+  async function pollOnce() {
+    state.pollTimer = null;
+    if (state.polling || !state.connected) return;
+    state.polling = true;
+    let more = false;
+    let got = 0;
+    let failed = false;
+    try {
+      for (const feed of Array.from(state.feeds.values())) {
+        const key = `poll:${feed.mount}`;
+        try {
+          const data = await api("GET", `mounts/${encodeURIComponent(feed.mount)}/journal?after=${feed.after}&limit=${PAGE}`);
+          clearMessage(key);
+          const entries = Array.isArray(data && data.entries) ? data.entries : [];
+          addEntries(feed, entries);
+          got += entries.length;
+          if (entries.length >= PAGE) more = true;
+        } catch (err) {
+          failed = true;
+          if (err instanceof ApiError && err.isAuth) {
+            authFailed(err);
+            return;
+          }
+          showMessage(key, `Live feed of mount ${feed.mount}: ${err.message}`);
+        }
+      }
+      state.ticks += 1;
+      if (got) state.mountsDirty = true;
+      if (state.ticks % MOUNT_REFRESH_TICKS === 0 || (state.mountsDirty && state.ticks % 3 === 0)) {
+        state.mountsDirty = false;
+        try {
+          applyMounts(await api("GET", "mounts"));
+          clearMessage("mounts");
+        } catch (err) {
+          report("mounts", err);
+        }
+      }
+      // New exchanges may have moved the shown registration on: reload it, at most every 2 s.
+      if (got) state.regDirty = true;
+      if (state.regDirty && state.registration && Date.now() - state.regLoadedAt >= REG_REFRESH_MS) {
+        state.regDirty = false;
+        await loadRegistration(state.registration);
+      }
+    } finally {
+      state.polling = false;
+    }
+    if (!state.connected) return;
+    state.pollErrors = failed ? state.pollErrors + 1 : 0;
+    const delay = failed ? Math.min(POLL_MS * 2 ** state.pollErrors, MAX_BACKOFF_MS) : more ? 0 : POLL_MS;
+    schedulePoll(delay);
+    if (failed && state.pollTimer) setFeedStatus(`error; retrying in ${Math.round(delay / 1000)} s`);
+    else if (state.pollTimer) setFeedStatus(`live · polling every ${POLL_MS / 1000} s · last ${formatTime(new Date().toISOString())}`);
+  }
+
+  // ---------------------------------------------------------------------------- wiring
+  function init() {
+    $("#base-url").textContent = window.location.origin;
+    $("#key-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const input = $("#api-key");
+      const key = input.value.trim();
+      input.value = "";
+      if (!key.includes(":")) {
+        showMessage("auth", "The API key is USER:SECRET, as printed by weare-harness serve.");
+        return;
+      }
+      sessionStorage.setItem(KEY_STORAGE, key);
+      connect();
+    });
+    $("#forget-key").addEventListener("click", () => {
+      sessionStorage.removeItem(KEY_STORAGE);
+      state.connected = false;
+      stopPolling();
+      askForKey();
+    });
+    $("#au-form").addEventListener("submit", registerAu);
+    $("#reload-aus").addEventListener("click", loadAus);
+    $("#reg-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      loadRegistration($("#reg-id").value);
+    });
+    $("#feed-pause").addEventListener("change", () => schedulePoll(0));
+    $("#feed-clear").addEventListener("click", () => {
+      const feed = state.feeds.get(state.activeMount);
+      if (feed) {
+        feed.list.replaceChildren();
+        feed.empty.hidden = false;
+      }
+    });
+    document.addEventListener("visibilitychange", () => schedulePoll(0));
+    if (getKey()) connect();
+    else askForKey();
+  }
+
+  init();
+})();

@@ -1,0 +1,46 @@
+"""The dashboard page: one HTML shell plus static JS/CSS; no data and no secret is rendered in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template
+
+from fake_lms.cmi5.launch_url import ENCODINGS, profiles
+
+bp = Blueprint(
+    "dashboard",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/dashboard/static",
+)
+
+# Only same-origin scripts, styles and fetches: even a slip into innerHTML could not run code.
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"
+    " img-src 'self' data:; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def _profiles() -> dict[str, dict[str, object]]:
+    """Launch profiles (public data from launch_profiles.json) for the launch builder."""
+    return {
+        name: {
+            "description": spec.get("description", ""),
+            "parameters": list(spec["parameters"]),
+            "required": list(spec.get("required", [])),
+        }
+        for name, spec in profiles().items()
+    }
+
+
+@bp.get("/")
+@bp.get("/dashboard")
+@bp.get("/dashboard/")
+def dashboard() -> Response:
+    html = render_template("dashboard.html", profiles=_profiles(), encodings=list(ENCODINGS))
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,156 @@
+"""The test bench of one run: a fake LMS and the story server, with per-scenario mounts."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fake_lms import LMSConfig
+from fake_lms.live import FakeLMS
+from harness.evidence import Evidence, Exchange
+from harness.scenarios import Scenario
+from harness.story.behaviour import StoryConfig
+from harness.story.server import StoryServer
+
+ROLES = ("launch", "configured", "other")
+
+
+class BenchError(RuntimeError):
+    """The bench could not prepare a scenario: an environment problem, not a check failure."""
+
+
+@dataclass
+class Prepared:
+    scenario: Scenario
+    mounts: dict[str, str]  # role -> mount name
+    keys: dict[str, tuple[str, str]]  # role -> (user, secret)
+    story: StoryConfig
+    launch: dict[str, Any]
+
+
+class Bench:
+    """Starts the fake LMS and the story on loopback; each scenario gets fresh mounts."""
+
+    def __init__(self, workdir: Path | None = None) -> None:
+        self._tmp = (
+            tempfile.TemporaryDirectory(prefix="weare-harness-") if workdir is None else None
+        )
+        root = Path(self._tmp.name) if self._tmp else workdir
+        assert root is not None
+        self.lms = FakeLMS(LMSConfig(db_path=str(root / "lms.db")))
+        self.story = StoryServer()
+
+    def start(self) -> Bench:
+        self.lms.start()
+        self.story.start()
+        return self
+
+    def stop(self) -> None:
+        self.story.stop()
+        self.lms.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def __enter__(self) -> Bench:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _admin(self, method: str, path: str, expect: int, **kwargs: Any) -> Any:
+        response = self.lms.admin(method, path, **kwargs)
+        if response.status_code != expect:
+            raise BenchError(
+                f"fake LMS refused {method} /api/{path}: {response.status_code} {response.text[:300]}"
+            )
+        return response.json()
+
+    def prepare(
+        self,
+        scenario: Scenario,
+        index: int,
+        story: StoryConfig | None = None,
+        au_url: str | None = None,
+    ) -> Prepared:
+        """Mounts, integration config, story and launch for one scenario."""
+        prefix = f"s{index}-{secrets.token_hex(2)}"
+        mounts = {role: f"{prefix}-{role}" for role in ROLES}
+        keys = {role: (f"{prefix}-{role}-key", secrets.token_urlsafe(12)) for role in ROLES}
+        mode = scenario.lms.get("mode", "observe")
+        for role in ROLES:
+            user, secret = keys[role]
+            body = {
+                "name": mounts[role],
+                "mode": mode,
+                "username": user,
+                "secret": secret,
+                "quirks": scenario.lms.get("quirks", []),
+            }
+            if role == "configured":
+                # The customer's API key comes from the same LMS: it opens its launch endpoint too.
+                body["also_opens"] = [mounts["launch"]]
+            self._admin("POST", "mounts", 201, json=body)
+        integration = scenario.integration
+        api_url = None
+        if integration.get("api_url", "configured") != "none":
+            api_url = self.lms.endpoint(mounts[integration.get("api_url", "configured")])
+            if not integration.get("api_url_slash", True):
+                api_url = api_url.rstrip("/")
+        api_key = None
+        if integration.get("api_key", "configured") != "none":
+            user, secret = keys[integration.get("api_key", "configured")]
+            api_key = base64.b64encode(f"{user}:{secret}".encode()).decode()
+        config = story or StoryConfig()
+        config = StoryConfig(
+            api_url=api_url,
+            api_key=api_key,
+            behaviour=scenario.behaviour,
+            transport="browser" if scenario.transport == "any" else scenario.transport,
+            mutant=config.mutant,
+            flags=dict(config.flags),
+        )
+        url = au_url or self.story.story_url(config)
+        launch_opts = dict(scenario.launch)
+        if "au_query" in launch_opts:
+            url += ("&" if "?" in url else "?") + launch_opts.pop("au_query")
+        if "endpoint_mount" in launch_opts:
+            launch_opts["endpoint_mount"] = mounts[launch_opts["endpoint_mount"]]
+        launch_opts.setdefault(
+            "profile", "weare" if scenario.behaviour == "weare-documented" else "cmi5"
+        )
+        body = {"au_url": url, "mount": mounts["launch"], **launch_opts}
+        launch = self._admin("POST", "launches", 201, json=body)
+        return Prepared(scenario, mounts, keys, config, launch)
+
+    def evidence(self, prepared: Prepared, outcome: dict[str, Any]) -> Evidence:
+        exchanges = []
+        stored = {}
+        for role, mount in prepared.mounts.items():
+            for entry in self._admin("GET", f"mounts/{mount}/journal", 200)["entries"]:
+                exchanges.append(
+                    Exchange(
+                        role=role,
+                        seq=entry["seq"],
+                        method=entry["method"],
+                        path=entry["path"],
+                        status=entry["status"],
+                        headers=entry["request_headers"],
+                        body=entry["request_body"],
+                        verdicts=entry["verdicts"],
+                        principal=entry.get("principal", ""),
+                    )
+                )
+            stored[role] = self._admin("GET", f"mounts/{mount}/statements", 200)
+        exchanges.sort(key=lambda e: e.seq)
+        return Evidence(
+            launch=prepared.launch,
+            outcome=outcome,
+            mount_names=prepared.mounts,
+            key_users={role: key[0] for role, key in prepared.keys.items()},
+            exchanges=exchanges,
+            stored=stored,
+        )

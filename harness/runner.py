@@ -1,0 +1,274 @@
+"""Run scenarios: prepare each on the bench, drive the story (http or browser), check, report."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from harness.bench import Bench, BenchError, Prepared
+from harness.checks import CheckResult, evaluate
+from harness.scenarios import Scenario
+from harness.story.behaviour import StoryConfig
+from harness.story.client import WeAreClient
+
+SCENARIO_TIMEOUT_S = 45
+# Checks that need the reference story's own report of what it did.
+OUTCOME_CHECKS = ("outcome", "reason_contains", "redirect")
+
+
+@dataclass
+class Target:
+    """What is under test: the reference story, one of its mutants, or an external story URL."""
+
+    kind: str = "reference"  # reference, mutant, url
+    mutant: str | None = None
+    url: str | None = None
+    finish_selector: str | None = None
+
+    @classmethod
+    def parse(cls, text: str, finish_selector: str | None = None) -> Target:
+        if text == "reference":
+            return cls()
+        if text.startswith("mutant:"):
+            StoryConfig(mutant=text.removeprefix("mutant:"))  # validates the name
+            return cls("mutant", mutant=text.removeprefix("mutant:"))
+        parts = urlsplit(text)
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return cls("url", url=text, finish_selector=finish_selector)
+        raise ValueError(f"--au must be 'reference', 'mutant:NAME' or an http(s) URL, got {text!r}")
+
+    def label(self) -> str:
+        return {"reference": "reference", "mutant": f"mutant:{self.mutant}"}.get(
+            self.kind, self.url or ""
+        )
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    status: str  # passed, failed, error, skipped
+    checks: list[CheckResult] = field(default_factory=list)
+    launch: dict[str, Any] = field(default_factory=dict)
+    outcome: dict[str, Any] = field(default_factory=dict)
+    received: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    journal: list[dict[str, Any]] = field(default_factory=list)
+    message: str = ""
+    duration_s: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.scenario
+        return {
+            "id": s.id,
+            "title": s.title,
+            "rule": s.rule,
+            "file": s.file,
+            "status": self.status,
+            "message": self.message,
+            "duration_s": round(self.duration_s, 3),
+            "launch_url": self.launch.get("launch_url"),
+            "launch": self.launch,
+            "outcome": self.outcome,
+            "checks": [c.as_dict() for c in self.checks],
+            "received": self.received,
+            "journal": self.journal,
+        }
+
+
+def _skip_reason(scenario: Scenario, target: Target, driver: str) -> str | None:
+    if target.kind == "url":
+        omitted = set(scenario.launch.get("omit", []))
+        if omitted & {"endpoint", "fetch"} or scenario.launch.get("overrides"):
+            return (
+                "an external story's API URL and key are unknown to the harness; only scenarios "
+                "whose launch gives endpoint and fetch (which win over the configuration) apply"
+            )
+        if driver != "browser":
+            return "an external story runs in a browser: use --driver browser"
+    return None
+
+
+def _journal_excerpt(evidence: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "mount": e.role,
+            "method": e.method,
+            "path": e.path,
+            "status": e.status,
+            "authorization": next(
+                (v for k, v in e.headers.items() if k.lower() == "authorization"), None
+            ),
+            "verdicts": e.verdicts,
+        }
+        for e in evidence.exchanges
+    ]
+
+
+class Runner:
+    def __init__(
+        self,
+        scenarios: list[Scenario],
+        *,
+        target: Target | None = None,
+        driver: str = "http",
+        workers: int = 4,
+        progress: Callable[[ScenarioResult], None] | None = None,
+        bench: Bench | None = None,
+    ) -> None:
+        self.scenarios = scenarios
+        self.target = target or Target()
+        self.driver = driver
+        self.workers = max(1, workers)
+        self.progress = progress
+        self._bench = bench
+
+    # -- shared steps ---------------------------------------------------------------------------
+    def _story(self) -> StoryConfig:
+        return StoryConfig(mutant=self.target.mutant)
+
+    def _prepare(self, bench: Bench, scenario: Scenario, index: int) -> Prepared:
+        return bench.prepare(scenario, index, self._story(), au_url=self.target.url)
+
+    def _finish(
+        self, bench: Bench, prepared: Prepared, outcome: dict[str, Any], started: float
+    ) -> ScenarioResult:
+        evidence = bench.evidence(prepared, outcome)
+        expect = dict(prepared.scenario.expect)
+        if self.target.kind == "url":
+            for key in OUTCOME_CHECKS:
+                expect.pop(key, None)
+        checks = evaluate(evidence, expect)
+        return ScenarioResult(
+            scenario=prepared.scenario,
+            status="passed" if all(c.passed for c in checks) else "failed",
+            checks=checks,
+            launch=prepared.launch,
+            outcome=outcome,
+            received={role: evidence.received(role) for role in prepared.mounts},
+            journal=_journal_excerpt(evidence),
+            duration_s=time.monotonic() - started,
+        )
+
+    def _report(self, result: ScenarioResult) -> ScenarioResult:
+        if self.progress is not None:
+            self.progress(result)
+        return result
+
+    # -- http driver ----------------------------------------------------------------------------
+    def _run_http(self, bench: Bench, scenario: Scenario, index: int) -> ScenarioResult:
+        started = time.monotonic()
+        reason = _skip_reason(scenario, self.target, "http")
+        if reason:
+            return self._report(ScenarioResult(scenario, "skipped", message=reason))
+        try:
+            prepared = self._prepare(bench, scenario, index)
+            origin = bench.story.base_url if prepared.story.transport == "browser" else None
+            client = WeAreClient(
+                prepared.story, origin=origin, story_url=bench.story.base_url + "/story/index.html"
+            )
+            outcome = client.run(prepared.launch["launch_url"], scenario.actions).as_dict()
+            result = self._finish(bench, prepared, outcome, started)
+        except BenchError as exc:
+            result = ScenarioResult(scenario, "error", message=str(exc))
+        return self._report(result)
+
+    # -- browser driver -------------------------------------------------------------------------
+    async def _run_browser_one(
+        self, bench: Bench, browser: Any, scenario: Scenario, index: int, gate: asyncio.Semaphore
+    ) -> ScenarioResult:
+        async with gate:
+            started = time.monotonic()
+            reason = _skip_reason(scenario, self.target, "browser")
+            if reason:
+                return self._report(ScenarioResult(scenario, "skipped", message=reason))
+            try:
+                prepared = await asyncio.to_thread(self._prepare, bench, scenario, index)
+                outcome = await asyncio.wait_for(
+                    self._drive_page(bench, browser, prepared), SCENARIO_TIMEOUT_S
+                )
+                result = await asyncio.to_thread(self._finish, bench, prepared, outcome, started)
+            except BenchError as exc:
+                result = ScenarioResult(scenario, "error", message=str(exc))
+            except TimeoutError:
+                result = ScenarioResult(
+                    scenario,
+                    "failed",
+                    message=f"the story did not finish in {SCENARIO_TIMEOUT_S} s",
+                )
+            return self._report(result)
+
+    async def _drive_page(self, bench: Bench, browser: Any, prepared: Prepared) -> dict[str, Any]:
+        context = await browser.new_context()
+        try:
+            page = await context.new_page()
+            await page.goto(prepared.launch["launch_url"], wait_until="domcontentloaded")
+            if self.target.kind == "url":
+                return await self._drive_external(page, prepared)
+            await page.wait_for_function("window.weareReady === true", timeout=15_000)
+            for action in prepared.scenario.actions:
+                if action == "finish":
+                    await page.click("#finish")
+                    await page.wait_for_function("window.weareFinished === true", timeout=20_000)
+                elif action == "reload":
+                    await page.reload(wait_until="domcontentloaded")
+                    await page.wait_for_function("window.weareReady === true", timeout=15_000)
+            key = parse_qs(urlsplit(prepared.launch["launch_url"]).query)["cfg"][0]
+            reported = bench.story.registry.results.get(key)
+            if reported is None:
+                reported = await page.evaluate("window.weareOutcome || null") or {}
+            return reported
+        finally:
+            await context.close()
+
+    async def _drive_external(self, page: Any, prepared: Prepared) -> dict[str, Any]:
+        if self.target.finish_selector:
+            await page.click(self.target.finish_selector, timeout=20_000)
+        await page.wait_for_load_state("networkidle", timeout=20_000)
+        return {"status": "unknown", "reason": "an external story does not report its outcome"}
+
+    async def _run_browser(self, bench: Bench) -> list[ScenarioResult]:
+        from playwright.async_api import async_playwright
+
+        from harness.browser import CHROMIUM_ARGS, chromium_executable
+
+        async with async_playwright() as p:
+            options: dict[str, Any] = {"headless": True, "args": list(CHROMIUM_ARGS)}
+            if chromium_executable():
+                options["executable_path"] = chromium_executable()
+            browser = await p.chromium.launch(**options)
+            try:
+                gate = asyncio.Semaphore(self.workers)
+                return list(
+                    await asyncio.gather(
+                        *(
+                            self._run_browser_one(bench, browser, s, i, gate)
+                            for i, s in enumerate(self.scenarios)
+                        )
+                    )
+                )
+            finally:
+                await browser.close()
+
+    # -- entry point ----------------------------------------------------------------------------
+    def run(self) -> list[ScenarioResult]:
+        bench = self._bench or Bench()
+        own = self._bench is None
+        if own:
+            bench.start()
+        try:
+            if self.driver == "browser":
+                return asyncio.run(self._run_browser(bench))
+            with ThreadPoolExecutor(self.workers) as pool:
+                return list(
+                    pool.map(
+                        lambda pair: self._run_http(bench, pair[1], pair[0]),
+                        enumerate(self.scenarios),
+                    )
+                )
+        finally:
+            if own:
+                bench.stop()

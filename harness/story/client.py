@@ -1,0 +1,390 @@
+"""The reference We Are story in Python: read the launch, pick destination and credentials, report.
+
+It behaves as the seed documents We Are: `endpoint` wins over the configured API URL, `fetch`
+wins over the configured API key. The `server` transport of the story and the `http` driver run
+it; `harness/story/static/story.js` is the same behaviour in the browser.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import requests
+
+from harness.story.behaviour import SESSION_EXTENSION, STORY_TYPE, StoryConfig
+
+CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
+MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon"
+VERBS = "http://adlnet.gov/expapi/verbs/"
+REQUIRED = ("actor", "activityId")
+CORS_HEADERS = ("authorization", "content-type", "x-experience-api-version")
+
+
+class StoryFailure(Exception):
+    """The story cannot go on; the message is what We Are would show or log."""
+
+
+@dataclass
+class Outcome:
+    """What the story did: its end state, where and how it sent, every HTTP step."""
+
+    status: str = "open"  # open, completed, failed
+    reason: str = ""
+    destination: str | None = None
+    credentials: str | None = None  # "fetch-token" or "api-key"
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    redirect: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "destination": self.destination,
+            "credentials": self.credentials,
+            "steps": self.steps,
+            "statements": self.statements,
+            "redirect": self.redirect,
+        }
+
+
+def parse_launch(url: str) -> dict[str, str]:
+    """Launch parameters as a browser's URLSearchParams reads them ('+' and %20 both decode)."""
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        params.setdefault(name, value)
+    for name in REQUIRED:
+        if name not in params:
+            hint = ""
+            if f"amp;{name}" in params:
+                hint = f" (found 'amp;{name}': the LMS wrote '&amp;' where '&' belongs)"
+            raise StoryFailure(f"launch URL lacks the required parameter {name!r}{hint}")
+    return params
+
+
+def statements_url(base: str, join_with_slash: bool) -> str:
+    """Append 'statements' to the base endpoint with exactly one '/' (8.1.1.0-3)."""
+    if join_with_slash:
+        return base + "/statements"
+    return base.rstrip("/") + "/statements"
+
+
+def utc_timestamp(offset: str) -> str:
+    """Now, with microseconds as in the article's example; `offset` 'Z' or e.g. '+02:00'."""
+    now = datetime.now(UTC)
+    if offset == "Z":
+        return now.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    sign = 1 if offset[0] == "+" else -1
+    hours, minutes = (int(x) for x in offset[1:].split(":"))
+    zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    return now.astimezone(zone).isoformat(timespec="microseconds")
+
+
+class WeAreClient:
+    """One story run: `open(launch_url)`, then `finish()` when the learner reaches the end."""
+
+    def __init__(
+        self,
+        config: StoryConfig,
+        *,
+        origin: str | None = None,
+        timeout: float = 10.0,
+        story_url: str = "https://weare.example.com/story",
+    ) -> None:
+        self.config = config
+        self.origin = origin  # emulate the browser: preflight and Origin header
+        self.timeout = timeout
+        self.story_url = story_url
+        self.http = requests.Session()
+        self.outcome = Outcome()
+        self.params: dict[str, str] = {}
+        self.actor: dict[str, Any] = {}
+        self.authorization: str | None = None
+        self.template: dict[str, Any] = {}
+        self.launch_data: dict[str, Any] = {}
+        self.started = time.monotonic()
+
+    # -- the flow ------------------------------------------------------------------------------
+    def run(self, launch_url: str, actions: tuple[str, ...] = ("finish",)) -> Outcome:
+        self.open(launch_url)
+        for action in actions:
+            if self.outcome.status == "failed":
+                break
+            if action == "finish":
+                self.finish()
+            elif action == "reload":
+                self.open(launch_url)
+            else:
+                raise ValueError(f"unknown learner action {action!r}")
+        return self.outcome
+
+    def open(self, launch_url: str) -> Outcome:
+        """The learner opens the story: read the launch, and in cmi5-full start the session."""
+        try:
+            self.params = parse_launch(launch_url)
+            try:
+                self.actor = json.loads(self.params["actor"])
+            except ValueError as exc:
+                raise StoryFailure(f"the actor parameter is not JSON: {exc}") from exc
+            if not isinstance(self.actor, dict):
+                raise StoryFailure("the actor parameter is not a JSON object")
+            self._resolve()
+            if self.config.behaviour == "cmi5-full":
+                self._cmi5_start()
+        except StoryFailure as exc:
+            self._fail(str(exc))
+        return self.outcome
+
+    def finish(self) -> Outcome:
+        """The learner finishes the story: report the completion."""
+        if self.outcome.status == "failed":
+            return self.outcome
+        try:
+            if self.config.behaviour == "cmi5-full":
+                self._cmi5_finish()
+            else:
+                for _ in range(self.config.flag("send_count")):
+                    self._send(self._completed())
+            self.outcome.status = "completed"
+        except StoryFailure as exc:
+            self._fail(str(exc))
+        return self.outcome
+
+    def _fail(self, reason: str) -> None:
+        self.outcome.status = "failed"
+        self.outcome.reason = reason
+
+    # -- destination and credentials (the seed's precedence) ----------------------------------
+    def _resolve(self) -> None:
+        flag = self.config.flag
+        endpoint = None if flag("ignore_endpoint_param") else self.params.get("endpoint")
+        base = endpoint or self.config.api_url
+        if not base:
+            raise StoryFailure("no destination: no endpoint parameter and no API URL configured")
+        self.outcome.destination = base
+        fetch_url = self.params.get("fetch")
+        use_key = flag("prefer_api_key") and self.config.api_key
+        if fetch_url and not use_key:
+            token = None
+            for _ in range(flag("fetch_calls")):
+                token = self._fetch(fetch_url) or token
+            if token is None:
+                raise StoryFailure(f"the fetch URL gave no auth-token: {self._last_body()}")
+            scheme = flag("authorization_scheme")
+            self.authorization = f"{scheme} {token}" if scheme else token
+            self.outcome.credentials = "fetch-token"
+        elif self.config.api_key:
+            self.authorization = f"Basic {self.config.api_key}"
+            self.outcome.credentials = "api-key"
+        else:
+            raise StoryFailure("no credentials: no fetch parameter and no API key configured")
+
+    def _fetch(self, url: str) -> str | None:
+        method = self.config.flag("fetch_method")
+        response = self._request("fetch", method, url, cors_headers=())
+        if response is None:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        token = body.get("auth-token") if isinstance(body, dict) else None
+        return token if isinstance(token, str) and token else None
+
+    def _last_body(self) -> str:
+        return self.outcome.steps[-1].get("body", "")[:200] if self.outcome.steps else ""
+
+    # -- HTTP -----------------------------------------------------------------------------------
+    def _xapi_headers(self) -> dict[str, str]:
+        headers = {"Content-Type": "application/json"}
+        if not self.config.flag("omit_version_header"):
+            headers["X-Experience-API-Version"] = "1.0.3"
+        if self.authorization is not None:
+            headers["Authorization"] = self.authorization
+        return headers
+
+    def _preflight(self, method: str, url: str, headers: tuple[str, ...]) -> None:
+        """What a browser does before a cross-origin request with custom headers."""
+        asked = ",".join(h for h in headers)
+        try:
+            r = self.http.options(
+                url,
+                headers={
+                    "Origin": self.origin or "",
+                    "Access-Control-Request-Method": method,
+                    "Access-Control-Request-Headers": asked,
+                },
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise StoryFailure(f"CORS preflight to {url} failed: {type(exc).__name__}") from exc
+        allowed_origin = r.headers.get("Access-Control-Allow-Origin")
+        allowed = {
+            h.strip().lower() for h in r.headers.get("Access-Control-Allow-Headers", "").split(",")
+        }
+        missing = [h for h in headers if h not in allowed and "*" not in allowed]
+        if r.status_code >= 400 or allowed_origin not in (self.origin, "*") or missing:
+            raise StoryFailure(
+                f"CORS preflight to {url} refused (status {r.status_code}, allow-origin "
+                f"{allowed_origin!r}, headers not allowed {missing})"
+            )
+
+    def _request(
+        self,
+        step: str,
+        method: str,
+        url: str,
+        *,
+        cors_headers: tuple[str, ...] = CORS_HEADERS,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response | None:
+        headers = dict(headers or {})
+        if self.origin is not None:
+            if cors_headers:
+                self._preflight(method, url, cors_headers)
+            headers["Origin"] = self.origin
+        record: dict[str, Any] = {"step": step, "method": method, "url": url}
+        self.outcome.steps.append(record)
+        try:
+            response = self.http.request(
+                method,
+                url,
+                headers=headers,
+                data=None if body is None else json.dumps(body),
+                params=params,
+                timeout=self.timeout,
+            )
+        except requests.Timeout:
+            record["error"] = f"no answer within {self.timeout:g} s"
+            raise StoryFailure(f"{step}: {url} did not answer within {self.timeout:g} s") from None
+        except requests.RequestException as exc:
+            record["error"] = type(exc).__name__
+            raise StoryFailure(f"{step}: cannot reach {url}: {type(exc).__name__}") from exc
+        record["status"] = response.status_code
+        record["body"] = response.text[:500]
+        return response
+
+    def _send(self, stmt: dict[str, Any]) -> None:
+        url = statements_url(self.outcome.destination or "", self.config.flag("join_with_slash"))
+        response = self._request("statement", "POST", url, headers=self._xapi_headers(), body=stmt)
+        assert response is not None
+        self.outcome.statements.append(stmt)
+        if response.status_code not in (200, 204):
+            raise StoryFailure(
+                f"the LRS refused the statement: {response.status_code} {response.text[:200]}"
+            )
+
+    # -- the statement the article documents -------------------------------------------------
+    def _actor(self) -> dict[str, Any]:
+        if self.config.flag("alter_actor"):
+            return {**self.actor, "name": "We Are learner"}
+        return self.actor
+
+    def _completed(self) -> dict[str, Any]:
+        flag = self.config.flag
+        stmt: dict[str, Any] = {}
+        if not flag("omit_statement_id"):
+            stmt["id"] = str(uuid.uuid4())
+        stmt["actor"] = self._actor()
+        stmt["verb"] = {"id": flag("verb_id"), "display": {"en-US": "Completed"}}
+        object_id = self.story_url if flag("object_id_from_url") else self.params["activityId"]
+        stmt["object"] = {
+            "id": object_id,
+            "objectType": "Activity",
+            "definition": {"type": STORY_TYPE},
+        }
+        stmt["timestamp"] = utc_timestamp(flag("timestamp_offset"))
+        context: dict[str, Any] = {}
+        registration = flag("fixed_registration") or self.params.get("registration")
+        if registration and not flag("drop_registration"):
+            context["registration"] = registration
+        session_id = self.params.get("sessionId")
+        if session_id and not flag("drop_session_id"):
+            context["extensions"] = {SESSION_EXTENSION: session_id}
+        if context:
+            if flag("capitalise_context"):
+                context = {k[0].upper() + k[1:]: v for k, v in context.items()}
+                stmt["Context"] = context
+            else:
+                stmt["context"] = context
+        return stmt
+
+    # -- cmi5-full: the whole AU session -------------------------------------------------------
+    def _get_json(self, step: str, path: str, params: dict[str, str]) -> requests.Response:
+        base = self.outcome.destination or ""
+        url = base if base.endswith("/") else base + "/"
+        headers = {k: v for k, v in self._xapi_headers().items() if k != "Content-Type"}
+        response = self._request(
+            step,
+            "GET",
+            url + path,
+            headers=headers,
+            params=params,
+            cors_headers=("authorization", "x-experience-api-version"),
+        )
+        assert response is not None
+        return response
+
+    def _cmi5_start(self) -> None:
+        agent = json.dumps(self.actor)
+        data = self._get_json(
+            "launch-data",
+            "activities/state",
+            {
+                "stateId": "LMS.LaunchData",
+                "activityId": self.params["activityId"],
+                "agent": agent,
+                "registration": self.params.get("registration", ""),
+            },
+        )
+        if data.status_code != 200:
+            raise StoryFailure(f"LMS.LaunchData could not be read: {data.status_code}")
+        self.launch_data = data.json()
+        self.template = self.launch_data.get("contextTemplate", {})
+        prefs = self._get_json(
+            "preferences", "agents/profile", {"profileId": "cmi5LearnerPreferences", "agent": agent}
+        )
+        if prefs.status_code not in (200, 404):
+            raise StoryFailure(f"learner preferences could not be read: {prefs.status_code}")
+        self._send(self._cmi5("initialized"))
+
+    def _cmi5(self, verb: str, result: dict[str, Any] | None = None, moveon: bool = False) -> dict:
+        context = json.loads(json.dumps(self.template))
+        context["registration"] = self.params.get("registration")
+        categories = context.setdefault("contextActivities", {}).setdefault("category", [])
+        categories.append({"id": CMI5_CATEGORY})
+        if moveon:
+            categories.append({"id": MOVEON_CATEGORY})
+        stmt = {
+            "id": str(uuid.uuid4()),
+            "actor": self._actor(),
+            "verb": {"id": VERBS + verb, "display": {"en-US": verb}},
+            "object": {"id": self.params["activityId"], "objectType": "Activity"},
+            "timestamp": utc_timestamp(self.config.flag("timestamp_offset")),
+            "context": context,
+        }
+        if result is not None:
+            stmt["result"] = result
+        return stmt
+
+    def _duration(self) -> str:
+        return f"PT{max(time.monotonic() - self.started, 0.01):.2f}S"
+
+    def _cmi5_finish(self) -> None:
+        if self.launch_data.get("launchMode", "Normal") == "Normal":
+            completed = self._cmi5(
+                "completed", {"completion": True, "duration": self._duration()}, moveon=True
+            )
+            if self.config.flag("verb_id") != VERBS + "completed":
+                completed["verb"]["id"] = self.config.flag("verb_id")
+            self._send(completed)
+        self._send(self._cmi5("terminated", {"duration": self._duration()}))
+        self.outcome.redirect = self.launch_data.get("returnURL")

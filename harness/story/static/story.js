@@ -1,0 +1,305 @@
+// The reference We Are story in the browser: the same behaviour as harness/story/client.py.
+// The endpoint launch parameter wins over the configured API URL; fetch wins over the API key.
+"use strict";
+
+const SESSION_EXTENSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid";
+const STORY_TYPE = "http://adlnet.gov/expapi/activities/lesson";
+const CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5";
+const MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon";
+const VERBS = "http://adlnet.gov/expapi/verbs/";
+const REQUIRED = ["actor", "activityId"];
+const TIMEOUT_MS = 10000;
+
+class StoryFailure extends Error {}
+
+const outcome = { status: "open", reason: "", destination: null, credentials: null,
+                  steps: [], statements: [], redirect: null };
+let config = null;
+let params = {};
+let actor = null;
+let authorization = null;
+let template = {};
+let launchData = {};
+let handle = null;
+const started = Date.now();
+
+function flag(name) { return config.flags[name]; }
+
+function show() {
+  document.getElementById("status").textContent = outcome.status;
+  document.getElementById("status").className = outcome.status;
+  const visible = Object.assign({}, outcome, { statements: outcome.statements.length });
+  document.getElementById("outcome").textContent = JSON.stringify(visible, null, 2);
+  window.weareOutcome = JSON.parse(JSON.stringify(outcome));
+}
+
+function fail(reason) { outcome.status = "failed"; outcome.reason = reason; }
+
+function parseLaunch() {
+  const query = new URLSearchParams(window.location.search);
+  const found = {};
+  for (const [name, value] of query) { if (!(name in found)) found[name] = value; }
+  for (const name of REQUIRED) {
+    if (!(name in found)) {
+      const hint = ("amp;" + name) in found
+        ? ` (found 'amp;${name}': the LMS wrote '&amp;' where '&' belongs)` : "";
+      throw new StoryFailure(`launch URL lacks the required parameter '${name}'${hint}`);
+    }
+  }
+  return found;
+}
+
+async function request(step, method, url, { headers = {}, body = null } = {}) {
+  const record = { step, method, url };
+  outcome.steps.push(record);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+  let response;
+  try {
+    response = await fetch(url, { method, headers, mode: "cors", credentials: "omit",
+                                  body: body === null ? undefined : JSON.stringify(body),
+                                  signal: controller.signal });
+  } catch (err) {
+    record.error = err.name === "AbortError" ? `no answer within ${TIMEOUT_MS / 1000} s` : String(err);
+    throw new StoryFailure(err.name === "AbortError"
+      ? `${step}: ${url} did not answer within ${TIMEOUT_MS / 1000} s`
+      : `${step}: cannot reach ${url} (${err.message}; a CORS refusal looks like this too)`);
+  } finally { clearTimeout(timer); }
+  record.status = response.status;
+  record.body = (await response.text()).slice(0, 500);
+  return record;
+}
+
+async function fetchToken(url) {
+  const record = await request("fetch", flag("fetch_method"), url);
+  try {
+    const body = JSON.parse(record.body);
+    const token = body && body["auth-token"];
+    return typeof token === "string" && token ? token : null;
+  } catch (_) { return null; }
+}
+
+async function resolve() {
+  const endpoint = flag("ignore_endpoint_param") ? null : params.endpoint;
+  const base = endpoint || config.api_url;
+  if (!base) throw new StoryFailure("no destination: no endpoint parameter and no API URL configured");
+  outcome.destination = base;
+  const fetchUrl = params.fetch;
+  const useKey = flag("prefer_api_key") && config.api_key;
+  if (fetchUrl && !useKey) {
+    let token = null;
+    for (let i = 0; i < flag("fetch_calls"); i++) token = (await fetchToken(fetchUrl)) || token;
+    if (token === null) {
+      const last = outcome.steps[outcome.steps.length - 1];
+      throw new StoryFailure(`the fetch URL gave no auth-token: ${(last.body || "").slice(0, 200)}`);
+    }
+    const scheme = flag("authorization_scheme");
+    authorization = scheme ? `${scheme} ${token}` : token;
+    outcome.credentials = "fetch-token";
+  } else if (config.api_key) {
+    authorization = `Basic ${config.api_key}`;
+    outcome.credentials = "api-key";
+  } else {
+    throw new StoryFailure("no credentials: no fetch parameter and no API key configured");
+  }
+}
+
+function xapiHeaders(withBody) {
+  const headers = {};
+  if (withBody) headers["Content-Type"] = "application/json";
+  if (!flag("omit_version_header")) headers["X-Experience-API-Version"] = "1.0.3";
+  if (authorization !== null) headers["Authorization"] = authorization;
+  return headers;
+}
+
+function statementsUrl(base) {
+  if (flag("join_with_slash")) return base + "/statements";
+  return base.replace(/\/+$/, "") + "/statements";
+}
+
+function timestamp() {
+  const offset = flag("timestamp_offset");
+  const now = new Date();
+  const micros = String(now.getUTCMilliseconds()).padStart(3, "0") + "000";
+  if (offset === "Z") return now.toISOString().slice(0, 19) + "." + micros + "Z";
+  const sign = offset[0] === "+" ? 1 : -1;
+  const [h, m] = offset.slice(1).split(":").map(Number);
+  const shifted = new Date(now.getTime() + sign * (h * 60 + m) * 60000);
+  return shifted.toISOString().slice(0, 19) + "." + micros + offset;
+}
+
+function uuid4() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function learner() {
+  return flag("alter_actor") ? Object.assign({}, actor, { name: "We Are learner" }) : actor;
+}
+
+function completedStatement() {
+  const stmt = {};
+  if (!flag("omit_statement_id")) stmt.id = uuid4();
+  stmt.actor = learner();
+  stmt.verb = { id: flag("verb_id"), display: { "en-US": "Completed" } };
+  const objectId = flag("object_id_from_url") ? window.location.origin + window.location.pathname
+                                               : params.activityId;
+  stmt.object = { id: objectId, objectType: "Activity", definition: { type: STORY_TYPE } };
+  stmt.timestamp = timestamp();
+  let context = {};
+  const registration = flag("fixed_registration") || params.registration;
+  if (registration && !flag("drop_registration")) context.registration = registration;
+  if (params.sessionId && !flag("drop_session_id")) {
+    context.extensions = { [SESSION_EXTENSION]: params.sessionId };
+  }
+  if (Object.keys(context).length) {
+    if (flag("capitalise_context")) {
+      const upper = {};
+      for (const [k, v] of Object.entries(context)) upper[k[0].toUpperCase() + k.slice(1)] = v;
+      stmt.Context = upper;
+    } else {
+      stmt.context = context;
+    }
+  }
+  return stmt;
+}
+
+async function send(stmt) {
+  const url = statementsUrl(outcome.destination);
+  const record = await request("statement", "POST", url, { headers: xapiHeaders(true), body: stmt });
+  outcome.statements.push(stmt);
+  if (record.status !== 200 && record.status !== 204) {
+    throw new StoryFailure(`the LRS refused the statement: ${record.status} ${record.body.slice(0, 200)}`);
+  }
+}
+
+// --- cmi5-full: the whole AU session ---------------------------------------------------------
+async function getJson(step, path, query) {
+  const base = outcome.destination.endsWith("/") ? outcome.destination : outcome.destination + "/";
+  const url = base + path + "?" + new URLSearchParams(query).toString();
+  return request(step, "GET", url, { headers: xapiHeaders(false) });
+}
+
+function cmi5Statement(verb, result, moveon) {
+  const context = JSON.parse(JSON.stringify(template));
+  context.registration = params.registration;
+  context.contextActivities = context.contextActivities || {};
+  const categories = context.contextActivities.category = context.contextActivities.category || [];
+  categories.push({ id: CMI5_CATEGORY });
+  if (moveon) categories.push({ id: MOVEON_CATEGORY });
+  const stmt = { id: uuid4(), actor: learner(), verb: { id: VERBS + verb, display: { "en-US": verb } },
+                 object: { id: params.activityId, objectType: "Activity" },
+                 timestamp: timestamp(), context };
+  if (result) stmt.result = result;
+  return stmt;
+}
+
+function duration() { return `PT${Math.max((Date.now() - started) / 1000, 0.01).toFixed(2)}S`; }
+
+async function cmi5Start() {
+  const agent = JSON.stringify(actor);
+  const data = await getJson("launch-data", "activities/state", {
+    stateId: "LMS.LaunchData", activityId: params.activityId, agent,
+    registration: params.registration || "" });
+  if (data.status !== 200) throw new StoryFailure(`LMS.LaunchData could not be read: ${data.status}`);
+  launchData = JSON.parse(data.body);
+  template = launchData.contextTemplate || {};
+  const prefs = await getJson("preferences", "agents/profile",
+                              { profileId: "cmi5LearnerPreferences", agent });
+  if (prefs.status !== 200 && prefs.status !== 404) {
+    throw new StoryFailure(`learner preferences could not be read: ${prefs.status}`);
+  }
+  await send(cmi5Statement("initialized"));
+}
+
+async function cmi5Finish() {
+  if ((launchData.launchMode || "Normal") === "Normal") {
+    const completed = cmi5Statement("completed", { completion: true, duration: duration() }, true);
+    if (flag("verb_id") !== VERBS + "completed") completed.verb.id = flag("verb_id");
+    await send(completed);
+  }
+  await send(cmi5Statement("terminated", { duration: duration() }));
+  outcome.redirect = launchData.returnURL || null;
+}
+
+// --- the flow ----------------------------------------------------------------------------------
+async function openStory() {
+  params = parseLaunch();
+  try { actor = JSON.parse(params.actor); } catch (err) {
+    throw new StoryFailure(`the actor parameter is not JSON: ${err.message}`);
+  }
+  if (actor === null || typeof actor !== "object" || Array.isArray(actor)) {
+    throw new StoryFailure("the actor parameter is not a JSON object");
+  }
+  await resolve();
+  if (config.behaviour === "cmi5-full") await cmi5Start();
+}
+
+async function finishStory() {
+  if (config.behaviour === "cmi5-full") {
+    await cmi5Finish();
+  } else {
+    for (let i = 0; i < flag("send_count"); i++) await send(completedStatement());
+  }
+  outcome.status = "completed";
+}
+
+async function report() {
+  show();
+  const key = new URLSearchParams(window.location.search).get("cfg");
+  try {
+    await fetch(`/story/api/results/${encodeURIComponent(key)}`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(window.weareOutcome) });
+  } catch (_) { /* the result is on the page either way */ }
+}
+
+async function onFinish() {
+  document.getElementById("finish").disabled = true;
+  try {
+    if (config.transport === "server") {
+      const r = await fetch(`/story/api/sessions/${handle}/finish`, { method: "POST" });
+      Object.assign(outcome, (await r.json()).outcome);
+    } else if (outcome.status !== "failed") {
+      await finishStory();
+    }
+  } catch (err) {
+    if (!(err instanceof StoryFailure)) console.error(err);
+    fail(err.message);
+  }
+  await report();
+  window.weareFinished = true;
+  if (outcome.redirect && outcome.status === "completed") window.location.assign(outcome.redirect);
+}
+
+async function boot() {
+  const key = new URLSearchParams(window.location.search).get("cfg");
+  try {
+    const r = await fetch(`/story/api/configs/${encodeURIComponent(key)}`);
+    if (!r.ok) throw new StoryFailure(`story configuration ${key} not found (${r.status})`);
+    config = await r.json();
+    if (config.transport === "server") {
+      const opened = await fetch("/story/api/sessions", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ cfg: key, launch_url: window.location.href }) });
+      const body = await opened.json();
+      handle = body.handle;
+      Object.assign(outcome, body.outcome);
+    } else {
+      await openStory();
+    }
+  } catch (err) {
+    if (!(err instanceof StoryFailure)) console.error(err);
+    fail(err.message);
+  }
+  show();
+  const button = document.getElementById("finish");
+  button.disabled = false;
+  button.addEventListener("click", onFinish);
+  window.weareReady = true;
+}
+
+boot();
