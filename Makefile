@@ -24,10 +24,12 @@ $(NPMDIR)/node_modules/.installed: $(NPMDIR)/package.json
 	  cd $(NPMDIR) && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
 	else echo "npm not found: interop tests will be skipped"; fi
 
+# The main job: the built-in suite against the reference story, in Chromium, reports in reports/.
 run: setup
-	$(VENV)/bin/weare-harness serve
+	$(VENV)/bin/weare-harness run --driver browser --report-dir reports
 
-serve: run
+serve: setup
+	$(VENV)/bin/weare-harness serve
 
 test: setup lint
 	$(PY) -m pytest -q

@@ -9,7 +9,7 @@ import time
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from fake_lms import journal
+from fake_lms import journal, quirks
 from fake_lms.config import LMSConfig
 from fake_lms.cors import add_cors_headers, preflight
 from fake_lms.db import Database
@@ -24,6 +24,8 @@ _MOUNT_PATH = re.compile(r"^/xapi/([^/]+)(?:/|$)")
 def create_app(config: LMSConfig | None = None) -> Flask:
     config = config or LMSConfig()
     app = Flask("fake_lms")
+    # '//statements' is a client bug to report (404), not something to quietly redirect.
+    app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     db = Database(config.db_path)
     for spec in config.mounts:
@@ -77,6 +79,7 @@ def _finish_exchange(response: Response) -> Response:
         response.headers["X-Experience-API-Version"] = getattr(xreq, "version", None) or "1.0.3"
         response.headers["X-Experience-API-Consistent-Through"] = consistent_through()
     add_cors_headers(response, request.headers.get("Origin"), lms.config.cors_origins)
+    quirks.after_xapi(response, g.get("quirks", set()))
     if get_mount(lms.db, mount) is not None:
         try:
             request_body = request.get_data(cache=True)
@@ -112,12 +115,20 @@ def _principal_label(principal: Principal | None) -> str:
     return f"{principal.kind}:{principal.username}"
 
 
+VERDICT_BY_STATUS = {400: "rejected", 401: "refused", 403: "refused", 404: "not found"}
+
+
 def _xapi_error(exc: XAPIError) -> Response:
-    if exc.violations:
-        g.verdicts = [
-            *g.get("verdicts", []),
-            {"verdict": "rejected", "status": exc.status, "violations": exc.violations},
-        ]
+    """Answer a refusal; journal it once (handlers that judged statements already did)."""
+    verdicts = g.setdefault("verdicts", [])
+    if not any(v.get("verdict") in ("refused", "rejected") for v in verdicts):
+        verdicts.append(
+            {
+                "verdict": VERDICT_BY_STATUS.get(exc.status, "error"),
+                "status": exc.status,
+                "violations": exc.violations,
+            }
+        )
     return json_response(exc.body(), exc.status, exc.headers)
 
 

@@ -11,6 +11,13 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+# Bump when schema.sql changes in a way an existing store cannot follow.
+SCHEMA_VERSION = 3
+
+
+class StoreVersionError(RuntimeError):
+    """The SQLite file was written by another schema version; the message says what to do."""
+
 
 def now_us() -> int:
     """Wall-clock time in microseconds since the epoch: the unit of every stored time."""
@@ -33,8 +40,21 @@ class Database:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        conn = self.connection()
+        self._create_or_check(self.connection())
+
+    def _create_or_check(self, conn: sqlite3.Connection) -> None:
+        """Create the schema in a new store; refuse a store written by another schema version."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[
+            0
+        ]
+        if tables and version != SCHEMA_VERSION:
+            raise StoreVersionError(
+                f"the store {self.path} has schema version {version}, this weare-harness needs "
+                f"{SCHEMA_VERSION}: move it away or point --db at a new file"
+            )
         conn.executescript(resources.files("fake_lms").joinpath("schema.sql").read_text())
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(

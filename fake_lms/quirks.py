@@ -1,18 +1,25 @@
-"""Quirks: the fake LMS behaving like the broken LMSs found in the wild, on demand."""
+"""Quirks: the fake LMS behaving like the broken LMSs found in the wild, on demand.
+
+Each quirk of `fake_lms/data/quirks.json` is applied where a real LMS gets it wrong: the xAPI
+front door (`before_xapi`, `after_xapi`), CORS, the fetch URL, launches and cmi5 refusals.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, redirect, request
 
 from fake_lms.lms import json_response
 
 STATUS_QUIRKS = {"statements-401": 401, "statements-403": 403, "statements-503": 503}
+SLOW_SECONDS = 2.5
+_counter = itertools.count(1)
 
 
 class QuirkError(ValueError):
@@ -37,18 +44,51 @@ def check_names(names: list[str]) -> list[str]:
     return names
 
 
+def active() -> set[str]:
+    """The quirks in force for this request (server-wide and the mount's)."""
+    return g.get("quirks", set())
+
+
+def _quirk_answer(name: str, status: int) -> Response:
+    return json_response(
+        {"status": status, "error": f"quirk {name}: {catalogue()[name]['description']}"}, status
+    )
+
+
 def before_xapi(quirks: set[str]) -> Response | None:
     """Quirks that answer an xAPI request before the LRS sees it."""
     if "slow-responses" in quirks:
-        time.sleep(1.5)
-    if request.path.endswith("/statements") and request.method in ("POST", "PUT"):
+        time.sleep(SLOW_SECONDS)
+    if request.method == "OPTIONS":
+        if "no-cors-preflight" in quirks:
+            return Response(status=404)
+        return None
+    if "error-every-3rd" in quirks and next(_counter) % 3 == 0:
+        return _quirk_answer("error-every-3rd", 500)
+    version = request.headers.get("X-Experience-API-Version", "")
+    if (
+        "xapi-2-only" in quirks
+        and version.startswith("1.0")
+        and not request.path.endswith("/about")
+    ):
+        return _quirk_answer("xapi-2-only", 400)
+    if "requires-trailing-slash" in quirks and not request.path.endswith("/"):
+        target = request.full_path.replace(request.path, request.path + "/", 1).rstrip("?")
+        return redirect(target, 301)  # type: ignore[return-value]
+    if request.path.rstrip("/").endswith("/statements") and request.method in ("POST", "PUT"):
         for name, status in STATUS_QUIRKS.items():
             if name in quirks:
-                return json_response(
-                    {
-                        "status": status,
-                        "error": f"quirk {name}: {catalogue()[name]['description']}",
-                    },
-                    status,
-                )
+                return _quirk_answer(name, status)
     return None
+
+
+def after_xapi(response: Response, quirks: set[str]) -> None:
+    if "no-version-header" in quirks:
+        response.headers.pop("X-Experience-API-Version", None)
+    if "no-cors-preflight" in quirks:
+        for name in [h for h in response.headers.keys() if h.startswith("Access-Control-")]:  # noqa: SIM118
+            response.headers.pop(name, None)
+    if "preflight-without-version-header" in quirks and request.method == "OPTIONS":
+        allowed = response.headers.get("Access-Control-Allow-Headers", "")
+        kept = [h for h in allowed.split(", ") if h.lower() != "x-experience-api-version"]
+        response.headers["Access-Control-Allow-Headers"] = ", ".join(kept)

@@ -187,6 +187,55 @@ def return_redirect(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     return actual == ev.lookup(expected), actual, "returnURL is followed on exit"
 
 
+def cmi5_verdicts_include(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
+    found = sorted(
+        {
+            v["requirement"]
+            for e in ev.exchanges
+            for verdict in e.verdicts
+            for v in verdict.get("cmi5", [])
+        }
+    )
+    missing = [r for r in expected if r not in found]
+    return not missing, found, f"missing {missing}" if missing else "all recorded"
+
+
+def fetch_verdicts(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
+    actual = [
+        verdict["requirement"]
+        for e in ev.fetches()
+        if e.method != "OPTIONS"
+        for verdict in e.verdicts
+        if "requirement" in verdict
+    ]
+    return actual == expected, actual, "requirement ids the fake LMS recorded per fetch call"
+
+
+def authorization_scheme(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+    schemes = [(e.header("Authorization") or "").split(" ")[0] for e in ev.statement_requests()]
+    ok = bool(schemes) and all(s == expected for s in schemes)
+    return ok, schemes, "the scheme of every statement request's Authorization header"
+
+
+def verbs_sent(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
+    actual = [dig(s, "verb.id") for s in ev.received()]
+    actual = [None if v is MISSING else v for v in actual]
+    return actual == expected, actual, "verb ids of every statement sent, in order"
+
+
+def every_statement(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
+    received = ev.received()
+    if not received:
+        return False, "no statement", ""
+    wrong = []
+    for index, stmt in enumerate(received):
+        for path, want in expected.items():
+            value = dig(stmt, path)
+            if value != ev.lookup(want):
+                wrong.append({"statement": index, path: "<missing>" if value is MISSING else value})
+    return not wrong, wrong or "all as expected", "fields of every statement sent"
+
+
 CHECKS: tuple[Check, ...] = (
     Check("outcome", "the story ends as expected (seed: completions are reported)", story_outcome),
     Check("reason_contains", "a failure is reported clearly, naming its cause", failure_reason),
@@ -221,6 +270,31 @@ CHECKS: tuple[Check, ...] = (
     Check("xapi_valid", "xAPI-D §2: statements are valid xAPI", xapi_valid),
     Check("statuses", "the LRS's answers to the story, in order", statement_statuses),
     Check("redirect", "cmi5 10.2.6.0-1: redirect to returnURL on exit", return_redirect),
+    Check(
+        "cmi5_verdicts_include",
+        "cmi5 §4.9 rejection table: every listed requirement id was recorded by the fake LMS",
+        cmi5_verdicts_include,
+    ),
+    Check(
+        "fetch_verdicts",
+        "cmi5 §8.2 (8.2.1.0-2, 8.2.1.0-6, 8.2.3.0-1): how the fetch URL judged each call",
+        fetch_verdicts,
+    ),
+    Check(
+        "authorization_scheme",
+        "cmi5 8.2.2.0-5 (RFC 1945 §11.1): Authorization: Basic <auth-token>",
+        authorization_scheme,
+    ),
+    Check(
+        "verbs",
+        "cmi5 §9.3 (9.3.0.0-4, 9.3.0.0-5), §10.2.2: the statements sent, by verb id, in order",
+        verbs_sent,
+    ),
+    Check(
+        "every_statement",
+        "cmi5 8.1.3.0-3, 8.1.4.0-3, 9.6.3.1-4: launch values in every statement, not just one",
+        every_statement,
+    ),
 )
 BY_KEY = {c.key: c for c in CHECKS}
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness import au_cmd, launch_cmd, serve_cmd
+from harness import au_cmd, launch_cmd, run_cmd, serve_cmd
 
 
 class UsageError(Exception):
@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Conformance test bench for We Are's LMS integration (cmi5 / xAPI).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)
     launch_cmd.add_parser(sub)
     au_cmd.add_parsers(sub)

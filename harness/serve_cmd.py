@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         ) from exc
     base = f"http://{args.host}:{server.effective_port}"
     print(f"weare-harness fake LMS listening on {base}", flush=True)
+    print(f"  dashboard: {base}/", flush=True)
     print(f"  xAPI endpoint (mount 'default'): {base}/xapi/default/", flush=True)
     for spec in config.mounts[1:]:
         print(f"  xAPI endpoint (mount {spec.name!r}): {base}/xapi/{spec.name}/", flush=True)

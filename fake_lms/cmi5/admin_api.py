@@ -5,6 +5,7 @@ It is what an external cmi5 LMS test suite's adapter needs, and what the CLI and
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import mimetypes
 import uuid
@@ -197,6 +198,14 @@ def _launch_request(au: store.AU, body: dict[str, Any]) -> LaunchRequest:
     }
     if not isinstance(actor, dict):
         raise _bad("actor must be a JSON object (an xAPI Agent)", "body.actor")
+    launch_quirks = set(lms.config.quirks) | set(mount_or_404(mount).quirks)
+    if "amp-launch-url" in launch_quirks:
+        variant = dataclasses.replace(variant, amp_entities=True)
+    if "mbox-actor" in launch_quirks:
+        actor = {"objectType": "Agent", "mbox": "mailto:learner-1@lms.example.com"}
+    if "registration-not-uuid" in launch_quirks:
+        overrides = {"registration": f"reg-{uuid.uuid4().hex[:8]}", **variant.overrides}
+        variant = dataclasses.replace(variant, overrides=overrides)
     return LaunchRequest(
         au=au,
         actor=actor,

@@ -11,6 +11,7 @@ from fake_lms.cmi5 import store
 from fake_lms.cors import preflight
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
+from fake_lms.mounts import get_mount
 
 bp = Blueprint("fetch", __name__)
 SECTION = "cmi5 §8.2"
@@ -45,15 +46,19 @@ def _fetch(fetch_id: str) -> Response:
     conn = lms.db.connection()
     session = store.session_by_fetch(conn, fetch_id) if fetch_id else None
     g.journal_mount = session.mount if session else lms.config.default_mount
+    mount = get_mount(lms.db, g.journal_mount)
+    g.quirks = set(lms.config.quirks) | set(mount.quirks if mount else ())
     if request.method == "OPTIONS":
         return preflight(request.headers.get("Origin"), lms.config.cors_origins)
-    if request.method != "POST":
-        rule = f"the fetch URL must be called with POST, not {request.method}"
-        g.verdicts.append(_verdict("8.2.1.0-2", rule))
+    wanted = "GET" if "fetch-get-only" in g.quirks else "POST"
+    if request.method != wanted:
+        rule = f"the fetch URL must be called with {wanted}, not {request.method}"
+        if wanted == "POST":
+            g.verdicts.append(_verdict("8.2.1.0-2", rule))
         response = json_response(
             {"status": 405, "error": rule, "section": "cmi5 §8.2.1 (8.2.1.0-2)"}, 405
         )
-        response.headers["Allow"] = "POST, OPTIONS"
+        response.headers["Allow"] = f"{wanted}, OPTIONS"
         return response
     if session is None:
         g.verdicts.append(_verdict("8.2.3.2-1", "unknown fetch URL", "refused"))
@@ -65,11 +70,14 @@ def _fetch(fetch_id: str) -> Response:
         if not fresh.open:
             g.verdicts.append(_verdict("8.2.1.0-6", f"fetch after the session was {fresh.state}"))
             return _error("1", f"the session of this fetch URL is {fresh.state}")
-        if fresh.token_fetched:
+        if fresh.token_fetched and "reusable-fetch-token" not in g.quirks:
             g.verdicts.append(
                 _verdict("8.2.3.0-1", "fetch called more than once; the AU SHOULD NOT")
             )
             return _error("1", "the auth-token of this fetch URL was already handed out")
         store.update_session(wconn, fresh.id, token_fetched=1)
     g.verdicts.append(_verdict("8.2.1.0-3", "auth-token handed out", "accepted"))
-    return json_response({"auth-token": auth_token(session.token)})
+    token = auth_token(session.token)
+    if "token-with-basic-prefix" in g.quirks:
+        token = f"Basic {token}"
+    return json_response({"auth-token": token})

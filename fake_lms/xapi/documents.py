@@ -77,17 +77,17 @@ ACTIVITY_PROFILE = DocResource(
 )
 
 
-@bp.route("/activities/state", methods=METHODS)
+@bp.route("/activities/state", methods=METHODS, strict_slashes=False)
 def state() -> Response:
     return _serve(STATE)
 
 
-@bp.route("/agents/profile", methods=METHODS)
+@bp.route("/agents/profile", methods=METHODS, strict_slashes=False)
 def agent_profile() -> Response:
     return _serve(AGENT_PROFILE)
 
 
-@bp.route("/activities/profile", methods=METHODS)
+@bp.route("/activities/profile", methods=METHODS, strict_slashes=False)
 def activity_profile() -> Response:
     return _serve(ACTIVITY_PROFILE)
 

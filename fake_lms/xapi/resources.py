@@ -27,7 +27,7 @@ def _only_get(xreq: XRequest, resource: str) -> None:
         )
 
 
-@bp.route("/about", methods=["GET", "POST", "PUT", "DELETE"])
+@bp.route("/about", methods=["GET", "POST", "PUT", "DELETE"], strict_slashes=False)
 def about() -> Response:
     """Versions this LRS speaks; open to anyone, no version header needed (XAPI-00315..00321)."""
     xreq: XRequest = g.xreq
@@ -60,7 +60,7 @@ def parse_agent_param(xreq: XRequest, name: str = "agent") -> dict:
     return agent
 
 
-@bp.route("/agents", methods=["GET", "POST", "PUT", "DELETE"])
+@bp.route("/agents", methods=["GET", "POST", "PUT", "DELETE"], strict_slashes=False)
 def agents() -> Response:
     """The Person object: every identifier and name known for the agent (xAPI-C §2.4)."""
     xreq: XRequest = g.xreq
@@ -89,7 +89,7 @@ def agents() -> Response:
     return json_response(person)
 
 
-@bp.route("/activities", methods=["GET", "POST", "PUT", "DELETE"])
+@bp.route("/activities", methods=["GET", "POST", "PUT", "DELETE"], strict_slashes=False)
 def activities() -> Response:
     """The Activity with the definition merged from the statements stored (xAPI-C §2.5)."""
     xreq: XRequest = g.xreq

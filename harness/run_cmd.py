@@ -1,0 +1,171 @@
+"""`weare-harness run`: the scenario suite against the reference story, a mutant or a story URL."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from harness.bench import Bench
+from harness.runner import Runner, ScenarioResult, Target
+from harness.scenarios import ScenarioError, discover, select
+from harness.story.behaviour import mutants
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("run", help="run scenarios against the We Are launch flow")
+    p.add_argument(
+        "paths", nargs="*", help="scenario files or folders (default: the built-in suite)"
+    )
+    p.add_argument(
+        "--au",
+        default="reference",
+        help="what to test: reference (default), mutant:NAME, or the URL of a story",
+    )
+    p.add_argument("--driver", choices=("browser", "http"), default="http")
+    p.add_argument("-k", dest="keyword", metavar="EXPR", help="select scenarios (like pytest -k)")
+    p.add_argument(
+        "--report-dir", type=Path, help="write junit.xml, results.json, report.html here"
+    )
+    p.add_argument("--workers", type=int, default=4, help="scenarios run at once (default 4)")
+    p.add_argument(
+        "--mutation",
+        action="store_true",
+        help="run the suite against every mutant; exit 0 only if each is killed",
+    )
+    p.add_argument(
+        "--finish-selector",
+        metavar="CSS",
+        help="with --au URL: what to click when the learner finishes the story",
+    )
+    p.add_argument("--no-color", action="store_true", help="plain output")
+    p.set_defaults(run=run)
+
+
+def _check_driver(driver: str) -> None:
+    from harness.cli import UsageError
+
+    if driver != "browser":
+        return
+    from harness.browser import chromium_executable
+
+    if chromium_executable() is None:
+        browsers = Path.home() / ".cache" / "ms-playwright"
+        if not any(browsers.glob("chromium*")):
+            raise UsageError(
+                "--driver browser needs Chromium: install Debian's chromium, set "
+                "PLAYWRIGHT_CHROMIUM_EXECUTABLE, or run 'python -m playwright install chromium'"
+            )
+
+
+def _printer(total: int, color: bool) -> Any:
+    from harness.report.summary import progress_line
+
+    done = 0
+
+    def show(result: ScenarioResult) -> None:
+        nonlocal done
+        done += 1
+        print(progress_line(result, done, total, color=color), flush=True)
+
+    return show
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.cli import UsageError
+    from harness.report import RunInfo, write_reports
+    from harness.report.summary import summary_table
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    color = not args.no_color and sys.stdout.isatty()
+    try:
+        scenarios = select(discover(args.paths), args.keyword)
+    except ScenarioError as exc:
+        raise UsageError(str(exc)) from exc
+    if not scenarios:
+        raise UsageError(f"-k {args.keyword!r} selects no scenario")
+    try:
+        target = Target.parse(args.au, args.finish_selector)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if target.kind == "url" and args.driver != "browser":
+        raise UsageError("an external story (--au URL) runs in a browser: add --driver browser")
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    _check_driver(args.driver)
+    command = "weare-harness " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    if args.mutation:
+        return _mutation(args, scenarios, command, color)
+    started = time.monotonic()
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    results = Runner(
+        scenarios,
+        target=target,
+        driver=args.driver,
+        workers=args.workers,
+        progress=_printer(len(scenarios), color),
+    ).run()
+    info = RunInfo(target.label(), args.driver, stamp, time.monotonic() - started, command)
+    print(summary_table(results, info, color=color))
+    if args.report_dir:
+        written = write_reports(results, info, args.report_dir)
+        print("reports: " + ", ".join(str(p) for p in written.values()))
+    return exit_code(results)
+
+
+def exit_code(results: list[ScenarioResult]) -> int:
+    """2 if the bench itself failed somewhere, 1 if a check failed, else 0."""
+    if any(r.status == "error" for r in results):
+        return 2
+    return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def _mutation(args: argparse.Namespace, scenarios: list, command: str, color: bool) -> int:
+    """Every mutant against the suite: a mutant is killed when at least one scenario fails."""
+    from harness.cli import UsageError
+
+    if args.au != "reference":
+        raise UsageError("--mutation runs the reference story's mutants; leave --au out")
+    report: dict[str, Any] = {"mutants": 0, "killed": 0, "survivors": [], "killed_by": {}}
+    errors = []
+    with Bench() as bench:
+        for name in sorted(mutants()):
+            results = Runner(
+                scenarios,
+                target=Target("mutant", mutant=name),
+                driver=args.driver,
+                workers=args.workers,
+                bench=bench,
+            ).run()
+            errors += [
+                f"{name}: {r.scenario.id}: {r.message}" for r in results if r.status == "error"
+            ]
+            killers = [r.scenario.id for r in results if r.status == "failed"]
+            report["mutants"] += 1
+            if killers:
+                report["killed"] += 1
+                report["killed_by"][name] = killers
+            else:
+                report["survivors"].append(name)
+            mark = "killed" if killers else "SURVIVED"
+            print(f"mutant {name:<28} {mark:<9} ({len(killers)} scenario(s) failed)", flush=True)
+    score = report["killed"] / report["mutants"] if report["mutants"] else 0.0
+    report["score"] = round(score, 4)
+    print(f"mutation score: {report['killed']}/{report['mutants']} killed ({score:.0%})")
+    if report["survivors"]:
+        print("survivors: " + ", ".join(report["survivors"]))
+    if args.report_dir:
+        args.report_dir.mkdir(parents=True, exist_ok=True)
+        path = args.report_dir / "mutation.json"
+        path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"report: {path}")
+    if errors:
+        print("bench errors:\n  " + "\n  ".join(errors[:10]), file=sys.stderr)
+        return 2
+    return 0 if not report["survivors"] else 1

@@ -1,0 +1,333 @@
+"""The developer dashboard in a real Chromium (Playwright) against a real fake LMS on loopback."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
+
+from harness.browser import launch_chromium
+from tests.cmi5_au import AU
+from tests.conftest import statement
+
+STORY = "http://127.0.0.1:9/story/index.html"
+TIMEOUT_MS = 10_000
+XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        try:
+            chromium = launch_chromium(playwright)
+        except Error as exc:  # no Chromium on this machine: say so instead of failing obscurely
+            pytest.skip(f"Chromium cannot be launched here: {exc.message.splitlines()[0]}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def key_text(lms) -> str:
+    user, secret = lms.api_key
+    return f"{user}:{secret}"
+
+
+def open_dashboard(page: Page, lms, key: str | None = None) -> None:
+    page.goto(lms.base_url + "/")
+    page.locator("#api-key").fill(key or key_text(lms))
+    page.get_by_role("button", name="Use key").click()
+    if key is None:
+        expect(page.locator("#app")).to_be_visible()
+        expect(page.locator("#mounts li").first).to_be_visible()
+
+
+def feed_entries(page: Page, mount: str = "default"):
+    return page.locator(f'#feeds .feed[data-mount="{mount}"] > li.entry')
+
+
+def au_item(page: Page, url: str):
+    return page.locator("#au-list > li.au").filter(has_text=url)
+
+
+# -- the page and the key ---------------------------------------------------------------------
+
+
+def test_page_loads_without_auth_and_asks_for_the_key(page, lms):
+    for path in ("/", "/dashboard"):
+        raw = requests.get(lms.base_url + path, timeout=10)
+        assert raw.status_code == 200
+        assert raw.headers["Content-Type"].startswith("text/html")
+        assert "script-src 'self'" in raw.headers["Content-Security-Policy"]
+        assert lms.api_key[1] not in raw.text
+    page.goto(lms.base_url + "/")
+    expect(page.locator("#key-panel")).to_be_visible()
+    expect(page.locator("#api-key")).to_have_attribute("type", "password")
+    expect(page.locator("#app")).to_be_hidden()
+    expect(page.locator("#base-url")).to_have_text(lms.base_url)
+    assert lms.api_key[1] not in page.content()
+
+
+def test_with_the_key_it_lists_mounts_and_aus_and_keeps_the_key_for_the_tab(page, lms):
+    assert lms.admin("POST", "mounts", json={"name": "watch", "mode": "observe"}).ok
+    au = lms.admin("POST", "aus", json={"url": STORY, "title": "Story one"}).json()
+    open_dashboard(page, lms)
+    mounts = page.locator("#mounts")
+    expect(mounts.locator('li[data-mount="default"]')).to_contain_text(lms.endpoint())
+    expect(mounts.locator('li[data-mount="default"]')).to_contain_text("enforce")
+    expect(mounts.locator('li[data-mount="watch"]')).to_contain_text(lms.endpoint("watch"))
+    expect(mounts.locator('li[data-mount="watch"]')).to_contain_text("observe")
+    item = au_item(page, STORY)
+    expect(item.locator(".au-title")).to_have_text("Story one")
+    expect(item.locator(".au-publisher")).to_have_text(au["publisher_id"])
+    expect(item.locator(".au-moveon")).to_have_text("moveOn NotApplicable")
+    expect(page.locator("#api-key")).to_have_value("")  # the field does not keep the secret
+    assert page.evaluate("sessionStorage.getItem('weare-harness.apiKey')") == key_text(lms)
+    assert lms.api_key[1] not in page.content()
+    page.reload()
+    expect(page.locator("#key-panel")).to_be_hidden()
+    expect(au_item(page, STORY)).to_be_visible()
+
+
+def test_a_wrong_api_key_shows_a_visible_error(page, lms):
+    open_dashboard(page, lms, key="nobody:wrong-secret")
+    message = page.locator("#messages .message.error")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("API key refused")
+    expect(message).to_contain_text("401")
+    expect(page.locator("#key-panel")).to_be_visible()
+    expect(page.locator("#app")).to_be_hidden()
+    assert page.evaluate("sessionStorage.getItem('weare-harness.apiKey')") is None
+
+
+def test_a_400_from_the_api_is_shown(page, lms):
+    open_dashboard(page, lms)
+    page.locator("#au-url").fill(STORY + "?endpoint=mine")
+    page.get_by_role("button", name="Register AU").click()
+    message = page.locator("#messages .message.error")
+    expect(message).to_contain_text("HTTP 400")
+    expect(message).to_contain_text("8.1.0.0-6")
+
+
+# -- AUs and the launch builder -----------------------------------------------------------------
+
+
+def test_registering_an_au_through_the_form_shows_it(page, lms):
+    open_dashboard(page, lms)
+    expect(page.locator("#aus-empty")).to_be_visible()
+    url = STORY + "?lesson=2"
+    page.locator("#au-url").fill(url)
+    page.locator("#au-title").fill("Lesson two")
+    page.locator("#au-move-on").select_option("CompletedAndPassed")
+    page.locator("#au-mastery").fill("0.8")
+    page.get_by_role("button", name="Register AU").click()
+    item = au_item(page, url)
+    expect(item.locator(".au-title")).to_have_text("Lesson two")
+    expect(item.locator(".au-moveon")).to_have_text("moveOn CompletedAndPassed")
+    expect(item.locator(".au-mastery")).to_have_text("0.8")
+    expect(page.locator("#aus-empty")).to_be_hidden()
+    stored = [a for a in lms.admin("GET", "aus").json() if a["url"] == url]
+    assert len(stored) == 1
+    assert stored[0]["move_on"] == "CompletedAndPassed"
+    assert stored[0]["mastery_score"] == 0.8
+
+
+def test_launch_builder_weare_profile_without_fetch_and_endpoint(page, lms):
+    lms.admin("POST", "aus", json={"url": STORY})
+    open_dashboard(page, lms)
+    item = au_item(page, STORY)
+    item.locator(".builder > summary").click()
+    item.locator(".lb-profile").select_option("weare")
+    omit = item.locator(".lb-omit")
+    expect(omit).to_contain_text("sessionId")
+    omit.get_by_label("fetch", exact=True).check()
+    omit.get_by_label("endpoint", exact=True).check()
+    item.locator(".lb-mode").select_option("Browse")
+    item.get_by_role("button", name="Build launch").click()
+    link = item.locator(".launch-link")
+    expect(link).to_have_text(re.compile(r"^http://127\.0\.0\.1:9/story/index\.html\?"))
+    shown = link.inner_text()
+    assert link.get_attribute("href") == shown
+    assert link.get_attribute("target") == "_blank"
+    query = parse_qs(urlsplit(shown).query)
+    assert "fetch" not in query
+    assert "endpoint" not in query
+    assert set(query) == {"actor", "registration", "sessionId", "activityId"}
+    expect(item.locator(".lr-registration")).to_have_text(query["registration"][0])
+    expect(item.locator(".lr-session")).to_have_text(query["sessionId"][0])
+    # The sessions panel follows the last launch.
+    expect(page.locator("#reg-id")).to_have_value(query["registration"][0])
+    row = page.locator(f'#reg-view li.session[data-session="{query["sessionId"][0]}"]')
+    expect(row).to_contain_text("launched")
+    expect(row).to_contain_text("Browse / weare")
+
+
+def test_sessions_panel_shows_the_last_launch_and_follows_it_live(page, lms):
+    lms.admin("POST", "aus", json={"url": STORY, "move_on": "Completed"})
+    open_dashboard(page, lms)
+    item = au_item(page, STORY)
+    item.locator(".builder > summary").click()
+    item.get_by_role("button", name="Build launch").click()
+    link = item.locator(".launch-link")
+    expect(link).to_have_text(re.compile(r"fetch="))
+    session_id = item.locator(".lr-session").inner_text()
+    row = page.locator(f'#reg-view li.session[data-session="{session_id}"]')
+    expect(row).to_contain_text("launched")
+    au = AU(link.inner_text())
+    au.start()
+    assert au.initialized().status_code == 200
+    # The live feed sees the AU's requests and the panel refreshes itself.
+    expect(row).to_contain_text("initialized")
+    expect(row.locator(".verb")).to_have_text(["initialized"])
+    expect(row.locator(".fetch-calls")).to_have_text("1")
+    assert au.completed().status_code == 200
+    expect(row.locator(".verb")).to_have_text(["initialized", "completed"])
+    expect(page.locator("#reg-view table.progress")).to_contain_text("yes")
+    # A registration can also be typed in.
+    other = lms.admin("POST", "launches", json={"au_url": STORY + "?x=1"}).json()
+    page.locator("#reg-id").fill(other["registration"])
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#reg-view .reg-shown")).to_have_text(other["registration"])
+    expect(
+        page.locator(f'#reg-view li.session[data-session="{other["session_id"]}"]')
+    ).to_be_visible()
+
+
+# -- the live feed ------------------------------------------------------------------------------
+
+
+def test_live_feed_shows_an_accepted_statement(page, lms):
+    open_dashboard(page, lms)
+    stmt = statement()
+    r = lms.client().post(lms.endpoint() + "statements", json=stmt)
+    assert r.status_code == 200, r.text
+    entry = feed_entries(page).filter(has_text=stmt["id"])
+    expect(entry).to_have_count(1)
+    expect(entry.locator(".entry-head")).to_contain_text("POST")
+    expect(entry.locator(".entry-head")).to_contain_text("/xapi/default/statements")
+    expect(entry.locator(".entry-head .status")).to_have_text("200")
+    expect(entry.locator("tr.stmt .verb-id")).to_have_text(stmt["verb"]["id"])
+    expect(entry.locator("tr.stmt .stmt-verdicts")).to_have_text("accepted")
+    # Bodies on demand.
+    body = entry.locator("details.body").first
+    expect(body.locator("pre")).to_be_hidden()
+    body.locator("summary").click()
+    expect(body.locator("pre")).to_contain_text(stmt["id"])
+    # Newest first.
+    second = statement()
+    assert lms.client().post(lms.endpoint() + "statements", json=second).status_code == 200
+    expect(feed_entries(page).first).to_contain_text(second["id"])
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "verdict"),
+    [("enforce", 403, "refused"), ("observe", 200, "violation (observed)")],
+)
+def test_live_feed_shows_a_cmi5_verdict_with_its_requirement(page, lms, mode, status, verdict):
+    mount = "default" if mode == "enforce" else "watch"
+    if mode == "observe":
+        lms.admin("POST", "mounts", json={"name": "watch", "mode": "observe"})
+    out = lms.admin("POST", "launches", json={"au_url": STORY, "mount": mount}).json()
+    au = AU(out["launch_url"])
+    au.start()
+    stmt = au.statement("completed", result={"completion": True, "duration": "PT1M"}, moveon=True)
+    r = au.send(stmt)  # completed before initialized (cmi5 rejection table row 4)
+    assert r.status_code == status, r.text
+    entries = lms.admin("GET", f"mounts/{mount}/journal").json()["entries"]
+    cmi5 = next(v for v in entries[-1]["verdicts"] if "cmi5" in v)
+    requirement = cmi5["cmi5"][0]["requirement"]
+
+    open_dashboard(page, lms)
+    page.locator(f'#feed-tabs .tab[data-mount="{mount}"]').click()
+    entry = feed_entries(page, mount).filter(has_text=stmt["id"])
+    expect(entry).to_have_count(1)
+    expect(entry.locator(".entry-head .status")).to_have_text(str(status))
+    expect(entry.locator("tr.stmt .verb-id")).to_have_text(stmt["verb"]["id"])
+    expect(entry.locator("tr.stmt .stmt-verdicts")).to_contain_text(verdict)
+    block = entry.locator(".verdict-block")
+    expect(block).to_have_count(1)  # the xAPI error mirroring the refusal is not shown twice
+    expect(block.locator(".verdict-head .badge")).to_have_text(verdict)
+    expect(block.locator("table.cmi5 .requirement").first).to_have_text(requirement)
+    expect(block.locator("table.cmi5")).to_contain_text(cmi5["cmi5"][0]["rule"])
+    expect(block.locator("table.cmi5 td").first).to_have_text(str(cmi5["cmi5"][0]["row"]))
+    if mode == "observe":
+        expect(entry.locator("tr.stmt .stmt-verdicts")).to_contain_text("accepted")
+    # The fetch call of the same session is in the feed too, with its verdict.
+    fetch = feed_entries(page, mount).filter(has_text="/fetch/")
+    expect(fetch.locator(".verdict-head")).to_contain_text("8.2.1.0-3")
+
+
+def test_statement_data_is_displayed_as_text_never_as_html(page, lms):
+    open_dashboard(page, lms)
+    accepted = statement(
+        verb={"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US": XSS}}
+    )
+    bad_verb = f"http://x.example/{XSS}"
+    rejected = statement(verb={"id": bad_verb, "display": {"en-US": "x"}})
+    client = lms.client()
+    assert client.post(lms.endpoint() + "statements", json=accepted).status_code == 200
+    assert client.post(lms.endpoint() + "statements", json=rejected).status_code == 400
+    bad = feed_entries(page).filter(has_text=rejected["id"])
+    expect(bad.locator("tr.stmt .verb-id")).to_have_text(bad_verb)
+    expect(bad.locator("tr.stmt .stmt-verdicts")).to_have_text("rejected")
+    good = feed_entries(page).filter(has_text=accepted["id"])
+    body = good.locator("details.body").first
+    body.locator("summary").click()
+    expect(body.locator("pre")).to_contain_text(json.dumps(XSS)[1:-1])
+    assert page.locator("#feeds img, #feeds script").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+
+def test_polling_stops_while_the_tab_is_hidden(page, lms):
+    open_dashboard(page, lms)
+    status = page.locator("#feed-status")
+    expect(status).to_contain_text("live")
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    expect(status).to_have_text("stopped while the tab is hidden")
+    stmt = statement(id=str(uuid.uuid4()))
+    assert lms.client().post(lms.endpoint() + "statements", json=stmt).status_code == 200
+    page.evaluate(
+        "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+        "document.dispatchEvent(new Event('visibilitychange'))"
+    )
+    expect(feed_entries(page).filter(has_text=stmt["id"])).to_have_count(1)
+    expect(status).to_contain_text("live")
+
+
+def test_screenshot(page, lms):
+    lms.admin("POST", "mounts", json={"name": "watch", "mode": "observe"})
+    lms.admin("POST", "aus", json={"url": STORY, "title": "Story one", "move_on": "Completed"})
+    open_dashboard(page, lms)
+    item = au_item(page, STORY)
+    item.locator(".builder > summary").click()
+    item.get_by_role("button", name="Build launch").click()
+    expect(item.locator(".launch-link")).to_have_text(re.compile(r"fetch="))
+    au = AU(item.locator(".launch-link").inner_text())
+    au.start()
+    au.completed()  # refused: before initialized
+    au.initialized()
+    au.completed()
+    expect(feed_entries(page).filter(has_text="refused")).to_have_count(1)
+    expect(page.locator("#reg-view .verb")).to_have_text(["initialized", "completed"])
+    page.screenshot(path="/tmp/dashboard.png", full_page=True)
