@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness import au_cmd, launch_cmd, run_cmd, serve_cmd
+from harness import au_cmd, certify_cmd, launch_cmd, quirks_cmd, run_cmd, serve_cmd
 
 
 class UsageError(Exception):
@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_parser(sub)
     launch_cmd.add_parser(sub)
     au_cmd.add_parsers(sub)
+    certify_cmd.add_parser(sub)
+    quirks_cmd.add_parser(sub)
     return parser
 
 

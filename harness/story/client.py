@@ -150,7 +150,7 @@ class WeAreClient:
                 self._cmi5_finish()
             else:
                 for _ in range(self.config.flag("send_count")):
-                    self._send(self._completed())
+                    self._send(self.completion_statement())
             self.outcome.status = "completed"
         except StoryFailure as exc:
             self._fail(str(exc))
@@ -288,7 +288,8 @@ class WeAreClient:
             return {**self.actor, "name": "We Are learner"}
         return self.actor
 
-    def _completed(self) -> dict[str, Any]:
+    def completion_statement(self) -> dict[str, Any]:
+        """The Completed statement as the article documents it, for this launch."""
         flag = self.config.flag
         stmt: dict[str, Any] = {}
         if not flag("omit_statement_id"):

@@ -1,0 +1,170 @@
+"""Reports of a run: junit.xml for CI, results.json for tools, report.html for people.
+
+The data reaching the reports is already redacted by the fake LMS; `redact` is a second line of
+defence applied to everything written: Basic credentials, auth-token values and API keys become
+"[redacted]" wherever they show up.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.runner import ScenarioResult
+
+REDACTED = "[redacted]"
+STATUSES = ("passed", "failed", "error", "skipped")
+
+# "Basic <base64>" anywhere in a text (a header line, a log message, a repr).
+_BASIC = re.compile(r"(?i)\b(basic)(\s+)([A-Za-z0-9+/_-]{4,}=*)(?![A-Za-z0-9+/=_-])")
+# An auth-token member in JSON or in a Python repr, also inside a JSON-encoded string.
+_AUTH_TOKEN = re.compile(
+    r"""(?i)(\\*["']auth-token\\*["']\s*:\s*\\*["'])((?:(?!\\*["']).)*)""", re.DOTALL
+)
+# Members whose whole value is a secret, whatever it looks like.
+_SECRET_KEYS = {"auth-token", "api_key", "api-key", "apikey", "password", "secret"}
+_AUTH_KEYS = {"authorization", "proxy-authorization"}
+_PROSE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+@dataclass
+class RunInfo:
+    target: str  # "reference", "mutant:NAME" or a URL
+    driver: str  # "http" | "browser"
+    started: str  # ISO timestamp
+    duration_s: float
+    command: str  # the command line, for the record
+
+
+def _looks_like_credential(token: str) -> bool:
+    """A word after "Basic" is a credential unless it is a plain word of prose ("Basic auth")."""
+    if not _PROSE.fullmatch(token):
+        return True
+    try:
+        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
+    except (binascii.Error, ValueError):
+        return False
+    return ":" in decoded and decoded.isprintable()
+
+
+def _basic(match: re.Match[str]) -> str:
+    if not _looks_like_credential(match.group(3)):
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}{REDACTED}"
+
+
+def redact_text(text: str) -> str:
+    """The text with any Basic credential and any auth-token value replaced by "[redacted]"."""
+    if "asic" not in text and "uth-token" not in text and "ASIC" not in text:
+        return text
+    text = _BASIC.sub(_basic, text)
+    return _AUTH_TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def _redact_authorization(value: str) -> str:
+    """An Authorization value: keep the scheme and an earlier redaction, hide any credential."""
+    if "[redacted" in value:
+        return redact_text(value)
+    scheme, _, credential = value.strip().partition(" ")
+    if not credential:
+        return REDACTED if scheme else value
+    return f"{scheme} {REDACTED}"
+
+
+def redact(value: Any) -> Any:
+    """A deep copy of JSON-like data with secrets redacted in every string and secret member."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for key, item in value.items():
+            low = key.lower() if isinstance(key, str) else key
+            if low in _SECRET_KEYS and item not in (None, ""):
+                out[key] = REDACTED
+            elif low in _AUTH_KEYS and isinstance(item, str):
+                out[key] = _redact_authorization(item)
+            else:
+                out[key] = redact(item)
+        return out
+    if isinstance(value, list | tuple):
+        return [redact(item) for item in value]
+    return value
+
+
+def scenario_dicts(results: list[ScenarioResult]) -> list[dict[str, Any]]:
+    """`as_dict()` of each result, redacted: what every report is written from."""
+    return [redact(r.as_dict()) for r in results]
+
+
+def verdict(counts: dict[str, int]) -> str:
+    """The verdict of the run, as the exit code has it: error beats failed beats passed."""
+    if counts.get("errors"):
+        return "error"
+    if counts.get("failed"):
+        return "failed"
+    if counts.get("passed"):
+        return "passed"
+    return "empty"
+
+
+def totals(results: list[ScenarioResult] | list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts per status, the summed scenario time and the verdict."""
+    statuses = [r["status"] if isinstance(r, dict) else r.status for r in results]
+    durations = [r["duration_s"] if isinstance(r, dict) else r.duration_s for r in results]
+    counts: dict[str, Any] = {
+        "scenarios": len(statuses),
+        "passed": statuses.count("passed"),
+        "failed": statuses.count("failed"),
+        "errors": statuses.count("error"),
+        "skipped": statuses.count("skipped"),
+    }
+    counts["scenario_time_s"] = round(sum(durations), 3)
+    counts["verdict"] = verdict(counts)
+    return counts
+
+
+def first_failure(result: dict[str, Any]) -> str:
+    """The message that explains a failed or errored scenario best: its first failed check."""
+    failed = [c["message"] for c in result.get("checks", []) if not c.get("passed")]
+    return failed[0] if failed else result.get("message") or result.get("status", "")
+
+
+def write_reports(
+    results: list[ScenarioResult], info: RunInfo, report_dir: Path
+) -> dict[str, Path]:
+    """Writes junit.xml, results.json and report.html into report_dir (created if needed)."""
+    from harness.report.html import render_html
+    from harness.report.junit import render_junit
+    from harness.report.results_json import render_json
+
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    data = scenario_dicts(results)
+    paths = {
+        "junit": report_dir / "junit.xml",
+        "json": report_dir / "results.json",
+        "html": report_dir / "report.html",
+    }
+    paths["junit"].write_bytes(render_junit(data, info))
+    # A lone surrogate (a statement can carry one) stays a valid JSON escape, and becomes "?" in HTML.
+    paths["json"].write_text(render_json(data, info), encoding="utf-8", errors="backslashreplace")
+    paths["html"].write_text(render_html(data, info), encoding="utf-8", errors="replace")
+    return paths
+
+
+__all__ = [
+    "REDACTED",
+    "RunInfo",
+    "first_failure",
+    "redact",
+    "redact_text",
+    "scenario_dicts",
+    "totals",
+    "verdict",
+    "write_reports",
+]
