@@ -1,0 +1,123 @@
+"""HTTP for certify: every request bounded by a timeout, timed, and recorded with secrets hidden."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from fake_lms.redact import redact_headers, redact_text
+
+
+@dataclass
+class Exchange:
+    """One request certify made and what came back, as shown in reports (secrets redacted)."""
+
+    label: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    error: str | None = None
+    seconds: float = 0.0
+    raw: str = field(default="", repr=False)  # the unredacted answer, for certify's own use only
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "method": self.method,
+            "url": self.url,
+            "request_headers": self.request_headers,
+            "request_body": self.request_body,
+            "status": self.status,
+            "response_headers": self.response_headers,
+            "response_body": self.response_body,
+            "error": self.error,
+            "seconds": round(self.seconds, 3),
+        }
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.raw)
+        except ValueError:
+            return None
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.response_headers.items():
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+class Recorder:
+    """Makes certify's requests; nothing it sends or receives reaches a report unredacted."""
+
+    BODY_LIMIT = 4000
+
+    def __init__(self, timeout: float, secrets: list[str]) -> None:
+        self.timeout = timeout
+        self.secrets = [s for s in secrets if s]
+        self.exchanges: list[Exchange] = []
+        self.http = requests.Session()
+
+    def add_secret(self, secret: str | None) -> None:
+        if secret:
+            self.secrets.append(secret)
+
+    def _clean(self, text: str) -> str:
+        return redact_text(text[: self.BODY_LIMIT], self.secrets)
+
+    def request(
+        self,
+        label: str,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        body: Any = None,
+        raw_body: bytes | None = None,
+        params: dict[str, str] | None = None,
+        follow_redirects: bool = False,
+    ) -> Exchange:
+        headers = dict(headers or {})
+        data = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
+        shown_body = (
+            ""
+            if data is None
+            else (data if isinstance(data, str) else data.decode("utf-8", "replace"))
+        )
+        prepared = requests.Request(
+            method, url, headers=headers, data=data, params=params
+        ).prepare()
+        exchange = Exchange(
+            label=label,
+            method=method,
+            url=self._clean(prepared.url or url),
+            request_headers={k: self._clean(v) for k, v in redact_headers(headers).items()},
+            request_body=self._clean(shown_body),
+        )
+        started = time.perf_counter()
+        try:
+            response = self.http.send(
+                prepared, timeout=self.timeout, allow_redirects=follow_redirects
+            )
+        except requests.Timeout:
+            exchange.error = f"no answer within {self.timeout:g} s"
+        except requests.RequestException as exc:
+            exchange.error = f"{type(exc).__name__}: {self._clean(str(exc))[:200]}"
+        else:
+            exchange.status = response.status_code
+            exchange.response_headers = {
+                k: self._clean(v) for k, v in redact_headers(response.headers).items()
+            }
+            exchange.response_body = self._clean(response.text)
+            exchange.raw = response.text
+        exchange.seconds = time.perf_counter() - started
+        self.exchanges.append(exchange)
+        return exchange
