@@ -1,0 +1,219 @@
+"""certify against the fake LMS: a good LMS passes, every quirk is caught by a named check."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from fake_lms import LMSConfig, MountSpec
+from fake_lms.live import FakeLMS
+from fake_lms.quirks import catalogue
+
+pytestmark = pytest.mark.slow
+
+# The check that must fail for each quirk (certify exits 1 naming it).
+CAUGHT_BY = {
+    "reusable-fetch-token": "fetch.single-use",
+    "fetch-get-only": "fetch.token",
+    "no-cors-preflight": "cors.preflight",
+    "preflight-without-version-header": "cors.preflight",
+    "token-with-basic-prefix": "fetch.token",
+    "401-for-403": "statement.completed",
+    "no-version-header": "xapi.version-header",
+    "xapi-2-only": "statement.completed",
+    "requires-trailing-slash": "xapi.trailing-slash",
+    "amp-launch-url": "launch.no-html-entities",
+    "mbox-actor": "launch.actor",
+    "registration-not-uuid": "launch.registration-uuid",
+    "drops-statements": "statement.read-back",
+    "error-every-3rd": "xapi.no-server-errors",
+    "slow-responses": "performance.response-times",
+    "statements-401": "statement.completed",
+    "statements-403": "statement.completed",
+    "statements-503": "statement.completed",
+}
+
+
+def certify(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "certify", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def fake(tmp_path, mode: str = "observe", quirks: tuple[str, ...] = ()) -> FakeLMS:
+    config = LMSConfig(
+        db_path=str(tmp_path / "lms.db"), mounts=[MountSpec("default", mode=mode)], quirks=quirks
+    )
+    return FakeLMS(config)
+
+
+def launch_urls(lms: FakeLMS, n: int = 2) -> list[str]:
+    out = []
+    for _ in range(n):
+        r = lms.admin("POST", "launches", json={"au_url": "http://127.0.0.1:9/story"})
+        assert r.status_code == 201, r.text
+        out += ["--launch-url", r.json()["launch_url"]]
+    return out
+
+
+def results(report_dir) -> dict[str, str]:
+    data = json.loads((report_dir / "results.json").read_text())
+    return {c["id"]: c["status"] for c in data["checks"]}
+
+
+def test_a_conformant_lms_works(tmp_path):
+    with fake(tmp_path) as lms:
+        r = certify(*launch_urls(lms), "--report-dir", str(tmp_path / "rep"), "--timeout", "5")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "verdict: WORKS" in r.stdout
+    assert "writes only what a We Are launch writes" in r.stdout.splitlines()[0]
+    statuses = results(tmp_path / "rep")
+    assert "fail" not in statuses.values()
+    assert statuses["fetch.single-use"] == "pass"
+    assert statuses["fetch.get-refused"] == "pass"
+    for name in ("report.html", "junit.xml"):
+        assert (tmp_path / "rep" / name).stat().st_size > 0
+
+
+def test_reports_hold_no_token_or_api_key(tmp_path):
+    with fake(tmp_path) as lms:
+        args = launch_urls(lms, 1)
+        r = certify(*args, "--report-dir", str(tmp_path / "rep"))
+        tokens = [
+            row[0]
+            for row in lms.app.extensions["weare"]
+            .db.connection()
+            .execute("SELECT token FROM sessions")
+        ]
+    assert r.returncode == 0, r.stdout
+    import base64
+
+    for path in (tmp_path / "rep").iterdir():
+        text = path.read_text()
+        for token in tokens:
+            assert token not in text
+            assert base64.b64encode(f":{token}".encode()).decode() not in text, path.name
+    assert "[redacted" in (tmp_path / "rep" / "results.json").read_text()
+
+
+def test_every_quirk_has_a_catching_check():
+    assert set(CAUGHT_BY) == set(catalogue())
+
+
+@pytest.mark.parametrize("quirk", sorted(CAUGHT_BY))
+def test_certify_flags_each_quirk(tmp_path, quirk):
+    mode = "enforce" if quirk == "401-for-403" else "observe"
+    with fake(tmp_path, mode=mode, quirks=(quirk,)) as lms:
+        r = certify(*launch_urls(lms), "--report-dir", str(tmp_path / "rep"), "--timeout", "5")
+    assert r.returncode == 1, r.stdout
+    assert results(tmp_path / "rep")[CAUGHT_BY[quirk]] == "fail", r.stdout
+    assert "verdict: WILL NOT WORK" in r.stdout
+
+
+def test_strict_cmi5_lms_refuses_the_documented_completion(tmp_path):
+    """A finding: We Are's documented flow sends only Completed, which strict cmi5 refuses."""
+    with fake(tmp_path, mode="enforce") as lms:
+        r = certify(*launch_urls(lms), "--report-dir", str(tmp_path / "rep"))
+    assert r.returncode == 1
+    assert results(tmp_path / "rep")["statement.completed"] == "fail"
+    assert "11.0.0.0-3" in r.stdout
+
+
+def test_api_url_and_key_path(tmp_path):
+    config = LMSConfig(
+        db_path=str(tmp_path / "lms.db"),
+        mounts=[MountSpec.parse("default"), MountSpec.parse("lrs:vendor:k3y-secret")],
+    )
+    with FakeLMS(config) as lms:
+        r = certify(
+            "--endpoint",
+            lms.endpoint("lrs"),
+            "--api-key",
+            "vendor:k3y-secret",
+            "--report-dir",
+            str(tmp_path / "rep"),
+        )
+    assert r.returncode == 0, r.stdout
+    statuses = results(tmp_path / "rep")
+    assert statuses["statement.completed"] == "pass"
+    assert statuses["launch.actor"] == "skipped"
+    assert "k3y-secret" not in (tmp_path / "rep" / "report.html").read_text()
+
+
+def test_a_server_that_never_answers_times_out(tmp_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        r = certify(
+            "--endpoint",
+            f"http://127.0.0.1:{port}/xapi/",
+            "--api-key",
+            "a:b",
+            "--timeout",
+            "0.5",
+            timeout=60,
+        )
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        listener.close()
+    assert r.returncode == 1
+    assert "no answer within 0.5 s" in r.stdout
+    assert time.monotonic() - started < 45
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--endpoint", "http://x.example/xapi/"],
+        ["--launch-url", "not a url"],
+        ["--endpoint", "ftp://x/", "--api-key", "a:b"],
+        ["--launch-url", "http://x/", "--timeout", "0"],
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args):
+    r = certify(*args, timeout=30)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_quirks_command_lists_every_quirk_as_json():
+    r = subprocess.run(
+        [sys.executable, "-m", "harness", "quirks", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert r.returncode == 0
+    listed = {q["name"]: q for q in json.loads(r.stdout)}
+    assert set(listed) == set(catalogue())
+    assert len(listed) >= 12
+    assert all(q["description"] for q in listed.values())

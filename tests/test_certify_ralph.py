@@ -1,0 +1,129 @@
+"""certify's API-URL-and-key path against a real third-party LRS: Ralph, started here on loopback.
+
+Ralph serves statements only, so the checks that need documents or CORS must say "not
+supported by this LRS". Ralph 5.1.0's fs backend keeps only the first statement written to a
+fresh store and answers 500 to later writes: certify must report that, not crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+RALPH = Path(__file__).resolve().parent.parent / ".harness" / "ralph-venv" / "bin" / "ralph"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not RALPH.exists(),
+        reason="Ralph is not installed (make setup installs it into .harness/ralph-venv)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def ralph(tmp_path):
+    env = {**os.environ, "RALPH_APP_DIR": str(tmp_path / "app"), "RALPH_RUNSERVER_BACKEND": "fs"}
+    (tmp_path / "app").mkdir()
+    (tmp_path / "data").mkdir()
+    subprocess.run(
+        [
+            str(RALPH),
+            "auth",
+            "-u",
+            "certify",
+            "-p",
+            "s3cret-ralph",
+            "-s",
+            "all",
+            "-M",
+            "mailto:certify@example.com",
+            "-w",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            str(RALPH),
+            "runserver",
+            "-b",
+            "fs",
+            "--fs-default-directory-path",
+            str(tmp_path / "data"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail("Ralph exited while starting")
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("Ralph did not listen within 60 s")
+    yield f"http://127.0.0.1:{port}/xAPI/"
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_certify_reports_ralph_check_by_check(ralph, tmp_path):
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "certify",
+            "--endpoint",
+            ralph,
+            "--api-key",
+            "certify:s3cret-ralph",
+            "--report-dir",
+            str(tmp_path / "rep"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    data = json.loads((tmp_path / "rep" / "results.json").read_text())
+    checks = {c["id"]: c for c in data["checks"]}
+    # The documented completion is the first write to a fresh store: accepted.
+    assert checks["statement.completed"]["status"] == "pass", r.stdout
+    # Documents and CORS are outside what Ralph serves: reported, not crashed on.
+    for name in ("cors.preflight", "xapi.documents"):
+        assert checks[name]["status"] == "unsupported"
+        assert "not supported by this LRS" in checks[name]["detail"]
+    # Ralph's fs backend answers 500 to the second write: a real LRS failing, found.
+    assert checks["statement.put"]["status"] == "fail"
+    assert "500" in checks["statement.put"]["detail"]
+    assert checks["xapi.no-server-errors"]["status"] == "fail"
+    assert r.returncode == 1
+    assert "s3cret-ralph" not in (tmp_path / "rep" / "report.html").read_text()
