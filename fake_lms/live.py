@@ -8,10 +8,17 @@ from types import TracebackType
 from typing import Any, Self
 
 import requests
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from fake_lms.app import create_app
 from fake_lms.config import LMSConfig
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No access log line per request: the journal already records every exchange."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
 
 
 class LiveServer:
@@ -25,7 +32,9 @@ class LiveServer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> Self:
-        self._server = make_server(self._host, self._port, self.app, threaded=True)
+        self._server = make_server(
+            self._host, self._port, self.app, threaded=True, request_handler=QuietHandler
+        )
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -11,7 +11,7 @@ from typing import Any
 
 from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
-from harness.evidence import Evidence, Exchange
+from harness.evidence import Evidence, gather
 from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig
 from harness.story.server import StoryServer
@@ -127,30 +127,17 @@ class Bench:
         return Prepared(scenario, mounts, keys, config, launch)
 
     def evidence(self, prepared: Prepared, outcome: dict[str, Any]) -> Evidence:
-        exchanges = []
-        stored = {}
-        for role, mount in prepared.mounts.items():
-            for entry in self._admin("GET", f"mounts/{mount}/journal", 200)["entries"]:
-                exchanges.append(
-                    Exchange(
-                        role=role,
-                        seq=entry["seq"],
-                        method=entry["method"],
-                        path=entry["path"],
-                        status=entry["status"],
-                        headers=entry["request_headers"],
-                        body=entry["request_body"],
-                        verdicts=entry["verdicts"],
-                        principal=entry.get("principal", ""),
-                    )
-                )
-            stored[role] = self._admin("GET", f"mounts/{mount}/statements", 200)
-        exchanges.sort(key=lambda e: e.seq)
-        return Evidence(
+        return gather(
             launch=prepared.launch,
             outcome=outcome,
-            mount_names=prepared.mounts,
-            key_users={role: key[0] for role, key in prepared.keys.items()},
-            exchanges=exchanges,
-            stored=stored,
+            mounts=prepared.mounts,
+            keys=prepared.keys,
+            journals={
+                role: self._admin("GET", f"mounts/{mount}/journal", 200)["entries"]
+                for role, mount in prepared.mounts.items()
+            },
+            stored={
+                role: self._admin("GET", f"mounts/{mount}/statements", 200)
+                for role, mount in prepared.mounts.items()
+            },
         )

@@ -102,3 +102,39 @@ class Evidence:
         if isinstance(value, str) and value.startswith("$launch."):
             return self.launch.get(value.removeprefix("$launch."))
         return value
+
+
+def gather(
+    *,
+    launch: dict[str, Any],
+    outcome: dict[str, Any],
+    mounts: dict[str, str],
+    keys: dict[str, tuple[str, str]],
+    journals: dict[str, list[dict[str, Any]]],
+    stored: dict[str, list[dict[str, Any]]],
+) -> Evidence:
+    """Evidence from the admin API's journal entries of each role's mount, in arrival order."""
+    exchanges = [
+        Exchange(
+            role=role,
+            seq=entry["seq"],
+            method=entry["method"],
+            path=entry["path"],
+            status=entry["status"],
+            headers=entry["request_headers"],
+            body=entry["request_body"],
+            verdicts=entry["verdicts"],
+            principal=entry.get("principal", ""),
+        )
+        for role, entries in journals.items()
+        for entry in entries
+    ]
+    exchanges.sort(key=lambda e: e.seq)
+    return Evidence(
+        launch=launch,
+        outcome=outcome,
+        mount_names=dict(mounts),
+        key_users={role: key[0] for role, key in keys.items()},
+        exchanges=exchanges,
+        stored=stored,
+    )

@@ -31,7 +31,7 @@ from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
 from harness.bench import ROLES, BenchError
 from harness.checks import BY_KEY, CheckResult, evaluate
-from harness.evidence import Evidence, Exchange
+from harness.evidence import Evidence, gather
 from harness.story.behaviour import StoryConfig
 from harness.story.client import WeAreClient
 from harness.story.server import StoryServer
@@ -255,28 +255,12 @@ class IsolatedLMS:
         `stored` holds every statement of the mounts, the LMS's own included.
         """
         launch = launch or self.last_launch
-        exchanges = [
-            Exchange(
-                role=role,
-                seq=entry["seq"],
-                method=entry["method"],
-                path=entry["path"],
-                status=entry["status"],
-                headers=entry["request_headers"],
-                body=entry["request_body"],
-                verdicts=entry["verdicts"],
-                principal=entry.get("principal", ""),
-            )
-            for role in ROLES
-            for entry in self.journal(role, after=since)
-        ]
-        exchanges.sort(key=lambda e: e.seq)
-        return Evidence(
+        return gather(
             launch=launch.data if launch else {},
             outcome=outcome or {},
-            mount_names=dict(self._mounts),
-            key_users={role: key[0] for role, key in self._keys.items()},
-            exchanges=exchanges,
+            mounts=self._mounts,
+            keys=self._keys,
+            journals={role: self.journal(role, after=since) for role in ROLES},
             stored={role: self.stored_statements(role) for role in ROLES},
         )
 
