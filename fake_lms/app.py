@@ -52,6 +52,7 @@ def create_app(config: LMSConfig | None = None) -> Flask:
 
     app.before_request(_start_exchange)
     app.after_request(_finish_exchange)
+    app.teardown_request(lambda _exc: db.release())
     app.register_error_handler(XAPIError, _xapi_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

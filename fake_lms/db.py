@@ -39,6 +39,7 @@ class Database:
             self._keepalive = None
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
+        self._pool: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._create_or_check(self.connection())
 
@@ -69,14 +70,28 @@ class Database:
         return conn
 
     def connection(self) -> sqlite3.Connection:
-        """The calling thread's connection, opened on first use."""
+        """The calling thread's connection: reused from the pool, opened when the pool is empty."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._open()
-            self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                conn = self._pool.pop() if self._pool else None
+            if conn is None:
+                conn = self._open()
+                with self._lock:
+                    self._all.append(conn)
+            self._local.conn = conn
         return conn
+
+    def release(self) -> None:
+        """Give the thread's connection back, so thread-per-request servers do not leak them."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        if conn.in_transaction:
+            conn.rollback()
+        with self._lock:
+            self._pool.append(conn)
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -105,6 +120,7 @@ class Database:
             for conn in self._all:
                 conn.close()
             self._all.clear()
+            self._pool.clear()
         self._local = threading.local()
         if self._keepalive is not None:
             self._keepalive.close()

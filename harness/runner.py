@@ -79,6 +79,15 @@ class ScenarioResult:
         }
 
 
+async def _until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    """Wait, bounded, for a condition the browser makes true on the story's server."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {seconds:g} s for {what}")
+        await asyncio.sleep(0.02)
+
+
 def _skip_reason(scenario: Scenario, target: Target, driver: str) -> str | None:
     if target.kind == "url":
         omitted = set(scenario.launch.get("omit", []))
@@ -170,10 +179,15 @@ class Runner:
             client = WeAreClient(
                 prepared.story, origin=origin, story_url=bench.story.base_url + "/story/index.html"
             )
-            outcome = client.run(prepared.launch["launch_url"], scenario.actions).as_dict()
+            try:
+                outcome = client.run(prepared.launch["launch_url"], scenario.actions).as_dict()
+            finally:
+                client.http.close()
             result = self._finish(bench, prepared, outcome, started)
         except BenchError as exc:
             result = ScenarioResult(scenario, "error", message=str(exc))
+        except Exception as exc:  # one broken scenario is reported; the run goes on
+            result = ScenarioResult(scenario, "error", message=f"{type(exc).__name__}: {exc}")
         return self._report(result)
 
     # -- browser driver -------------------------------------------------------------------------
@@ -199,6 +213,8 @@ class Runner:
                     "failed",
                     message=f"the story did not finish in {SCENARIO_TIMEOUT_S} s",
                 )
+            except Exception as exc:  # one broken scenario is reported; the run goes on
+                result = ScenarioResult(scenario, "error", message=f"{type(exc).__name__}: {exc}")
             return self._report(result)
 
     async def _drive_page(self, bench: Bench, browser: Any, prepared: Prepared) -> dict[str, Any]:
@@ -209,15 +225,18 @@ class Runner:
             if self.target.kind == "url":
                 return await self._drive_external(page, prepared)
             await page.wait_for_function("window.weareReady === true", timeout=15_000)
+            key = parse_qs(urlsplit(prepared.launch["launch_url"]).query)["cfg"][0]
+            results = bench.story.registry.results
             for action in prepared.scenario.actions:
                 if action == "finish":
+                    results.pop(key, None)
                     await page.click("#finish")
-                    await page.wait_for_function("window.weareFinished === true", timeout=20_000)
+                    # The page reports to its server before it may redirect to returnURL.
+                    await _until(lambda: key in results, 20.0, "the story to report its outcome")
                 elif action == "reload":
                     await page.reload(wait_until="domcontentloaded")
                     await page.wait_for_function("window.weareReady === true", timeout=15_000)
-            key = parse_qs(urlsplit(prepared.launch["launch_url"]).query)["cfg"][0]
-            reported = bench.story.registry.results.get(key)
+            reported = results.get(key)
             if reported is None:
                 reported = await page.evaluate("window.weareOutcome || null") or {}
             return reported
