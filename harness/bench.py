@@ -117,6 +117,10 @@ class Bench:
         launch_opts = dict(scenario.launch)
         if "au_query" in launch_opts:
             url += ("&" if "?" in url else "?") + launch_opts.pop("au_query")
+        if "overrides" in launch_opts:  # '$lms' stands for the fake LMS's base URL
+            launch_opts["overrides"] = {
+                k: v.replace("$lms", self.lms.base_url) for k, v in launch_opts["overrides"].items()
+            }
         if "endpoint_mount" in launch_opts:
             launch_opts["endpoint_mount"] = mounts[launch_opts["endpoint_mount"]]
         launch_opts.setdefault(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _REDACTED_USER = re.compile(r"user='([^']*)'")
+NOT_BASIC = "<not a Basic credential>"
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Exchange:
         for name, value in self.headers.items():
             if name.lower() == "authorization":
                 match = _REDACTED_USER.search(value)
-                return match.group(1) if match else ""
+                return match.group(1) if match else NOT_BASIC
         return None
 
     def header(self, name: str) -> str | None:

@@ -234,6 +234,7 @@ class Runner:
                     # The page reports to its server before it may redirect to returnURL.
                     await _until(lambda: key in results, 20.0, "the story to report its outcome")
                 elif action == "reload":
+                    results.pop(key, None)
                     await page.reload(wait_until="domcontentloaded")
                     await page.wait_for_function("window.weareReady === true", timeout=15_000)
             reported = results.get(key)

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 CAUGHT_BY = {
     "reusable-fetch-token": "fetch.single-use",
     "fetch-get-only": "fetch.token",
+    "fetch-application-error": "fetch.token",
     "no-cors-preflight": "cors.preflight",
     "preflight-without-version-header": "cors.preflight",
     "token-with-basic-prefix": "fetch.token",

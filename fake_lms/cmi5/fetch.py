@@ -63,6 +63,9 @@ def _fetch(fetch_id: str) -> Response:
     if session is None:
         g.verdicts.append(_verdict("8.2.3.2-1", "unknown fetch URL", "refused"))
         return _error("2", "unknown fetch URL: no launch issued it")
+    if "fetch-application-error" in g.quirks:
+        g.verdicts.append(_verdict("8.2.3.2-1", "quirk: application error", "refused"))
+        return _error("3", "general application error (quirk fetch-application-error)")
     with lms.db.write() as wconn:
         fresh = store.get_session(wconn, session.id)
         assert fresh is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -20,12 +22,15 @@ OPEN_ENDPOINTS = {"xapi.resources.about"}
 
 
 _assembled = False
+_assembly_lock = threading.Lock()
 
 
 def xapi_blueprint() -> Blueprint:
     """The endpoint blueprint with its resources; nested once, then shared by every app."""
     global _assembled
-    if not _assembled:
+    with _assembly_lock:
+        if _assembled:
+            return bp
         from fake_lms.xapi.documents import bp as documents_bp
         from fake_lms.xapi.resources import bp as resources_bp
         from fake_lms.xapi.statements import bp as statements_bp

@@ -295,7 +295,7 @@ async function boot() {
     if (!(err instanceof StoryFailure)) console.error(err);
     fail(err.message);
   }
-  show();
+  await report();  // the story's server always holds the page's latest state
   const button = document.getElementById("finish");
   button.disabled = false;
   button.addEventListener("click", onFinish);
