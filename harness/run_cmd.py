@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shlex
 import sys
 import time
@@ -33,7 +34,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--report-dir", type=Path, help="write junit.xml, results.json, report.html here"
     )
-    p.add_argument("--workers", type=int, default=4, help="scenarios run at once (default 4)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=max(2, os.cpu_count() or 2),
+        help="scenarios run at once (default: the number of cores, at least 2)",
+    )
     p.add_argument(
         "--mutation",
         action="store_true",
