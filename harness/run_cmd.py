@@ -50,6 +50,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="CSS",
         help="with --au URL: what to click when the learner finishes the story",
     )
+    p.add_argument(
+        "--finish-script",
+        type=Path,
+        metavar="PATH",
+        help="with --au URL: a Python file defining `async def finish(page)` (Playwright)",
+    )
     p.add_argument("--no-color", action="store_true", help="plain output")
     p.set_defaults(run=run)
 
@@ -98,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-k {args.keyword!r} selects no scenario")
     try:
         target = Target.parse(args.au, args.finish_selector)
+        if args.finish_script is not None:
+            target.finish_script = load_finish_script(args.finish_script)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     if target.kind == "url" and args.driver != "browser":
@@ -123,6 +131,26 @@ def run(args: argparse.Namespace) -> int:
         written = write_reports(results, info, args.report_dir)
         print("reports: " + ", ".join(str(p) for p in written.values()))
     return exit_code(results)
+
+
+def load_finish_script(path: Path) -> Any:
+    """The `finish(page)` coroutine of a user's script, or a ValueError naming the problem."""
+    import importlib.util
+
+    if not path.is_file():
+        raise ValueError(f"--finish-script {path}: no such file")
+    spec = importlib.util.spec_from_file_location("weare_finish_script", path)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"--finish-script {path}: not a Python file")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise ValueError(f"--finish-script {path}: {type(exc).__name__}: {exc}") from exc
+    finish = getattr(module, "finish", None)
+    if finish is None or not callable(finish):
+        raise ValueError(f"--finish-script {path} must define `async def finish(page)`")
+    return finish
 
 
 def exit_code(results: list[ScenarioResult]) -> int:

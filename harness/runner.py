@@ -29,6 +29,7 @@ class Target:
     mutant: str | None = None
     url: str | None = None
     finish_selector: str | None = None
+    finish_script: Callable[[Any], Any] | None = None  # async def finish(page)
 
     @classmethod
     def parse(cls, text: str, finish_selector: str | None = None) -> Target:
@@ -245,7 +246,9 @@ class Runner:
             await context.close()
 
     async def _drive_external(self, page: Any, prepared: Prepared) -> dict[str, Any]:
-        if self.target.finish_selector:
+        if self.target.finish_script is not None:
+            await self.target.finish_script(page)
+        elif self.target.finish_selector:
             await page.click(self.target.finish_selector, timeout=20_000)
         await page.wait_for_load_state("networkidle", timeout=20_000)
         return {"status": "unknown", "reason": "an external story does not report its outcome"}
