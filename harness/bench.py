@@ -7,7 +7,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
@@ -35,17 +35,26 @@ class Prepared:
 class Bench:
     """Starts the fake LMS and the story on loopback; each scenario gets fresh mounts."""
 
-    def __init__(self, workdir: Path | None = None) -> None:
+    def __init__(
+        self, workdir: Path | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        self.host, self.port = host, port
         self._tmp = (
             tempfile.TemporaryDirectory(prefix="weare-harness-") if workdir is None else None
         )
         root = Path(self._tmp.name) if self._tmp else workdir
         assert root is not None
-        self.lms = FakeLMS(LMSConfig(db_path=str(root / "lms.db")))
-        self.story = StoryServer()
+        self.lms = FakeLMS(LMSConfig(db_path=str(root / "lms.db")), host=host, port=port)
+        self.story = StoryServer(host=host)
 
-    def start(self) -> Bench:
-        self.lms.start()
+    def start(self) -> Self:
+        try:
+            self.lms.start()
+        except OSError as exc:
+            self.stop()
+            raise BenchError(
+                f"the fake LMS cannot listen on {self.host}:{self.port}: {exc}"
+            ) from exc
         self.story.start()
         return self
 
@@ -54,8 +63,9 @@ class Bench:
         self.lms.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
+            self._tmp = None
 
-    def __enter__(self) -> Bench:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -19,7 +19,6 @@ import base64
 import itertools
 import os
 import secrets
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +26,8 @@ from typing import Any, Self
 
 import requests
 
-from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
-from harness.bench import ROLES, BenchError
+from harness.bench import ROLES, Bench, BenchError
 from harness.checks import BY_KEY, CheckResult, evaluate
 from harness.evidence import Evidence, gather
 from harness.story.behaviour import StoryConfig
@@ -416,7 +414,7 @@ def assert_received(
 # -- the session's servers ------------------------------------------------------------------------
 
 
-class WeAreBench:
+class WeAreBench(Bench):
     """A fake LMS and the reference story for a session; `new_lms()` isolates each test.
 
     The fake LMS listens on `WEARE_HARNESS_HOST`/`WEARE_HARNESS_PORT` when set (a fixed port lets
@@ -427,40 +425,15 @@ class WeAreBench:
     def __init__(
         self, *, host: str | None = None, port: int | None = None, workdir: Path | None = None
     ) -> None:
-        self.host, self.port = address_from_env(host, port)
-        self._tmp = (
-            tempfile.TemporaryDirectory(prefix="weare-harness-") if workdir is None else None
-        )
-        root = Path(self._tmp.name) if self._tmp else workdir
-        assert root is not None
-        self.lms = FakeLMS(LMSConfig(db_path=str(root / "lms.db")), host=self.host, port=self.port)
-        self.story = StoryServer(host=self.host)
+        host, port = address_from_env(host, port)
+        super().__init__(workdir, host=host, port=port)
         self._numbers = itertools.count(1)
 
     def start(self) -> Self:
         try:
-            self.lms.start()
-        except OSError as exc:
-            self.stop()
-            raise BenchError(
-                f"the fake LMS cannot listen on {self.host}:{self.port} "
-                f"(set by {HOST_ENV}/{PORT_ENV}?): {exc}"
-            ) from exc
-        self.story.start()
-        return self
-
-    def stop(self) -> None:
-        self.story.stop()
-        self.lms.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+            return super().start()
+        except BenchError as exc:
+            raise BenchError(f"{exc} (set by {HOST_ENV}/{PORT_ENV}?)") from exc
 
     def new_lms(self, *, mode: str = "observe") -> IsolatedLMS:
         """Fresh mounts `t<n>-<hex>-<role>` on the shared LMS: nothing of an earlier test shows."""
