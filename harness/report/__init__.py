@@ -7,29 +7,20 @@ defence applied to everything written: Basic credentials, auth-token values and 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fake_lms.redact import REDACTED
+from fake_lms.redact import redact_credentials as redact_text
+
 if TYPE_CHECKING:
     from harness.runner import ScenarioResult
 
-REDACTED = "[redacted]"
 STATUSES = ("passed", "failed", "error", "skipped")
-
-# "Basic <base64>" anywhere in a text (a header line, a log message, a repr).
-_BASIC = re.compile(r"(?i)\b(basic)(\s+)([A-Za-z0-9+/_-]{4,}=*)(?![A-Za-z0-9+/=_-])")
-# An auth-token member in JSON or in a Python repr, also inside a JSON-encoded string.
-_AUTH_TOKEN = re.compile(
-    r"""(?i)(\\*["']auth-token\\*["']\s*:\s*\\*["'])((?:(?!\\*["']).)*)""", re.DOTALL
-)
 # Members whose whole value is a secret, whatever it looks like.
 _SECRET_KEYS = {"auth-token", "api_key", "api-key", "apikey", "password", "secret"}
 _AUTH_KEYS = {"authorization", "proxy-authorization"}
-_PROSE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 
 
 @dataclass
@@ -39,31 +30,6 @@ class RunInfo:
     started: str  # ISO timestamp
     duration_s: float
     command: str  # the command line, for the record
-
-
-def _looks_like_credential(token: str) -> bool:
-    """A word after "Basic" is a credential unless it is a plain word of prose ("Basic auth")."""
-    if not _PROSE.fullmatch(token):
-        return True
-    try:
-        decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
-    except (binascii.Error, ValueError):
-        return False
-    return ":" in decoded and decoded.isprintable()
-
-
-def _basic(match: re.Match[str]) -> str:
-    if not _looks_like_credential(match.group(3)):
-        return match.group(0)
-    return f"{match.group(1)}{match.group(2)}{REDACTED}"
-
-
-def redact_text(text: str) -> str:
-    """The text with any Basic credential and any auth-token value replaced by "[redacted]"."""
-    if "asic" not in text and "uth-token" not in text and "ASIC" not in text:
-        return text
-    text = _BASIC.sub(_basic, text)
-    return _AUTH_TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
 
 
 def _redact_authorization(value: str) -> str:
