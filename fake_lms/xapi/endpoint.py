@@ -19,6 +19,13 @@ bp = Blueprint("xapi", __name__, url_prefix="/xapi/<mount>")
 
 # Resources reachable without credentials or version header (xAPI-C §2.8: About).
 OPEN_ENDPOINTS = {"xapi.resources.about"}
+# Methods each read-mostly resource answers; anything else is a 405, told before credentials
+# are checked, as a method the specification does not define is refused for anyone (§3.2).
+ALLOWED_METHODS = {
+    "xapi.statements.statements": ("GET", "HEAD", "POST", "PUT"),
+    "xapi.resources.agents": ("GET", "HEAD"),
+    "xapi.resources.activities": ("GET", "HEAD"),
+}
 
 
 _assembled = False
@@ -76,6 +83,16 @@ def _prepare() -> Response | None:
     if xreq.alternate and xreq.version == "2.0.0":
         raise XAPIError(
             400, "xAPI 2.0.0 removed the alternate request syntax", "xAPI 2.0 (rules doc §5.8)"
+        )
+    resource = request.endpoint or ""
+    allowed = ALLOWED_METHODS.get(resource)
+    if allowed is not None and xreq.method not in allowed:
+        raise XAPIError(
+            405,
+            f"{xreq.method} is not allowed on {resource.rsplit('.', 1)[-1]}",
+            "xAPI-C §3.2 (405 Method Not Allowed)",
+            "method",
+            headers={"Allow": ", ".join(allowed)},
         )
     g.principal = authenticate(lms.db, xreq.header("Authorization"), mount.name)
     enforce.on_token_request()

@@ -169,7 +169,12 @@ def build_xrequest(request: Request, body: bytes) -> XRequest:
             content = value.encode("utf-8")
         else:
             params.append((name, value))
-    for name in ("Origin", "Accept", "Accept-Language"):
+    # Headers the client did send for real still count (the conformance suite sends
+    # Authorization and the version header that way); for these two they win over the form.
+    for name in ("Authorization", "X-Experience-API-Version"):
+        if name in request.headers:
+            headers[name] = request.headers[name]
+    for name in ("Origin", "Accept", "Accept-Language", "If-Match", "If-None-Match"):
         if name in request.headers and name not in headers:
             headers[name] = request.headers[name]
     if content and "Content-Type" not in headers:

@@ -35,10 +35,17 @@ def about() -> Response:
     check_params(xreq, frozenset())
     return json_response(
         {
-            "version": list(SUPPORTED_VERSIONS),
+            "version": _versions_for(xreq.header("X-Experience-API-Version")),
             "extensions": {"https://weare-harness.dev/xapi/about/mount": g.mount},
         }
     )
+
+
+def _versions_for(requested: str | None) -> list[str]:
+    """The versions to list: a 1.0.x client is told only of 1.0.x (XAPI-00316 allows no other)."""
+    if requested is not None and requested.strip().startswith("1.0"):
+        return [v for v in SUPPORTED_VERSIONS if v.startswith("1.0")]
+    return list(SUPPORTED_VERSIONS)
 
 
 def parse_agent_param(xreq: XRequest, name: str = "agent") -> dict:

@@ -95,6 +95,15 @@ def _read_body(xreq: XRequest) -> tuple[Any, dict[str, tuple[str, bytes]]]:
                     "xAPI-C §1.5.2",
                     f"part[{index}]",
                 )
+            encoding = part.headers.get("content-transfer-encoding", "binary").lower()
+            if encoding != "binary":
+                raise XAPIError(
+                    400,
+                    f"multipart part {index} has Content-Transfer-Encoding {encoding[:20]!r};"
+                    " attachment parts must be binary",
+                    "xAPI-C §1.5.2",
+                    f"part[{index}]",
+                )
             if hashlib.sha256(part.content).hexdigest() != sha2.lower():
                 raise XAPIError(
                     400,
