@@ -124,8 +124,11 @@ def import_course() -> Response:
     filename = request.args.get("filename", "")
     course_id = str(uuid.uuid4())
     base = f"{_base()}/content/{course_id}/"
+    declared_zip = filename.lower().endswith(".zip") or (
+        request.mimetype in ("application/zip", "application/x-zip-compressed")
+    )
     try:
-        spec, files = import_package(data, filename, base_url=base)
+        spec, files = import_package(data, filename, base_url=base, declared_zip=declared_zip)
     except CourseImportError as exc:
         raise XAPIError(
             400,
@@ -180,6 +183,9 @@ def _launch_request(au: store.AU, body: dict[str, Any]) -> LaunchRequest:
         "return_url",
         "au_id",
         "au_url",
+        "launch_parameters",
+        "mastery_score",
+        "entitlement_key_alternate",
     }
     unknown = sorted(set(body) - variant_keys - own)
     if unknown:
@@ -215,6 +221,9 @@ def _launch_request(au: store.AU, body: dict[str, Any]) -> LaunchRequest:
         return_url=body.get("return_url"),
         endpoint_mount=endpoint_mount,
         variant=variant,
+        launch_parameters=body.get("launch_parameters"),
+        mastery_score=body.get("mastery_score"),
+        entitlement_key_alternate=body.get("entitlement_key_alternate"),
     )
 
 

@@ -265,7 +265,13 @@ def _schema_error(root: etree._Element, source: str) -> CourseImportError:
             "objectives, block, au, title and description)",
             where,
         )
-    if element is not None and element.tag == f"{_Q}url" and attribute is None:
+    if (
+        element is not None
+        and element.tag == f"{_Q}url"
+        and attribute is None
+        and "not expected" not in message
+    ):
+        # The url's value is bad (13.1.4.0-2); a url out of XSD order is 13.2.0.0-1 below.
         url = (element.text or "").strip()
         problem = _url_problem(url) or f"is rejected by the XSD ({readable})"
         return CourseImportError(
@@ -783,13 +789,18 @@ def _size_error(zip_name: str, limit: int, what: str) -> CourseImportError:
     )
 
 
-def _read_zip(data: bytes, zip_name: str, max_uncompressed: int) -> dict[str, bytes]:
-    """All regular files of a safe ZIP, keyed by normalised path, within the size bound."""
+def _read_zip(
+    data: bytes, zip_name: str, max_uncompressed: int, declared_zip: bool = False
+) -> dict[str, bytes]:
+    """All regular files of a safe ZIP, keyed by normalised path, within the size bound.
+
+    An unreadable upload is 14.0.0.0-1 (not a supported package kind), or 14.1.0.0-1 when the
+    uploader declared it a ZIP package (the package is not in ZIP format)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
         raise CourseImportError(
-            "14.0.0.0-1",
+            "14.1.0.0-1" if declared_zip else "14.0.0.0-1",
             f"the upload is not a readable Zip32/Zip64 archive ({exc}); expected a ZIP course "
             "package or a cmi5.xml course structure",
             zip_name,
@@ -857,13 +868,15 @@ def import_package(
     *,
     base_url: str | None = None,
     max_uncompressed: int = MAX_UNCOMPRESSED_BYTES,
+    declared_zip: bool = False,
 ) -> tuple[CourseSpec, dict[str, bytes]]:
     """Import an upload that is either a bare cmi5.xml or a Zip32/Zip64 course package.
 
     XML is recognised by a leading '<' (after an optional BOM and whitespace); anything else
     must be a ZIP with ``cmi5.xml`` at its root (14.1.0.0-2). Returns the course and the ZIP's
     other files (normalised path -> bytes; empty for bare XML) so the LMS can serve packaged
-    content. Relative AU urls are resolved against ``base_url`` when given.
+    content. Relative AU urls are resolved against ``base_url`` when given. ``declared_zip``
+    (the uploader said application/zip or *.zip) makes an unreadable archive 14.1.0.0-1.
     """
     if _looks_like_xml(data):
         course = _parse(
@@ -875,7 +888,7 @@ def import_package(
         )
         return course, {}
     zip_name = filename or "package.zip"
-    files = _read_zip(data, zip_name, max_uncompressed)
+    files = _read_zip(data, zip_name, max_uncompressed, declared_zip)
     structure = files.pop(PACKAGE_ROOT_FILE, None)
     if structure is None:
         near = sorted(n for n in files if posixpath.basename(n).lower() == PACKAGE_ROOT_FILE)

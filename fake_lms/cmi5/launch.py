@@ -35,6 +35,20 @@ class LaunchRequest:
     return_url: str | None = None
     endpoint_mount: str | None = None  # the `endpoint` pair names another mount's endpoint
     variant: Variant = field(default_factory=Variant)
+    # LaunchData may differ from the course structure (cmi5 §10.2.3, §10.2.4, §10.2.7.2).
+    launch_parameters: str | None = None  # None: the AU's course-structure value
+    mastery_score: float | None = None  # None: the AU's course-structure value
+    entitlement_key_alternate: str | None = None
+
+    @property
+    def effective_launch_parameters(self) -> str | None:
+        if self.launch_parameters is not None:
+            return self.launch_parameters
+        return self.au.launch_parameters
+
+    @property
+    def effective_mastery_score(self) -> float | None:
+        return self.mastery_score if self.mastery_score is not None else self.au.mastery_score
 
 
 def check_request(req: LaunchRequest) -> None:
@@ -51,6 +65,15 @@ def check_request(req: LaunchRequest) -> None:
         )
     if req.launch_mode not in LAUNCH_MODES:
         raise LaunchError(f"launch_mode {req.launch_mode!r} is not one of {sorted(LAUNCH_MODES)}")
+    for name in ("launch_parameters", "entitlement_key_alternate", "return_url"):
+        value = getattr(req, name)
+        if value is not None and not isinstance(value, str):
+            raise LaunchError(f"{name} must be a string, got {value!r}")
+    score = req.mastery_score
+    if score is not None and (
+        isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 1
+    ):
+        raise LaunchError(f"mastery_score {score!r} must be a number in 0..1 (cmi5 §10.2.4)")
     req.variant.check()
 
 
@@ -65,14 +88,19 @@ def _launch_data(req: LaunchRequest, template: dict[str, Any]) -> dict[str, Any]
         "launchMode": req.launch_mode,
         "moveOn": req.au.move_on,
     }
-    if req.au.launch_parameters is not None:
-        data["launchParameters"] = req.au.launch_parameters
-    if req.au.mastery_score is not None:
-        data["masteryScore"] = req.au.mastery_score
+    if req.effective_launch_parameters is not None:
+        data["launchParameters"] = req.effective_launch_parameters
+    if req.effective_mastery_score is not None:
+        data["masteryScore"] = req.effective_mastery_score
     if req.return_url:
         data["returnURL"] = req.return_url
+    entitlement: dict[str, str] = {}
     if req.au.entitlement_key is not None:
-        data["entitlementKey"] = {"courseStructure": req.au.entitlement_key}
+        entitlement["courseStructure"] = req.au.entitlement_key  # 10.2.7.1-1
+    if req.entitlement_key_alternate is not None:
+        entitlement["alternate"] = req.entitlement_key_alternate  # 10.2.7.2-1
+    if entitlement:
+        data["entitlementKey"] = entitlement
     return data
 
 
@@ -151,7 +179,7 @@ def launch(db: Database, req: LaunchRequest, lms_base: str) -> dict[str, Any]:
             mount=req.mount,
             actor=req.actor,
             launch_mode=req.launch_mode,
-            mastery_score=req.au.mastery_score,
+            mastery_score=req.effective_mastery_score,
             move_on=req.au.move_on,
             context_template=template,
             state="launched",
@@ -182,7 +210,7 @@ def launch(db: Database, req: LaunchRequest, lms_base: str) -> dict[str, Any]:
         launched = lms_statements.launched(
             view,
             launch_url=req.au.url,
-            launch_parameters=req.au.launch_parameters,
+            launch_parameters=req.effective_launch_parameters,
             authority=store.lms_authority(lms_base),
             timestamp=_iso(at),
         )
