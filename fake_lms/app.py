@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -24,7 +25,7 @@ _MOUNT_PATH = re.compile(r"^/xapi/([^/]+)(?:/|$)")
 def create_app(config: LMSConfig | None = None) -> Flask:
     config = config or LMSConfig()
     app = Flask("fake_lms")
-    # '//statements' is a client bug to report (404), not something to quietly redirect.
+    # '//' is never merged by a redirect (a redirected POST loses its body); see DoubleSlash.
     app.url_map.merge_slashes = False
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     db = Database(config.db_path)
@@ -50,6 +51,7 @@ def create_app(config: LMSConfig | None = None) -> Flask:
     app.register_blueprint(content_bp)
     app.register_blueprint(dashboard_bp)
 
+    app.wsgi_app = DoubleSlash(app.wsgi_app)  # type: ignore[method-assign]
     app.before_request(_start_exchange)
     app.after_request(_finish_exchange)
     app.teardown_request(lambda _exc: db.release())
@@ -59,9 +61,42 @@ def create_app(config: LMSConfig | None = None) -> Flask:
     return app
 
 
+class DoubleSlash:
+    """Serve '/xapi/M//statements' as '/xapi/M/statements', keeping the path the client sent.
+
+    An AU that appends '/statements' to an endpoint ending in '/' is common (CATAPULT's test
+    AUs do it); the LMS answers it, and the journal shows the original path with a warning.
+    """
+
+    _PATTERN = re.compile(r"^(/xapi/[^/]+/)/+(.*)$")
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        match = self._PATTERN.match(environ.get("PATH_INFO", ""))
+        if match:
+            environ["weare.sent_path"] = environ["PATH_INFO"]
+            environ["PATH_INFO"] = match.group(1) + match.group(2)
+        return self.wsgi_app(environ, start_response)
+
+
+def _sent_path() -> str:
+    return request.environ.get("weare.sent_path", request.path)
+
+
 def _start_exchange() -> Response | None:
     g.started = time.perf_counter()
     g.verdicts = []
+    if "weare.sent_path" in request.environ:
+        g.verdicts.append(
+            {
+                "verdict": "warning",
+                "rule": f"'//' in {_sent_path()!r}: 'statements' was appended to an endpoint that "
+                "already ends with '/'",
+                "section": "cmi5 8.1.1.0-3",
+            }
+        )
     match = _MOUNT_PATH.match(request.path)
     g.journal_mount = match.group(1) if match else None
     if g.journal_mount and request.method == "OPTIONS" and request.endpoint is None:
@@ -91,7 +126,7 @@ def _finish_exchange(response: Response) -> Response:
             lms.journal,
             mount=mount,
             method=request.method,
-            path=request.path,
+            path=_sent_path(),
             query=request.query_string.decode("latin-1"),
             request_headers=request.headers.items(),
             request_body=request_body,

@@ -596,3 +596,13 @@ def test_malformed_signature_is_400(lms, fault):
     r = _post_signed(lms, signed, jws)
     assert r.status_code == 400, r.text
     assert r.json()["section"] == "xAPI-D §2.6"
+
+
+def test_double_slash_after_the_endpoint_is_served_and_journaled_as_a_warning(lms):
+    stmt = statement()
+    r = lms.client().post(lms.endpoint() + "/statements", json=stmt)
+    assert r.status_code == 200, r.text
+    entry = lms.admin("GET", "mounts/default/journal").json()["entries"][-1]
+    assert entry["path"] == "/xapi/default//statements"
+    assert entry["verdicts"][0]["verdict"] == "warning"
+    assert "8.1.1.0-3" in entry["verdicts"][0]["section"]
