@@ -40,8 +40,14 @@ class CertCheck:
 
 
 def _answer(ex: Exchange) -> str:
+    """One readable line for what came back: the error, a redirect, a page title or the body."""
     if ex.error:
         return ex.error
+    if ex.status is not None and 300 <= ex.status < 400:
+        return f"{ex.status} redirect to {ex.header('Location')!r}"
+    if "<html" in ex.response_body[:200].lower():
+        title = re.search(r"<title>(.*?)</title>", ex.response_body, re.IGNORECASE | re.DOTALL)
+        return f"{ex.status} (an HTML page{': ' + title.group(1).strip() if title else ''})"
     return f"{ex.status} {ex.response_body[:160]!r}"
 
 
