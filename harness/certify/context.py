@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +103,3 @@ class CertContext:
         body = exchange.json()
         token = body.get("auth-token") if isinstance(body, dict) else None
         return token if isinstance(token, str) and token else None
-
-    def new_id(self) -> str:
-        return str(uuid.uuid4())

@@ -13,12 +13,9 @@ import re
 import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from harness.report import RunInfo, first_failure, redact_text, totals
-
-if TYPE_CHECKING:
-    from harness.runner import ScenarioResult
 
 SUITE = "weare-harness"
 MESSAGE_LIMIT = 1000
@@ -140,10 +137,3 @@ def render_junit(scenarios: list[dict[str, Any]], info: RunInfo) -> bytes:
         _testcase(suite, scenario)
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def junit_xml(results: list[ScenarioResult], info: RunInfo) -> bytes:
-    """junit.xml for ScenarioResults (redacted like every report)."""
-    from harness.report import scenario_dicts
-
-    return render_junit(scenario_dicts(results), info)

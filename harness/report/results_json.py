@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from harness.report import RunInfo, redact_text, totals
-
-if TYPE_CHECKING:
-    from harness.runner import ScenarioResult
 
 
 def results_document(scenarios: list[dict[str, Any]], info: RunInfo) -> dict[str, Any]:
@@ -24,10 +21,3 @@ def render_json(scenarios: list[dict[str, Any]], info: RunInfo) -> str:
     """The document as UTF-8 text, indent 2, keys in the order the results give them."""
     document = results_document(scenarios, info)
     return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
-
-
-def results_json(results: list[ScenarioResult], info: RunInfo) -> str:
-    """results.json for ScenarioResults (redacted like every report)."""
-    from harness.report import scenario_dicts
-
-    return render_json(scenario_dicts(results), info)
