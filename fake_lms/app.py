@@ -116,7 +116,8 @@ def _finish_exchange(response: Response) -> Response:
         response.headers["X-Experience-API-Consistent-Through"] = consistent_through()
     add_cors_headers(response, request.headers.get("Origin"), lms.config.cors_origins)
     quirks.after_xapi(response, g.get("quirks", set()))
-    if get_mount(lms.db, mount) is not None:
+    # The xAPI endpoint resolved the mount already; other paths under /xapi/ look it up.
+    if g.get("mount_mode") is not None or get_mount(lms.db, mount) is not None:
         try:
             request_body = request.get_data(cache=True)
         except HTTPException:

@@ -30,16 +30,22 @@ class Bound:
 
 
 def bound_session() -> Bound | None:
-    """The session of this request's auth-token, or None for API-key requests."""
+    """The session of this request's auth-token, or None for API-key requests.
+
+    Read once per request: every check of the request judges the session as it was on arrival.
+    """
+    if "bound" in g:
+        return g.bound
+    g.bound = None
     principal = g.get("principal")
     if principal is None or principal.kind != "token" or principal.session is None:
         return None
     conn = current_lms().db.connection()
     session = store.get_session(conn, principal.session)
-    if session is None:
-        return None
-    au = store.get_au_in(conn, session.au_id)
-    return Bound(session, au, store.view(conn, session, au))
+    if session is not None:
+        au = store.get_au_in(conn, session.au_id)
+        g.bound = Bound(session, au, store.view(conn, session, au))
+    return g.bound
 
 
 def judge(violations: list[Cmi5Violation], what: str) -> None:
