@@ -1,8 +1,11 @@
 """The cmi5 checks the fake LMS applies to an AU's requests, as pure functions.
 
-Every check is a small named function listed in ONE registry, `CHECKS`, with the row of the
-rejection table it implements (rules doc §4.9), the CATAPULT requirement id(s) it reports and the
-spec section. A reader lists every check the LMS applies by reading `CHECKS`.
+Every check is a small named function registered by `@rule(row=..., requirement=...,
+section=..., scope=...)` right above it: the row of the rejection table it implements (rules doc
+§4.9), the CATAPULT requirement id(s) it reports, the spec section and what it inspects. The
+decorators fill ONE registry, `CHECKS` (row order; checks of one row in file order): a reader lists
+every check the LMS applies by reading `CHECKS`, and `tests/test_requirement_ids.py` pins its ids
+to the `@cmi5/requirements` catalogue.
 
 Entry points (no Flask, no SQLite; the caller builds a `SessionView` from its store):
 
@@ -73,6 +76,7 @@ __all__ = [
     "check_statement",
     "check_token_state",
     "is_defined",
+    "rule",
 ]
 
 
@@ -302,9 +306,51 @@ def _score(s: StatementFacts) -> dict | None:
     return score if isinstance(score, dict) else None
 
 
+# --- the registration decorator ------------------------------------------------------------------
+
+SCOPES = ("statement", "token", "state", "agent_profile")
+_REQUIREMENT_ID = re.compile(r"^\d+\.\d+\.\d+\.\d+-\d+$")  # CATAPULT's ids, no "(d)" suffix
+_REGISTERED: list[Check] = []
+
+CheckFunc = Callable[[Any, SessionView], list[Finding]]
+
+
+def rule(
+    *, row: int, requirement: str, section: str, scope: str = "statement"
+) -> Callable[[CheckFunc], CheckFunc]:
+    """Register the decorated function as the check of rejection-table `row`.
+
+    `requirement` is one cmi5 requirement id, or several joined by ", " when the function picks
+    the specific one per case (`Finding.requirement`). Bad metadata fails at import, so a typo
+    never reaches a request.
+    """
+    ids = requirement.split(", ")
+    if not all(_REQUIREMENT_ID.match(i) for i in ids):
+        raise ValueError(f"rule for row {row}: requirement {requirement!r} is not 'N.N.N.N-N, ...'")
+    if scope not in SCOPES:
+        raise ValueError(f"rule for row {row}: scope {scope!r} is not one of {', '.join(SCOPES)}")
+    if not section.startswith("cmi5 §"):
+        raise ValueError(f"rule for row {row}: section {section!r} does not start with 'cmi5 §'")
+
+    def register(func: CheckFunc) -> CheckFunc:
+        _REGISTERED.append(Check(row, requirement, func.__name__, func, section, scope))
+        return func
+
+    return register
+
+
+def _freeze() -> tuple[Check, ...]:
+    """The registry in row order; checks of one row keep their order in this file."""
+    names = [c.name for c in _REGISTERED]
+    if len(names) != len(set(names)):
+        raise ValueError(f"a check is registered twice: {sorted(names)}")
+    return tuple(sorted(_REGISTERED, key=lambda c: c.row))
+
+
 # --- row 1–2: the token and the session ----------------------------------------------------------
 
 
+@rule(row=1, requirement="8.1.2.0-2", section="cmi5 §8.2.1", scope="token")
 def token_not_fetched(req: TokenRequest, view: SessionView) -> list[Finding]:
     """Row 1: the auth-token of the launch was not fetched yet, so it is not usable (§8.2.1)."""
     if req.token_fetched:
@@ -316,6 +362,7 @@ def token_not_fetched(req: TokenRequest, view: SessionView) -> list[Finding]:
     return [Finding("header:Authorization", rule)]
 
 
+@rule(row=2, requirement="8.1.2.0-2", section="cmi5 §8.2.1, §9.3.6, §9.3.8", scope="token")
 def token_of_ended_session(req: TokenRequest, view: SessionView) -> list[Finding]:
     """Row 2: the session ended (terminated/abandoned), so its token no longer authorizes.
 
@@ -330,6 +377,7 @@ def token_of_ended_session(req: TokenRequest, view: SessionView) -> list[Finding
     return [Finding("header:Authorization", rule)]
 
 
+@rule(row=2, requirement="9.3.0.0-5, 9.3.6.0-2", section="cmi5 §9.3.6, §9.3.8")
 def statement_after_session_end(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 2 at statement level: a statement after terminated or abandoned.
 
@@ -354,6 +402,7 @@ def statement_after_session_end(s: StatementFacts, view: SessionView) -> list[Fi
 # --- rows 3–10: order of statements in the session and the registration --------------------------
 
 
+@rule(row=3, requirement="11.0.0.0-3", section="cmi5 §11")
 def statement_before_learner_prefs(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 3: any statement before cmi5LearnerPreferences was read (CATAPULT; A9; 404 counts)."""
     if view.prefs_fetched:
@@ -366,6 +415,7 @@ def statement_before_learner_prefs(s: StatementFacts, view: SessionView) -> list
     return [Finding(s.path, rule)]
 
 
+@rule(row=4, requirement="9.3.0.0-4", section="cmi5 §7.1.1, §9.3.2")
 def statement_before_initialized(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 4: a statement (defined or allowed) before initialized; voiding included.
 
@@ -389,6 +439,7 @@ def statement_before_initialized(s: StatementFacts, view: SessionView) -> list[F
     return [Finding(s.at("verb", "id"), rule)]
 
 
+@rule(row=5, requirement="9.3.2.0-3", section="cmi5 §9.3.2")
 def initialized_twice(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 5: a second initialized in the session (row 6 does not repeat it)."""
     if not (s.defined and s.verb == VERB_INITIALIZED):
@@ -402,6 +453,7 @@ def initialized_twice(s: StatementFacts, view: SessionView) -> list[Finding]:
     return [Finding(s.at("verb", "id"), rule)]
 
 
+@rule(row=6, requirement="9.3.0.0-2", section="cmi5 §9.3")
 def defined_verb_repeated(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 6: a cmi5 defined verb the session already has (initialized: see row 5)."""
     if not s.au_defined or s.verb == VERB_INITIALIZED or s.verb not in view.verbs:
@@ -413,6 +465,7 @@ def defined_verb_repeated(s: StatementFacts, view: SessionView) -> list[Finding]
     return [Finding(s.at("verb", "id"), rule)]
 
 
+@rule(row=7, requirement="9.3.0.0-3", section="cmi5 §9.3")
 def passed_and_failed_in_session(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 7: passed after failed or failed after passed in one session.
 
@@ -430,6 +483,7 @@ def passed_and_failed_in_session(s: StatementFacts, view: SessionView) -> list[F
     return [Finding(s.at("verb", "id"), rule)]
 
 
+@rule(row=8, requirement="9.3.0.0-6", section="cmi5 §9.3, §9.3.3")
 def completed_twice_in_registration(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 8: completed when the registration already has a completed for this AU."""
     if not (s.au_defined and s.verb == VERB_COMPLETED and view.registration_completed):
@@ -441,6 +495,7 @@ def completed_twice_in_registration(s: StatementFacts, view: SessionView) -> lis
     return [Finding(s.at("verb", "id"), rule)]
 
 
+@rule(row=9, requirement="9.3.0.0-7", section="cmi5 §9.3, §9.3.4")
 def passed_twice_in_registration(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 9: passed when the registration already has a passed for this AU."""
     if not (s.au_defined and s.verb == VERB_PASSED and view.registration_passed):
@@ -452,6 +507,7 @@ def passed_twice_in_registration(s: StatementFacts, view: SessionView) -> list[F
     return [Finding(s.at("verb", "id"), rule)]
 
 
+@rule(row=10, requirement="9.3.0.0-8", section="cmi5 §9.3")
 def failed_after_passed_in_registration(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 10: failed when the registration already has a passed for this AU."""
     if not (s.au_defined and s.verb == VERB_FAILED and view.registration_passed):
@@ -466,6 +522,7 @@ def failed_after_passed_in_registration(s: StatementFacts, view: SessionView) ->
 # --- rows 11–21: verb, identity and context ------------------------------------------------------
 
 
+@rule(row=11, requirement="9.3.0.0-1", section="cmi5 §9.3 (issue #576)")
 def defined_verb_not_for_au(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 11: a defined statement whose verb is not initialized/completed/passed/failed/terminated.
 
@@ -482,6 +539,7 @@ def defined_verb_not_for_au(s: StatementFacts, view: SessionView) -> list[Findin
     return [Finding(s.at("verb", "id"), rule)]
 
 
+@rule(row=12, requirement="6.3.0.0-1", section="cmi5 §6.3")
 def voiding_statement(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 12: a statement with the voided verb; the AU has no voiding rights."""
     if s.verb != VERB_VOIDED:
@@ -493,6 +551,7 @@ def voiding_statement(s: StatementFacts, view: SessionView) -> list[Finding]:
     return [Finding(s.at("verb", "id"), rule)]
 
 
+@rule(row=13, requirement="9.1.0.0-1", section="cmi5 §9.1")
 def statement_id_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 13: no statement id (plain xAPI lets the LRS assign one; cmi5 does not)."""
     if "id" in s.raw:
@@ -504,6 +563,7 @@ def statement_id_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     return [Finding(s.at("id"), rule)]
 
 
+@rule(row=14, requirement="9.7.0.0-1", section="cmi5 §9.7")
 def timestamp_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 14: no timestamp."""
     if "timestamp" in s.raw:
@@ -515,6 +575,7 @@ def timestamp_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     return [Finding(s.at("timestamp"), rule)]
 
 
+@rule(row=14, requirement="9.7.0.0-2", section="cmi5 §9.7")
 def timestamp_not_utc(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 14: timestamp not in UTC: must end with Z, +00, +0000 or +00:00 (CATAPULT's regex)."""
     value = s.raw.get("timestamp")
@@ -527,6 +588,7 @@ def timestamp_not_utc(s: StatementFacts, view: SessionView) -> list[Finding]:
     return [Finding(s.at("timestamp"), rule)]
 
 
+@rule(row=15, requirement="8.1.3.0-3", section="cmi5 §8.1.3, §9.2")
 def actor_not_launch_actor(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 15: actor not deep-JSON-equal to the launch actor (A8: no added name, no reordering
     concerns, no other IFI)."""
@@ -540,6 +602,7 @@ def actor_not_launch_actor(s: StatementFacts, view: SessionView) -> list[Finding
     return [Finding(s.at("actor"), rule)]
 
 
+@rule(row=16, requirement="9.2.0.0-2", section="cmi5 §9.2")
 def defined_actor_not_agent(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 16: defined statement whose actor has an objectType other than Agent (absent = Agent;
     A5: lower-case 'agent' from the spec text is not accepted)."""
@@ -553,6 +616,7 @@ def defined_actor_not_agent(s: StatementFacts, view: SessionView) -> list[Findin
     return [Finding(s.at("actor", "objectType"), rule)]
 
 
+@rule(row=16, requirement="9.2.0.0-3", section="cmi5 §9.2")
 def defined_actor_without_account(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 16: defined statement whose actor is not identified by an account (name + homePage)."""
     actor = s.raw.get("actor")
@@ -570,6 +634,7 @@ def defined_actor_without_account(s: StatementFacts, view: SessionView) -> list[
     return [Finding(s.at("actor"), rule)]
 
 
+@rule(row=17, requirement="9.4.0.0-1", section="cmi5 §9.4")
 def defined_object_id_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 17: defined statement whose object has no id (e.g. an Agent object)."""
     obj = s.raw.get("object")
@@ -582,6 +647,7 @@ def defined_object_id_missing(s: StatementFacts, view: SessionView) -> list[Find
     return [Finding(s.at("object"), rule)]
 
 
+@rule(row=17, requirement="8.1.5.0-6", section="cmi5 §8.1.5, §9.4")
 def defined_object_not_au(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 17: defined statement whose object id is not the launch activityId (e.g. the
     publisher id from the course structure, the classic mistake)."""
@@ -599,6 +665,7 @@ def defined_object_not_au(s: StatementFacts, view: SessionView) -> list[Finding]
     return [Finding(s.at("object", "id"), rule)]
 
 
+@rule(row=18, requirement="9.6.0.0-1, 10.2.1.0-6", section="cmi5 §9.6, §10.2.1")
 def context_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 18: no context (9.6.0.0-1) or a context without contextActivities (10.2.1.0-6), as
     CATAPULT numbers them. Rows 19–21 stay quiet about what is inside a missing context."""
@@ -617,6 +684,7 @@ def context_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     return _NO
 
 
+@rule(row=19, requirement="10.2.1.0-6, 10.2.1.0-7", section="cmi5 §10.2.1, §9.6.2")
 def context_template_not_followed(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 19: the context does not carry the contextTemplate's values unaltered (§10.2.1).
 
@@ -700,6 +768,7 @@ def _template_value(
     return [Finding(s.at(*steps), rule, "10.2.1.0-7")]
 
 
+@rule(row=20, requirement="9.6.1.0-1", section="cmi5 §9.6.1")
 def registration_not_launch_registration(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 20: context.registration missing or not the launch registration (exact string, as
     CATAPULT compares it: a re-cased UUID is refused)."""
@@ -715,6 +784,7 @@ def registration_not_launch_registration(s: StatementFacts, view: SessionView) -
     return [Finding(s.at("context", "registration"), rule)]
 
 
+@rule(row=21, requirement="9.6.3.1-4", section="cmi5 §9.6.3.1")
 def session_id_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 21: no session id extension (defined or allowed); empty/null counts as missing."""
     if s.context is None or (s.extensions or {}).get(EXT_SESSION_ID):
@@ -729,6 +799,7 @@ def session_id_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
 # --- rows 22–32: result, categories, launch mode (defined statements) ----------------------------
 
 
+@rule(row=22, requirement="9.5.3.0-2", section="cmi5 §9.5.3")
 def completion_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 22: result.completion on a defined statement other than completed."""
     if not s.au_defined or s.verb == VERB_COMPLETED or "completion" not in (s.result or {}):
@@ -740,6 +811,7 @@ def completion_on_other_verb(s: StatementFacts, view: SessionView) -> list[Findi
     return [Finding(s.at("result", "completion"), rule)]
 
 
+@rule(row=22, requirement="9.5.3.0-1", section="cmi5 §9.5.3")
 def completed_without_completion_true(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 22: completed whose result.completion is not true (absent included)."""
     if not (s.au_defined and s.verb == VERB_COMPLETED):
@@ -752,6 +824,7 @@ def completed_without_completion_true(s: StatementFacts, view: SessionView) -> l
     return [Finding(s.at("result", "completion"), rule)]
 
 
+@rule(row=23, requirement="9.5.2.0-3", section="cmi5 §9.5.2")
 def success_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 23: result.success on a defined statement other than passed/failed."""
     if not s.au_defined or s.verb in (VERB_PASSED, VERB_FAILED):
@@ -765,6 +838,7 @@ def success_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]
     return [Finding(s.at("result", "success"), rule, "9.5.2.0-3")]
 
 
+@rule(row=23, requirement="9.5.2.0-1, 9.5.2.0-2", section="cmi5 §9.5.2")
 def passed_failed_success_value(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 23: passed without success true (9.5.2.0-1), failed without success false
     (9.5.2.0-2); an absent success counts as wrong."""
@@ -780,6 +854,7 @@ def passed_failed_success_value(s: StatementFacts, view: SessionView) -> list[Fi
     return [Finding(s.at("result", "success"), rule, req)]
 
 
+@rule(row=24, requirement="9.5.1.0-2", section="cmi5 §9.5.1")
 def score_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 24: result.score on a defined statement other than passed/failed."""
     if not s.au_defined or s.verb in (VERB_PASSED, VERB_FAILED) or "score" not in (s.result or {}):
@@ -791,6 +866,7 @@ def score_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]:
     return [Finding(s.at("result", "score"), rule)]
 
 
+@rule(row=25, requirement="9.5.1.0-3", section="cmi5 §9.5.1")
 def score_raw_without_min_max(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 25: passed/failed score with raw but without min or max (raw = 0 included, unlike
     CATAPULT's truthiness test). On other verbs the score itself is row 24."""
@@ -804,6 +880,7 @@ def score_raw_without_min_max(s: StatementFacts, view: SessionView) -> list[Find
     return [Finding(s.at("result", "score"), rule)]
 
 
+@rule(row=26, requirement="9.3.4.0-2", section="cmi5 §9.3.4")
 def passed_below_mastery(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 26: passed with score.scaled < masteryScore (only when both exist; masteryScore 0
     counts as set, unlike CATAPULT's truthiness test)."""
@@ -820,6 +897,7 @@ def passed_below_mastery(s: StatementFacts, view: SessionView) -> list[Finding]:
     return [Finding(s.at("result", "score", "scaled"), rule)]
 
 
+@rule(row=27, requirement="9.3.5.0-2", section="cmi5 §9.3.5")
 def failed_at_or_above_mastery(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 27: failed with score.scaled >= masteryScore (only when both exist)."""
     score = _score(s)
@@ -835,6 +913,7 @@ def failed_at_or_above_mastery(s: StatementFacts, view: SessionView) -> list[Fin
     return [Finding(s.at("result", "score", "scaled"), rule)]
 
 
+@rule(row=28, requirement="9.6.3.2-2", section="cmi5 §9.6.3.2")
 def mastery_score_extension_wrong(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 28: scored passed/failed, masteryScore set, but the masteryscore extension is
     missing or not that number (A6: unscored passed/failed are not asked for it). A string
@@ -869,6 +948,7 @@ _DURATION_REQUIREMENT = {
 }
 
 
+@rule(row=29, requirement="9.5.4.1-1, 9.5.4.1-2, 9.5.4.1-3, 9.5.4.1-4", section="cmi5 §9.5.4.1")
 def duration_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 29: terminated/completed/passed/failed without result.duration."""
     if not s.au_defined or s.verb not in _DURATION_REQUIREMENT:
@@ -882,6 +962,7 @@ def duration_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     return [Finding(s.at("result", "duration"), rule, _DURATION_REQUIREMENT[s.verb])]
 
 
+@rule(row=30, requirement="9.6.2.2-1", section="cmi5 §9.6.2.2")
 def move_on_category_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 30: completed/passed/failed without the moveOn category activity.
 
@@ -898,6 +979,7 @@ def move_on_category_missing(s: StatementFacts, view: SessionView) -> list[Findi
     return [Finding(s.at("context", "contextActivities", "category"), rule)]
 
 
+@rule(row=31, requirement="9.6.2.2-2", section="cmi5 §9.6.2.2")
 def move_on_category_not_allowed(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 31: moveOn category on an allowed statement, or on initialized/terminated."""
     if CATEGORY_MOVEON not in s.categories:
@@ -912,6 +994,7 @@ def move_on_category_not_allowed(s: StatementFacts, view: SessionView) -> list[F
     return [Finding(s.at("context", "contextActivities", "category"), rule)]
 
 
+@rule(row=32, requirement="10.2.2.0-2, 10.2.2.0-3", section="cmi5 §10.2.2")
 def satisfaction_verb_in_browse_or_review(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 32: completed/passed/failed in a Browse (10.2.2.0-2) or Review (10.2.2.0-3) session."""
     if not s.au_defined or s.verb not in SATISFACTION_VERBS:
@@ -929,6 +1012,7 @@ def satisfaction_verb_in_browse_or_review(s: StatementFacts, view: SessionView) 
 # --- rows 20, 33–35: State and Agent Profile requests --------------------------------------------
 
 
+@rule(row=33, requirement="10.2.1.0-5", section="cmi5 §10.2.1", scope="state")
 def launch_data_write(req: StateRequest, view: SessionView) -> list[Finding]:
     """Row 33: PUT/POST/DELETE on LMS.LaunchData.
 
@@ -952,6 +1036,7 @@ def launch_data_write(req: StateRequest, view: SessionView) -> list[Finding]:
     return _NO
 
 
+@rule(row=34, requirement="8.1.3.0-3", section="cmi5 §8.1.3", scope="state")
 def state_agent_not_launch_actor(req: StateRequest, view: SessionView) -> list[Finding]:
     """Row 34: State request whose agent is not the launch actor (400 when agent is absent;
     the xAPI layer normally answers that first)."""
@@ -967,6 +1052,7 @@ def state_agent_not_launch_actor(req: StateRequest, view: SessionView) -> list[F
     return [Finding("query:agent", rule)]
 
 
+@rule(row=20, requirement="8.1.4.0-3", section="cmi5 §8.1.4", scope="state")
 def state_registration_not_launch_registration(
     req: StateRequest, view: SessionView
 ) -> list[Finding]:
@@ -981,6 +1067,7 @@ def state_registration_not_launch_registration(
     return [Finding("query:registration", rule)]
 
 
+@rule(row=34, requirement="11.0.0.0-1", section="cmi5 §11", scope="agent_profile")
 def profile_agent_not_launch_actor(req: ProfileRequest, view: SessionView) -> list[Finding]:
     """Row 34: Agent Profile request whose agent is not the launch actor (400 when absent, as
     CAT-LTS expects)."""
@@ -998,6 +1085,12 @@ def profile_agent_not_launch_actor(req: ProfileRequest, view: SessionView) -> li
     return [Finding("query:agent", rule)]
 
 
+@rule(
+    row=35,
+    requirement="11.0.0.0-5, 11.1.0.0-1",
+    section="cmi5 §11, §11.1, §11.2",
+    scope="agent_profile",
+)
 def learner_prefs_malformed(req: ProfileRequest, view: SessionView) -> list[Finding]:
     """Row 35: a PUT/POST of cmi5LearnerPreferences that is not a JSON object with both
     properties (11.0.0.0-5), with a malformed languagePreference (11.1.0.0-1) or an
@@ -1051,51 +1144,7 @@ def learner_prefs_malformed(req: ProfileRequest, view: SessionView) -> list[Find
 
 # --- the registry ----------------------------------------------------------------------------------
 
-CHECKS: tuple[Check, ...] = (
-    Check(1, "8.1.2.0-2", "token_not_fetched", token_not_fetched, "cmi5 §8.2.1", "token"),
-    Check(2, "8.1.2.0-2", "token_of_ended_session", token_of_ended_session, "cmi5 §8.2.1, §9.3.6, §9.3.8", "token"),
-    Check(2, "9.3.0.0-5, 9.3.6.0-2", "statement_after_session_end", statement_after_session_end, "cmi5 §9.3.6, §9.3.8"),
-    Check(3, "11.0.0.0-3", "statement_before_learner_prefs", statement_before_learner_prefs, "cmi5 §11"),
-    Check(4, "9.3.0.0-4", "statement_before_initialized", statement_before_initialized, "cmi5 §7.1.1, §9.3.2"),
-    Check(5, "9.3.2.0-3", "initialized_twice", initialized_twice, "cmi5 §9.3.2"),
-    Check(6, "9.3.0.0-2", "defined_verb_repeated", defined_verb_repeated, "cmi5 §9.3"),
-    Check(7, "9.3.0.0-3", "passed_and_failed_in_session", passed_and_failed_in_session, "cmi5 §9.3"),
-    Check(8, "9.3.0.0-6", "completed_twice_in_registration", completed_twice_in_registration, "cmi5 §9.3, §9.3.3"),
-    Check(9, "9.3.0.0-7", "passed_twice_in_registration", passed_twice_in_registration, "cmi5 §9.3, §9.3.4"),
-    Check(10, "9.3.0.0-8", "failed_after_passed_in_registration", failed_after_passed_in_registration, "cmi5 §9.3"),
-    Check(11, "9.3.0.0-1", "defined_verb_not_for_au", defined_verb_not_for_au, "cmi5 §9.3 (issue #576)"),
-    Check(12, "6.3.0.0-1", "voiding_statement", voiding_statement, "cmi5 §6.3"),
-    Check(13, "9.1.0.0-1", "statement_id_missing", statement_id_missing, "cmi5 §9.1"),
-    Check(14, "9.7.0.0-1", "timestamp_missing", timestamp_missing, "cmi5 §9.7"),
-    Check(14, "9.7.0.0-2", "timestamp_not_utc", timestamp_not_utc, "cmi5 §9.7"),
-    Check(15, "8.1.3.0-3", "actor_not_launch_actor", actor_not_launch_actor, "cmi5 §8.1.3, §9.2"),
-    Check(16, "9.2.0.0-2", "defined_actor_not_agent", defined_actor_not_agent, "cmi5 §9.2"),
-    Check(16, "9.2.0.0-3", "defined_actor_without_account", defined_actor_without_account, "cmi5 §9.2"),
-    Check(17, "9.4.0.0-1", "defined_object_id_missing", defined_object_id_missing, "cmi5 §9.4"),
-    Check(17, "8.1.5.0-6", "defined_object_not_au", defined_object_not_au, "cmi5 §8.1.5, §9.4"),
-    Check(18, "9.6.0.0-1, 10.2.1.0-6", "context_missing", context_missing, "cmi5 §9.6, §10.2.1"),
-    Check(19, "10.2.1.0-6, 10.2.1.0-7", "context_template_not_followed", context_template_not_followed, "cmi5 §10.2.1, §9.6.2"),
-    Check(20, "9.6.1.0-1", "registration_not_launch_registration", registration_not_launch_registration, "cmi5 §9.6.1"),
-    Check(20, "8.1.4.0-3", "state_registration_not_launch_registration", state_registration_not_launch_registration, "cmi5 §8.1.4", "state"),
-    Check(21, "9.6.3.1-4", "session_id_missing", session_id_missing, "cmi5 §9.6.3.1"),
-    Check(22, "9.5.3.0-2", "completion_on_other_verb", completion_on_other_verb, "cmi5 §9.5.3"),
-    Check(22, "9.5.3.0-1", "completed_without_completion_true", completed_without_completion_true, "cmi5 §9.5.3"),
-    Check(23, "9.5.2.0-3", "success_on_other_verb", success_on_other_verb, "cmi5 §9.5.2"),
-    Check(23, "9.5.2.0-1, 9.5.2.0-2", "passed_failed_success_value", passed_failed_success_value, "cmi5 §9.5.2"),
-    Check(24, "9.5.1.0-2", "score_on_other_verb", score_on_other_verb, "cmi5 §9.5.1"),
-    Check(25, "9.5.1.0-3", "score_raw_without_min_max", score_raw_without_min_max, "cmi5 §9.5.1"),
-    Check(26, "9.3.4.0-2", "passed_below_mastery", passed_below_mastery, "cmi5 §9.3.4"),
-    Check(27, "9.3.5.0-2", "failed_at_or_above_mastery", failed_at_or_above_mastery, "cmi5 §9.3.5"),
-    Check(28, "9.6.3.2-2", "mastery_score_extension_wrong", mastery_score_extension_wrong, "cmi5 §9.6.3.2"),
-    Check(29, "9.5.4.1-1, 9.5.4.1-2, 9.5.4.1-3, 9.5.4.1-4", "duration_missing", duration_missing, "cmi5 §9.5.4.1"),
-    Check(30, "9.6.2.2-1", "move_on_category_missing", move_on_category_missing, "cmi5 §9.6.2.2"),
-    Check(31, "9.6.2.2-2", "move_on_category_not_allowed", move_on_category_not_allowed, "cmi5 §9.6.2.2"),
-    Check(32, "10.2.2.0-2, 10.2.2.0-3", "satisfaction_verb_in_browse_or_review", satisfaction_verb_in_browse_or_review, "cmi5 §10.2.2"),
-    Check(33, "10.2.1.0-5", "launch_data_write", launch_data_write, "cmi5 §10.2.1", "state"),
-    Check(34, "8.1.3.0-3", "state_agent_not_launch_actor", state_agent_not_launch_actor, "cmi5 §8.1.3", "state"),
-    Check(34, "11.0.0.0-1", "profile_agent_not_launch_actor", profile_agent_not_launch_actor, "cmi5 §11", "agent_profile"),
-    Check(35, "11.0.0.0-5, 11.1.0.0-1", "learner_prefs_malformed", learner_prefs_malformed, "cmi5 §11, §11.1, §11.2", "agent_profile"),
-)  # fmt: skip
+CHECKS: tuple[Check, ...] = _freeze()
 
 
 def _scoped(scope: str) -> tuple[Check, ...]:
