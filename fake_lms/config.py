@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 
 MOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 MODES = ("enforce", "observe")
+MODE_MEANING = {  # what a mount in each mode does with a cmi5 violation, as the banner says it
+    "enforce": "cmi5 violations refused with 403 and the requirement id",
+    "observe": "cmi5 violations accepted and journaled",
+}
 
 
 class ConfigError(ValueError):
@@ -44,11 +48,22 @@ class MountSpec:
     mode: str = "enforce"
 
     @classmethod
-    def parse(cls, text: str) -> MountSpec:
-        """Parse NAME[:USER:SECRET] as given to `serve --mount`."""
-        name, sep, rest = text.partition(":")
+    def parse(cls, text: str, *, mode: str = "enforce") -> MountSpec:
+        """Parse NAME[=MODE][:USER:SECRET] as given to `serve --mount`; MODE defaults to `mode`.
+
+        '=' cannot occur in a mount name and ':' separates the credential, so the three parts
+        never blur (a secret may itself hold ':' or '=').
+        """
+        head, sep, rest = text.partition(":")
+        name, has_mode, own_mode = head.partition("=")
         check_mount_name(name)
-        return cls(name, ApiKey.parse(rest, what=f"--mount {name}") if sep else None)
+        if has_mode:
+            try:
+                check_mode(own_mode)
+            except ConfigError as exc:
+                raise ConfigError(f"--mount {text.split(':', 1)[0]}: {exc}") from exc
+        key = ApiKey.parse(rest, what=f"--mount {name}") if sep else None
+        return cls(name, key, own_mode if has_mode else check_mode(mode))
 
 
 def check_mount_name(name: str) -> str:

@@ -75,6 +75,27 @@ def set_mode(db: Database, name: str, mode: str) -> None:
         conn.execute("UPDATE mounts SET mode = ? WHERE name = ?", (mode, name))
 
 
+def apply_mode(db: Database, name: str, mode: str) -> str | None:
+    """Make mount `name` run in `mode`, creating it if new; the mode it had, if that differed.
+
+    A mount kept in the store from an earlier run takes the mode the server is started with now,
+    so the command line (not a forgotten earlier run) decides what a client meets.
+    """
+    check_mount_name(name)
+    check_mode(mode)
+    with db.write() as conn:
+        row = conn.execute("SELECT mode FROM mounts WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO mounts (name, mode, created) VALUES (?, ?, ?)", (name, mode, _now())
+            )
+            return None
+        if row["mode"] == mode:
+            return None
+        conn.execute("UPDATE mounts SET mode = ? WHERE name = ?", (mode, name))
+        return str(row["mode"])
+
+
 def add_credential(db: Database, key: ApiKey, *, mount: str | None, kind: str = "api-key") -> None:
     """Register a credential; re-adding the same one is a no-op so restarts are idempotent."""
     with db.write() as conn:

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from fake_lms import ApiKey, LMSConfig, MountSpec, create_app
-from fake_lms.config import ConfigError
+from fake_lms.config import MODE_MEANING, MODES, ConfigError
+from fake_lms.db import Database
+from fake_lms.mounts import apply_mode, list_mounts
 from fake_lms.quirks import QuirkError, check_names
 
 
@@ -29,8 +31,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--mount",
         action="append",
         default=[],
-        metavar="NAME[:USER:SECRET]",
-        help="an extra LRS mount with its own credentials, repeatable",
+        metavar="NAME[=MODE][:USER:SECRET]",
+        help="an extra LRS mount, with its own mode and credentials if given, repeatable",
+    )
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        default="enforce",
+        help="what a mount does with a cmi5 violation: refuse it (enforce, the default) or accept "
+        "and journal it (observe); for the default mount and every --mount without =MODE",
     )
     p.add_argument(
         "--quirk",
@@ -57,7 +66,7 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
         keys = [ApiKey.parse(k) for k in args.api_key]
         if not keys and os.environ.get("WEARE_HARNESS_API_KEY"):
             keys = [ApiKey.parse(os.environ["WEARE_HARNESS_API_KEY"], what="WEARE_HARNESS_API_KEY")]
-        mounts = [MountSpec("default"), *(MountSpec.parse(m) for m in args.mount)]
+        mounts = mount_specs(args.mount, args.mode)
         return LMSConfig(
             db_path=args.db,
             api_keys=keys,
@@ -67,6 +76,40 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
         )
     except (ConfigError, QuirkError) as exc:
         raise UsageError(str(exc)) from exc
+
+
+def mount_specs(texts: list[str], mode: str) -> list[MountSpec]:
+    """The default mount and each --mount, in `mode` unless a spec names its own.
+
+    `--mount default=observe` (or with credentials) configures the default mount itself."""
+    specs = {"default": MountSpec("default", mode=mode)}
+    given: set[str] = set()
+    for text in texts:
+        spec = MountSpec.parse(text, mode=mode)
+        if spec.name in given:
+            raise ConfigError(f"--mount {spec.name} is given twice")
+        given.add(spec.name)
+        specs[spec.name] = spec
+    return list(specs.values())
+
+
+def _quirk_list(server_wide: tuple[str, ...], own: tuple[str, ...]) -> str:
+    named = [f"{q} (server-wide)" for q in server_wide]
+    named += [q for q in own if q not in server_wide]
+    return ", ".join(named) or "none"
+
+
+def mount_lines(db: Database, config: LMSConfig, base: str, changed: dict[str, str]) -> list[str]:
+    """Banner lines for every mount the server answers: endpoint, mode, active quirks."""
+    configured = {spec.name for spec in config.mounts}
+    lines: list[str] = []
+    for mount in sorted(list_mounts(db), key=lambda m: (m.name not in configured, m.name)):
+        origin = "" if mount.name in configured else ", kept in the store from an earlier run"
+        lines.append(f"  xAPI endpoint (mount {mount.name!r}{origin}): {base}/xapi/{mount.name}/")
+        was = f"; was {changed[mount.name]} in this store" if mount.name in changed else ""
+        lines.append(f"    mode: {mount.mode} ({MODE_MEANING[mount.mode]}{was})")
+        lines.append(f"    quirks: {_quirk_list(config.quirks, mount.quirks)}")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,12 +135,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from exc
+    db = app.extensions["weare"].db
+    changed = {s.name: was for s in config.mounts if (was := apply_mode(db, s.name, s.mode))}
     base = f"http://{args.host}:{server.effective_port}"
     print(f"weare-harness fake LMS listening on {base}", flush=True)
     print(f"  dashboard: {base}/", flush=True)
-    print(f"  xAPI endpoint (mount 'default'): {base}/xapi/default/", flush=True)
-    for spec in config.mounts[1:]:
-        print(f"  xAPI endpoint (mount {spec.name!r}): {base}/xapi/{spec.name}/", flush=True)
+    for line in mount_lines(db, config, base, changed):
+        print(line, flush=True)
     for key in config.api_keys:
         print(f"  API key: {key}", flush=True)
     print(f"  store: {config.db_path}", flush=True)

@@ -9,7 +9,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from requests import Response
 
+from tests.cmi5_au import AU
 from tests.conftest import statement
 from tests.serve_process import ServeProcess
 
@@ -139,3 +141,137 @@ def test_launch_without_reachable_lms_exits_2(tmp_path):
     )
     assert r.returncode == 2
     assert "cannot reach" in r.stderr
+
+
+# --- serve --mode: what a mount does with a cmi5 violation -------------------------------------
+
+STORY = "http://127.0.0.1:9/story/index.html"
+
+
+def _completed_before_initialized(server: ServeProcess, mount: str = "default") -> Response:
+    """A conformant start (fetch, LaunchData, preferences), then Completed without Initialized:
+    cmi5 rejection-table row 4 (9.3.0.0-4), the shape of We Are's documented flow."""
+    launched = server.client().post(
+        server.base_url + "/api/launches", json={"au_url": STORY, "mount": mount}, timeout=10
+    )
+    assert launched.status_code == 201, launched.text
+    au = AU(launched.json()["launch_url"])
+    assert au.endpoint == f"{server.base_url}/xapi/{mount}/"
+    au.start()
+    stmt = au.statement("completed", result={"completion": True, "duration": "PT1M"}, moveon=True)
+    return au.http.post(au.endpoint + "statements", json=stmt, timeout=10)
+
+
+def _journaled_violations(server: ServeProcess, mount: str = "default") -> list[dict]:
+    journal = server.client().get(f"{server.base_url}/api/mounts/{mount}/journal", timeout=10)
+    assert journal.status_code == 200, journal.text
+    return [
+        v
+        for e in journal.json()["entries"]
+        if e["method"] == "POST" and e["path"].endswith("/statements")
+        for v in e["verdicts"]
+        if "cmi5" in v
+    ]
+
+
+def _mount_banner(server: ServeProcess, name: str) -> list[str]:
+    """The banner's three lines for one mount: endpoint, mode, quirks."""
+    head = f"  xAPI endpoint (mount {name!r}): {server.base_url}/xapi/{name}/"
+    assert head in server.banner, server.banner
+    at = server.banner.index(head)
+    return [line.strip() for line in server.banner[at : at + 3]]
+
+
+def test_default_serve_enforces_cmi5_and_says_so(tmp_path):
+    with ServeProcess(tmp_path / "lms.db") as server:
+        assert _mount_banner(server, "default") == [
+            f"xAPI endpoint (mount 'default'): {server.endpoint}",
+            "mode: enforce (cmi5 violations refused with 403 and the requirement id)",
+            "quirks: none",
+        ]
+        r = _completed_before_initialized(server)
+        assert r.status_code == 403, r.text
+        assert r.json()["requirement"] == "9.3.0.0-4"
+        [verdict] = _journaled_violations(server)
+        assert verdict["verdict"] == "refused"
+        assert server.terminate() == 0
+
+
+def test_serve_mode_observe_accepts_the_violation_and_journals_it(tmp_path):
+    with ServeProcess(tmp_path / "lms.db", "--mode", "observe") as server:
+        assert _mount_banner(server, "default")[1:] == [
+            "mode: observe (cmi5 violations accepted and journaled)",
+            "quirks: none",
+        ]
+        r = _completed_before_initialized(server)
+        assert r.status_code == 200, r.text
+        [verdict] = _journaled_violations(server)
+        assert verdict["verdict"] == "violation (observed)"
+        assert verdict["cmi5"][0]["requirement"] == "9.3.0.0-4"
+        assert verdict["cmi5"][0]["row"] == 4
+        assert server.terminate() == 0
+
+
+def test_mode_applies_to_every_mount_unless_its_spec_names_one(tmp_path):
+    args = ("--mode", "observe", "--mount", "strict=enforce:vendor:pw", "--mount", "loose")
+    quirk = ("--quirk", "preflight-without-version-header")
+    with ServeProcess(tmp_path / "lms.db", *args, *quirk) as server:
+        assert _mount_banner(server, "strict")[1:] == [
+            "mode: enforce (cmi5 violations refused with 403 and the requirement id)",
+            "quirks: preflight-without-version-header (server-wide)",
+        ]
+        assert _mount_banner(server, "loose")[1] == (
+            "mode: observe (cmi5 violations accepted and journaled)"
+        )
+        assert _completed_before_initialized(server, "strict").status_code == 403
+        assert _completed_before_initialized(server, "loose").status_code == 200
+        assert _completed_before_initialized(server, "default").status_code == 200
+        mounts = {
+            m["name"]: m["mode"]
+            for m in server.client().get(server.base_url + "/api/mounts").json()
+        }
+        assert mounts == {"default": "observe", "strict": "enforce", "loose": "observe"}
+
+
+def test_a_stored_mount_takes_the_mode_given_now_and_the_banner_says_it_changed(tmp_path):
+    db = tmp_path / "lms.db"
+    with ServeProcess(db) as server:
+        client = server.client()
+        patched = client.patch(
+            server.base_url + "/api/mounts/default", json={"quirks": ["no-cors-preflight"]}
+        )
+        assert patched.status_code == 200, patched.text
+        assert client.post(server.base_url + "/api/mounts", json={"name": "old"}).status_code == 201
+        assert server.terminate() == 0
+    with ServeProcess(db, "--mode", "observe") as server:
+        assert _mount_banner(server, "default")[1:] == [
+            "mode: observe (cmi5 violations accepted and journaled; was enforce in this store)",
+            "quirks: no-cors-preflight",
+        ]
+        old = "  xAPI endpoint (mount 'old', kept in the store from an earlier run): "
+        assert old + f"{server.base_url}/xapi/old/" in server.banner
+        assert _completed_before_initialized(server).status_code == 200
+        assert server.terminate() == 0
+    with ServeProcess(db) as server:
+        assert "was observe in this store" in _mount_banner(server, "default")[1]
+        assert _completed_before_initialized(server).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("--mode", "strict"), "argument --mode: invalid choice: 'strict'"),
+        (("--mount", "obs=strict"), "--mount obs=strict: mode 'strict' is not one of"),
+        (("--mount", "obs", "--mount", "obs"), "--mount obs is given twice"),
+    ],
+)
+def test_bad_mode_exits_2_with_the_reason(tmp_path, args, reason):
+    r = subprocess.run(
+        [sys.executable, "-m", "harness", "serve", "--db", str(tmp_path / "x.db"), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert r.returncode == 2
+    assert reason in r.stderr.strip().splitlines()[-1], r.stderr
+    assert not (tmp_path / "x.db").exists()
