@@ -150,7 +150,7 @@ STORY = "http://127.0.0.1:9/story/index.html"
 
 def _completed_before_initialized(server: ServeProcess, mount: str = "default") -> Response:
     """A conformant start (fetch, LaunchData, preferences), then Completed without Initialized:
-    cmi5 rejection-table row 4 (9.3.0.0-4), the shape of We Are's documented flow."""
+    cmi5 rejection-table row 4 (9.3.0.0-4), the rule We Are's documented flow also breaks."""
     launched = server.client().post(
         server.base_url + "/api/launches", json={"au_url": STORY, "mount": mount}, timeout=10
     )
