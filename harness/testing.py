@@ -237,7 +237,7 @@ class IsolatedLMS:
         return self._admin("GET", f"mounts/{self.mount(role)}/statements", 200)
 
     def statements(self, role: str = "launch") -> list[dict[str, Any]]:
-        """Statements the AU sent to a role's mount (accepted or not), in arrival order."""
+        """Statements a role's mount accepted from the AU (answered 2xx and stored), in order."""
         return self.evidence().received(role)
 
     def evidence(
@@ -367,12 +367,15 @@ def assert_received(
     fields: Mapping[str, Any] | None = None,
     *,
     elsewhere: int | None = 0,
+    refused: int | None = 0,
     **expect: Any,
 ) -> list[CheckResult]:
     """Assert where the AU's statements arrived and how, with the scenario checks' messages.
 
-    `count` statements must reach the `mount` role and `elsewhere` (None: not checked) each
-    other role; every statement request must carry `credentials` (`fetch-token`, `api-key`,
+    `count` statements must be accepted by the `mount` role's LRS (answered 2xx and stored) and
+    `elsewhere` (None: not checked) by each other role; `refused` statements may be refused
+    (non-2xx) at `mount`, none elsewhere (None: not checked), so by default any refusal fails
+    with the LRS's answer; every statement request must carry `credentials` (`fetch-token`, `api-key`,
     `none`; None: not checked); `fields` are dotted paths of the completion statement, values
     may be `$launch.NAME`. Any other scenario check goes in `expect` (e.g. `fetch_calls=1`,
     `utc_timestamp=True`). Returns the results; raises AssertionError listing the failures.
@@ -392,6 +395,8 @@ def assert_received(
     if elsewhere is not None:
         counts.update({role: elsewhere for role in ROLES if role != mount})
     checks: dict[str, Any] = {"statements": counts}
+    if refused is not None:
+        checks["refused"] = {role: refused if role == mount else 0 for role in ROLES}
     if credentials is not None and (count > 0 or credentials == "none"):
         checks["credentials"] = credentials
     if fields:
