@@ -223,3 +223,20 @@ def test_readme_example_passes(pytester, monkeypatch):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
 
     result.assert_outcomes(passed=2)
+
+
+@pytest.mark.slow
+def test_readme_examples_fail_against_capitalised_context(pytester, monkeypatch):
+    monkeypatch.delenv("WEARE_HARNESS_PORT", raising=False)
+    source = EXAMPLE.read_text(encoding="utf-8")
+    mutated = source.replace(
+        "launch_story(fake_lms, weare_story",
+        'launch_story(fake_lms, weare_story, mutant="capitalised-context"',
+    )
+    assert mutated.count("capitalised-context") == 2
+    pytester.makepyfile(test_weare_example=mutated)
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*400: invalid statement*"])
