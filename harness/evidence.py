@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -134,12 +135,16 @@ class Evidence:
 
     def sent(self, role: str | None = None) -> list[Sent]:
         """Every statement the story sent (to `role`, or anywhere), each with its fate."""
+        return [s for s in self._all_sent if role in (None, s.exchange.role)]
+
+    @cached_property
+    def _all_sent(self) -> list[Sent]:
         stored_ids = {
             r: {str(s.get("id", "")).lower() for s in statements}
             for r, statements in self.stored.items()
         }
         out = []
-        for exchange in self.statement_requests(role):
+        for exchange in self.statement_requests():
             ids = exchange.answered_ids()
             for statement, sid in zip(exchange.statements(), ids, strict=True):
                 if not exchange.ok:
