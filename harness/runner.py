@@ -111,6 +111,7 @@ def _journal_excerpt(evidence: Any) -> list[dict[str, Any]]:
             "method": e.method,
             "path": e.path,
             "status": e.status,
+            "answer": None if e.ok else e.answer(),
             "authorization": next(
                 (v for k, v in e.headers.items() if k.lower() == "authorization"), None
             ),

@@ -92,3 +92,5 @@ def test_html_report_says_sent_and_accepted_with_the_lrs_answer(tmp_path):
     counts = document["scenarios"][0]["statements"]["launch"]
     assert (counts["sent"], counts["accepted"], counts["refused"]) == (1, 0, 1)
     assert counts["answers"][0].startswith("400: invalid statement")
+    answers = [e["answer"] for e in document["scenarios"][0]["journal"] if e["status"] == 400]
+    assert answers and answers[0].startswith("400: invalid statement")

@@ -420,6 +420,10 @@ def _received(scenario: dict[str, Any]) -> str:
     return "".join(out)
 
 
+def _answer(answer: Any) -> str:
+    return f'<div class="muted">{_e(answer)}</div>' if answer else ""
+
+
 def _journal(scenario: dict[str, Any]) -> str:
     journal = scenario.get("journal") or []
     if not journal:
@@ -427,7 +431,8 @@ def _journal(scenario: dict[str, Any]) -> str:
     rows = "".join(
         "<tr>"
         f"<td>{_e(e.get('mount', ''))}</td><td>{_e(e.get('method', ''))}</td>"
-        f'<td class="url mono">{_e(e.get("path", ""))}</td><td>{_e(e.get("status", ""))}</td>'
+        f'<td class="url mono">{_e(e.get("path", ""))}</td><td>{_e(e.get("status", ""))}'
+        f"{_answer(e.get('answer'))}</td>"
         f"<td><code>{_e(e.get('authorization') or '')}</code></td>"
         f"<td>{_pre(_compact(e.get('verdicts') or []))}</td></tr>"
         for e in journal
