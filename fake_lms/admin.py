@@ -26,6 +26,8 @@ from fake_lms.xapi.protocol import XAPIError
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 SECTION = "weare-harness admin API"
+PAGE_DEFAULT = 500  # journal entries or statements per page unless `limit` says otherwise
+PAGE_MAX = 5000
 
 
 def require_api_key() -> None:
@@ -139,14 +141,29 @@ def _int_arg(name: str, default: int) -> int:
     return int(raw)
 
 
+def _page(seqs: list[int], after: int, limit: int) -> dict[str, Any]:
+    """Whether more remain after this page (`limit + 1` were read) and the next cursor."""
+    shown = seqs[:limit]
+    return {"more": len(seqs) > limit, "next_after": shown[-1] if shown else after}
+
+
+def _paging() -> tuple[int, int]:
+    """`after` (a sequence number, exclusive) and `limit` from the query, limit 1..5000."""
+    limit = _int_arg("limit", PAGE_DEFAULT)
+    if not 1 <= limit <= PAGE_MAX:
+        raise XAPIError(400, f"limit must be 1..{PAGE_MAX}, got {limit}", SECTION, "query:limit")
+    return _int_arg("after", 0), limit
+
+
 @bp.get("/mounts/<name>/journal")
 def read_journal(name: str) -> Response:
+    """A page of a mount's journal: `entries`, `more` and `next_after` to pass as `after`."""
     mount_or_404(name)
+    after, limit = _paging()
     current_lms().journal.flush()
-    entries = journal.read(
-        current_lms().db, name, after=_int_arg("after", 0), limit=min(_int_arg("limit", 500), 5000)
-    )
-    return json_response({"mount": name, "entries": entries})
+    entries = journal.read(current_lms().db, name, after=after, limit=limit + 1)
+    page = _page([e["seq"] for e in entries], after, limit)
+    return json_response({"mount": name, "entries": entries[:limit], **page})
 
 
 @bp.delete("/mounts/<name>/journal")
@@ -158,13 +175,19 @@ def reset_journal(name: str) -> Response:
 
 @bp.get("/mounts/<name>/statements")
 def all_statements(name: str) -> Response:
+    """A page of everything a mount stores, in storage order, paged like the journal."""
     mount_or_404(name)
+    after, limit = _paging()
     rows = (
         current_lms()
         .db.connection()
         .execute(
-            "SELECT statement FROM statements WHERE mount = ? ORDER BY seq LIMIT ?",
-            (name, min(_int_arg("limit", 1000), 100_000)),
+            "SELECT seq, statement FROM statements WHERE mount = ? AND seq > ? ORDER BY seq"
+            " LIMIT ?",
+            (name, after, limit + 1),
         )
+        .fetchall()
     )
-    return json_response([json.loads(r[0]) for r in rows])
+    page = _page([r[0] for r in rows], after, limit)
+    statements = [json.loads(r[1]) for r in rows[:limit]]
+    return json_response({"mount": name, "statements": statements, **page})

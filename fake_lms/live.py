@@ -5,13 +5,16 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from fake_lms.app import create_app
 from fake_lms.config import LMSConfig
+
+if TYPE_CHECKING:
+    from harness.admin_client import AdminClient
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -102,11 +105,19 @@ class FakeLMS(LiveServer):
             session.headers["X-Experience-API-Version"] = version
         return session
 
+    def admin_client(self, **options: Any) -> AdminClient:
+        """A client of this LMS's admin API with the server-wide key (`options`: see AdminClient)."""
+        from harness.admin_client import AdminClient
+
+        return AdminClient(self.base_url, self.api_key, **options)
+
     def admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", 10)
-        return requests.request(
-            method, f"{self.base_url}/api/{path.lstrip('/')}", auth=self.api_key, **kwargs
-        )
+        """The raw answer of the admin API, for tests that look at statuses."""
+        client = self.admin_client()
+        try:
+            return client.request(method, path, **kwargs)
+        finally:
+            client.close()
 
     @property
     def db_path(self) -> Path:

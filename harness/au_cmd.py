@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from harness.lms_client import LMSClient, LMSClientError
+from harness.admin_client import AdminClient, AdminError
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -57,8 +57,8 @@ def run_register(args: argparse.Namespace) -> int:
         if getattr(args, name) is not None:
             body[name] = getattr(args, name)
     try:
-        au = LMSClient(args.lms, args.api_key).call("POST", "aus", expect=201, json=body)
-    except LMSClientError as exc:
+        au = AdminClient.from_key(args.lms, args.api_key).call("POST", "aus", expect=201, json=body)
+    except AdminError as exc:
         raise UsageError(str(exc)) from exc
     print(json.dumps(au, indent=2))
     return 0
@@ -72,14 +72,14 @@ def run_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot read {args.package}: {exc.strerror}") from exc
     try:
-        course = LMSClient(args.lms, args.api_key).call(
+        course = AdminClient.from_key(args.lms, args.api_key).call(
             "POST",
             f"courses?filename={args.package.name}",
             expect=201,
             data=data,
             headers={"Content-Type": "application/octet-stream"},
         )
-    except LMSClientError as exc:
+    except AdminError as exc:
         if exc.status == 400:  # the package failed the import checks: a finding, not a usage error
             print(f"weare-harness course import: {exc}", file=sys.stderr)
             return 1

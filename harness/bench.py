@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
+from harness.admin_client import AdminClient, AdminError
 from harness.evidence import Evidence, gather
 from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig
@@ -19,8 +20,8 @@ from harness.story.server import StoryServer
 ROLES = ("launch", "configured", "other")
 
 
-class BenchError(RuntimeError):
-    """The bench could not prepare a scenario: an environment problem, not a check failure."""
+class BenchError(AdminError):
+    """The bench could not prepare a scenario or read its evidence whole: not a check failure."""
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Bench:
         assert root is not None
         self.lms = FakeLMS(LMSConfig(db_path=str(root / "lms.db")), host=host, port=port)
         self.story = StoryServer(host=host)
+        self._admin: AdminClient | None = None
 
     def start(self) -> Self:
         try:
@@ -56,9 +58,20 @@ class Bench:
                 f"the fake LMS cannot listen on {self.host}:{self.port}: {exc}"
             ) from exc
         self.story.start()
+        self._admin = self.lms.admin_client(error=BenchError)
         return self
 
+    @property
+    def admin(self) -> AdminClient:
+        """The admin API of the bench's fake LMS; its failures raise BenchError."""
+        if self._admin is None:
+            raise BenchError("the bench is not started")
+        return self._admin
+
     def stop(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
         self.story.stop()
         self.lms.stop()
         if self._tmp is not None:
@@ -70,14 +83,6 @@ class Bench:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def _admin(self, method: str, path: str, expect: int, **kwargs: Any) -> Any:
-        response = self.lms.admin(method, path, **kwargs)
-        if response.status_code != expect:
-            raise BenchError(
-                f"fake LMS refused {method} /api/{path}: {response.status_code} {response.text[:300]}"
-            )
-        return response.json()
 
     def prepare(
         self,
@@ -92,18 +97,14 @@ class Bench:
         keys = {role: (f"{prefix}-{role}-key", secrets.token_urlsafe(12)) for role in ROLES}
         mode = scenario.lms.get("mode", "observe")
         for role in ROLES:
-            user, secret = keys[role]
-            body = {
-                "name": mounts[role],
-                "mode": mode,
-                "username": user,
-                "secret": secret,
-                "quirks": scenario.lms.get("quirks", []),
-            }
-            if role == "configured":
-                # The customer's API key comes from the same LMS: it opens its launch endpoint too.
-                body["also_opens"] = [mounts["launch"]]
-            self._admin("POST", "mounts", 201, json=body)
+            # The customer's API key comes from the same LMS: it opens its launch endpoint too.
+            self.admin.create_mount(
+                mounts[role],
+                mode=mode,
+                credentials=keys[role],
+                quirks=scenario.lms.get("quirks", []),
+                also_opens=[mounts["launch"]] if role == "configured" else [],
+            )
         integration = scenario.integration
         api_url = None
         if integration.get("api_url", "configured") != "none":
@@ -137,21 +138,16 @@ class Bench:
             "profile", "weare" if scenario.behaviour == "weare-documented" else "cmi5"
         )
         body = {"au_url": url, "mount": mounts["launch"], **launch_opts}
-        launch = self._admin("POST", "launches", 201, json=body)
+        launch = self.admin.launch(body)
         return Prepared(scenario, mounts, keys, config, launch)
 
     def evidence(self, prepared: Prepared, outcome: dict[str, Any]) -> Evidence:
+        """The whole journal and store of the scenario's mounts; BenchError if not readable whole."""
         return gather(
             launch=prepared.launch,
             outcome=outcome,
             mounts=prepared.mounts,
             keys=prepared.keys,
-            journals={
-                role: self._admin("GET", f"mounts/{mount}/journal", 200)["entries"]
-                for role, mount in prepared.mounts.items()
-            },
-            stored={
-                role: self._admin("GET", f"mounts/{mount}/statements", 200)
-                for role, mount in prepared.mounts.items()
-            },
+            journals={role: self.admin.journal(m) for role, m in prepared.mounts.items()},
+            stored={role: self.admin.statements(m) for role, m in prepared.mounts.items()},
         )

@@ -1,14 +1,25 @@
-"""What a scenario run left behind: the launch, the story's outcome, journals and statements."""
+"""What a scenario run left behind: the launch, the story's outcome, journals and statements.
+
+A statement counts as *accepted* only when the LRS answered its request 2xx AND the statement is
+in the mount's store; a non-2xx answer makes it *refused* (the LRS's answer is kept to name it),
+and a 2xx answer with nothing stored (a broken LRS) makes it *dropped*.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+from urllib.parse import parse_qs
+
+from fake_lms.redact import redact_credentials
 
 _REDACTED_USER = re.compile(r"user='([^']*)'")
 NOT_BASIC = "<not a Basic credential>"
+ACCEPTED, REFUSED, DROPPED = "accepted", "refused", "dropped"
+ANSWER_LIMIT = 200
 
 
 @dataclass
@@ -24,6 +35,8 @@ class Exchange:
     body: str
     verdicts: list[dict[str, Any]]
     principal: str
+    query: str = ""
+    response_body: str = ""
 
     @property
     def is_statements(self) -> bool:
@@ -32,6 +45,10 @@ class Exchange:
     @property
     def is_fetch(self) -> bool:
         return self.path.startswith("/fetch")
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
 
     @property
     def basic_user(self) -> str | None:
@@ -56,6 +73,53 @@ class Exchange:
         items = body if isinstance(body, list) else [body]
         return [s for s in items if isinstance(s, dict)]
 
+    def answered_ids(self) -> list[str | None]:
+        """The id of each statement as the LRS took it: its answer to a POST, the PUT's query."""
+        own = [s.get("id") if isinstance(s.get("id"), str) else None for s in self.statements()]
+        if self.method == "PUT":
+            given = parse_qs(self.query).get("statementId", [None])[0]
+            return [given or i for i in own]
+        try:
+            answered = json.loads(self.response_body)
+        except ValueError:
+            return own
+        if isinstance(answered, list) and len(answered) == len(own):
+            return [a if isinstance(a, str) else o for a, o in zip(answered, own, strict=True)]
+        return own
+
+    def answer(self) -> str:
+        """The LRS's answer in one line: status, its error message and the rule it cites."""
+        try:
+            body = json.loads(self.response_body)
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and body.get("error"):
+            text = f"{self.status}: {body['error']}"
+            if body.get("requirement"):
+                text += f" [cmi5 {body['requirement']}]"
+            elif body.get("section"):
+                text += f" [{body['section']}]"
+        else:
+            excerpt = " ".join(self.response_body.split())
+            text = f"{self.status}: {excerpt}" if excerpt else str(self.status)
+        text = redact_credentials(text)
+        return text if len(text) <= ANSWER_LIMIT else text[: ANSWER_LIMIT - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One statement the story sent, with what became of it."""
+
+    statement: dict[str, Any]
+    exchange: Exchange
+    fate: str  # accepted, refused, dropped
+
+    @property
+    def answer(self) -> str:
+        if self.fate == DROPPED:
+            return f"{self.exchange.status} but not stored"
+        return self.exchange.answer()
+
 
 @dataclass
 class Evidence:
@@ -69,13 +133,55 @@ class Evidence:
     def statement_requests(self, role: str | None = None) -> list[Exchange]:
         return [e for e in self.exchanges if e.is_statements and role in (None, e.role)]
 
-    def received(self, role: str | None = None) -> list[dict[str, Any]]:
-        """Statements the story sent (to `role`, or anywhere), whether accepted or not."""
-        return [s for e in self.statement_requests(role) for s in e.statements()]
+    def sent(self, role: str | None = None) -> list[Sent]:
+        """Every statement the story sent (to `role`, or anywhere), each with its fate."""
+        return [s for s in self._all_sent if role in (None, s.exchange.role)]
 
-    def main_statement(self) -> dict[str, Any] | None:
-        """The completion the story reported: the completed statement, else the first sent."""
-        received = self.received()
+    @cached_property
+    def _all_sent(self) -> list[Sent]:
+        stored_ids = {
+            r: {str(s.get("id", "")).lower() for s in statements}
+            for r, statements in self.stored.items()
+        }
+        out = []
+        for exchange in self.statement_requests():
+            ids = exchange.answered_ids()
+            for statement, sid in zip(exchange.statements(), ids, strict=True):
+                if not exchange.ok:
+                    fate = REFUSED
+                elif sid and sid.lower() in stored_ids.get(exchange.role, set()):
+                    fate = ACCEPTED
+                else:
+                    fate = DROPPED
+                out.append(Sent(statement, exchange, fate))
+        return out
+
+    def sent_statements(self, role: str | None = None) -> list[dict[str, Any]]:
+        """The statements the story sent, whatever the LRS made of them."""
+        return [s.statement for s in self.sent(role)]
+
+    def received(self, role: str | None = None) -> list[dict[str, Any]]:
+        """Statements the LRS accepted (answered 2xx and stored), in the order they were sent."""
+        return [s.statement for s in self.sent(role) if s.fate == ACCEPTED]
+
+    def refused(self, role: str | None = None) -> list[Sent]:
+        return [s for s in self.sent(role) if s.fate == REFUSED]
+
+    def fates(self, role: str) -> dict[str, Any]:
+        """Per mount: statements sent, accepted, refused and dropped, and the LRS's answers."""
+        sent = self.sent(role)
+        count = {fate: sum(1 for s in sent if s.fate == fate) for fate in (ACCEPTED, REFUSED)}
+        answers = [s.answer for s in sent if s.fate != ACCEPTED]
+        return {
+            "sent": len(sent),
+            **count,
+            "dropped": sum(1 for s in sent if s.fate == DROPPED),
+            "answers": list(dict.fromkeys(answers)),
+        }
+
+    def main_statement(self, *, accepted: bool = True) -> dict[str, Any] | None:
+        """The completion: the completed statement, else the first; accepted ones or all sent."""
+        received = self.received() if accepted else self.sent_statements()
         for stmt in received:
             verb = stmt.get("verb", {})
             if isinstance(verb, dict) and verb.get("display", {}).get("en-US") in (
@@ -126,6 +232,8 @@ def gather(
             body=entry["request_body"],
             verdicts=entry["verdicts"],
             principal=entry.get("principal", ""),
+            query=entry.get("query", ""),
+            response_body=entry.get("response_body", ""),
         )
         for role, entries in journals.items()
         for entry in entries

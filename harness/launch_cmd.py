@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from harness.lms_client import LMSClient, LMSClientError
+from harness.admin_client import AdminClient, AdminError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -88,9 +88,8 @@ def run(args: argparse.Namespace) -> int:
     from harness.cli import UsageError
 
     try:
-        client = LMSClient(args.lms, args.api_key)
-        payload = client.call("POST", "launches", expect=201, json=launch_body(args))
-    except LMSClientError as exc:
+        payload = AdminClient.from_key(args.lms, args.api_key).launch(launch_body(args))
+    except AdminError as exc:
         raise UsageError(str(exc)) from exc
     print(json.dumps(payload, indent=2) if args.json else payload["launch_url"])
     return 0

@@ -56,7 +56,8 @@ class ScenarioResult:
     checks: list[CheckResult] = field(default_factory=list)
     launch: dict[str, Any] = field(default_factory=dict)
     outcome: dict[str, Any] = field(default_factory=dict)
-    received: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    received: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # all sent, per mount
+    statements: dict[str, dict[str, Any]] = field(default_factory=dict)  # Evidence.fates per mount
     journal: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
     duration_s: float = 0.0
@@ -76,6 +77,7 @@ class ScenarioResult:
             "outcome": self.outcome,
             "checks": [c.as_dict() for c in self.checks],
             "received": self.received,
+            "statements": self.statements,
             "journal": self.journal,
         }
 
@@ -109,6 +111,7 @@ def _journal_excerpt(evidence: Any) -> list[dict[str, Any]]:
             "method": e.method,
             "path": e.path,
             "status": e.status,
+            "answer": None if e.ok else e.answer(),
             "authorization": next(
                 (v for k, v in e.headers.items() if k.lower() == "authorization"), None
             ),
@@ -158,7 +161,8 @@ class Runner:
             checks=checks,
             launch=prepared.launch,
             outcome=outcome,
-            received={role: evidence.received(role) for role in prepared.mounts},
+            received={role: evidence.sent_statements(role) for role in prepared.mounts},
+            statements={role: evidence.fates(role) for role in prepared.mounts},
             journal=_journal_excerpt(evidence),
             duration_s=time.monotonic() - started,
         )

@@ -111,28 +111,17 @@ class IsolatedLMS:
         self._mounts = {role: f"{prefix}-{role}" for role in ROLES}
         self._keys = {role: (f"{prefix}-{role}-key", secrets.token_urlsafe(12)) for role in ROLES}
         self.last_launch: Launch | None = None
+        self.admin = server.admin_client(error=BenchError)
         for role in ROLES:
-            user, secret = self._keys[role]
-            body: dict[str, Any] = {
-                "name": self._mounts[role],
-                "mode": mode,
-                "username": user,
-                "secret": secret,
-            }
-            if role == "configured":
-                body["also_opens"] = [self._mounts["launch"]]
-            self._admin("POST", "mounts", 201, json=body)
+            self.admin.create_mount(
+                self._mounts[role],
+                mode=mode,
+                credentials=self._keys[role],
+                also_opens=[self._mounts["launch"]] if role == "configured" else [],
+            )
 
     def __repr__(self) -> str:
         return f"<IsolatedLMS {self.prefix} at {self.server.base_url}>"
-
-    def _admin(self, method: str, path: str, expect: int, **kwargs: Any) -> Any:
-        response = self.server.admin(method, path, **kwargs)
-        if response.status_code != expect:
-            raise BenchError(
-                f"fake LMS refused {method} /api/{path}: {response.status_code} {response.text[:300]}"
-            )
-        return response.json()
 
     def _role(self, role: str) -> str:
         if role not in self._mounts:
@@ -170,13 +159,8 @@ class IsolatedLMS:
         roles: Iterable[str] = ROLES,
     ) -> None:
         """Switch mounts to `enforce` (refuse violations) or give them quirks of real LMSs."""
-        body: dict[str, Any] = {}
-        if mode is not None:
-            body["mode"] = mode
-        if quirks is not None:
-            body["quirks"] = list(quirks)
         for role in roles:
-            self._admin("PATCH", f"mounts/{self.mount(role)}", 200, json=body)
+            self.admin.patch_mount(self.mount(role), mode=mode, quirks=quirks)
 
     # -- launching ------------------------------------------------------------------------------
 
@@ -218,15 +202,14 @@ class IsolatedLMS:
             "return_url": return_url,
         }
         body.update({k: v for k, v in optional.items() if v is not None})
-        self.last_launch = Launch.from_api(self._admin("POST", "launches", 201, json=body))
+        self.last_launch = Launch.from_api(self.admin.launch(body))
         return self.last_launch
 
     # -- what arrived ---------------------------------------------------------------------------
 
     def journal(self, role: str = "launch", *, after: int = 0) -> list[dict[str, Any]]:
-        """Exchanges with a role's mount after sequence number `after`, secrets redacted."""
-        path = f"mounts/{self.mount(role)}/journal"
-        return self._admin("GET", path, 200, params={"after": after, "limit": 5000})["entries"]
+        """Every exchange with a role's mount after sequence number `after`, secrets redacted."""
+        return self.admin.journal(self.mount(role), after=after)
 
     def journal_mark(self) -> int:
         """The last journal sequence number of this test's mounts: pass it as `since`."""
@@ -234,10 +217,10 @@ class IsolatedLMS:
 
     def stored_statements(self, role: str = "launch") -> list[dict[str, Any]]:
         """Everything the mount's LRS holds, the LMS's own `launched`/`satisfied` included."""
-        return self._admin("GET", f"mounts/{self.mount(role)}/statements", 200)
+        return self.admin.statements(self.mount(role))
 
     def statements(self, role: str = "launch") -> list[dict[str, Any]]:
-        """Statements the AU sent to a role's mount (accepted or not), in arrival order."""
+        """Statements a role's mount accepted from the AU (answered 2xx and stored), in order."""
         return self.evidence().received(role)
 
     def evidence(
@@ -367,12 +350,15 @@ def assert_received(
     fields: Mapping[str, Any] | None = None,
     *,
     elsewhere: int | None = 0,
+    refused: int | None = 0,
     **expect: Any,
 ) -> list[CheckResult]:
     """Assert where the AU's statements arrived and how, with the scenario checks' messages.
 
-    `count` statements must reach the `mount` role and `elsewhere` (None: not checked) each
-    other role; every statement request must carry `credentials` (`fetch-token`, `api-key`,
+    `count` statements must be accepted by the `mount` role's LRS (answered 2xx and stored) and
+    `elsewhere` (None: not checked) by each other role; `refused` statements may be refused
+    (non-2xx) at `mount`, none elsewhere (None: not checked), so by default any refusal fails
+    with the LRS's answer; every statement request must carry `credentials` (`fetch-token`, `api-key`,
     `none`; None: not checked); `fields` are dotted paths of the completion statement, values
     may be `$launch.NAME`. Any other scenario check goes in `expect` (e.g. `fetch_calls=1`,
     `utc_timestamp=True`). Returns the results; raises AssertionError listing the failures.
@@ -392,6 +378,8 @@ def assert_received(
     if elsewhere is not None:
         counts.update({role: elsewhere for role in ROLES if role != mount})
     checks: dict[str, Any] = {"statements": counts}
+    if refused is not None:
+        checks["refused"] = {role: refused if role == mount else 0 for role in ROLES}
     if credentials is not None and (count > 0 or credentials == "none"):
         checks["credentials"] = credentials
     if fields:

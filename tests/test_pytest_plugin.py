@@ -22,17 +22,20 @@ AU_URL = "https://au.example.com/story/index.html"
 
 
 @pytest.mark.parametrize(
-    ("omit", "arrives_at"),
-    [((), "launch"), (("endpoint",), "configured")],
+    ("omit", "arrives_at", "accepted", "refused"),
+    [((), "launch", 1, 0), (("endpoint",), "configured", 0, 1)],
     ids=["endpoint-given", "endpoint-omitted"],
 )
 def test_endpoint_parameter_wins_over_the_configured_api_url(
-    fake_lms, weare_story, omit, arrives_at
+    fake_lms, weare_story, omit, arrives_at, accepted, refused
 ):
     run = launch_story(fake_lms, weare_story, omit=omit)
 
     assert run.destination == fake_lms.endpoint(arrives_at)
-    assert_received(run, mount=arrives_at, count=1, credentials="fetch-token")
+    # The launch's token opens the launch's LRS only: the configured LRS refuses it (401).
+    assert_received(
+        run, mount=arrives_at, count=accepted, refused=refused, credentials="fetch-token"
+    )
 
 
 def test_without_endpoint_or_api_url_the_story_fails_and_sends_nothing(fake_lms, weare_story):
@@ -76,7 +79,7 @@ def _mutant(name: str, rule: str, **expect):
     [
         _mutant("ignores-endpoint", "endpoint query parameter has precedence"),
         _mutant("prefers-api-key", "fetch query parameter has precedence"),
-        _mutant("sends-twice", "statements received per mount"),
+        _mutant("sends-twice", "statements accepted per mount"),
         _mutant("fetch-twice", "8.2.3.0-1", fetch_calls=1),
         _mutant(
             "drops-registration",
@@ -133,10 +136,10 @@ def test_a_test_sees_no_statements_of_another(fake_lms, weare_story, attempt):
 
 def test_each_story_run_in_a_test_is_judged_on_its_own(fake_lms, weare_story):
     first = launch_story(fake_lms, weare_story)
-    second = launch_story(fake_lms, weare_story, omit=("endpoint",))
+    second = launch_story(fake_lms, weare_story, omit=("endpoint", "fetch"))
 
     assert_received(first, mount="launch")
-    assert_received(second, mount="configured")
+    assert_received(second, mount="configured", credentials="api-key")
     assert len(fake_lms.statements("launch")) == len(fake_lms.statements("configured")) == 1
 
 
@@ -220,3 +223,20 @@ def test_readme_example_passes(pytester, monkeypatch):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
 
     result.assert_outcomes(passed=2)
+
+
+@pytest.mark.slow
+def test_readme_examples_fail_against_capitalised_context(pytester, monkeypatch):
+    monkeypatch.delenv("WEARE_HARNESS_PORT", raising=False)
+    source = EXAMPLE.read_text(encoding="utf-8")
+    mutated = source.replace(
+        "launch_story(fake_lms, weare_story",
+        'launch_story(fake_lms, weare_story, mutant="capitalised-context"',
+    )
+    assert mutated.count("capitalised-context") == 2
+    pytester.makepyfile(test_weare_example=mutated)
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*400: invalid statement*"])

@@ -393,16 +393,35 @@ def _checks(scenario: dict[str, Any]) -> str:
     )
 
 
+def fates_text(fates: dict[str, Any]) -> str:
+    """'1 statement sent, 0 accepted (400: …)': what a mount's LRS made of what it was sent."""
+    sent = int(fates.get("sent", 0))
+    text = f"{sent} statement{'' if sent == 1 else 's'} sent, {fates.get('accepted', 0)} accepted"
+    if fates.get("refused"):
+        text += f", {fates['refused']} refused"
+    if fates.get("dropped"):
+        text += f", {fates['dropped']} answered but not stored"
+    answers = fates.get("answers") or []
+    if answers:
+        text += f" ({'; '.join(str(a) for a in answers)})"
+    return text
+
+
 def _received(scenario: dict[str, Any]) -> str:
     received = scenario.get("received") or {}
     if not received:
         return ""
-    out = ["<h3>Statements received per mount</h3>"]
+    counts = scenario.get("statements") or {}
+    out = ["<h3>Statements per mount</h3>"]
     for role, statements in received.items():
-        count = len(statements)
-        out.append(f"<h4>{_e(role)} ({count} statement{'' if count == 1 else 's'})</h4>")
+        fates = counts.get(role) or {"sent": len(statements)}
+        out.append(f"<h4>{_e(role)}: {_e(fates_text(fates))}</h4>")
         out.append(_pre(statements) if statements else '<p class="muted">none</p>')
     return "".join(out)
+
+
+def _answer(answer: Any) -> str:
+    return f'<div class="muted">{_e(answer)}</div>' if answer else ""
 
 
 def _journal(scenario: dict[str, Any]) -> str:
@@ -412,7 +431,8 @@ def _journal(scenario: dict[str, Any]) -> str:
     rows = "".join(
         "<tr>"
         f"<td>{_e(e.get('mount', ''))}</td><td>{_e(e.get('method', ''))}</td>"
-        f'<td class="url mono">{_e(e.get("path", ""))}</td><td>{_e(e.get("status", ""))}</td>'
+        f'<td class="url mono">{_e(e.get("path", ""))}</td><td>{_e(e.get("status", ""))}'
+        f"{_answer(e.get('answer'))}</td>"
         f"<td><code>{_e(e.get('authorization') or '')}</code></td>"
         f"<td>{_pre(_compact(e.get('verdicts') or []))}</td></tr>"
         for e in journal
