@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +43,19 @@ class Exchange:
             "error": self.error,
             "seconds": round(self.seconds, 3),
         }
+
+    def curl(self) -> str:
+        """A copy-pasteable curl that repeats this request, secrets shown as <redacted>."""
+
+        def shown(text: str) -> str:
+            return re.sub(r"\[redacted[^\]]*\]", "<redacted>", text)
+
+        parts = ["curl", "-i", "-X", self.method, shlex.quote(shown(self.url))]
+        for name, value in self.request_headers.items():
+            parts += ["-H", shlex.quote(f"{name}: {shown(value)}")]
+        if self.request_body:
+            parts += ["--data-raw", shlex.quote(shown(self.request_body))]
+        return " ".join(parts)
 
     def json(self) -> Any:
         try:
