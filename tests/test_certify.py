@@ -234,3 +234,41 @@ def test_quirks_command_lists_every_quirk_as_json():
     assert set(listed) == set(catalogue())
     assert len(listed) >= 12
     assert all(q["description"] for q in listed.values())
+
+
+def test_certify_against_weare_harness_serve(tmp_path):
+    """The default `serve` (an enforcing mount): per-behaviour verdicts, exit 0; observe: all works."""
+    import requests
+
+    from tests.serve_process import ServeProcess
+
+    with ServeProcess(tmp_path / "serve.db") as serve:
+        auth = tuple(serve.api_key.split(":", 1))
+
+        def launches(n: int = 2) -> list[str]:
+            out = []
+            for _ in range(n):
+                r = requests.post(
+                    serve.base_url + "/api/launches",
+                    json={"au_url": "http://127.0.0.1:9/story"},
+                    auth=auth,
+                    timeout=10,
+                )
+                assert r.status_code == 201, r.text
+                out += ["--launch-url", r.json()["launch_url"]]
+            return out
+
+        r = certify(*launches(), "--report-dir", str(tmp_path / "enforce"))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert verdicts(tmp_path / "enforce") == {
+            "weare-documented": "will-not-work",
+            "cmi5-full": "works",
+        }
+        assert "This LMS enforces cmi5 session rules" in r.stdout
+        patched = requests.patch(
+            serve.base_url + "/api/mounts/default", json={"mode": "observe"}, auth=auth, timeout=10
+        )
+        assert patched.status_code == 200, patched.text
+        r = certify(*launches(), "--report-dir", str(tmp_path / "observe"))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert verdicts(tmp_path / "observe") == {"weare-documented": "works", "cmi5-full": "works"}

@@ -97,9 +97,9 @@ def connection_error(ex: Exchange, history: list[Exchange]) -> Cause | None:
     if not ex.error:
         return None
     host = urlsplit(ex.url).netloc
-    if "SSLError" in ex.error or "CERTIFICATE" in ex.error.upper():
+    if ex.error.startswith("TLS error"):
         fix = f"Serve {host} with a valid TLS certificate chain for that host name."
-    elif "resolve" in ex.error.lower() or "NameResolution" in ex.error:
+    elif ex.error.startswith("DNS failure"):
         fix = f"The host name {host!r} does not resolve: publish it in DNS or fix the URL."
     else:
         fix = f"Nothing answers at {host}: check the URL, the port, firewalls and that it runs."

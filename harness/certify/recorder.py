@@ -14,6 +14,20 @@ import requests
 from fake_lms.redact import redact_headers, redact_text
 
 
+def network_error(exc: requests.RequestException) -> str:
+    """What went wrong below HTTP, in the words a network engineer would use."""
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error"
+    if "NameResolution" in text or "Name or service not known" in text:
+        return "DNS failure"
+    if "Connection refused" in text:
+        return "connection refused"
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
+        return "connection closed without an answer"
+    return type(exc).__name__
+
+
 @dataclass
 class Exchange:
     """One request certify made and what came back, as shown in reports (secrets redacted)."""
@@ -125,7 +139,7 @@ class Recorder:
         except requests.Timeout:
             exchange.error = f"no answer within {self.timeout:g} s"
         except requests.RequestException as exc:
-            exchange.error = f"{type(exc).__name__}: {self._clean(str(exc))[:200]}"
+            exchange.error = f"{network_error(exc)} ({self._clean(str(exc))[:240]})"
         else:
             exchange.status = response.status_code
             exchange.response_headers = {
