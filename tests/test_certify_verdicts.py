@@ -7,8 +7,6 @@ from __future__ import annotations
 import itertools
 import json
 import shlex
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlencode
@@ -23,20 +21,11 @@ from harness.certify.flow import cmi5_full, credentials, documented, fetch_probe
 from harness.certify.registry import PASS, REGISTRY
 from harness.certify.run import certify, run_checks
 from tests.loopback import answering, black_hole, dead_port, server_error
+from tests.test_certify import certify as cli
 
 pytestmark = pytest.mark.slow
 
 ACTOR = {"objectType": "Agent", "account": {"homePage": "https://lms.example", "name": "l-1"}}
-
-
-def cli(*args: str, timeout: float = 120, cwd=None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness", "certify", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=cwd,
-    )
 
 
 def launch_url(endpoint: str, fetch: str) -> str:
