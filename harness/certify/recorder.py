@@ -99,6 +99,10 @@ class Recorder:
         if secret:
             self.secrets.append(secret)
 
+    def clean(self, text: str) -> str:
+        """Text as reports may show it: known secrets and credentials redacted."""
+        return redact_text(text, self.secrets)
+
     def _clean(self, text: str) -> str:
         return redact_text(text[: self.BODY_LIMIT], self.secrets)
 

@@ -170,7 +170,8 @@ def _html(cert: Certification, data: dict[str, Any]) -> str:
     style = (
         "body{font-family:system-ui,sans-serif;margin:1rem;max-width:70rem}"
         "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;"
-        "padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+        "padding:.3rem .5rem;text-align:left;vertical-align:top}td:last-child,pre,code"
+        "{overflow-wrap:anywhere}li{overflow-wrap:anywhere}.scroll{overflow-x:auto}"
         "pre{background:#f6f8fa;padding:.5rem;white-space:pre-wrap;word-break:break-all}"
         ".ex{margin-left:1rem}section{border-top:2px solid #eee;margin-top:1.5rem}"
         "a:focus{outline:3px solid #0969da}"
@@ -186,8 +187,8 @@ def _html(cert: Certification, data: dict[str, Any]) -> str:
         f"<b>{e(data['verdict'].upper())}</b></p><p>{e(data['summary'])}</p>"
         f"<h2>Per behaviour</h2><ul>{behaviours}</ul><h2>Top fixes</h2><ol>{fixes}</ol>"
         f"<h2>Run</h2><ul>{header}</ul><h2>Checks (blockers first)</h2>"
-        "<table><tr><th>result</th><th>severity</th><th>check</th><th>what</th>"
-        f"<th>detail</th></tr>{''.join(rows)}</table>{''.join(details)}</main></body></html>"
+        "<div class='scroll'><table><tr><th>result</th><th>severity</th><th>check</th><th>what</th>"
+        f"<th>detail</th></tr>{''.join(rows)}</table></div>{''.join(details)}</main></body></html>"
     )
 
 

@@ -146,6 +146,7 @@ class Certification:
     started_at: str
     duration_s: float
     notes: dict[str, Any] = field(default_factory=dict)
+    launch_urls: list[str] = field(default_factory=list)  # as reports show them (redacted)
 
     @property
     def verdict(self) -> str:
@@ -173,8 +174,14 @@ class Certification:
         return sorted(self.outcomes, key=rank)
 
     def top_fixes(self, limit: int = 5) -> list[str]:
-        fixes = [o for o in self.ordered() if o.status in (FAIL, WARN)]
-        return [f"{o.check.id} ({o.check.severity}): {o.fix}" for o in fixes[:limit]]
+        grouped: dict[str, list[CheckOutcome]] = {}
+        for o in self.ordered():
+            if o.status in (FAIL, WARN):
+                grouped.setdefault(o.fix, []).append(o)
+        return [
+            f"{', '.join(o.check.id for o in group)} ({group[0].check.severity}): {fix}"
+            for fix, group in list(grouped.items())[:limit]
+        ]
 
     def plain_words(self) -> str:
         """The verdict per behaviour in one sentence a vendor can forward."""
@@ -221,7 +228,7 @@ class Certification:
             "started_at": self.started_at,
             "duration_s": round(self.duration_s, 3),
             "target": {
-                "launch_urls": list(self.inputs.launch_urls),
+                "launch_urls": list(self.launch_urls),
                 "endpoint": self.inputs.endpoint,
                 "destination": self.destination,
             },
@@ -293,4 +300,5 @@ def certify(inputs: CertInputs, ctx: CertContext | None = None) -> Certification
         started_at=started.isoformat(timespec="seconds").replace("+00:00", "Z"),
         duration_s=(datetime.now(UTC) - started).total_seconds(),
         notes=dict(ctx.notes),
+        launch_urls=[ctx.http.clean(url) for url in inputs.launch_urls],
     )
