@@ -99,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
     except Unreachable as exc:
         raise UsageError(str(exc)) from None
     print(report.summary(cert))
-    paths = report.write(cert, args.report_dir)
+    try:
+        paths = report.write(cert, args.report_dir)
+    except OSError as exc:
+        raise UsageError(f"cannot write the reports to {args.report_dir}: {exc}") from None
     print(f"reports written to {args.report_dir}: " + ", ".join(p.name for p in paths.values()))
     return cert.exit_code

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -158,6 +159,16 @@ def test_strict_cmi5_lms_gives_a_verdict_per_behaviour(tmp_path):
     assert "11.0.0.0-3" in r.stdout
     assert "This LMS enforces cmi5 session rules; We Are's documented flow is refused" in r.stdout
     assert "the full cmi5 flow works" in r.stdout
+    # The header a vendor forwards: date (UTC), version, target, options, counts, top fixes.
+    page = (tmp_path / "rep" / "report.html").read_text()
+    for text in (r.stdout, page):
+        assert re.search(r"started \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(UTC\)", text)
+        assert "weare-harness certify 0.1" in text and "timeout 10 s" in text
+        assert "24 checks" in text and "destination http://127.0.0.1:" in text
+    assert "top fixes:\n  1. statement.completed" in r.stdout
+    assert "Top fixes" in page
+    blockers = page.index(">statement.completed<")
+    assert blockers < page.index(">launch.actor<")  # blockers first
 
 
 def test_strict_cmi5_lms_with_one_launch_url(tmp_path):

@@ -324,3 +324,11 @@ def test_junit_stays_well_formed_with_control_characters_and_cdata_end(tmp_path)
     failure = next(c for c in cases if c.get("name") == "statement.completed").find("failure")
     assert "]]>" in failure.text and "<tag attr='x'>" in failure.text
     assert "\x00" not in failure.text and "\x1b" not in failure.text
+
+
+def test_an_unwritable_report_dir_is_a_one_line_error(lms, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    r = cli("--launch-url", fake_launch(lms), "--report-dir", str(blocker / "rep"), timeout=60)
+    assert r.returncode == 2, r.stdout
+    assert len(r.stderr.strip().splitlines()) == 1 and "cannot write the reports" in r.stderr
