@@ -4,8 +4,10 @@ In the style of Schemathesis' `@check`: a check is a plain function of the conte
 Finding; the decorator carries its id, title, source (cmi5 requirement id, xAPI section or seed
 sentence), severity and the behaviours whose verdict it decides. Guard decorators
 (`@requires_launch_url`, `@requires_response`, ...) answer SKIPPED with the reason when a check
-has nothing to judge, so no check can pass without evidence. `REGISTRY` lists every check in
-the order the report shows them (the order a We Are launch meets them).
+has nothing to judge, so no check can pass without evidence. Credentials and destination are
+set up by the flow (`harness/certify/flow.py`), which records why a request was not sent; the
+response guards report that reason. `REGISTRY` lists every check in the order the report shows
+them (the order a We Are launch meets them).
 """
 
 from __future__ import annotations
@@ -115,12 +117,6 @@ requires_readable_launch = guard(
         if not ctx.has_launch
         else (f"the launch URL is unreadable: {ctx.launch_error}" if ctx.launch_error else None)
     )
-)
-requires_destination = guard(
-    lambda ctx: None if ctx.destination else "no destination: nowhere to send"
-)
-requires_credentials = guard(
-    lambda ctx: None if ctx.authorization else "no credentials: no token and no API key"
 )
 
 
