@@ -1,15 +1,21 @@
-"""`weare-harness certify`: will an LMS receive We Are completions? Check by check."""
+"""`weare-harness certify`: will an LMS receive We Are completions? Check by check, per behaviour.
+
+Exit codes: 0 when at least one We Are behaviour works, 1 when none does, 2 for a usage error or
+a target that answers nothing at all (one line naming the URL and the network error).
+`certify --verify DIR` checks a certificate against its evidence: 0 intact, 1 changed, 2 missing.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from harness.certify import report
+from harness.certify import certificate, report
 from harness.certify.context import CertInputs
-from harness.certify.run import certify, notice
+from harness.certify.run import Unreachable, certify, notice, start
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,8 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="URL",
-        help="a launch URL copied from the LMS; give a second, unused one for the "
-        "checks that need a fresh fetch URL",
+        help="a launch URL copied from the LMS; give a second, unused one so the full cmi5 "
+        "flow gets a session of its own and GET on a fresh fetch URL is checked",
     )
     p.add_argument("--endpoint", metavar="URL", help="the API URL a customer pastes into We Are")
     p.add_argument(
@@ -36,7 +42,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
     p.add_argument(
-        "--report-dir", type=Path, help="write report.html, results.json, junit.xml here"
+        "--report-dir",
+        type=Path,
+        default=report.DEFAULT_DIR,
+        help="write report.html, results.json, junit.xml, evidence.json and certificate.json "
+        f"here (default {report.DEFAULT_DIR})",
+    )
+    p.add_argument(
+        "--verify",
+        type=Path,
+        metavar="DIR",
+        help="check that DIR's certificate.json matches its evidence.json, and exit",
     )
     p.set_defaults(run=run)
 
@@ -50,9 +66,17 @@ def _url(value: str, what: str) -> str:
     return value
 
 
+def verify(report_dir: Path) -> int:
+    code, line = certificate.verify(report_dir)
+    print(f"weare-harness certify --verify: {line}", file=sys.stderr if code == 2 else sys.stdout)
+    return code
+
+
 def run(args: argparse.Namespace) -> int:
     from harness.cli import UsageError
 
+    if args.verify is not None:
+        return verify(args.verify)
     api_key = args.api_key or os.environ.get("WEARE_HARNESS_CERTIFY_API_KEY")
     if not args.launch_url and not args.endpoint:
         raise UsageError("give --launch-url, or --endpoint with --api-key (or both)")
@@ -67,11 +91,17 @@ def run(args: argparse.Namespace) -> int:
         origin=args.origin,
         timeout=args.timeout,
     )
-    print(notice(inputs), flush=True)
-    print(flush=True)
-    cert = certify(inputs)
+    try:
+        ctx = start(inputs)
+        print(notice(inputs), flush=True)
+        print(flush=True)
+        cert = certify(inputs, ctx)
+    except Unreachable as exc:
+        raise UsageError(str(exc)) from None
     print(report.summary(cert))
-    if args.report_dir:
+    try:
         paths = report.write(cert, args.report_dir)
-        print("reports: " + ", ".join(str(p) for p in paths.values()))
-    return 1 if cert.failed() else 0
+    except OSError as exc:
+        raise UsageError(f"cannot write the reports to {args.report_dir}: {exc}") from None
+    print(f"reports written to {args.report_dir}: " + ", ".join(p.name for p in paths.values()))
+    return cert.exit_code

@@ -144,8 +144,10 @@ def test_junit_counts_and_failures(written, planted):
     cases = suite.findall("testcase")
     assert [c.get("name") for c in cases] == [r.scenario.id for r in planted]
     assert {c.get("classname") for c in cases} == {"precedence"}
+    assert suite.get("timestamp") == "2026-01-02T03:04:05+00:00"
     for case, result in zip(cases, planted, strict=True):
         assert float(case.get("time")) >= 0
+        assert case.get("file") == "scenarios/precedence.yaml"  # relative, not the absolute path
         if result.status == "failed":
             failure = case.find("failure")
             messages = [c.message for c in result.checks if not c.passed]

@@ -77,7 +77,8 @@ def _fetch(fetch_id: str) -> Response:
             g.verdicts.append(
                 _verdict("8.2.3.0-1", "fetch called more than once; the AU SHOULD NOT")
             )
-            return _error("1", "the auth-token of this fetch URL was already handed out")
+            code = "" if "fetch-empty-error-code" in g.quirks else "1"
+            return _error(code, "the auth-token of this fetch URL was already handed out")
         store.update_session(wconn, fresh.id, token_fetched=1)
     g.verdicts.append(_verdict("8.2.1.0-3", "auth-token handed out", "accepted"))
     token = auth_token(session.token)

@@ -1,4 +1,7 @@
-"""What certify knows while it runs: the inputs, what We Are would resolve, and what it learned."""
+"""What certify knows while it runs: the inputs, what We Are would resolve, and what came back.
+
+The flow (`harness/certify/flow.py`) fills it by sending every request; checks only read it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from harness.certify.recorder import Exchange, Recorder
 from harness.story.behaviour import StoryConfig
-from harness.story.client import StoryFailure, WeAreClient, parse_launch, statements_url
+from harness.story.client import REQUIRED, WeAreClient, statements_url
 
 TEST_EXTENSION = "https://weare-harness.dev/xapi/extensions/certification-test"
 TEST_ACTOR = {
@@ -24,6 +28,39 @@ def basic_credential(api_key: str) -> str:
     if ":" in api_key:
         return base64.b64encode(api_key.encode()).decode()
     return api_key
+
+
+def read_launch(url: str) -> tuple[dict[str, str], dict[str, Any], str | None]:
+    """Launch parameters, the actor and why the URL is unusable (None when usable).
+
+    Read leniently: pairs separated by '&amp;' are read as if separated by '&'. We Are (a
+    browser's URLSearchParams) would not, and `launch.no-html-entities` fails for it; reading
+    on lets every other launch, fetch and statement check judge what the LMS sent.
+    """
+    query = urlsplit(url.replace("&amp;", "&")).query
+    params: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        params.setdefault(name, value)
+    missing = [n for n in REQUIRED if n not in params]
+    if missing:
+        return params, {}, f"the launch URL lacks the required parameter(s) {missing}"
+    try:
+        actor = json.loads(params["actor"])
+    except ValueError as exc:
+        return params, {}, f"the actor parameter is not JSON: {exc}"
+    if not isinstance(actor, dict):
+        return params, {}, "the actor parameter is not a JSON object"
+    return params, actor, None
+
+
+def fetch_capability(fetch: str | None) -> list[str]:
+    """The parts of a fetch URL that hand out a token to whoever holds them: kept out of reports."""
+    if not fetch:
+        return []
+    parts = urlsplit(fetch)
+    found = [parts.path.rstrip("/").rsplit("/", 1)[-1]]
+    found += [value for _, value in parse_qsl(parts.query)]
+    return [value for value in found if len(value) >= 8]
 
 
 @dataclass
@@ -43,10 +80,13 @@ class CertContext:
     launch_error: str | None = None
     actor: dict[str, Any] = field(default_factory=dict)
     destination: str | None = None
+    destination_source: str = ""
     authorization: str | None = None
     credentials: str | None = None  # "fetch-token" or "api-key"
     token: str | None = None
-    statement_id: str | None = None
+    sent: dict[str, Exchange] = field(default_factory=dict)  # the flow's requests by name
+    not_sent: dict[str, str] = field(default_factory=dict)  # why a request was not sent
+    not_tested: dict[str, str] = field(default_factory=dict)  # behaviour -> why not played
     notes: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -54,15 +94,16 @@ class CertContext:
         secrets = [inputs.api_key or ""]
         if inputs.api_key:
             secrets.append(basic_credential(inputs.api_key))
+        for url in inputs.launch_urls:
+            secrets += fetch_capability(read_launch(url)[0].get("fetch"))
         ctx = cls(inputs, Recorder(inputs.timeout, secrets))
         if inputs.launch_urls:
-            try:
-                ctx.params = parse_launch(inputs.launch_urls[0])
-                ctx.actor = json.loads(ctx.params["actor"])
-            except StoryFailure as exc:
-                ctx.launch_error = str(exc)
-            except ValueError as exc:
-                ctx.launch_error = f"the actor parameter is not JSON: {exc}"
+            ctx.params, ctx.actor, ctx.launch_error = read_launch(inputs.launch_urls[0])
+        endpoint = ctx.params.get("endpoint")
+        ctx.destination = endpoint or inputs.endpoint
+        ctx.destination_source = (
+            "the endpoint launch parameter" if endpoint else "the API URL (--endpoint)"
+        )
         return ctx
 
     @property
@@ -77,29 +118,46 @@ class CertContext:
         base = self.destination or ""
         return (base if base.endswith("/") else base + "/") + name
 
-    def xapi_headers(self, *, body: bool = False, authorization: str | None = "default") -> dict:
+    def xapi_headers(
+        self, *, body: bool = False, authorization: str | bool | None = True
+    ) -> dict[str, str]:
         headers = {"X-Experience-API-Version": "1.0.3"}
         if body:
             headers["Content-Type"] = "application/json"
-        auth = self.authorization if authorization == "default" else authorization
-        if auth:
+        auth = self.authorization if authorization is True else authorization
+        if isinstance(auth, str) and auth:
             headers["Authorization"] = auth
         return headers
 
+    def client(self, behaviour: str, params: dict[str, str], actor: dict[str, Any]) -> WeAreClient:
+        """The reference story's client for one behaviour, set on this launch's parameters."""
+        client = WeAreClient(StoryConfig(behaviour=behaviour))
+        client.params = dict(params) if params else {"activityId": TEST_ACTIVITY}
+        client.actor = actor or TEST_ACTOR
+        return client
+
     def completion(self) -> dict[str, Any]:
         """The Completed statement We Are sends, marked as a certification test."""
-        client = WeAreClient(StoryConfig())
-        client.params = dict(self.params) if self.params else {"activityId": TEST_ACTIVITY}
-        client.actor = self.actor or TEST_ACTOR
-        stmt = client.completion_statement()
-        context = stmt.setdefault("context", {})
-        context.setdefault("extensions", {})[TEST_EXTENSION] = True
-        return stmt
+        stmt = self.client("weare-documented", self.params, self.actor).completion_statement()
+        return mark_test(stmt)
 
-    def fetch(self, label: str, url: str, method: str = "POST") -> Exchange:
-        return self.http.request(label, method, url)
+    def send(self, name: str, label: str, method: str, url: str, **kwargs: Any) -> Exchange:
+        """Send one named request of the flow; checks find it in `sent[name]`."""
+        ex = self.http.request(label, method, url, **kwargs)
+        self.sent[name] = ex
+        return ex
+
+    def skip(self, name: str, reason: str) -> None:
+        self.not_sent[name] = reason
 
     def token_from(self, exchange: Exchange) -> str | None:
         body = exchange.json()
         token = body.get("auth-token") if isinstance(body, dict) else None
         return token if isinstance(token, str) and token else None
+
+
+def mark_test(stmt: dict[str, Any]) -> dict[str, Any]:
+    """Mark a statement as a certification test with the context extension."""
+    context = stmt.setdefault("context", {})
+    context.setdefault("extensions", {})[TEST_EXTENSION] = True
+    return stmt

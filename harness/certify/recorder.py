@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +12,20 @@ from typing import Any
 import requests
 
 from fake_lms.redact import redact_headers, redact_text
+
+
+def network_error(exc: requests.RequestException) -> str:
+    """What went wrong below HTTP, in the words a network engineer would use."""
+    text = str(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS error"
+    if "NameResolution" in text or "Name or service not known" in text:
+        return "DNS failure"
+    if "Connection refused" in text:
+        return "connection refused"
+    if "RemoteDisconnected" in text or "Connection aborted" in text:
+        return "connection closed without an answer"
+    return type(exc).__name__
 
 
 @dataclass
@@ -42,6 +58,19 @@ class Exchange:
             "seconds": round(self.seconds, 3),
         }
 
+    def curl(self) -> str:
+        """A copy-pasteable curl that repeats this request, secrets shown as <redacted>."""
+
+        def shown(text: str) -> str:
+            return re.sub(r"\[redacted[^\]]*\]", "<redacted>", text)
+
+        parts = ["curl", "-i", "-X", self.method, shlex.quote(shown(self.url))]
+        for name, value in self.request_headers.items():
+            parts += ["-H", shlex.quote(f"{name}: {shown(value)}")]
+        if self.request_body:
+            parts += ["--data-raw", shlex.quote(shown(self.request_body))]
+        return " ".join(parts)
+
     def json(self) -> Any:
         try:
             return json.loads(self.raw)
@@ -69,6 +98,10 @@ class Recorder:
     def add_secret(self, secret: str | None) -> None:
         if secret:
             self.secrets.append(secret)
+
+    def clean(self, text: str) -> str:
+        """Text as reports may show it: known secrets and credentials redacted."""
+        return redact_text(text, self.secrets)
 
     def _clean(self, text: str) -> str:
         return redact_text(text[: self.BODY_LIMIT], self.secrets)
@@ -110,7 +143,7 @@ class Recorder:
         except requests.Timeout:
             exchange.error = f"no answer within {self.timeout:g} s"
         except requests.RequestException as exc:
-            exchange.error = f"{type(exc).__name__}: {self._clean(str(exc))[:200]}"
+            exchange.error = f"{network_error(exc)} ({self._clean(str(exc))[:240]})"
         else:
             exchange.status = response.status_code
             exchange.response_headers = {

@@ -1,64 +1,250 @@
-"""Run certify's checks in order and reach a verdict: works, works with warnings, will not work."""
+"""Play both We Are behaviours, run every registered check, and reach a verdict per behaviour.
+
+A behaviour's verdict comes from blocker-severity checks only: a failed blocker (or a core
+check that did not pass) means `will-not-work`; a failed warning-severity check, a warning or
+an unsupported feature means `works-with-warnings`. A behaviour that could not be played at all
+is `not-tested` with its reason and counts as not working. Overall, certify exits 0 when at
+least one behaviour works.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from harness.certify.checks import CHECKS, FAIL, UNSUPPORTED, WARN, CertCheck, Finding
+import harness.certify.checks  # noqa: F401  (registers every check)
+from harness.certify.causes import Cause, diagnose
 from harness.certify.context import TEST_EXTENSION, CertContext, CertInputs
+from harness.certify.flow import Unreachable, play, probe
+from harness.certify.recorder import Exchange
+from harness.certify.registry import (
+    BEHAVIOURS,
+    BLOCKER,
+    FAIL,
+    PASS,
+    REGISTRY,
+    UNSUPPORTED,
+    WARN,
+    CertCheck,
+    Finding,
+)
 
-VERDICTS = ("works", "works with warnings", "will not work")
+WORKS, WITH_WARNINGS, WILL_NOT_WORK = "works", "works-with-warnings", "will-not-work"
+NOT_TESTED = "not-tested"
+VERDICTS = (WORKS, WITH_WARNINGS, WILL_NOT_WORK)
+WORKING = (WORKS, WITH_WARNINGS)
+
+__all__ = [
+    "Certification",
+    "CheckOutcome",
+    "Unreachable",
+    "certify",
+    "notice",
+    "start",
+    "tool_version",
+]
+
+
+def tool_version() -> str:
+    try:
+        return version("weare-harness")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @dataclass
 class CheckOutcome:
     check: CertCheck
     finding: Finding
+    cause: Cause | None = None
+
+    @property
+    def status(self) -> str:
+        return self.finding.status
+
+    @property
+    def blocks(self) -> bool:
+        return self.status == FAIL and self.check.severity == BLOCKER
+
+    @property
+    def fix(self) -> str:
+        return self.cause.fix if self.cause else self.check.fix
+
+    @property
+    def curl(self) -> str | None:
+        return self.finding.exchanges[0].curl() if self.finding.exchanges else None
 
     def as_dict(self) -> dict[str, Any]:
         c, f = self.check, self.finding
+        advice = {
+            "observed": self.cause.observed if self.cause else f.detail,
+            "why": self.cause.why if self.cause else c.why,
+            "fix": self.fix,
+            "cause": self.cause.name if self.cause else None,
+        }
         return {
             "id": c.id,
             "title": c.title,
-            "rule": c.rule,
+            "rule": c.source,
+            "severity": c.severity,
+            "behaviours": list(c.behaviours),
             "status": f.status,
             "detail": f.detail,
             "why_it_matters": c.why,
-            "how_to_fix": c.fix,
+            "how_to_fix": self.fix,
+            "advice": advice if f.status in (FAIL, WARN, UNSUPPORTED) else None,
+            "curl": self.curl if f.status in (FAIL, WARN, UNSUPPORTED) else None,
             "exchanges": [e.as_dict() for e in f.exchanges],
         }
+
+
+@dataclass
+class BehaviourResult:
+    name: str
+    verdict: str
+    reason: str
+    blockers: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "blockers": self.blockers,
+            "warnings": self.warnings,
+        }
+
+
+def judge_behaviour(name: str, outcomes: list[CheckOutcome], ctx: CertContext) -> BehaviourResult:
+    if name in ctx.not_tested:
+        return BehaviourResult(name, NOT_TESTED, ctx.not_tested[name])
+    mine = [o for o in outcomes if name in o.check.behaviours]
+    blockers = [o for o in mine if o.blocks]
+    blockers += [o for o in mine if o.check.core and o.status != PASS and o not in blockers]
+    warnings = [o for o in mine if o.status in (FAIL, WARN, UNSUPPORTED) and o not in blockers]
+    ids = [o.check.id for o in blockers]
+    if blockers:
+        first = blockers[0]
+        reason = f"{first.check.id} {first.status}: {first.finding.detail[:200]}"
+        return BehaviourResult(name, WILL_NOT_WORK, reason, ids, [o.check.id for o in warnings])
+    if warnings:
+        reason = "completions arrive; " + ", ".join(f"{o.check.id} {o.status}" for o in warnings)
+        return BehaviourResult(name, WITH_WARNINGS, reason, [], [o.check.id for o in warnings])
+    return BehaviourResult(name, WORKS, "every check that applies passed or had nothing to judge")
 
 
 @dataclass
 class Certification:
     inputs: CertInputs
     outcomes: list[CheckOutcome]
+    behaviours: dict[str, BehaviourResult]
     destination: str | None
     credentials: str | None
-    exchange_count: int
+    exchanges: list[Exchange]
+    started_at: str
+    duration_s: float
+    notes: dict[str, Any] = field(default_factory=dict)
+    launch_urls: list[str] = field(default_factory=list)  # as reports show them (redacted)
 
     @property
     def verdict(self) -> str:
-        statuses = {o.finding.status for o in self.outcomes}
-        if FAIL in statuses:
-            return "will not work"
-        if statuses & {WARN, UNSUPPORTED}:
-            return "works with warnings"
-        return "works"
+        """The best behaviour's verdict: what a vendor can count on."""
+        found = [b.verdict for b in self.behaviours.values() if b.verdict in VERDICTS]
+        return min(found, key=VERDICTS.index) if found else WILL_NOT_WORK
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.verdict in WORKING else 1
 
     def failed(self) -> list[CheckOutcome]:
-        return [o for o in self.outcomes if o.finding.status == FAIL]
+        return [o for o in self.outcomes if o.status == FAIL]
+
+    def ordered(self) -> list[CheckOutcome]:
+        """Blockers first, then warnings, then the rest, each in registry order."""
+
+        def rank(o: CheckOutcome) -> int:
+            if o.blocks:
+                return 0
+            if o.status in (FAIL, WARN, UNSUPPORTED):
+                return 1
+            return 2
+
+        return sorted(self.outcomes, key=rank)
+
+    def top_fixes(self, limit: int = 5) -> list[str]:
+        grouped: dict[str, list[CheckOutcome]] = {}
+        for o in self.ordered():
+            if o.status in (FAIL, WARN):
+                grouped.setdefault(o.fix, []).append(o)
+        return [
+            f"{', '.join(o.check.id for o in group)} ({group[0].check.severity}): {fix}"
+            for fix, group in list(grouped.items())[:limit]
+        ]
+
+    def plain_words(self) -> str:
+        """The verdict per behaviour in one sentence a vendor can forward."""
+        doc = self.behaviours["weare-documented"]
+        full = self.behaviours["cmi5-full"]
+        completed = next(o for o in self.outcomes if o.check.id == "statement.completed")
+        if (
+            doc.verdict == WILL_NOT_WORK
+            and full.verdict in WORKING
+            and completed.cause is not None
+            and completed.cause.name == "cmi5-rule"
+        ):
+            return (
+                "This LMS enforces cmi5 session rules; We Are's documented flow is refused "
+                f"(403, cmi5 {completed.cause.requirement}), the full cmi5 flow works."
+            )
+        words = {
+            WORKS: "works",
+            WITH_WARNINGS: "works, with warnings",
+            WILL_NOT_WORK: "will not work",
+            NOT_TESTED: "was not tested",
+        }
+        return (
+            f"We Are's documented flow {words[doc.verdict]}; "
+            f"the full cmi5 flow {words[full.verdict]}"
+            + (f" ({full.reason})" if full.verdict == NOT_TESTED else "")
+            + "."
+        )
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in ("pass", "warn", "fail", "unsupported", "skipped")}
+        for o in self.outcomes:
+            out[o.status] += 1
+        out["checks"] = len(self.outcomes)
+        out["requests"] = len(self.exchanges)
+        return out
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
+            "summary": self.plain_words(),
+            "behaviours": {n: b.as_dict() for n, b in self.behaviours.items()},
+            "tool_version": tool_version(),
+            "started_at": self.started_at,
+            "duration_s": round(self.duration_s, 3),
+            "target": {
+                "launch_urls": list(self.launch_urls),
+                "endpoint": self.inputs.endpoint,
+                "destination": self.destination,
+            },
+            "options": {
+                "origin": self.inputs.origin,
+                "timeout": self.inputs.timeout,
+                "api_key": "given" if self.inputs.api_key else None,
+            },
             "destination": self.destination,
             "credentials": self.credentials,
             "origin": self.inputs.origin,
-            "launch_urls": len(self.inputs.launch_urls),
-            "requests": self.exchange_count,
+            "counts": self.counts(),
+            "top_fixes": self.top_fixes(),
+            "cmi5_launch": self.notes.get("cmi5_launch"),
             "checks": [o.as_dict() for o in self.outcomes],
+            "exchanges": [e.as_dict() for e in self.exchanges],
         }
 
 
@@ -66,22 +252,53 @@ def notice(inputs: CertInputs) -> str:
     """What certify will write, said before it writes anything."""
     return (
         "certify plays We Are against your system. It writes only what a We Are launch writes: "
-        "up to three test copies of the Completed statement (marked with the context extension "
-        f"{TEST_EXTENSION}), one of them with wrong credentials (to see it refused), and one "
-        "malformed statement (to see it refused). It calls each fetch URL at most twice. "
+        "test copies of the Completed statement (marked with the context extension "
+        f"{TEST_EXTENSION}), one of them with wrong credentials (to see it refused), one "
+        "malformed statement (to see it refused) and, for the full cmi5 flow, a cmi5 session "
+        "(initialized, completed, terminated). It calls each fetch URL at most twice. "
         f"Every request times out after {inputs.timeout:g} s."
     )
 
 
-def certify(inputs: CertInputs) -> Certification:
-    ctx = CertContext.create(inputs)
+def run_checks(ctx: CertContext) -> list[CheckOutcome]:
     outcomes = []
-    for check in CHECKS:
+    for check in REGISTRY:
         try:
             finding = check.func(ctx)
         except Exception as exc:  # a check that breaks is reported, never crashes certify
             finding = Finding(FAIL, f"the check itself failed: {type(exc).__name__}: {exc}")
-        outcomes.append(CheckOutcome(check, finding))
+        cause = finding.cause
+        failed = finding.status in (FAIL, WARN, UNSUPPORTED)
+        if cause is None and failed and finding.diagnose and finding.exchanges:
+            cause = diagnose(finding.exchanges[0], ctx.http.exchanges)
+        outcomes.append(CheckOutcome(check, finding, cause))
+    return outcomes
+
+
+def start(inputs: CertInputs) -> CertContext:
+    """Read the inputs and make sure something answers; raises Unreachable when nothing does."""
+    ctx = CertContext.create(inputs)
+    ctx.notes["started"] = datetime.now(UTC)
+    probe(ctx)
+    return ctx
+
+
+def certify(inputs: CertInputs, ctx: CertContext | None = None) -> Certification:
+    """Play We Are against the target; raises Unreachable when nothing there answers."""
+    ctx = ctx or start(inputs)
+    started = ctx.notes.pop("started")
+    play(ctx)
+    outcomes = run_checks(ctx)
+    behaviours = {name: judge_behaviour(name, outcomes, ctx) for name in BEHAVIOURS}
     return Certification(
-        inputs, outcomes, ctx.destination, ctx.credentials, len(ctx.http.exchanges)
+        inputs=inputs,
+        outcomes=outcomes,
+        behaviours=behaviours,
+        destination=ctx.destination,
+        credentials=ctx.credentials,
+        exchanges=list(ctx.http.exchanges),
+        started_at=started.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        duration_s=(datetime.now(UTC) - started).total_seconds(),
+        notes=dict(ctx.notes),
+        launch_urls=[ctx.http.clean(url) for url in inputs.launch_urls],
     )

@@ -1,17 +1,21 @@
-"""junit.xml: one testsuite "weare-harness", one testcase per scenario, as CI JUnit readers expect.
+"""junit.xml, the one writer for `run` and `certify`: a testsuite of testcases as CI readers expect.
 
-classname is the scenario file's stem and name the scenario id. A failed scenario carries a
-<failure> whose message is its first failed check and whose text lists every failed check and the
-rule; an errored one an <error>; a skipped one <skipped message=...>. Text is stripped of the
-characters XML 1.0 cannot hold, and ElementTree escapes the rest.
+`write_junit` takes generic `JUnitCase`s; `render_junit` maps a run's scenarios onto them and
+`harness/certify/report.py` maps certify's checks. Every attribute and text goes through
+`clean`, which drops the characters XML 1.0 cannot hold even escaped (control characters from a
+vendor's answer, lone surrogates); ElementTree escapes the rest, `]]>` included, since nothing
+is written as CDATA. `file` attributes are relative (to the working directory, else to the
+project), `time` is in seconds with millisecond precision and the suite carries a timestamp.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +23,7 @@ from harness.report import RunInfo, first_failure, redact_text, totals
 
 SUITE = "weare-harness"
 MESSAGE_LIMIT = 1000
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Not allowed anywhere in an XML 1.0 document, even escaped.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -28,13 +33,95 @@ def clean(text: Any) -> str:
     return _INVALID_XML.sub("", text if isinstance(text, str) else str(text))
 
 
-def _one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
+def one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _seconds(value: float) -> str:
+def seconds(value: float) -> str:
     return f"{max(0.0, float(value or 0.0)):.3f}"
+
+
+def relative_file(path: str | os.PathLike[str] | None) -> str:
+    """A path relative to the working directory, else to the project; '' for none."""
+    if not path:
+        return ""
+    p = Path(path)
+    if not p.is_absolute():
+        return p.as_posix()
+    for base in (Path.cwd(), PROJECT_ROOT):
+        try:
+            return p.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return p.name
+
+
+@dataclass
+class JUnitCase:
+    classname: str
+    name: str
+    status: str  # "passed", "failed", "error" or "skipped"
+    time_s: float = 0.0
+    file: str = ""
+    message: str = ""
+    text: str = ""
+    type: str = ""
+    system_out: str = ""
+
+
+def write_junit(
+    cases: list[JUnitCase],
+    *,
+    suite: str,
+    duration_s: float,
+    timestamp: str,
+    properties: dict[str, Any],
+) -> bytes:
+    """The junit.xml document: UTF-8 bytes with an XML declaration, always well-formed."""
+    statuses = [c.status for c in cases]
+    attrs = {
+        "name": clean(suite),
+        "tests": str(len(cases)),
+        "failures": str(statuses.count("failed")),
+        "errors": str(statuses.count("error")),
+        "skipped": str(statuses.count("skipped")),
+        "time": seconds(duration_s),
+    }
+    root = ET.Element("testsuites", attrs)
+    node = ET.SubElement(
+        root,
+        "testsuite",
+        {**attrs, "timestamp": clean(timestamp), "hostname": clean(socket.gethostname())},
+    )
+    props = ET.SubElement(node, "properties")
+    for name, value in properties.items():
+        ET.SubElement(props, "property", {"name": clean(name), "value": clean(value)})
+    for case in cases:
+        element = ET.SubElement(
+            node,
+            "testcase",
+            {
+                "classname": clean(case.classname),
+                "name": clean(case.name),
+                "time": seconds(case.time_s),
+                "file": clean(relative_file(case.file)),
+            },
+        )
+        tag = {"failed": "failure", "error": "error", "skipped": "skipped"}.get(case.status)
+        if tag:
+            outcome = ET.SubElement(element, tag, {"message": clean(one_line(case.message))})
+            if case.type:
+                outcome.set("type", clean(case.type))
+            if case.text:
+                outcome.text = clean(case.text)
+        if case.system_out:
+            ET.SubElement(element, "system-out").text = clean(case.system_out)
+    ET.indent(root, space="  ")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+# -- run: one testcase per scenario -----------------------------------------------------------
 
 
 def _failure_text(scenario: dict[str, Any]) -> str:
@@ -76,64 +163,39 @@ def _system_out(scenario: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _testcase(suite: ET.Element, scenario: dict[str, Any]) -> None:
-    case = ET.SubElement(
-        suite,
-        "testcase",
-        {
-            "classname": clean(Path(scenario.get("file") or "scenarios").stem),
-            "name": clean(scenario["id"]),
-            "time": _seconds(scenario.get("duration_s", 0.0)),
-            "file": clean(scenario.get("file") or ""),
-        },
-    )
+def _scenario_case(scenario: dict[str, Any]) -> JUnitCase:
     status = scenario["status"]
+    case = JUnitCase(
+        classname=Path(scenario.get("file") or "scenarios").stem,
+        name=scenario["id"],
+        status=status,
+        time_s=scenario.get("duration_s", 0.0),
+        file=scenario.get("file") or "",
+    )
     if status == "failed":
-        node = ET.SubElement(
-            case,
-            "failure",
-            {"message": clean(_one_line(first_failure(scenario))), "type": "CheckFailed"},
-        )
-        node.text = clean(_failure_text(scenario))
+        case.message, case.type = first_failure(scenario), "CheckFailed"
+        case.text = _failure_text(scenario)
     elif status == "error":
-        node = ET.SubElement(
-            case,
-            "error",
-            {"message": clean(_one_line(scenario.get("message") or "error")), "type": "BenchError"},
-        )
-        node.text = clean(_failure_text(scenario))
+        case.message, case.type = scenario.get("message") or "error", "BenchError"
+        case.text = _failure_text(scenario)
     elif status == "skipped":
-        ET.SubElement(case, "skipped", {"message": clean(_one_line(scenario.get("message", "")))})
+        case.message = scenario.get("message", "")
     if status != "skipped":
-        ET.SubElement(case, "system-out").text = clean(_system_out(scenario))
+        case.system_out = _system_out(scenario)
+    return case
 
 
 def render_junit(scenarios: list[dict[str, Any]], info: RunInfo) -> bytes:
-    """The junit.xml document (UTF-8 bytes with an XML declaration) from redacted scenario dicts."""
-    counts = totals(scenarios)
-    attrs = {
-        "name": SUITE,
-        "tests": str(counts["scenarios"]),
-        "failures": str(counts["failed"]),
-        "errors": str(counts["errors"]),
-        "skipped": str(counts["skipped"]),
-        "time": _seconds(info.duration_s),
-    }
-    root = ET.Element("testsuites", attrs)
-    suite = ET.SubElement(
-        root,
-        "testsuite",
-        {**attrs, "timestamp": clean(info.started), "hostname": clean(socket.gethostname())},
+    """The run's junit.xml from redacted scenario dicts."""
+    return write_junit(
+        [_scenario_case(s) for s in scenarios],
+        suite=SUITE,
+        duration_s=info.duration_s,
+        timestamp=info.started,
+        properties={
+            "target": info.target,
+            "driver": info.driver,
+            "command": redact_text(info.command),
+            "verdict": totals(scenarios)["verdict"],
+        },
     )
-    properties = ET.SubElement(suite, "properties")
-    for name, value in (
-        ("target", info.target),
-        ("driver", info.driver),
-        ("command", redact_text(info.command)),
-        ("verdict", counts["verdict"]),
-    ):
-        ET.SubElement(properties, "property", {"name": name, "value": clean(value)})
-    for scenario in scenarios:
-        _testcase(suite, scenario)
-    ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

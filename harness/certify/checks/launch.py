@@ -1,0 +1,162 @@
+"""The launch URL: We Are's parameters, their encoding, the actor, registration and activity."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from fake_lms.xapi.validation import is_iri, is_uuid, validate_agent
+from harness.certify.context import CertContext
+from harness.certify.registry import (
+    BLOCKER,
+    FAIL,
+    PASS,
+    SKIPPED,
+    WARN,
+    WARNING,
+    Finding,
+    check,
+    requires_launch_url,
+    requires_readable_launch,
+)
+
+
+@check(
+    "launch.required-parameters",
+    title="The launch URL carries We Are's parameters",
+    source="seed: Required Query Parameters (actor, activityId); cmi5 §8.1",
+    severity=BLOCKER,
+    why="Without actor and activityId We Are cannot tell who finished what.",
+    fix="Add actor (JSON Agent) and activityId (IRI) to the launch URL's query.",
+)
+@requires_launch_url
+def launch_required_parameters(ctx: CertContext) -> Finding:
+    if ctx.launch_error:
+        return Finding(FAIL, ctx.launch_error)
+    missing = [n for n in ("endpoint", "fetch", "registration") if n not in ctx.params]
+    if missing:
+        return Finding(
+            WARN,
+            f"actor and activityId are present; {missing} absent: We Are then uses the API URL "
+            "and key configured in the integration (seed steps 2 and 3)",
+        )
+    return Finding(PASS, "actor, activityId, endpoint, fetch and registration are present")
+
+
+@check(
+    "launch.no-html-entities",
+    title="Query pairs are separated by '&', not '&amp;'",
+    source="cmi5 §8.1: name/value pairs in the query string",
+    severity=BLOCKER,
+    why="We Are reads '&amp;actor' as a parameter named 'amp;actor' and finds no actor.",
+    fix="Do not HTML-escape the launch URL when you build or store it.",
+)
+@requires_launch_url
+def launch_no_html_entities(ctx: CertContext) -> Finding:
+    url = ctx.inputs.launch_urls[0]
+    count = url.count("&amp;")
+    if count:
+        return Finding(
+            FAIL,
+            f"{count} pairs are separated by '&amp;' instead of '&' (the other launch checks "
+            "read on as if they were '&')",
+        )
+    return Finding(PASS, "pairs are separated by '&'")
+
+
+@check(
+    "launch.values-encoded",
+    title="Launch values are URL-encoded",
+    source="cmi5 8.1.0.0-8",
+    severity=WARNING,
+    why="Unencoded JSON or spaces break some browsers and proxies.",
+    fix="URL-encode every value (encodeURIComponent / urllib.parse.quote).",
+)
+@requires_launch_url
+def launch_values_encoded(ctx: CertContext) -> Finding:
+    raw = urlsplit(ctx.inputs.launch_urls[0].replace("&amp;", "&")).query
+    unencoded = [
+        pair.split("=", 1)[0]
+        for pair in raw.split("&")
+        if "=" in pair and re.search(r'[{}"\s<>|\\^`]|[^\x00-\x7f]', pair.split("=", 1)[1])
+    ]
+    if unencoded:
+        return Finding(FAIL, f"values not URL-encoded: {unencoded}; expected percent-encoding")
+    return Finding(PASS, "every value is URL-encoded")
+
+
+@check(
+    "launch.actor",
+    title="The actor is an xAPI Agent identified by an account",
+    source="seed: actor; xAPI-D §2.4.2; cmi5 9.2.0.0-3",
+    severity=BLOCKER,
+    why="We Are echoes the actor in every statement; an invalid one is refused by the LRS.",
+    fix='Send {"objectType":"Agent","account":{"homePage":"<your LMS>","name":"<learner id>"}}.',
+)
+@requires_readable_launch
+def launch_actor_is_account_agent(ctx: CertContext) -> Finding:
+    problems = validate_agent(ctx.actor, "actor")
+    if problems:
+        return Finding(
+            FAIL, f"actor {ctx.params['actor'][:120]} is not a valid xAPI Agent: {problems[0].rule}"
+        )
+    account = ctx.actor.get("account")
+    if not isinstance(account, dict):
+        ifi = next((k for k in ("mbox", "mbox_sha1sum", "openid") if k in ctx.actor), "?")
+        return Finding(
+            FAIL,
+            f"actor is identified by {ifi} ({ctx.actor.get(ifi)!r}), not by an account "
+            "(homePage, name) as cmi5 9.2.0.0-3 requires",
+        )
+    return Finding(PASS, f"actor account {account.get('name')!r} at {account.get('homePage')!r}")
+
+
+@check(
+    "launch.registration-uuid",
+    title="The registration is a UUID",
+    source="seed: registration; cmi5 8.1.4.0-1; xAPI-D §2.4.6",
+    severity=BLOCKER,
+    why="We Are echoes it as context.registration, which must be a UUID or the LRS refuses it.",
+    fix="Generate registrations as UUIDs (RFC 4122).",
+)
+@requires_readable_launch
+def launch_registration_uuid(ctx: CertContext) -> Finding:
+    registration = ctx.params.get("registration")
+    if registration is None:
+        return Finding(SKIPPED, "no registration parameter (optional for We Are)")
+    if not is_uuid(registration):
+        return Finding(FAIL, f"registration {registration[:60]!r} is not a UUID")
+    return Finding(PASS, f"registration {registration} is a UUID")
+
+
+@check(
+    "launch.activity-id",
+    title="The activityId is an absolute IRI",
+    source="seed: activityId; cmi5 8.1.5.0-1",
+    severity=BLOCKER,
+    why="It becomes the statement's object id; the LRS refuses one that is not an IRI.",
+    fix="Use an absolute URL/IRI as activityId.",
+)
+@requires_readable_launch
+def launch_activity_id_iri(ctx: CertContext) -> Finding:
+    activity = ctx.params["activityId"]
+    if not is_iri(activity):
+        return Finding(FAIL, f"activityId {activity[:80]!r} is not an absolute IRI")
+    return Finding(PASS, f"activityId {activity}")
+
+
+@check(
+    "destination",
+    title="We Are knows where to send",
+    source="seed: The endpoint query parameter has precedence.",
+    severity=BLOCKER,
+    why="Completions go to the endpoint parameter, or to the configured API URL.",
+    fix="Give the endpoint launch parameter, or configure the API URL in We Are.",
+)
+def destination_resolved(ctx: CertContext) -> Finding:
+    if not ctx.destination:
+        return Finding(FAIL, "no endpoint parameter and no --endpoint (API URL): nowhere to send")
+    parts = urlsplit(ctx.destination)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return Finding(FAIL, f"destination {ctx.destination!r} is not an http(s) URL")
+    return Finding(PASS, f"We Are sends to {ctx.destination} ({ctx.destination_source})")

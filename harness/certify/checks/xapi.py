@@ -1,0 +1,233 @@
+"""The LRS as any xAPI client meets it: CORS, paths, validation, auth, headers, errors, speed."""
+
+from __future__ import annotations
+
+import statistics
+
+from harness.certify.answer import answer
+from harness.certify.causes import slow_answer
+from harness.certify.context import CertContext
+from harness.certify.registry import (
+    BLOCKER,
+    FAIL,
+    PASS,
+    SKIPPED,
+    UNSUPPORTED,
+    WARN,
+    WARNING,
+    Finding,
+    check,
+    requires_response,
+)
+
+XAPI_HEADERS = ("authorization", "content-type", "x-experience-api-version")
+SLOW_WARN_S, SLOW_FAIL_S = 1.0, 2.0
+
+
+@check(
+    "cors.preflight",
+    title="The CORS preflight allows We Are's origin and headers",
+    source="Fetch standard (CORS); xAPI-C §3.3 headers",
+    severity=BLOCKER,
+    why="Statements sent from the learner's browser are blocked without it.",
+    fix="Answer OPTIONS with Access-Control-Allow-Origin and Allow-Headers including "
+    "Authorization, Content-Type and X-Experience-API-Version.",
+)
+@requires_response("preflight")
+def cors_preflight(ctx: CertContext) -> Finding:
+    ex = ctx.sent["preflight"]
+    origin = ex.header("Access-Control-Allow-Origin")
+    allowed = {
+        h.strip().lower() for h in (ex.header("Access-Control-Allow-Headers") or "").split(",")
+    }
+    missing = [h for h in XAPI_HEADERS if h not in allowed and "*" not in allowed]
+    if ex.status < 400 and origin in (ctx.inputs.origin, "*") and not missing:
+        return Finding(PASS, f"preflight {ex.status}, origin and headers allowed", [ex])
+    detail = (
+        f"preflight answered {answer(ex)}; Allow-Origin {origin!r} (expected "
+        f"{ctx.inputs.origin!r} or '*'); headers not allowed {missing}"
+    )
+    if not ctx.has_launch:
+        return Finding(
+            UNSUPPORTED,
+            "not supported by this LRS (matters only for statements sent "
+            f"from the browser): {detail}",
+            [ex],
+        )
+    return Finding(FAIL, detail, [ex])
+
+
+@check(
+    "xapi.trailing-slash",
+    title="endpoint + 'statements' works without redirects",
+    source="cmi5 8.1.1.0-3",
+    severity=BLOCKER,
+    why="A redirected POST is resent as GET by many clients: the statement is lost.",
+    fix="Serve <endpoint>statements directly (no 301/302, no trailing-slash requirement).",
+)
+@requires_response("trailing-slash")
+def trailing_slash_tolerated(ctx: CertContext) -> Finding:
+    ex = ctx.sent["trailing-slash"]
+    if 300 <= ex.status < 400:
+        return Finding(
+            FAIL,
+            f"{ctx.statements} redirects ({ex.status} to {ex.header('Location')!r}); "
+            "expected an answer without redirect",
+            [ex],
+        )
+    if ex.status == 404:
+        return Finding(FAIL, f"{ctx.statements} answered 404; expected the resource", [ex])
+    return Finding(PASS, f"endpoint + 'statements' answered {ex.status}", [ex])
+
+
+@check(
+    "xapi.malformed-refused",
+    title="A malformed statement is refused with 400",
+    source="xAPI-D §2.2; xAPI-C §3.2",
+    severity=WARNING,
+    why="An LRS that accepts anything cannot be trusted to validate.",
+    fix="Validate statements and answer 400 with a message.",
+)
+@requires_response("malformed")
+def malformed_refused(ctx: CertContext) -> Finding:
+    ex = ctx.sent["malformed"]
+    if ex.status == 400:
+        return Finding(PASS, "a statement without actor was refused with 400", [ex])
+    return Finding(FAIL, f"a statement without actor answered {answer(ex)}; expected 400", [ex])
+
+
+@check(
+    "auth.bad-credentials",
+    title="Wrong credentials are refused with 401 or 403",
+    source="xAPI-C §4",
+    severity=WARNING,
+    why="Anyone could write completions otherwise.",
+    fix="Authenticate every xAPI request.",
+)
+@requires_response("bad-credentials")
+def bad_credentials_refused(ctx: CertContext) -> Finding:
+    ex = ctx.sent["bad-credentials"]
+    if ex.status in (401, 403):
+        return Finding(PASS, f"wrong credentials refused with {ex.status}", [ex])
+    return Finding(FAIL, f"wrong credentials answered {answer(ex)}; expected 401 or 403", [ex])
+
+
+@check(
+    "xapi.documents",
+    title="The State resource answers",
+    source="xAPI-C §2.3",
+    severity=WARNING,
+    why="Not needed by the documented We Are flow; needed by cmi5 AUs.",
+    fix="Implement the State resource.",
+)
+@requires_response("state")
+def state_resource(ctx: CertContext) -> Finding:
+    ex = ctx.sent["state"]
+    if ex.status in (200, 404) and ex.header("X-Experience-API-Version") is not None:
+        return Finding(PASS, f"the State resource answers ({ex.status})", [ex])
+    return Finding(
+        UNSUPPORTED,
+        f"not supported by this LRS: GET activities/state answered {answer(ex)} (expected 200 "
+        "or 404 with X-Experience-API-Version; We Are's documented flow does not need it)",
+        [ex],
+    )
+
+
+def _answered(ctx: CertContext) -> list:
+    return [e for e in ctx.http.exchanges if e.status is not None]
+
+
+@check(
+    "xapi.no-server-errors",
+    title="No request is answered with 5xx",
+    source="xAPI-C §3.2",
+    severity=BLOCKER,
+    why="A 5xx on the completion loses it unless We Are retries.",
+    fix="Find the cause in the LRS logs; valid requests never deserve a 500.",
+)
+def no_server_errors(ctx: CertContext) -> Finding:
+    answered = _answered(ctx)
+    if not answered:
+        return Finding(SKIPPED, "no response to judge")
+    errors = [e for e in answered if e.status >= 500]
+    if errors:
+        return Finding(
+            FAIL,
+            f"{len(errors)} of {len(answered)} answered requests got 5xx: "
+            + ", ".join(f"{e.label} → {e.status}" for e in errors[:4]),
+            errors[:4],
+        )
+    return Finding(PASS, f"no 5xx in {len(answered)} answered requests")
+
+
+@check(
+    "xapi.version-header",
+    title="Responses carry X-Experience-API-Version",
+    source="xAPI-C §3.3 (XAPI-00333)",
+    severity=WARNING,
+    why="Clients check the version the LRS speaks.",
+    fix="Add X-Experience-API-Version: 1.0.3 to every response.",
+)
+def version_header_on_responses(ctx: CertContext) -> Finding:
+    xapi = [
+        e
+        for e in _answered(ctx)
+        if e.request_headers.get("Authorization")
+        and e.method != "OPTIONS"
+        and "/fetch" not in e.url
+        and e.status < 500
+    ]
+    if not xapi:
+        return Finding(SKIPPED, "no authenticated xAPI response to look at")
+    lacking = [e for e in xapi if not e.header("X-Experience-API-Version")]
+    if lacking:
+        return Finding(
+            FAIL,
+            f"{len(lacking)} of {len(xapi)} xAPI responses lack X-Experience-API-Version; "
+            "expected it on every response",
+            lacking[:3],
+            diagnose=False,
+        )
+    return Finding(PASS, f"all {len(xapi)} xAPI responses carry X-Experience-API-Version")
+
+
+@check(
+    "performance.response-times",
+    title="Responses arrive quickly",
+    source=f"weare-harness: warn above {SLOW_WARN_S:g} s, fail above {SLOW_FAIL_S:g} s",
+    severity=BLOCKER,
+    why="Learners close the tab; a slow LRS loses completions sent from the page.",
+    fix="Answer xAPI requests in well under a second.",
+)
+def response_times(ctx: CertContext) -> Finding:
+    answered = _answered(ctx)
+    if not answered:
+        return Finding(SKIPPED, "no response to judge")
+    timeouts = [e for e in ctx.http.exchanges if e.error and e.error.startswith("no answer")]
+    times = sorted(e.seconds for e in answered)
+    slowest = max(answered, key=lambda e: e.seconds)
+    summary = (
+        f"p50 {statistics.median(times) * 1000:.0f} ms over {len(answered)} answers, slowest "
+        f"{slowest.seconds:.2f} s ({slowest.label})"
+    )
+    if timeouts:
+        return Finding(
+            FAIL,
+            f"{len(timeouts)} requests got no answer in time ({timeouts[0].label}); " + summary,
+            timeouts[:1],
+        )
+    if slowest.seconds > SLOW_FAIL_S:
+        return Finding(
+            FAIL,
+            f"{summary}; expected under {SLOW_FAIL_S:g} s",
+            [slowest],
+            cause=slow_answer(slowest, SLOW_FAIL_S),
+        )
+    if slowest.seconds > SLOW_WARN_S:
+        return Finding(
+            WARN,
+            f"{summary}; expected under {SLOW_WARN_S:g} s",
+            [slowest],
+            cause=slow_answer(slowest, SLOW_WARN_S),
+        )
+    return Finding(PASS, summary)

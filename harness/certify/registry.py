@@ -1,0 +1,150 @@
+"""certify's check registry: each check registers itself with `@check`, next to its function.
+
+In the style of Schemathesis' `@check`: a check is a plain function of the context returning a
+Finding; the decorator carries its id, title, source (cmi5 requirement id, xAPI section or seed
+sentence), severity and the behaviours whose verdict it decides. Guard decorators
+(`@requires_launch_url`, `@requires_response`, ...) answer SKIPPED with the reason when a check
+has nothing to judge, so no check can pass without evidence. Credentials and destination are
+set up by the flow (`harness/certify/flow.py`), which records why a request was not sent; the
+response guards report that reason. `REGISTRY` lists every check in the order the report shows
+them (the order a We Are launch meets them).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from harness.certify.causes import Cause
+from harness.certify.recorder import Exchange
+
+if TYPE_CHECKING:
+    from harness.certify.context import CertContext
+
+PASS, WARN, FAIL, UNSUPPORTED, SKIPPED = "pass", "warn", "fail", "unsupported", "skipped"
+STATUSES = (PASS, WARN, FAIL, UNSUPPORTED, SKIPPED)
+BLOCKER, WARNING = "blocker", "warning"  # completions will not arrive / arrive, degraded
+BEHAVIOURS = ("weare-documented", "cmi5-full")
+BOTH = BEHAVIOURS
+
+
+@dataclass
+class Finding:
+    """What a check found: its status, a detail quoting the observed and expected values.
+
+    The advice comes from `cause` when the check names one, else from diagnosing the first
+    exchange, unless `diagnose` is False (a check about a property of good answers, where the
+    answer's status says nothing about the fault).
+    """
+
+    status: str
+    detail: str
+    exchanges: list[Exchange] = field(default_factory=list)
+    cause: Cause | None = None
+    diagnose: bool = True
+
+
+CheckFunc = Callable[["CertContext"], Finding]
+
+
+@dataclass(frozen=True)
+class CertCheck:
+    id: str
+    title: str
+    source: str  # cmi5 requirement id, xAPI section or seed sentence
+    severity: str  # BLOCKER or WARNING
+    why: str
+    fix: str  # the fix when no observed cause says better
+    func: CheckFunc
+    behaviours: tuple[str, ...] = BOTH
+    core: bool = False  # a behaviour works only if its core checks pass
+
+
+REGISTRY: list[CertCheck] = []
+
+
+def check(
+    id: str,
+    *,
+    title: str,
+    source: str,
+    severity: str,
+    why: str,
+    fix: str,
+    behaviours: tuple[str, ...] = BOTH,
+    core: bool = False,
+) -> Callable[[CheckFunc], CheckFunc]:
+    """Register the decorated function as a certify check (ids are unique)."""
+    if severity not in (BLOCKER, WARNING):
+        raise ValueError(f"check {id!r}: severity {severity!r} is not blocker or warning")
+    if any(c.id == id for c in REGISTRY):
+        raise ValueError(f"check {id!r} is registered twice")
+    unknown = set(behaviours) - set(BEHAVIOURS)
+    if unknown:
+        raise ValueError(f"check {id!r}: unknown behaviour(s) {sorted(unknown)}")
+
+    def register(func: CheckFunc) -> CheckFunc:
+        REGISTRY.append(
+            CertCheck(id, title, source, severity, why, fix, func, tuple(behaviours), core)
+        )
+        return func
+
+    return register
+
+
+def guard(reason: Callable[[CertContext], str | None]) -> Callable[[CheckFunc], CheckFunc]:
+    """A guard decorator: when `reason(ctx)` names a reason, the check is SKIPPED with it."""
+
+    def wrap(func: CheckFunc) -> CheckFunc:
+        @functools.wraps(func)
+        def guarded(ctx: CertContext) -> Finding:
+            why = reason(ctx)
+            if why:
+                return Finding(SKIPPED, why)
+            return func(ctx)
+
+        return guarded
+
+    return wrap
+
+
+requires_launch_url = guard(lambda ctx: None if ctx.has_launch else "no launch URL given")
+requires_readable_launch = guard(
+    lambda ctx: (
+        "no launch URL given"
+        if not ctx.has_launch
+        else (f"the launch URL is unreadable: {ctx.launch_error}" if ctx.launch_error else None)
+    )
+)
+
+
+def requires_response(*names: str) -> Callable[[CheckFunc], CheckFunc]:
+    """SKIPPED unless every named request was sent and answered (a network error is no answer)."""
+
+    def reason(ctx: CertContext) -> str | None:
+        for name in names:
+            ex = ctx.sent.get(name)
+            if ex is None:
+                return f"not sent ({ctx.not_sent.get(name, 'nothing to send it with')})"
+            if ex.status is None:
+                return f"no response to judge: {ex.label} got {ex.error}"
+        return None
+
+    return guard(reason)
+
+
+def requires_sent(name: str) -> Callable[[CheckFunc], CheckFunc]:
+    """SKIPPED unless the named request was sent (an error reaching it is then judged)."""
+
+    def reason(ctx: CertContext) -> str | None:
+        if name in ctx.sent:
+            return None
+        return f"not sent ({ctx.not_sent.get(name, 'nothing to send it with')})"
+
+    return guard(reason)
+
+
+def by_id() -> dict[str, CertCheck]:
+    return {c.id: c for c in REGISTRY}

@@ -1,0 +1,100 @@
+"""Tiny real HTTP servers on 127.0.0.1 for certify's tests: an answer function decides each reply.
+
+`answering(func)` serves until the block ends; `func(method, path, body)` returns (status,
+headers, body). `dead_port()` is a port nothing listens on; `black_hole()` accepts connections
+and never answers.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+Reply = tuple[int, dict[str, str], bytes]
+AnswerFunc = Callable[[str, str, bytes], Reply]
+
+
+@contextmanager
+def answering(func: AnswerFunc) -> Iterator[str]:
+    """A server whose every request is answered by func; yields its base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _any(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            status, headers, payload = func(self.command, self.path, body)
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = _any
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def html_page(method: str, path: str, body: bytes) -> Reply:
+    """A web server (say, a login page) where an API should be: 200 HTML to everything."""
+    page = b"<!doctype html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, page
+
+
+def server_error(method: str, path: str, body: bytes) -> Reply:
+    """A broken application server: 500 with a JSON error to everything."""
+    return 500, {"Content-Type": "application/json"}, b'{"error": "internal server error"}'
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def black_hole() -> Iterator[int]:
+    """A port that accepts connections and never answers; yields the port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        listener.close()

@@ -1,0 +1,270 @@
+"""The verdict oracle for certify: every registered check, proved both ways on real servers.
+
+For each check, ORACLE names the server behaviours that must make it PASS and at least one
+wrong behaviour that must make it FAIL (or, for the two features certify reports as optional
+in an API-key set-up, 'unsupported'). Behaviours are real HTTP servers on 127.0.0.1: one fake
+LMS (module-scoped) with a mount per quirk or mode, launches shaped by the admin API, a port
+nothing listens on, a server answering HTML, one answering 500 and one slow to answer. Each
+behaviour is certified once and shared by every check that asks about it. A check registered
+without oracle cases fails `test_every_registered_check_has_oracle_cases`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+
+import pytest
+
+from fake_lms import LMSConfig, MountSpec
+from fake_lms.live import FakeLMS
+from harness.certify.context import CertInputs
+from harness.certify.flow import Unreachable
+from harness.certify.registry import REGISTRY
+from harness.certify.run import Certification, certify
+from tests.loopback import answering, dead_port, html_page, server_error
+
+pytestmark = pytest.mark.slow
+
+PASS, FAIL, UNSUPPORTED = "pass", "fail", "unsupported"
+KEY = ("vendor", "k3y-s3cret")
+
+# check id -> (behaviours that must PASS it, {wrong behaviour: the status it must get})
+ORACLE: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "launch.required-parameters": (("conformant",), {"missing-actor": FAIL}),
+    "launch.no-html-entities": (("conformant",), {"quirk:amp-launch-url": FAIL}),
+    "launch.values-encoded": (("conformant",), {"raw-actor": FAIL}),
+    "launch.actor": (("conformant",), {"quirk:mbox-actor": FAIL}),
+    "launch.registration-uuid": (("conformant",), {"quirk:registration-not-uuid": FAIL}),
+    "launch.activity-id": (("conformant",), {"activity-not-iri": FAIL}),
+    "destination": (("conformant", "api-key"), {"no-destination": FAIL}),
+    "fetch.token": (
+        ("conformant", "enforce"),
+        {
+            "quirk:fetch-get-only": FAIL,
+            "quirk:token-with-basic-prefix": FAIL,
+            "quirk:fetch-application-error": FAIL,
+            "dead-fetch-port": FAIL,
+        },
+    ),
+    "fetch.single-use": (
+        ("conformant",),
+        {"quirk:reusable-fetch-token": FAIL, "quirk:fetch-empty-error-code": FAIL},
+    ),
+    "fetch.get-refused": (("conformant",), {"quirk:fetch-get-only": FAIL}),
+    "statement.completed": (
+        ("conformant", "api-key"),
+        {
+            "enforce": FAIL,
+            "html-endpoint": FAIL,
+            "500-endpoint": FAIL,
+            "quirk:statements-401": FAIL,
+            "quirk:statements-403": FAIL,
+            "quirk:xapi-2-only": FAIL,
+        },
+    ),
+    "statement.put": (("conformant", "api-key"), {"500-endpoint": FAIL, "enforce": FAIL}),
+    "statement.read-back": (("conformant", "api-key"), {"quirk:drops-statements": FAIL}),
+    "cmi5.launch-data": (("conformant", "enforce"), {"html-endpoint": FAIL}),
+    "cmi5.learner-preferences": (
+        ("conformant", "enforce"),
+        {"500-endpoint": FAIL, "html-endpoint": FAIL},
+    ),
+    "cmi5.session": (
+        ("conformant", "enforce"),
+        {"500-endpoint": FAIL, "quirk:statements-503": FAIL},
+    ),
+    "cors.preflight": (
+        ("conformant", "api-key"),
+        {"quirk:no-cors-preflight": FAIL, "quirk:preflight-without-version-header": FAIL},
+    ),
+    "xapi.trailing-slash": (("conformant",), {"quirk:requires-trailing-slash": FAIL}),
+    "xapi.malformed-refused": (("conformant", "enforce"), {"html-endpoint": FAIL}),
+    "auth.bad-credentials": (
+        ("conformant", "api-key"),
+        {"html-endpoint": FAIL, "500-endpoint": FAIL},
+    ),
+    "xapi.documents": (("api-key",), {"api-key-500": UNSUPPORTED, "api-key-html": UNSUPPORTED}),
+    "xapi.no-server-errors": (
+        ("conformant", "enforce"),
+        {"quirk:error-every-3rd": FAIL, "500-endpoint": FAIL},
+    ),
+    "xapi.version-header": (("conformant",), {"quirk:no-version-header": FAIL}),
+    "performance.response-times": (
+        ("conformant",),
+        {"slow-endpoint": FAIL},  # the slow-responses quirk: tests/test_certify.py
+    ),
+}
+
+# Per-behaviour verdicts a few whole behaviours must get (exit code follows from them).
+VERDICTS = {
+    "conformant": {"weare-documented": "works", "cmi5-full": "works"},
+    "enforce": {"weare-documented": "will-not-work", "cmi5-full": "works"},
+    "api-key": {"weare-documented": "works", "cmi5-full": "not-tested"},
+    "api-key-500": {"weare-documented": "will-not-work", "cmi5-full": "not-tested"},
+    "quirk:reusable-fetch-token": {
+        "weare-documented": "works-with-warnings",
+        "cmi5-full": "works-with-warnings",
+    },
+    "500-endpoint": {"weare-documented": "will-not-work", "cmi5-full": "will-not-work"},
+}
+
+
+def with_param(url: str, name: str, value: str | None) -> str:
+    """The launch URL with one parameter replaced (or removed), the rest kept and re-encoded."""
+    parts = urlsplit(url)
+    pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != name]
+    if value is not None:
+        pairs.append((name, value))
+    return parts._replace(query=urlencode(pairs, quote_via=quote)).geturl()
+
+
+@dataclass
+class Servers:
+    lms: FakeLMS
+    html: str
+    error: str
+    slow: str
+
+    def mount(self, name: str, mode: str = "observe", quirks: tuple[str, ...] = ()) -> str:
+        body = {"name": name, "mode": mode, "quirks": list(quirks)}
+        if name == "keyed":
+            body |= {"username": KEY[0], "secret": KEY[1]}
+        r = self.lms.admin("POST", "mounts", json=body)
+        assert r.status_code == 201, r.text
+        return name
+
+    def launch(self, mount: str = "conformant", **shape: object) -> str:
+        body = {"au_url": "http://127.0.0.1:9/story", "mount": mount, **shape}
+        r = self.lms.admin("POST", "launches", json=body)
+        assert r.status_code == 201, r.text
+        return r.json()["launch_url"]
+
+    def launches(self, mount: str = "conformant", n: int = 2, **shape: object) -> list[str]:
+        return [self.launch(mount, **shape) for _ in range(n)]
+
+
+def _slow_first() -> Callable[[str, str, bytes], tuple[int, dict[str, str], bytes]]:
+    calls = itertools.count()
+
+    def answer(method: str, path: str, body: bytes):
+        if next(calls) == 0:
+            time.sleep(2.2)
+        return html_page(method, path, body)
+
+    return answer
+
+
+# behaviour name -> how to certify it
+def _inputs(s: Servers, behaviour: str) -> CertInputs:
+    if behaviour.startswith("quirk:"):
+        quirk = behaviour.split(":", 1)[1]
+        mode = "enforce" if quirk == "401-for-403" else "observe"
+        return CertInputs(s.launches(s.mount(quirk, mode, (quirk,))), timeout=5)
+    endpoint_of = lambda base: base + "/xapi/"  # noqa: E731
+    if behaviour == "conformant":
+        return CertInputs(s.launches(), timeout=5)
+    if behaviour == "enforce":
+        return CertInputs(s.launches(s.mount("enforcing", "enforce")), timeout=5)
+    if behaviour == "api-key":
+        return CertInputs(endpoint=s.lms.endpoint("keyed"), api_key=":".join(KEY), timeout=5)
+    if behaviour == "api-key-500":
+        return CertInputs(endpoint=endpoint_of(s.error), api_key="a:b", timeout=5)
+    if behaviour == "api-key-html":
+        return CertInputs(endpoint=endpoint_of(s.html), api_key="a:b", timeout=5)
+    if behaviour == "slow-endpoint":
+        return CertInputs(endpoint=endpoint_of(s.slow), api_key="a:b", timeout=5)
+    if behaviour == "missing-actor":
+        return CertInputs(s.launches(omit=["actor"]), timeout=5)
+    if behaviour == "raw-actor":
+        return CertInputs(s.launches(raw_actor=True), timeout=5)
+    if behaviour == "activity-not-iri":
+        return CertInputs(s.launches(overrides={"activityId": "story one"}), timeout=5)
+    if behaviour == "no-destination":
+        return CertInputs(s.launches(omit=["endpoint"]), timeout=5)
+    if behaviour == "dead-fetch-port":
+        dead = f"http://127.0.0.1:{dead_port()}/fetch/x"
+        return CertInputs([with_param(u, "fetch", dead) for u in s.launches()], timeout=5)
+    if behaviour in ("html-endpoint", "500-endpoint"):
+        base = s.html if behaviour == "html-endpoint" else s.error
+        urls = [with_param(u, "endpoint", endpoint_of(base)) for u in s.launches()]
+        return CertInputs(urls, timeout=5)
+    raise AssertionError(f"no server behaviour named {behaviour!r}")
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory) -> Iterator[Servers]:
+    db = tmp_path_factory.mktemp("oracle") / "lms.db"
+    config = LMSConfig(db_path=str(db), mounts=[MountSpec("conformant", mode="observe")])
+    with ExitStack() as stack:
+        lms = stack.enter_context(FakeLMS(config))
+        s = Servers(
+            lms,
+            stack.enter_context(answering(html_page)),
+            stack.enter_context(answering(server_error)),
+            stack.enter_context(answering(_slow_first())),
+        )
+        s.mount("keyed")
+        yield s
+
+
+@pytest.fixture(scope="module")
+def certified(servers) -> Callable[[str], Certification]:
+    """Certify each server behaviour once, on first use."""
+    cache: dict[str, Certification] = {}
+
+    def get(behaviour: str) -> Certification:
+        if behaviour not in cache:
+            cache[behaviour] = certify(_inputs(servers, behaviour))
+        return cache[behaviour]
+
+    return get
+
+
+PAIRS = [
+    (check_id, behaviour, PASS) for check_id, (good, _) in ORACLE.items() for behaviour in good
+] + [
+    (check_id, behaviour, status)
+    for check_id, (_, wrong) in ORACLE.items()
+    for behaviour, status in wrong.items()
+]
+
+
+def test_every_registered_check_has_oracle_cases():
+    assert set(ORACLE) == {c.id for c in REGISTRY}
+    for check_id, (good, wrong) in ORACLE.items():
+        assert good and wrong, check_id
+        assert any(status == FAIL for status in wrong.values()) or check_id == "xapi.documents"
+
+
+def test_the_oracle_counts_its_pairs():
+    # (check × server behaviour) pairs; printed for the record with -s.
+    print(f"\ncertify verdict oracle: {len(PAIRS)} (check × behaviour) pairs")
+    assert len(PAIRS) >= 2 * len(REGISTRY)
+
+
+@pytest.mark.parametrize(("check_id", "behaviour", "status"), PAIRS)
+def test_oracle(certified, check_id, behaviour, status):
+    cert = certified(behaviour)
+    outcome = next(o for o in cert.outcomes if o.check.id == check_id)
+    assert outcome.status == status, (
+        f"{check_id} on {behaviour}: {outcome.status} ({outcome.finding.detail})"
+    )
+
+
+@pytest.mark.parametrize("behaviour", sorted(VERDICTS))
+def test_behaviour_verdicts(certified, behaviour):
+    cert = certified(behaviour)
+    assert {n: b.verdict for n, b in cert.behaviours.items()} == VERDICTS[behaviour]
+    works = any(v.startswith("works") for v in VERDICTS[behaviour].values())
+    assert cert.exit_code == (0 if works else 1)
+
+
+def test_a_dead_port_gets_no_verdict_at_all():
+    dead = f"http://127.0.0.1:{dead_port()}/xapi/"
+    with pytest.raises(Unreachable, match="connection refused"):
+        certify(CertInputs(endpoint=dead, api_key="a:b", timeout=2))
