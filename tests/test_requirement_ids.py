@@ -35,7 +35,7 @@ REQUIREMENT_ID = re.compile(r"(?<![\d.])\d+\.\d+\.\d+\.\d+-\d+(?: \(d\d*\))?(?![
 REGISTRIES = (
     ("fake_lms.cmi5.rules", "CHECKS"),
     ("harness.checks", "CHECKS"),
-    ("harness.certify.checks", "CHECKS"),
+    ("harness.certify.checks", "REGISTRY"),
 )
 # Code and data that cite ids, read as text (folders are searched recursively).
 SCANNED = ("fake_lms", "harness", "scenarios", "README.md")
