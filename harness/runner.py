@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -203,10 +204,10 @@ class Runner:
             reason = _skip_reason(scenario, self.target, "browser")
             if reason:
                 return self._report(ScenarioResult(scenario, "skipped", message=reason))
-            # An external story may keep state in its origin's storage: a fresh context each time.
-            page = await tabs.take(fresh=self.target.kind == "url")
-            clean = False
+            page, clean = None, False
             try:
+                # An external story may keep state in its origin's storage: a fresh context.
+                page = await tabs.take(fresh=self.target.kind == "url")
                 prepared = await asyncio.to_thread(self._prepare, bench, scenario, index)
                 outcome = await asyncio.wait_for(
                     self._drive_page(bench, page, prepared), SCENARIO_TIMEOUT_S
@@ -224,7 +225,8 @@ class Runner:
             except Exception as exc:  # one broken scenario is reported; the run goes on
                 result = ScenarioResult(scenario, "error", message=f"{type(exc).__name__}: {exc}")
             finally:
-                await tabs.give(page, reuse=clean)
+                if page is not None:
+                    await tabs.give(page, reuse=clean)
             return self._report(result)
 
     async def _drive_page(self, bench: Bench, page: Any, prepared: Prepared) -> dict[str, Any]:
@@ -323,7 +325,8 @@ class Tabs:
                 return
             except Exception:  # a tab that cannot leave its page is not reused
                 pass
-        await page.context.close()
+        with contextlib.suppress(Exception):  # gone with its browser; the scenario says why
+            await page.context.close()
 
     async def close(self) -> None:
         while self._free:
