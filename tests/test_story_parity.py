@@ -2,19 +2,22 @@
 
 The We Are story exists twice, one behaviour defined by the flags of `harness/story/behaviour.py`
 and `harness/data/mutants.json`. For the reference story and for every mutant of that file (read
-at collection, so a new mutant without parity fails here), in both behaviours, each story runs
-once against the real fake LMS, each on a launch of its own that exercises every flag: endpoint
-and fetch in the launch URL, a configured API URL and key on another mount, an endpoint ending in
-'/', a registration and a session id. What the fake LMS journaled for the two runs must be the
-same request for request: method, mount, path, query (JSON values compared as JSON), the headers
-that carry meaning (Authorization scheme and which credential, X-Experience-API-Version,
-Content-Type, Origin), the body (statements with their ids, timestamps and durations reduced to
-their form, launch values to their names) and the LMS's answer status.
+at collection, so a new mutant without parity fails here), each story runs against the real
+fake LMS in each of RUNS (a behaviour on a launch), each run on fresh mounts and a launch of its
+own. Between them the launches exercise every flag: endpoint (ending in '/') and fetch in the
+launch URL with a configured API URL and key on another mount; '+'-encoding, a fetch URL with its
+own query and an endpoint without '/'; no endpoint nor fetch (the configured URL and key); a
+registration and a session id. The page runs in one Chromium, a browser context per case. What
+the fake LMS journaled for the two stories must be the same, request for request: method, mount,
+path, query (JSON values compared as JSON), the headers that carry meaning (Authorization scheme
+and which credential, X-Experience-API-Version, Content-Type, Origin), the body (statements with
+their ids, timestamps and durations reduced to their form, launch values to their names) and the
+LMS's answer status; and the story's end state (status, credentials used).
 
 Preflights (OPTIONS) are left out: Chromium sends them itself and caches them (Access-Control-
 Max-Age), the Python client emulates one before every request; neither is the story's choice.
-A mutant must also change what its story sends in at least one behaviour, or the launch here
-does not exercise it and the comparison would prove nothing.
+A mutant must also change what its story sends in at least one run, or the launches here do not
+exercise it and the comparison would prove nothing.
 """
 
 from __future__ import annotations
