@@ -3,7 +3,7 @@
 The We Are story exists twice, one behaviour defined by the flags of `harness/story/behaviour.py`
 and `harness/data/mutants.json`. For the reference story and for every mutant of that file (read
 at collection, so a new mutant without parity fails here), each story runs against the real
-fake LMS in each of RUNS (a behaviour on a launch), each run on fresh mounts and a launch of its
+fake LMS in each of RUNS (a behaviour, a launch, the learner's actions), each run on fresh mounts and a launch of its
 own. Between them the launches exercise every flag: endpoint (ending in '/') and fetch in the
 launch URL with a configured API URL and key on another mount; '+'-encoding, a fetch URL with its
 own query and an endpoint without '/'; no endpoint nor fetch (the configured URL and key); a
@@ -48,11 +48,14 @@ LAUNCHES: dict[str, dict[str, Any]] = {
     # neither endpoint nor fetch: the configured API URL and key
     "configured": {"omit": ["endpoint", "fetch"], "encoding": "plus"},
 }
+# (behaviour, launch, the learner's actions)
 RUNS = (
-    ("weare-documented", "in-launch"),
-    ("cmi5-full", "in-launch"),
-    ("weare-documented", "configured"),
-    ("cmi5-full", "own-query"),
+    ("weare-documented", "in-launch", ("finish",)),
+    ("cmi5-full", "in-launch", ("finish",)),
+    ("weare-documented", "configured", ("finish",)),
+    ("cmi5-full", "own-query", ("finish",)),
+    # a reload opens the story again: a second fetch (which the LMS refuses) and its aftermath
+    ("weare-documented", "in-launch", ("reload", "finish")),
 )
 HEADERS = ("authorization", "x-experience-api-version", "content-type", "origin")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)")
@@ -101,14 +104,14 @@ def _prepare(bench: Bench, case: str, behaviour: str, launch: str) -> Prepared:
     return bench.prepare(scenario, next(_index), story)
 
 
-def _run_python(bench: Bench, prepared: Prepared) -> dict[str, Any]:
+def _run_python(bench: Bench, prepared: Prepared, actions: tuple[str, ...]) -> dict[str, Any]:
     client = WeAreClient(
         prepared.story,
         origin=bench.story.base_url,
         story_url=bench.story.base_url + "/story/index.html",
     )
     try:
-        return client.run(prepared.launch["launch_url"]).as_dict()
+        return client.run(prepared.launch["launch_url"], actions).as_dict()
     finally:
         client.http.close()
 
@@ -123,20 +126,27 @@ def page(browser: Any) -> Iterator[Any]:
         context.close()
 
 
-def _run_page(bench: Bench, page: Any, prepared: Prepared) -> dict[str, Any]:
-    """Open the launch, finish the story, return what the page reported."""
+def _run_page(
+    bench: Bench, page: Any, prepared: Prepared, actions: tuple[str, ...]
+) -> dict[str, Any]:
+    """Open the launch, act as the learner, return what the page reported last."""
     url = prepared.launch["launch_url"]
     key = dict(parse_qsl(urlsplit(url).query))["cfg"]
     results = bench.story.registry.results
     page.goto("about:blank")
     page.goto(url, wait_until="domcontentloaded")
     page.wait_for_function("window.weareReady === true", timeout=STORY_TIMEOUT_S * 1000)
-    results.pop(key, None)
-    page.click("#finish")
-    deadline = time.monotonic() + STORY_TIMEOUT_S
-    while key not in results:  # the page reports before it may redirect to returnURL
-        assert time.monotonic() < deadline, f"the page did not finish in {STORY_TIMEOUT_S} s"
-        time.sleep(0.02)
+    for action in actions:
+        results.pop(key, None)
+        if action == "reload":
+            page.reload(wait_until="domcontentloaded")
+            page.wait_for_function("window.weareReady === true", timeout=STORY_TIMEOUT_S * 1000)
+            continue
+        page.click("#finish")
+        deadline = time.monotonic() + STORY_TIMEOUT_S
+        while key not in results:  # the page reports before it may redirect to returnURL
+            assert time.monotonic() < deadline, f"the page did not finish in {STORY_TIMEOUT_S} s"
+            time.sleep(0.02)
     return results[key]
 
 
@@ -267,14 +277,16 @@ def difference(page: list[dict[str, Any]], client: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _run_both(bench: Bench, page: Any, case: str, behaviour: str, launch: str) -> dict[str, Any]:
+def _run_both(
+    bench: Bench, page: Any, case: str, behaviour: str, launch: str, actions: tuple[str, ...]
+) -> dict[str, Any]:
     runs = {}
     for story in ("page", "client"):
         prepared = _prepare(bench, case, behaviour, launch)
         if story == "page":
-            outcome = _run_page(bench, page, prepared)
+            outcome = _run_page(bench, page, prepared, actions)
         else:
-            outcome = _run_python(bench, prepared)
+            outcome = _run_python(bench, prepared, actions)
         runs[story] = {
             "outcome": {k: outcome.get(k) for k in ("status", "credentials")},
             "sent": journaled(bench, prepared),
@@ -283,7 +295,7 @@ def _run_both(bench: Bench, page: Any, case: str, behaviour: str, launch: str) -
 
 
 @pytest.fixture(scope="module")
-def reference(bench: Bench, browser: Any) -> dict[tuple[str, str], dict[str, Any]]:
+def reference(bench: Bench, browser: Any) -> dict[tuple, dict[str, Any]]:
     context = browser.new_context()
     try:
         page = context.new_page()
@@ -294,13 +306,13 @@ def reference(bench: Bench, browser: Any) -> dict[tuple[str, str], dict[str, Any
 
 @pytest.mark.parametrize("case", CASES)
 def test_page_and_client_send_the_same_requests(
-    bench: Bench, page: Any, reference: dict[tuple[str, str], dict[str, Any]], case: str
+    bench: Bench, page: Any, reference: dict[tuple, dict[str, Any]], case: str
 ) -> None:
     changed = []
     for run in RUNS:
         both = reference[run] if case == "reference" else _run_both(bench, page, case, *run)
         on_page, client = both["page"], both["client"]
-        where = f"{case}, {run[0]}, launch {run[1]}"
+        where = f"{case}, {run[0]}, launch {run[1]}, learner {'+'.join(run[2])}"
         assert on_page["sent"], f"{where}: the page sent nothing ({on_page['outcome']})"
         assert on_page["sent"] == client["sent"], (
             f"{where}: story.js and client.py sent different requests; "

@@ -102,6 +102,10 @@ class WeAreClient:
         self.timeout = timeout
         self.story_url = story_url
         self.http = requests.Session()
+        self._new_page()
+
+    def _new_page(self) -> None:
+        """What the page holds: all of it is gone when the learner reloads."""
         self.outcome = Outcome()
         self.params: dict[str, str] = {}
         self.actor: dict[str, Any] = {}
@@ -112,17 +116,22 @@ class WeAreClient:
 
     # -- the flow ------------------------------------------------------------------------------
     def run(self, launch_url: str, actions: tuple[str, ...] = ("finish",)) -> Outcome:
+        """Open the launch, then the learner's actions; a failed story can still be reloaded."""
         self.open(launch_url)
         for action in actions:
-            if self.outcome.status == "failed":
-                break
             if action == "finish":
                 self.finish()
             elif action == "reload":
-                self.open(launch_url)
+                self.reload(launch_url)
             else:
                 raise ValueError(f"unknown learner action {action!r}")
         return self.outcome
+
+    def reload(self, launch_url: str) -> Outcome:
+        """The learner reloads the page: a new document, the story starts over knowing nothing
+        (no token, no outcome) from before, as the page does."""
+        self._new_page()
+        return self.open(launch_url)
 
     def open(self, launch_url: str) -> Outcome:
         """The learner opens the story: read the launch, and in cmi5-full start the session."""
