@@ -27,7 +27,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -48,14 +48,34 @@ LAUNCHES: dict[str, dict[str, Any]] = {
     # neither endpoint nor fetch: the configured API URL and key
     "configured": {"omit": ["endpoint", "fetch"], "encoding": "plus"},
 }
-# (behaviour, launch, the learner's actions)
+
+
+class Run(NamedTuple):
+    """One way to run a story: its behaviour, the launch, the learner's actions, LMS quirks."""
+
+    behaviour: str
+    launch: str
+    actions: tuple[str, ...] = ("finish",)
+    quirks: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        quirks = f", LMS quirks {'+'.join(self.quirks)}" if self.quirks else ""
+        return f"{self.behaviour}, launch {self.launch}, learner {'+'.join(self.actions)}{quirks}"
+
+
 RUNS = (
-    ("weare-documented", "in-launch", ("finish",)),
-    ("cmi5-full", "in-launch", ("finish",)),
-    ("weare-documented", "configured", ("finish",)),
-    ("cmi5-full", "own-query", ("finish",)),
+    Run("weare-documented", "in-launch"),
+    Run("cmi5-full", "in-launch"),
+    Run("weare-documented", "configured"),
+    Run("cmi5-full", "own-query"),
     # a reload opens the story again: a second fetch (which the LMS refuses) and its aftermath
-    ("weare-documented", "in-launch", ("reload", "finish")),
+    Run("weare-documented", "in-launch", ("reload", "finish")),
+    # CORS: a preflight that does not allow X-Experience-API-Version
+    Run("weare-documented", "in-launch", quirks=("preflight-without-version-header",)),
+    # statements only at 'statements/': every other answer is a 301 redirect there
+    Run("weare-documented", "in-launch", quirks=("requires-trailing-slash",)),
+    # no CORS at all: the fetch goes out (a simple request) but its answer is hidden from the page
+    Run("weare-documented", "in-launch", quirks=("no-cors-preflight",)),
 )
 HEADERS = ("authorization", "x-experience-api-version", "content-type", "origin")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)")
@@ -90,15 +110,16 @@ def browser() -> Iterator[Any]:
 _index = itertools.count()
 
 
-def _prepare(bench: Bench, case: str, behaviour: str, launch: str) -> Prepared:
+def _prepare(bench: Bench, case: str, run: Run) -> Prepared:
     """Fresh mounts and a launch for one story run; transport browser (the page runs it)."""
     scenario = Scenario(
         id=f"parity-{case}",
         title="parity",
         rule={"text": "parity", "source": "seed"},
         expect={},
-        story={"behaviour": behaviour, "transport": "browser"},
-        launch=LAUNCHES[launch],
+        story={"behaviour": run.behaviour, "transport": "browser"},
+        launch=LAUNCHES[run.launch],
+        lms={"quirks": list(run.quirks)},
     )
     story = StoryConfig(mutant=None if case == "reference" else case)
     return bench.prepare(scenario, next(_index), story)
@@ -229,18 +250,43 @@ def _authorization(value: str | None, users: dict[str, str]) -> str | None:
     return value
 
 
-def journaled(bench: Bench, prepared: Prepared) -> list[dict[str, Any]]:
-    """The requests the story sent, in arrival order over all its mounts, without preflights."""
-    names = _launch_values(prepared)
-    users = {user: role for role, (user, _) in prepared.keys.items()}
+def _journal(bench: Bench, prepared: Prepared) -> list[tuple[str, dict[str, Any]]]:
+    """(role, entry) for every exchange on the run's mounts, in arrival order."""
     entries = [
         (role, entry)
         for role, mount in prepared.mounts.items()
         for entry in bench.lms.admin("GET", f"mounts/{mount}/journal").json()["entries"]
     ]
-    entries.sort(key=lambda pair: pair[1]["seq"])
+    return sorted(entries, key=lambda pair: pair[1]["seq"])
+
+
+def preflights(bench: Bench, prepared: Prepared) -> list[tuple[str, str, str, str]]:
+    """The distinct CORS preflights: (mount, path, method asked for, headers asked for).
+
+    Distinct, because Chromium caches a preflight's answer (Access-Control-Max-Age) where the
+    Python client asks before every request."""
+    names = _launch_values(prepared)
+    asked = set()
+    for role, entry in _journal(bench, prepared):
+        if entry["method"] == "OPTIONS":
+            headers = {k.lower(): v for k, v in entry["request_headers"].items()}
+            asked.add(
+                (
+                    role,
+                    _text(entry["path"], names),
+                    headers.get("access-control-request-method", ""),
+                    headers.get("access-control-request-headers", ""),
+                )
+            )
+    return sorted(asked)
+
+
+def journaled(bench: Bench, prepared: Prepared) -> list[dict[str, Any]]:
+    """The requests the story sent, in arrival order over all its mounts, without preflights."""
+    names = _launch_values(prepared)
+    users = {user: role for role, (user, _) in prepared.keys.items()}
     sent = []
-    for role, entry in entries:
+    for role, entry in _journal(bench, prepared):
         if entry["method"] == "OPTIONS":
             continue
         headers = {k.lower(): v for k, v in entry["request_headers"].items()}
@@ -277,46 +323,49 @@ def difference(page: list[dict[str, Any]], client: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _run_both(
-    bench: Bench, page: Any, case: str, behaviour: str, launch: str, actions: tuple[str, ...]
-) -> dict[str, Any]:
+def _run_both(bench: Bench, page: Any, case: str, run: Run) -> dict[str, Any]:
     runs = {}
     for story in ("page", "client"):
-        prepared = _prepare(bench, case, behaviour, launch)
+        prepared = _prepare(bench, case, run)
         if story == "page":
-            outcome = _run_page(bench, page, prepared, actions)
+            outcome = _run_page(bench, page, prepared, run.actions)
         else:
-            outcome = _run_python(bench, prepared, actions)
+            outcome = _run_python(bench, prepared, run.actions)
         runs[story] = {
             "outcome": {k: outcome.get(k) for k in ("status", "credentials")},
             "sent": journaled(bench, prepared),
+            "preflights": preflights(bench, prepared),
         }
     return runs
 
 
 @pytest.fixture(scope="module")
-def reference(bench: Bench, browser: Any) -> dict[tuple, dict[str, Any]]:
+def reference(bench: Bench, browser: Any) -> dict[Run, dict[str, Any]]:
     context = browser.new_context()
     try:
         page = context.new_page()
-        return {run: _run_both(bench, page, "reference", *run) for run in RUNS}
+        return {run: _run_both(bench, page, "reference", run) for run in RUNS}
     finally:
         context.close()
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_page_and_client_send_the_same_requests(
-    bench: Bench, page: Any, reference: dict[tuple, dict[str, Any]], case: str
+    bench: Bench, page: Any, reference: dict[Run, dict[str, Any]], case: str
 ) -> None:
     changed = []
     for run in RUNS:
-        both = reference[run] if case == "reference" else _run_both(bench, page, case, *run)
+        both = reference[run] if case == "reference" else _run_both(bench, page, case, run)
         on_page, client = both["page"], both["client"]
-        where = f"{case}, {run[0]}, launch {run[1]}, learner {'+'.join(run[2])}"
-        assert on_page["sent"], f"{where}: the page sent nothing ({on_page['outcome']})"
+        where = f"{case}, {run}"
+        if case == "reference":  # each run exercises the story
+            assert on_page["sent"], f"{where}: the page sent nothing ({on_page['outcome']})"
         assert on_page["sent"] == client["sent"], (
             f"{where}: story.js and client.py sent different requests; "
             + difference(on_page["sent"], client["sent"])
+        )
+        assert on_page["preflights"] == client["preflights"], (
+            f"{where}: the page's preflights and the client's emulation differ"
         )
         assert on_page["outcome"] == client["outcome"], where
         if client["sent"] != reference[run]["client"]["sent"]:
