@@ -182,6 +182,9 @@ def _launch_values(prepared: Prepared) -> dict[str, str]:
         urlsplit(launch.get("fetch") or "").path: "$fetch-path",
     }
     values.update({mount: f"${role}" for role, mount in prepared.mounts.items()})
+    # as the launch URL carries them (an LMS quirk may have replaced the launch's own values)
+    sent = dict(parse_qsl(urlsplit(launch["launch_url"]).query))
+    values.update({sent[k]: f"${k}" for k in ("registration", "sessionId") if sent.get(k)})
     values.update(
         {v: f"$fetch-{k}" for k, v in parse_qsl(urlsplit(launch.get("fetch") or "").query)}
     )
