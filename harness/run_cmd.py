@@ -8,13 +8,16 @@ import logging
 import os
 import shlex
 import sys
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness.bench import Bench
-from harness.runner import Runner, ScenarioResult, Target
+from harness.runner import Runner, ScenarioResult, Target, run_in_one_browser
 from harness.scenarios import ScenarioError, discover, select
 from harness.story.behaviour import mutants
 
@@ -160,6 +163,52 @@ def exit_code(results: list[ScenarioResult]) -> int:
     return 1 if any(r.status == "failed" for r in results) else 0
 
 
+def mutant_results(
+    scenarios: list,
+    driver: str,
+    workers: int,
+    bench: Bench,
+    names: list[str] | None = None,
+    done: Callable[[str, list[ScenarioResult]], None] | None = None,
+) -> dict[str, list[ScenarioResult]]:
+    """The suite against each mutant (all of them unless `names`), on one bench.
+
+    All (mutant, scenario) pairs share one pool of `workers`: in the browser one Chromium with
+    a tab per worker, over http a thread per worker running one mutant's suite at a time.
+    `done(name, results)` is called as each mutant's last scenario ends.
+    """
+    names = sorted(mutants()) if names is None else names
+    finished: dict[str, list[ScenarioResult]] = {name: [] for name in names}
+    lock = threading.Lock()
+
+    def progress(name: str) -> Callable[[ScenarioResult], None]:
+        def one(result: ScenarioResult) -> None:
+            with lock:
+                finished[name].append(result)
+                complete = len(finished[name]) == len(scenarios)
+            if complete and done is not None:
+                done(name, finished[name])
+
+        return one
+
+    runners = [
+        Runner(
+            scenarios,
+            target=Target("mutant", mutant=name),
+            driver=driver,
+            workers=1 if driver == "http" else workers,
+            bench=bench,
+            progress=progress(name),
+            first_index=k * len(scenarios),  # disjoint mount names on the shared bench
+        )
+        for k, name in enumerate(names)
+    ]
+    if driver == "browser":
+        return dict(zip(names, run_in_one_browser(runners, bench, workers), strict=True))
+    with ThreadPoolExecutor(workers) as pool:
+        return dict(zip(names, pool.map(Runner.run, runners), strict=True))
+
+
 def _mutation(args: argparse.Namespace, scenarios: list, command: str, color: bool) -> int:
     """Every mutant against the suite: a mutant is killed when at least one scenario fails."""
     from harness.cli import UsageError
@@ -168,30 +217,37 @@ def _mutation(args: argparse.Namespace, scenarios: list, command: str, color: bo
         raise UsageError("--mutation runs the reference story's mutants; leave --au out")
     report: dict[str, Any] = {"mutants": 0, "killed": 0, "survivors": [], "killed_by": {}}
     errors = []
+    started = time.monotonic()
+
+    def tally(name: str, results: list[ScenarioResult]) -> None:
+        errors.extend(
+            f"{name}: {r.scenario.id}: {r.message}" for r in results if r.status == "error"
+        )
+        killers = [r.scenario.id for r in results if r.status == "failed"]
+        mark = "killed" if killers else "SURVIVED"
+        print(f"mutant {name:<28} {mark:<9} ({len(killers)} scenario(s) failed)", flush=True)
+
     with Bench() as bench:
-        for name in sorted(mutants()):
-            results = Runner(
-                scenarios,
-                target=Target("mutant", mutant=name),
-                driver=args.driver,
-                workers=args.workers,
-                bench=bench,
-            ).run()
-            errors += [
-                f"{name}: {r.scenario.id}: {r.message}" for r in results if r.status == "error"
-            ]
-            killers = [r.scenario.id for r in results if r.status == "failed"]
-            report["mutants"] += 1
-            if killers:
-                report["killed"] += 1
-                report["killed_by"][name] = killers
-            else:
-                report["survivors"].append(name)
-            mark = "killed" if killers else "SURVIVED"
-            print(f"mutant {name:<28} {mark:<9} ({len(killers)} scenario(s) failed)", flush=True)
+        outcome = mutant_results(scenarios, args.driver, args.workers, bench, done=tally)
+    for name, results in sorted(outcome.items()):
+        killers = [r.scenario.id for r in results if r.status == "failed"]
+        report["mutants"] += 1
+        if killers:
+            report["killed"] += 1
+            report["killed_by"][name] = killers
+        else:
+            report["survivors"].append(name)
     score = report["killed"] / report["mutants"] if report["mutants"] else 0.0
     report["score"] = round(score, 4)
-    print(f"mutation score: {report['killed']}/{report['mutants']} killed ({score:.0%})")
+    report["driver"] = args.driver
+    report["workers"] = args.workers
+    report["scenarios"] = len(scenarios)
+    report["duration_s"] = round(time.monotonic() - started, 1)
+    print(
+        f"mutation score: {report['killed']}/{report['mutants']} killed ({score:.0%}); "
+        f"{len(scenarios)} scenarios per mutant, driver {args.driver}, {args.workers} workers, "
+        f"{report['duration_s']:g} s"
+    )
     if report["survivors"]:
         print("survivors: " + ", ".join(report["survivors"]))
     if args.report_dir:

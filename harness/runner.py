@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -131,6 +132,7 @@ class Runner:
         workers: int = 4,
         progress: Callable[[ScenarioResult], None] | None = None,
         bench: Bench | None = None,
+        first_index: int = 0,
     ) -> None:
         self.scenarios = scenarios
         self.target = target or Target()
@@ -138,6 +140,8 @@ class Runner:
         self.workers = max(1, workers)
         self.progress = progress
         self._bench = bench
+        # Scenario i gets index first_index + i, which names its mounts on the bench.
+        self.first_index = first_index
 
     # -- shared steps ---------------------------------------------------------------------------
     def _story(self) -> StoryConfig:
@@ -197,18 +201,22 @@ class Runner:
 
     # -- browser driver -------------------------------------------------------------------------
     async def _run_browser_one(
-        self, bench: Bench, browser: Any, scenario: Scenario, index: int, gate: asyncio.Semaphore
+        self, bench: Bench, tabs: Tabs, scenario: Scenario, index: int, gate: asyncio.Semaphore
     ) -> ScenarioResult:
         async with gate:
             started = time.monotonic()
             reason = _skip_reason(scenario, self.target, "browser")
             if reason:
                 return self._report(ScenarioResult(scenario, "skipped", message=reason))
+            page, clean = None, False
             try:
+                # An external story may keep state in its origin's storage: a fresh context.
+                page = await tabs.take(fresh=self.target.kind == "url")
                 prepared = await asyncio.to_thread(self._prepare, bench, scenario, index)
                 outcome = await asyncio.wait_for(
-                    self._drive_page(bench, browser, prepared), SCENARIO_TIMEOUT_S
+                    self._drive_page(bench, page, prepared), SCENARIO_TIMEOUT_S
                 )
+                clean = self.target.kind != "url"
                 result = await asyncio.to_thread(self._finish, bench, prepared, outcome, started)
             except BenchError as exc:
                 result = ScenarioResult(scenario, "error", message=str(exc))
@@ -220,34 +228,32 @@ class Runner:
                 )
             except Exception as exc:  # one broken scenario is reported; the run goes on
                 result = ScenarioResult(scenario, "error", message=f"{type(exc).__name__}: {exc}")
+            finally:
+                if page is not None:
+                    await tabs.give(page, reuse=clean)
             return self._report(result)
 
-    async def _drive_page(self, bench: Bench, browser: Any, prepared: Prepared) -> dict[str, Any]:
-        context = await browser.new_context()
-        try:
-            page = await context.new_page()
-            await page.goto(prepared.launch["launch_url"], wait_until="domcontentloaded")
-            if self.target.kind == "url":
-                return await self._drive_external(page, prepared)
-            await page.wait_for_function("window.weareReady === true", timeout=15_000)
-            key = parse_qs(urlsplit(prepared.launch["launch_url"]).query)["cfg"][0]
-            results = bench.story.registry.results
-            for action in prepared.scenario.actions:
-                if action == "finish":
-                    results.pop(key, None)
-                    await page.click("#finish")
-                    # The page reports to its server before it may redirect to returnURL.
-                    await _until(lambda: key in results, 20.0, "the story to report its outcome")
-                elif action == "reload":
-                    results.pop(key, None)
-                    await page.reload(wait_until="domcontentloaded")
-                    await page.wait_for_function("window.weareReady === true", timeout=15_000)
-            reported = results.get(key)
-            if reported is None:
-                reported = await page.evaluate("window.weareOutcome || null") or {}
-            return reported
-        finally:
-            await context.close()
+    async def _drive_page(self, bench: Bench, page: Any, prepared: Prepared) -> dict[str, Any]:
+        await page.goto(prepared.launch["launch_url"], wait_until="domcontentloaded")
+        if self.target.kind == "url":
+            return await self._drive_external(page, prepared)
+        await page.wait_for_function("window.weareReady === true", timeout=15_000)
+        key = parse_qs(urlsplit(prepared.launch["launch_url"]).query)["cfg"][0]
+        results = bench.story.registry.results
+        for action in prepared.scenario.actions:
+            if action == "finish":
+                results.pop(key, None)
+                await page.click("#finish")
+                # The page reports to its server before it may redirect to returnURL.
+                await _until(lambda: key in results, 20.0, "the story to report its outcome")
+            elif action == "reload":
+                results.pop(key, None)
+                await page.reload(wait_until="domcontentloaded")
+                await page.wait_for_function("window.weareReady === true", timeout=15_000)
+        reported = results.get(key)
+        if reported is None:
+            reported = await page.evaluate("window.weareOutcome || null") or {}
+        return reported
 
     async def _drive_external(self, page: Any, prepared: Prepared) -> dict[str, Any]:
         if self.target.finish_script is not None:
@@ -257,28 +263,20 @@ class Runner:
         await page.wait_for_load_state("networkidle", timeout=20_000)
         return {"status": "unknown", "reason": "an external story does not report its outcome"}
 
-    async def _run_browser(self, bench: Bench) -> list[ScenarioResult]:
-        from playwright.async_api import async_playwright
-
-        from harness.browser import CHROMIUM_ARGS, chromium_executable
-
-        async with async_playwright() as p:
-            options: dict[str, Any] = {"headless": True, "args": list(CHROMIUM_ARGS)}
-            if chromium_executable():
-                options["executable_path"] = chromium_executable()
-            browser = await p.chromium.launch(**options)
-            try:
-                gate = asyncio.Semaphore(self.workers)
-                return list(
-                    await asyncio.gather(
-                        *(
-                            self._run_browser_one(bench, browser, s, i, gate)
-                            for i, s in enumerate(self.scenarios)
-                        )
-                    )
+    async def _run_browser_on(
+        self, bench: Bench, tabs: Tabs, gate: asyncio.Semaphore
+    ) -> list[ScenarioResult]:
+        return list(
+            await asyncio.gather(
+                *(
+                    self._run_browser_one(bench, tabs, s, i, gate)
+                    for i, s in enumerate(self.scenarios, start=self.first_index)
                 )
-            finally:
-                await browser.close()
+            )
+        )
+
+    def _run_browser(self, bench: Bench) -> list[ScenarioResult]:
+        return run_in_one_browser([self], bench, self.workers)[0]
 
     # -- entry point ----------------------------------------------------------------------------
     def run(self) -> list[ScenarioResult]:
@@ -288,14 +286,81 @@ class Runner:
             bench.start()
         try:
             if self.driver == "browser":
-                return asyncio.run(self._run_browser(bench))
+                return self._run_browser(bench)
             with ThreadPoolExecutor(self.workers) as pool:
                 return list(
                     pool.map(
                         lambda pair: self._run_http(bench, pair[1], pair[0]),
-                        enumerate(self.scenarios),
+                        enumerate(self.scenarios, start=self.first_index),
                     )
                 )
         finally:
             if own:
                 bench.stop()
+
+
+# -- browser driver: one Chromium for many runs ---------------------------------------------------
+class Tabs:
+    """The tabs of one Chromium, each in its own browser context, reused scenario after scenario.
+
+    Opening a tab starts a renderer process, the dearest step of a browser scenario (about half
+    its time on a 2-core machine). A tab that served a scenario of the reference story or a
+    mutant goes back to about:blank and opens the next launch URL: a fresh document, as a learner
+    launching one story after another. The page keeps no storage, and every scenario has its own
+    mounts and so its own URLs, so nothing a tab caches (CORS preflights) applies to the next
+    scenario. A tab whose scenario went wrong, or that ran an external story, is closed.
+    """
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self._free: list[Any] = []
+
+    async def take(self, *, fresh: bool = False) -> Any:
+        if self._free and not fresh:
+            return self._free.pop()
+        context = await self.browser.new_context()
+        return await context.new_page()
+
+    async def give(self, page: Any, *, reuse: bool) -> None:
+        if reuse:
+            try:
+                await page.goto("about:blank", timeout=5_000)
+                self._free.append(page)
+                return
+            except Exception:  # a tab that cannot leave its page is not reused
+                pass
+        with contextlib.suppress(Exception):  # gone with its browser; the scenario says why
+            await page.context.close()
+
+    async def close(self) -> None:
+        while self._free:
+            await self._free.pop().context.close()
+
+
+async def _browser_runs(
+    runners: list[Runner], bench: Bench, workers: int
+) -> list[list[ScenarioResult]]:
+    from playwright.async_api import async_playwright
+
+    from harness.browser import launch_chromium
+
+    async with async_playwright() as p:
+        browser = await launch_chromium(p)
+        tabs = Tabs(browser)
+        try:
+            gate = asyncio.Semaphore(max(1, workers))
+            return list(
+                await asyncio.gather(*(r._run_browser_on(bench, tabs, gate) for r in runners))
+            )
+        finally:
+            await tabs.close()
+            await browser.close()
+
+
+def run_in_one_browser(
+    runners: list[Runner], bench: Bench, workers: int
+) -> list[list[ScenarioResult]]:
+    """Several runs on one bench (e.g. one per mutant) in one Chromium, `workers` scenarios at
+    a time across all of them; each run's results in scenario order. Give the runs disjoint
+    `first_index` ranges: the index names a scenario's mounts on the shared bench."""
+    return asyncio.run(_browser_runs(runners, bench, workers))

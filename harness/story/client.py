@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import requests
 
@@ -23,7 +23,17 @@ CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5"
 MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon"
 VERBS = "http://adlnet.gov/expapi/verbs/"
 REQUIRED = ("actor", "activityId")
-CORS_HEADERS = ("authorization", "content-type", "x-experience-api-version")
+# Fetch standard, CORS-safelisted request-headers: a browser does not name these in a preflight.
+SAFELISTED_HEADERS = ("accept", "accept-language", "content-language")
+SAFELISTED_CONTENT_TYPES = (
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/plain",
+)
+SIMPLE_METHODS = ("GET", "HEAD", "POST")
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 20  # Fetch standard: more is a network error
+REQUEST_BODY_HEADERS = ("content-encoding", "content-language", "content-location", "content-type")
 
 
 class StoryFailure(Exception):
@@ -75,6 +85,21 @@ def statements_url(base: str, join_with_slash: bool) -> str:
     return base.rstrip("/") + "/statements"
 
 
+def cors_unsafe_headers(headers: dict[str, str]) -> tuple[str, ...]:
+    """The header names a browser asks for in a preflight (Access-Control-Request-Headers):
+    those a request sets that are not CORS-safelisted, lower-case and sorted, as Chromium does."""
+    unsafe = set()
+    for name, value in headers.items():
+        low = name.lower()
+        if low in SAFELISTED_HEADERS:
+            continue
+        essence = value.split(";")[0].strip().lower()
+        if low == "content-type" and essence in SAFELISTED_CONTENT_TYPES:
+            continue
+        unsafe.add(low)
+    return tuple(sorted(unsafe))
+
+
 def utc_timestamp(offset: str) -> str:
     """Now, with microseconds as in the article's example; `offset` 'Z' or e.g. '+02:00'."""
     now = datetime.now(UTC)
@@ -102,6 +127,10 @@ class WeAreClient:
         self.timeout = timeout
         self.story_url = story_url
         self.http = requests.Session()
+        self._new_page()
+
+    def _new_page(self) -> None:
+        """What the page holds: all of it is gone when the learner reloads."""
         self.outcome = Outcome()
         self.params: dict[str, str] = {}
         self.actor: dict[str, Any] = {}
@@ -112,17 +141,22 @@ class WeAreClient:
 
     # -- the flow ------------------------------------------------------------------------------
     def run(self, launch_url: str, actions: tuple[str, ...] = ("finish",)) -> Outcome:
+        """Open the launch, then the learner's actions; a failed story can still be reloaded."""
         self.open(launch_url)
         for action in actions:
-            if self.outcome.status == "failed":
-                break
             if action == "finish":
                 self.finish()
             elif action == "reload":
-                self.open(launch_url)
+                self.reload(launch_url)
             else:
                 raise ValueError(f"unknown learner action {action!r}")
         return self.outcome
+
+    def reload(self, launch_url: str) -> Outcome:
+        """The learner reloads the page: a new document, the story starts over knowing nothing
+        (no token, no outcome) from before, as the page does."""
+        self._new_page()
+        return self.open(launch_url)
 
     def open(self, launch_url: str) -> Outcome:
         """The learner opens the story: read the launch, and in cmi5-full start the session."""
@@ -187,7 +221,7 @@ class WeAreClient:
 
     def _fetch(self, url: str) -> str | None:
         method = self.config.flag("fetch_method")
-        response = self._request("fetch", method, url, cors_headers=())
+        response = self._request("fetch", method, url)
         if response is None:
             return None
         try:
@@ -241,27 +275,23 @@ class WeAreClient:
         method: str,
         url: str,
         *,
-        cors_headers: tuple[str, ...] = CORS_HEADERS,
         headers: dict[str, str] | None = None,
         body: Any = None,
         params: dict[str, str] | None = None,
     ) -> requests.Response | None:
-        headers = dict(headers or {})
-        if self.origin is not None:
-            if cors_headers:
-                self._preflight(method, url, cors_headers)
-            headers["Origin"] = self.origin
+        data = None if body is None else json.dumps(body)
         record: dict[str, Any] = {"step": step, "method": method, "url": url}
         self.outcome.steps.append(record)
         try:
-            response = self.http.request(
-                method,
-                url,
-                headers=headers,
-                data=None if body is None else json.dumps(body),
-                params=params,
-                timeout=self.timeout,
-            )
+            if self.origin is None:
+                response = self.http.request(
+                    method, url, headers=headers, data=data, params=params, timeout=self.timeout
+                )
+            else:
+                response = self._cross_origin(method, url, dict(headers or {}), data, params)
+        except StoryFailure as exc:
+            record["error"] = str(exc)
+            raise
         except requests.Timeout:
             record["error"] = f"no answer within {self.timeout:g} s"
             raise StoryFailure(f"{step}: {url} did not answer within {self.timeout:g} s") from None
@@ -271,6 +301,51 @@ class WeAreClient:
         record["status"] = response.status_code
         record["body"] = response.text[:500]
         return response
+
+    def _cross_origin(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        data: str | None,
+        params: dict[str, str] | None,
+    ) -> requests.Response:
+        """A fetch from the story's origin as a browser makes it (Fetch standard): a preflight
+        when the request is not simple, redirects followed hop by hop (each asked for again,
+        POST turned into GET on 301/302/303), and an answer the page may read only when it
+        allows the story's origin."""
+        if params:
+            url = requests.Request("GET", url, params=params).prepare().url or url
+        for _ in range(MAX_REDIRECTS + 1):
+            unsafe = cors_unsafe_headers(headers)
+            if unsafe or method not in SIMPLE_METHODS:
+                self._preflight(method, url, unsafe)
+            response = self.http.request(
+                method,
+                url,
+                headers={**headers, "Origin": self.origin or ""},
+                data=data,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+            allowed = response.headers.get("Access-Control-Allow-Origin")
+            if allowed not in (self.origin, "*"):
+                raise StoryFailure(
+                    f"{url} answered {response.status_code} without allowing the story's origin "
+                    f"(Access-Control-Allow-Origin {allowed!r}): the browser hides the answer"
+                )
+            location = response.headers.get("Location")
+            if response.status_code not in REDIRECTS or not location:
+                return response
+            url = urljoin(url, location)
+            if (response.status_code in (301, 302) and method == "POST") or (
+                response.status_code == 303 and method not in ("GET", "HEAD")
+            ):
+                method, data = "GET", None
+                headers = {
+                    k: v for k, v in headers.items() if k.lower() not in REQUEST_BODY_HEADERS
+                }
+        raise StoryFailure(f"more than {MAX_REDIRECTS} redirects, the last to {url}")
 
     def _send(self, stmt: dict[str, Any]) -> None:
         url = statements_url(self.outcome.destination or "", self.config.flag("join_with_slash"))
@@ -329,7 +404,6 @@ class WeAreClient:
             url + path,
             headers=headers,
             params=params,
-            cors_headers=("authorization", "x-experience-api-version"),
         )
         assert response is not None
         return response
