@@ -283,3 +283,28 @@ def test_certify_against_weare_harness_serve(tmp_path):
         r = certify(*launches(), "--report-dir", str(tmp_path / "observe"))
         assert r.returncode == 0, r.stdout + r.stderr
         assert verdicts(tmp_path / "observe") == {"weare-documented": "works", "cmi5-full": "works"}
+
+
+def test_certify_against_serve_mode_observe_works(tmp_path):
+    """`serve --mode observe` records cmi5 violations instead of refusing: both behaviours work."""
+    import requests
+
+    from tests.serve_process import ServeProcess
+
+    with ServeProcess(tmp_path / "observe.db", "--mode", "observe") as serve:
+        assert any("mode: observe" in line for line in serve.banner), serve.banner
+        auth = tuple(serve.api_key.split(":", 1))
+        urls = []
+        for _ in range(2):
+            r = requests.post(
+                serve.base_url + "/api/launches",
+                json={"au_url": "http://127.0.0.1:9/story"},
+                auth=auth,
+                timeout=10,
+            )
+            assert r.status_code == 201, r.text
+            urls += ["--launch-url", r.json()["launch_url"]]
+        r = certify(*urls, "--report-dir", str(tmp_path / "report"))
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert verdicts(tmp_path / "report") == {"weare-documented": "works", "cmi5-full": "works"}
+        assert "This LMS enforces cmi5 session rules" not in r.stdout
