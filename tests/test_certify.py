@@ -247,6 +247,23 @@ def test_quirks_command_lists_every_quirk_as_json():
     assert all(q["description"] for q in listed.values())
 
 
+def serve_launch_urls(serve, n: int = 2) -> list[str]:
+    """`--launch-url` arguments for n fresh launches from a `weare-harness serve` process."""
+    import requests
+
+    out = []
+    for _ in range(n):
+        r = requests.post(
+            serve.base_url + "/api/launches",
+            json={"au_url": "http://127.0.0.1:9/story"},
+            auth=tuple(serve.api_key.split(":", 1)),
+            timeout=10,
+        )
+        assert r.status_code == 201, r.text
+        out += ["--launch-url", r.json()["launch_url"]]
+    return out
+
+
 def test_certify_against_weare_harness_serve(tmp_path):
     """The default `serve` (an enforcing mount): per-behaviour verdicts, exit 0; observe: all works."""
     import requests
@@ -254,22 +271,7 @@ def test_certify_against_weare_harness_serve(tmp_path):
     from tests.serve_process import ServeProcess
 
     with ServeProcess(tmp_path / "serve.db") as serve:
-        auth = tuple(serve.api_key.split(":", 1))
-
-        def launches(n: int = 2) -> list[str]:
-            out = []
-            for _ in range(n):
-                r = requests.post(
-                    serve.base_url + "/api/launches",
-                    json={"au_url": "http://127.0.0.1:9/story"},
-                    auth=auth,
-                    timeout=10,
-                )
-                assert r.status_code == 201, r.text
-                out += ["--launch-url", r.json()["launch_url"]]
-            return out
-
-        r = certify(*launches(), "--report-dir", str(tmp_path / "enforce"))
+        r = certify(*serve_launch_urls(serve), "--report-dir", str(tmp_path / "enforce"))
         assert r.returncode == 0, r.stdout + r.stderr
         assert verdicts(tmp_path / "enforce") == {
             "weare-documented": "will-not-work",
@@ -277,34 +279,24 @@ def test_certify_against_weare_harness_serve(tmp_path):
         }
         assert "This LMS enforces cmi5 session rules" in r.stdout
         patched = requests.patch(
-            serve.base_url + "/api/mounts/default", json={"mode": "observe"}, auth=auth, timeout=10
+            serve.base_url + "/api/mounts/default",
+            json={"mode": "observe"},
+            auth=tuple(serve.api_key.split(":", 1)),
+            timeout=10,
         )
         assert patched.status_code == 200, patched.text
-        r = certify(*launches(), "--report-dir", str(tmp_path / "observe"))
+        r = certify(*serve_launch_urls(serve), "--report-dir", str(tmp_path / "observe"))
         assert r.returncode == 0, r.stdout + r.stderr
         assert verdicts(tmp_path / "observe") == {"weare-documented": "works", "cmi5-full": "works"}
 
 
 def test_certify_against_serve_mode_observe_works(tmp_path):
     """`serve --mode observe` records cmi5 violations instead of refusing: both behaviours work."""
-    import requests
-
     from tests.serve_process import ServeProcess
 
     with ServeProcess(tmp_path / "observe.db", "--mode", "observe") as serve:
         assert any("mode: observe" in line for line in serve.banner), serve.banner
-        auth = tuple(serve.api_key.split(":", 1))
-        urls = []
-        for _ in range(2):
-            r = requests.post(
-                serve.base_url + "/api/launches",
-                json={"au_url": "http://127.0.0.1:9/story"},
-                auth=auth,
-                timeout=10,
-            )
-            assert r.status_code == 201, r.text
-            urls += ["--launch-url", r.json()["launch_url"]]
-        r = certify(*urls, "--report-dir", str(tmp_path / "report"))
+        r = certify(*serve_launch_urls(serve), "--report-dir", str(tmp_path / "report"))
         assert r.returncode == 0, r.stdout + r.stderr
         assert verdicts(tmp_path / "report") == {"weare-documented": "works", "cmi5-full": "works"}
         assert "This LMS enforces cmi5 session rules" not in r.stdout
