@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +20,24 @@ CHROMIUM_ARGS = (
     "--disable-quic",
 )
 
+# Where Chromium is looked for before PATH: os.pathsep-separated files, replacing the default.
+SEARCH_ENV = "WEARE_HARNESS_CHROMIUM_SEARCH"
+DEFAULT_SEARCH = ("/usr/bin/chromium",)
+
+
+def chromium_candidates() -> list[str]:
+    """The files `chromium_executable()` tries after $PLAYWRIGHT_CHROMIUM_EXECUTABLE, in order."""
+    listed = os.environ.get(SEARCH_ENV)
+    places = [p for p in listed.split(os.pathsep) if p] if listed is not None else []
+    return [*(places if listed is not None else DEFAULT_SEARCH), shutil.which("chromium") or ""]
+
 
 def chromium_executable() -> str | None:
-    """$PLAYWRIGHT_CHROMIUM_EXECUTABLE, else /usr/bin/chromium, else None (Playwright's own)."""
+    """$PLAYWRIGHT_CHROMIUM_EXECUTABLE, else the search list and PATH, else None (Playwright's own)."""
     explicit = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE")
     if explicit and Path(explicit).is_file():
         return explicit
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium") or ""):
+    for candidate in chromium_candidates():
         if candidate and Path(candidate).is_file():
             return candidate
     return None
@@ -36,3 +50,51 @@ def launch_chromium(playwright: Any, **kwargs: Any) -> Any:
     if executable:
         options["executable_path"] = executable
     return playwright.chromium.launch(**options)
+
+
+def probe_launch(timeout: float = 30.0) -> dict[str, Any]:
+    """Launch headless Chromium once, in a child process killed after `timeout` seconds.
+
+    Returns {"launched": bool, "executable": path or None, "version": str or None, "error": str}.
+    """
+    code = "from harness.browser import _probe; _probe()"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"launched": False, "error": f"no launch within {timeout:g} s"}
+    except OSError as exc:
+        return {"launched": False, "error": str(exc)}
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"launched": False, "error": f"probe exited {done.returncode}: {last}"}
+
+
+def _probe() -> None:
+    """In the child of `probe_launch`: one launch, its outcome as a JSON line on stdout."""
+    out: dict[str, Any] = {"launched": False, "executable": chromium_executable(), "version": None}
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            if out["executable"] is None:
+                out["executable"] = playwright.chromium.executable_path
+                out["playwright_download"] = True
+                if not Path(out["executable"]).is_file():
+                    out["error"] = f"Playwright's Chromium is not downloaded: {out['executable']}"
+                    print(json.dumps(out))
+                    return
+            browser = launch_chromium(playwright, timeout=15_000)
+            out["version"] = browser.version
+            browser.close()
+            out["launched"] = True
+    except Exception as exc:
+        out["error"] = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    print(json.dumps(out))

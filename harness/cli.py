@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness import au_cmd, certify_cmd, launch_cmd, quirks_cmd, run_cmd, serve_cmd
+from harness import au_cmd, certify_cmd, doctor_cmd, launch_cmd, quirks_cmd, run_cmd, serve_cmd
 
 
 class UsageError(Exception):
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     au_cmd.add_parsers(sub)
     certify_cmd.add_parser(sub)
     quirks_cmd.add_parser(sub)
+    doctor_cmd.add_parser(sub)
     return parser
 
 
