@@ -84,6 +84,18 @@ def _pip(what: str) -> str:
     return f"{sys.executable} -m pip install {what}"
 
 
+def _reinstall() -> str:
+    """The pip command that puts the package's files back: editable from its folder, or not."""
+    try:
+        origin = json.loads(metadata.distribution(DIST).read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        origin = {}
+    url = origin.get("url", "")
+    if origin.get("dir_info", {}).get("editable") and url.startswith("file://"):
+        return _pip(f"-e {url.removeprefix('file://')}")
+    return _pip(f"--force-reinstall {DIST}")
+
+
 _OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne}
 _OPS |= {">": operator.gt, "<": operator.lt}
 
@@ -155,7 +167,7 @@ def package_check(options: Options) -> Finding:
     return Finding("", OK, f"{DIST} {version} ({metadata.distribution(DIST).locate_file('')})")
 
 
-# Files the commands read through importlib.resources: (package, folder, suffixes).
+# Files the commands read through importlib.resources: (package, folder, a file of each suffix).
 PACKAGE_DATA = (
     ("harness", "schemas", (".json",)),
     ("harness", "data", (".json",)),
@@ -171,13 +183,17 @@ PACKAGE_DATA = (
 def data_check(options: Options) -> Finding:
     from harness.scenarios import ScenarioError, discover
 
-    reinstall = _pip(f"--force-reinstall {DIST}")
     problems, count = [], 0
     for package, folder, suffixes in PACKAGE_DATA:
         root = resources.files(package).joinpath(folder) if folder else resources.files(package)
-        files = [f for f in root.iterdir() if f.is_file() and f.name.endswith(suffixes)]
-        if not files:
-            problems.append(f"{package}/{folder or '.'}: no {'/'.join(suffixes)} file")
+        try:
+            files = [f for f in root.iterdir() if f.is_file() and f.name.endswith(suffixes)]
+        except OSError as exc:
+            problems.append(f"{package}/{folder}: cannot list: {exc.strerror or exc}")
+            continue
+        for suffix in suffixes:
+            if not any(f.name.endswith(suffix) for f in files):
+                problems.append(f"{package}/{folder or '.'}: no {suffix} file")
         for item in files:
             try:
                 text = item.read_text(encoding="utf-8")
@@ -192,7 +208,7 @@ def data_check(options: Options) -> Finding:
         problems.append(f"built-in scenarios: {exc}")
         scenarios = 0
     if problems:
-        return Finding("", MISSING, "; ".join(problems[:3]), reinstall)
+        return Finding("", MISSING, "; ".join(problems), _reinstall())
     return Finding("", OK, f"{scenarios} built-in scenarios, {count} data files readable")
 
 

@@ -227,3 +227,23 @@ def test_bad_flags_exit_2_with_one_line(tmp_path, args):
 )
 def test_requires_python_is_read_both_ways(spec, version, expected):
     assert python_supported(spec, version) is expected
+
+
+def test_missing_or_broken_package_data_is_missing_with_a_reinstall(tmp_path):
+    """A copy of the packages with a story asset gone and a data file corrupted, found first."""
+    import fake_lms
+    import harness
+
+    skip = shutil.ignore_patterns("__pycache__")
+    for package in (harness, fake_lms):
+        source = Path(package.__file__).parent
+        shutil.copytree(source, tmp_path / source.name, ignore=skip)
+    (tmp_path / "harness" / "story" / "static" / "story.js").unlink()
+    (tmp_path / "harness" / "data" / "mutants.json").write_text("{not json")
+    done = doctor("--json", cwd=tmp_path)
+    check = by_id(as_json(done))["data"]
+    assert check["status"] == "missing"
+    assert "harness/data/mutants.json" in check["found"]
+    assert "harness/story/static: no .js file" in check["found"]
+    assert check["fix"].startswith(f"{sys.executable} -m pip install ")
+    assert done.returncode == 1
