@@ -231,9 +231,14 @@ def chromium_check(options: Options) -> Finding:
     executable = executable or probe.get("executable")
     if not probe.get("launched"):
         if executable and Path(executable).is_file():
-            fix = f"{sys.executable} -m playwright install chromium"
-            if ignored:
-                fix = "export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/path/to/chromium"
+            if executable == explicit:
+                fix = "export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/path/to/a/working/chromium"
+            elif probe.get("playwright_download"):
+                fix = f"{sys.executable} -m playwright install --with-deps chromium"
+            elif shutil.which("apt-get"):
+                fix = "apt-get install -y --reinstall chromium"
+            else:
+                fix = "export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/path/to/a/working/chromium"
             found = f"{ignored}{executable} does not launch headless: {probe.get('error')}"
             return Finding("", MISSING, found, fix)
         return Finding(
@@ -247,7 +252,7 @@ def chromium_check(options: Options) -> Finding:
         "",
         WARNING if ignored else OK,
         found,
-        None,
+        "unset PLAYWRIGHT_CHROMIUM_EXECUTABLE" if ignored else None,
         extra={"version": version, "executable": executable},
     )
 

@@ -25,12 +25,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "doctor", help="check this machine for what the commands need, with the fix for each gap"
     )
     p.add_argument("--json", action="store_true", help="print a JSON document instead")
-    p.add_argument("--port", type=int, default=8080, help="serve's port to test (default 8080)")
     p.add_argument(
-        "--report-dir", type=Path, default=Path("reports"), help="report folder (default reports)"
+        "--port", type=int, default=8080, metavar="P", help="serve's port to test (default 8080)"
     )
-    p.add_argument("--db", type=Path, default=Path(".harness/lms.db"), help="serve's SQLite file")
-    p.add_argument("--interop", action="store_true", help="also check node and npm")
+    p.add_argument(
+        "--report-dir",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="report folder to test (default reports)",
+    )
+    p.add_argument(
+        "--db",
+        type=Path,
+        default=Path(".harness/lms.db"),
+        metavar="PATH",
+        help="serve's SQLite file, whose folder is tested (default .harness/lms.db)",
+    )
+    p.add_argument(
+        "--interop", action="store_true", help="also check node and npm (for the interop tests)"
+    )
     p.add_argument(
         "--driver",
         choices=("http", "browser"),

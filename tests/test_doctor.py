@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -247,3 +249,53 @@ def test_missing_or_broken_package_data_is_missing_with_a_reinstall(tmp_path):
     assert "harness/story/static: no .js file" in check["found"]
     assert check["fix"].startswith(f"{sys.executable} -m pip install ")
     assert done.returncode == 1
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed here")
+def test_a_wrong_explicit_chromium_is_a_warning_when_another_is_found(tmp_path):
+    env = {"PLAYWRIGHT_CHROMIUM_EXECUTABLE": str(tmp_path / "no-chromium")}
+    done = doctor("--json", "--driver", "browser", cwd=tmp_path, env=env)
+    document = as_json(done)
+    chromium = by_id(document)["chromium"]
+    assert chromium["status"] == "warning"
+    assert (
+        f"PLAYWRIGHT_CHROMIUM_EXECUTABLE={tmp_path / 'no-chromium'} is not a file"
+        in (chromium["found"])
+    )
+    assert chromium["fix"] == "unset PLAYWRIGHT_CHROMIUM_EXECUTABLE"
+    assert document["drivers"]["browser"] is True
+    assert done.returncode == 0
+
+
+@pytest.mark.parametrize(("no_color", "coloured"), [(None, True), ("1", False)])
+def test_colour_on_a_terminal_unless_no_color(tmp_path, no_color, coloured):
+    import pty
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    if no_color:
+        env["NO_COLOR"] = no_color
+    main, child = pty.openpty()
+    with subprocess.Popen(
+        [sys.executable, "-m", "harness", "doctor", "--port", "0"],
+        cwd=tmp_path,
+        env=env,
+        stdout=child,
+        stderr=subprocess.PIPE,
+    ) as process:
+        os.close(child)
+        chunks, deadline = [], time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if not select.select([main], [], [], 1)[0]:
+                continue
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the terminal closed: the process is done
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=120)
+    os.close(main)
+    out = b"".join(chunks).decode()
+    assert "python" in out
+    assert ("\033[32m" in out) is coloured
