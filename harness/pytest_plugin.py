@@ -9,21 +9,30 @@ Fixtures, loaded automatically once weare-harness is installed:
 - `weare_bench` (per session): the `WeAreBench` behind both, one fake LMS for the whole session;
   `WEARE_HARNESS_HOST` / `WEARE_HARNESS_PORT` choose where that LMS listens.
 
+Under pytest-xdist a session is a worker: each worker runs its own fake LMS and story, so no
+test can see another worker's evidence. A pinned `WEARE_HARNESS_PORT` is offset per worker
+(`gw0` listens on PORT, `gw1` on PORT+1, ...); unset, every worker takes a free port. With
+`--junitxml`, each test using `fake_lms` records the LMS it used and its mount prefix as
+testcase properties (`weare_harness_lms`, `weare_harness_mounts`).
+
 Helpers (`from harness.testing import launch_story, assert_received`) are re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from harness.story.server import StoryServer
 from harness.testing import (
+    PORT_ENV,
+    BenchError,
     IsolatedLMS,
     Launch,
     StoryRun,
     WeAreBench,
+    address_from_env,
     assert_received,
     launch_story,
 )
@@ -41,10 +50,35 @@ __all__ = [
 ]
 
 
+def xdist_worker(config: pytest.Config) -> int | None:
+    """The pytest-xdist worker number (`gw3` -> 3), None outside a worker."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        return None
+    return int(str(workerinput["workerid"]).removeprefix("gw"))
+
+
+def worker_address(worker: int | None) -> tuple[str, int]:
+    """Where this session's fake LMS listens: a pinned port is offset by the xdist worker number."""
+    host, port = address_from_env()
+    if port == 0 or worker is None:
+        return host, port
+    if port + worker > 65535:
+        raise BenchError(
+            f"{PORT_ENV}={port} leaves no port for xdist worker gw{worker} (port {port + worker})"
+        )
+    return host, port + worker
+
+
 @pytest.fixture(scope="session")
-def weare_bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeAreBench]:
-    """One fake LMS and story per session: starting them per test would dominate test time."""
-    with WeAreBench(workdir=tmp_path_factory.mktemp("weare-harness")) as bench:
+def weare_bench(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WeAreBench]:
+    """One fake LMS and story per session (per xdist worker): per test would dominate test time."""
+    host, port = worker_address(xdist_worker(request.config))
+    with WeAreBench(
+        host=host, port=port, workdir=tmp_path_factory.mktemp("weare-harness")
+    ) as bench:
         yield bench
 
 
@@ -55,6 +89,11 @@ def weare_story(weare_bench: WeAreBench) -> StoryServer:
 
 
 @pytest.fixture
-def fake_lms(weare_bench: WeAreBench) -> IsolatedLMS:
+def fake_lms(
+    weare_bench: WeAreBench, record_property: Callable[[str, object], None]
+) -> IsolatedLMS:
     """The session's fake LMS through mounts made for this test alone."""
-    return weare_bench.new_lms()
+    lms = weare_bench.new_lms()
+    record_property("weare_harness_lms", lms.base_url)
+    record_property("weare_harness_mounts", lms.prefix)
+    return lms
