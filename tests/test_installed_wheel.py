@@ -112,6 +112,13 @@ class Dists:
 
 
 @dataclass(frozen=True)
+class Absent:
+    """No such interpreter on this machine: its tests skip with this reason."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class Installed:
     version: str
     venv: Path
@@ -190,11 +197,13 @@ def _install(version: str, python: str, wheel: Path, where: Path) -> Installed |
 
 
 @pytest.fixture(scope="session")
-def installs(dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Installed | str]:
-    """Per version: its venv, or why there is none (no interpreter: a skip; else a failure)."""
+def installs(
+    dists: Dists, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Installed | Absent | str]:
+    """Per version: its venv, the interpreter's absence, or why the wheel did not install."""
     where = _outside_repo(tmp_path_factory.mktemp("venvs"))
     found = {v: find_python(v) for v in PYTHONS}
-    out: dict[str, Installed | str] = {}
+    out: dict[str, Installed | Absent | str] = {}
     with ThreadPoolExecutor(max_workers=len(PYTHONS)) as pool:
         jobs = {
             v: pool.submit(_install, v, python, dists.wheel, where)
@@ -203,7 +212,7 @@ def installs(dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> dict[str
         }
         for v, (python, tried) in found.items():
             if python is None:
-                out[v] = "skip:" + (
+                out[v] = Absent(
                     f"Python {v} is not on this machine (tried: {', '.join(tried) or 'nothing'}); "
                     f"install it (e.g. `pyenv install {v}`) to test the wheel on it"
                 )
@@ -213,11 +222,13 @@ def installs(dists: Dists, tmp_path_factory: pytest.TempPathFactory) -> dict[str
 
 
 @pytest.fixture(params=PYTHONS, ids=[f"py{v}" for v in PYTHONS])
-def installed(request: pytest.FixtureRequest, installs: dict[str, Installed | str]) -> Installed:
+def installed(
+    request: pytest.FixtureRequest, installs: dict[str, Installed | Absent | str]
+) -> Installed:
     got = installs[request.param]
+    if isinstance(got, Absent):
+        pytest.skip(got.reason)
     if isinstance(got, str):
-        if got.startswith("skip:"):
-            pytest.skip(got.removeprefix("skip:"))
         pytest.fail(f"Python {request.param}: the wheel does not install: {got}")
     return got
 
@@ -227,6 +238,21 @@ def empty_dir(tmp_path: Path) -> Path:
     """The user's working directory: empty, outside the repository."""
     assert not any(tmp_path.iterdir())
     return _outside_repo(tmp_path)
+
+
+def test_find_python_takes_only_an_interpreter_that_answers_its_version(tmp_path, monkeypatch):
+    """A pyenv shim for an unselected version is on PATH and fails: it must not count."""
+    shim = tmp_path / "python3.99"
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.99: command not found' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    python, tried = find_python("3.99")
+    assert python is None and str(shim) in tried
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    (tmp_path / f"python{here}").symlink_to(sys.executable)  # a real one, first on PATH
+    python, _ = find_python(here)
+    assert python == str(tmp_path / f"python{here}")
 
 
 # -- the distributions ------------------------------------------------------------------------
