@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from harness import au_cmd, certify_cmd, doctor_cmd, launch_cmd, quirks_cmd, run_cmd, serve_cmd
+from harness.version import tool_version
 
 
 class UsageError(Exception):
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="weare-harness",
         description="Conformance test bench for We Are's LMS integration (cmi5 / xAPI).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     run_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)

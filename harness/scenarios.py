@@ -1,4 +1,8 @@
-"""Scenario files: YAML or JSON data, validated against `harness/schemas/scenario.schema.json`."""
+"""Scenario files: YAML or JSON data, validated against `harness/schemas/scenario.schema.json`.
+
+The built-in suite is package data (`harness/suite/`), found through `importlib.resources`, so
+`run` finds it wherever the package is installed and from any working directory.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,15 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from pathlib import Path
+from importlib.resources.abc import Traversable
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
 
-BUILTIN = Path(__file__).resolve().parent.parent / "scenarios"
+BUILTIN: Traversable = resources.files("harness").joinpath("suite")
+SUFFIXES = (".yaml", ".yml", ".json")
 
 
 class ScenarioError(ValueError):
@@ -56,20 +62,22 @@ class Scenario:
         )
 
 
-def _load_data(path: Path) -> Any:
+def _load_data(path: Traversable) -> Any:
+    suffix = PurePath(path.name).suffix
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from exc
     try:
-        if path.suffix == ".json":
+        if suffix == ".json":
             return json.loads(text)
         return yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise ScenarioError(f"{path}: not valid {path.suffix[1:].upper()}: {exc}") from exc
+        raise ScenarioError(f"{path}: not valid {suffix[1:].upper()}: {exc}") from exc
 
 
-def load_file(path: Path) -> list[Scenario]:
+def load_file(path: Traversable) -> list[Scenario]:
+    """The scenarios of one file (a path, or package data such as the built-in suite's)."""
     data = _load_data(path)
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
@@ -90,13 +98,32 @@ def load_file(path: Path) -> list[Scenario]:
     return out
 
 
+def _scenario_files(folder: Traversable) -> list[Traversable]:
+    """The scenario files under `folder`, sub-folders included, in path order.
+
+    Walked with the `Traversable` protocol, so a user's folder (a `Path`) and the built-in suite
+    (package data, wherever and however the package is installed) are read the same way.
+    """
+    found: list[tuple[tuple[str, ...], Traversable]] = []
+    stack: list[tuple[tuple[str, ...], Traversable]] = [((), folder)]
+    while stack:
+        parts, current = stack.pop()
+        for entry in current.iterdir():
+            here = (*parts, entry.name)
+            if entry.is_dir():
+                stack.append((here, entry))
+            elif PurePath(entry.name).suffix in SUFFIXES:
+                found.append((here, entry))
+    return [entry for _, entry in sorted(found, key=lambda item: item[0])]
+
+
 def discover(paths: list[str] | None = None) -> list[Scenario]:
     """Scenarios of the given files and folders (default: the built-in suite), ids unique."""
-    roots = [Path(p) for p in paths] if paths else [BUILTIN]
-    files: list[Path] = []
+    roots: list[Traversable] = [Path(p) for p in paths] if paths else [BUILTIN]
+    files: list[Traversable] = []
     for root in roots:
         if root.is_dir():
-            files += sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+            files += _scenario_files(root)
         elif root.is_file():
             files.append(root)
         else:

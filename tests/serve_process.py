@@ -8,25 +8,37 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import requests
 
 
 class ServeProcess:
-    def __init__(self, db: Path, *extra: str, api_key: str = "qa:s3cret-key") -> None:
+    """`command` runs the CLI: this interpreter's `-m harness` by default, or an installed script."""
+
+    def __init__(
+        self,
+        db: Path,
+        *extra: str,
+        api_key: str = "qa:s3cret-key",
+        command: Sequence[str] = (sys.executable, "-m", "harness"),
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.db = db
         self.api_key = api_key
         self.extra = extra
+        self.command = tuple(command)
+        self.cwd = cwd
+        self.env = env  # None: this process's environment
         self.proc: subprocess.Popen[str] | None = None
         self.base_url = ""
         self.banner: list[str] = []
 
     def start(self) -> ServeProcess:
         cmd = [
-            sys.executable,
-            "-m",
-            "harness",
+            *self.command,
             "serve",
             "--port",
             "0",
@@ -41,7 +53,8 @@ class ServeProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            cwd=self.cwd,
+            env={**(os.environ if self.env is None else self.env), "PYTHONUNBUFFERED": "1"},
         )
         deadline = time.monotonic() + 20
         assert self.proc.stdout is not None

@@ -26,7 +26,7 @@ from harness.report.summary import progress_line, summary_table
 from harness.runner import Runner, ScenarioResult, Target
 from harness.scenarios import discover
 
-PRECEDENCE = str(Path(__file__).resolve().parent.parent / "scenarios" / "precedence.yaml")
+PRECEDENCE = str(Path(__file__).resolve().parent.parent / "harness" / "suite" / "precedence.yaml")
 SECRET_BASIC = base64.b64encode(b"planted-user:planted-secret-42").decode()
 SECRET_TOKEN = "UGxhbnRlZFRva2VuOnRvcC1zZWNyZXQ="
 PLANTED_SCRIPT = '<script>alert("pwned")</script>'
@@ -147,7 +147,8 @@ def test_junit_counts_and_failures(written, planted):
     assert suite.get("timestamp") == "2026-01-02T03:04:05+00:00"
     for case, result in zip(cases, planted, strict=True):
         assert float(case.get("time")) >= 0
-        assert case.get("file") == "scenarios/precedence.yaml"  # relative, not the absolute path
+        # relative, not the absolute path
+        assert case.get("file") == "harness/suite/precedence.yaml"
         if result.status == "failed":
             failure = case.find("failure")
             messages = [c.message for c in result.checks if not c.passed]

@@ -8,6 +8,7 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+import yaml
 
 from harness.story.behaviour import StoryConfig
 from harness.story.server import StoryServer
@@ -15,12 +16,13 @@ from harness.story.server import StoryServer
 pytestmark = pytest.mark.slow
 
 
-def run(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run(*args: str, timeout: float = 300, cwd=None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "harness", "run", "--no-color", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
+        cwd=cwd,
     )
 
 
@@ -33,6 +35,38 @@ def test_passing_selection_exits_0_and_writes_three_reports(tmp_path):
     suite = ET.parse(tmp_path / "junit.xml").getroot()
     assert "failures" in (suite.attrib if suite.tag == "testsuite" else suite[0].attrib)
     assert "precedence-endpoint-url-fetch-key" in (tmp_path / "report.html").read_text()
+
+
+def test_builtin_suite_runs_from_any_directory(tmp_path):
+    """No PATHS: the built-in suite is package data, found wherever the command is started."""
+    r = run("-k", "precedence-endpoint-url-fetch-key", "--report-dir", "rep", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads((tmp_path / "rep" / "results.json").read_text())
+    assert [s["id"] for s in data["scenarios"]] == ["precedence-endpoint-url-fetch-key"]
+    assert data["scenarios"][0]["file"].endswith("harness/suite/precedence.yaml")
+
+
+def test_own_scenario_folder_by_path(tmp_path):
+    """A user's folder is read recursively (.yaml, .yml, .json; other files ignored), in path order."""
+    from harness.scenarios import BUILTIN
+
+    suite = yaml.safe_load(BUILTIN.joinpath("precedence.yaml").read_text(encoding="utf-8"))
+    first, second, third = suite["scenarios"][:3]
+    own = tmp_path / "own"
+    (own / "2-more").mkdir(parents=True)
+    (own / "3-last.yaml").write_text(yaml.safe_dump({"scenarios": [third]}))
+    (own / "1-first.yml").write_text(yaml.safe_dump({"scenarios": [first]}))
+    (own / "2-more" / "second.json").write_text(json.dumps({"scenarios": [second]}))
+    (own / "notes.txt").write_text("not a scenario file")
+    r = run("own", "--report-dir", "rep", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads((tmp_path / "rep" / "results.json").read_text())
+    ran = [(s["id"], s["file"]) for s in data["scenarios"]]
+    assert ran == [
+        (first["id"], "own/1-first.yml"),
+        (second["id"], "own/2-more/second.json"),
+        (third["id"], "own/3-last.yaml"),
+    ]
 
 
 def test_a_mutant_makes_the_run_exit_1(tmp_path):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import harness.certify.checks  # noqa: F401  (registers every check)
@@ -30,6 +29,7 @@ from harness.certify.registry import (
     CertCheck,
     Finding,
 )
+from harness.version import tool_version
 
 WORKS, WITH_WARNINGS, WILL_NOT_WORK = "works", "works-with-warnings", "will-not-work"
 NOT_TESTED = "not-tested"
@@ -45,13 +45,6 @@ __all__ = [
     "start",
     "tool_version",
 ]
-
-
-def tool_version() -> str:
-    try:
-        return version("weare-harness")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 @dataclass
