@@ -39,8 +39,12 @@ run: setup
 serve: setup
 	$(VENV)/bin/weare-harness serve
 
+# Two pytest-xdist workers, one test file each at a time (--dist loadfile keeps a file's shared
+# servers and the installed-wheel build to one worker): 4.6 min instead of 7.5 on 2 cores.
+# TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: setup lint
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
