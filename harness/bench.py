@@ -24,6 +24,27 @@ class BenchError(AdminError):
     """The bench could not prepare a scenario or read its evidence whole: not a check failure."""
 
 
+def create_role_mounts(
+    admin: AdminClient, prefix: str, *, mode: str, quirks: list[str] | tuple[str, ...] = ()
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Fresh mounts `PREFIX-ROLE` for every role, each with an API key of its own.
+
+    Returns (role -> mount name, role -> (user, secret)). The customer's API key (`configured`)
+    comes from the same LMS, so it opens the launch endpoint too.
+    """
+    mounts = {role: f"{prefix}-{role}" for role in ROLES}
+    keys = {role: (f"{prefix}-{role}-key", secrets.token_urlsafe(12)) for role in ROLES}
+    for role in ROLES:
+        admin.create_mount(
+            mounts[role],
+            mode=mode,
+            credentials=keys[role],
+            quirks=quirks,
+            also_opens=[mounts["launch"]] if role == "configured" else [],
+        )
+    return mounts, keys
+
+
 @dataclass
 class Prepared:
     scenario: Scenario
@@ -92,19 +113,12 @@ class Bench:
         au_url: str | None = None,
     ) -> Prepared:
         """Mounts, integration config, story and launch for one scenario."""
-        prefix = f"s{index}-{secrets.token_hex(2)}"
-        mounts = {role: f"{prefix}-{role}" for role in ROLES}
-        keys = {role: (f"{prefix}-{role}-key", secrets.token_urlsafe(12)) for role in ROLES}
-        mode = scenario.lms.get("mode", "observe")
-        for role in ROLES:
-            # The customer's API key comes from the same LMS: it opens its launch endpoint too.
-            self.admin.create_mount(
-                mounts[role],
-                mode=mode,
-                credentials=keys[role],
-                quirks=scenario.lms.get("quirks", []),
-                also_opens=[mounts["launch"]] if role == "configured" else [],
-            )
+        mounts, keys = create_role_mounts(
+            self.admin,
+            f"s{index}-{secrets.token_hex(2)}",
+            mode=scenario.lms.get("mode", "observe"),
+            quirks=scenario.lms.get("quirks", []),
+        )
         integration = scenario.integration
         api_url = None
         if integration.get("api_url", "configured") != "none":

@@ -27,7 +27,7 @@ from typing import Any, Self
 import requests
 
 from fake_lms.live import FakeLMS
-from harness.bench import ROLES, Bench, BenchError
+from harness.bench import ROLES, Bench, BenchError, create_role_mounts
 from harness.checks import BY_KEY, CheckResult, evaluate
 from harness.evidence import Evidence, gather
 from harness.story.behaviour import StoryConfig
@@ -108,17 +108,9 @@ class IsolatedLMS:
     def __init__(self, server: FakeLMS, prefix: str, *, mode: str = "observe") -> None:
         self.server = server
         self.prefix = prefix
-        self._mounts = {role: f"{prefix}-{role}" for role in ROLES}
-        self._keys = {role: (f"{prefix}-{role}-key", secrets.token_urlsafe(12)) for role in ROLES}
         self.last_launch: Launch | None = None
         self.admin = server.admin_client(error=BenchError)
-        for role in ROLES:
-            self.admin.create_mount(
-                self._mounts[role],
-                mode=mode,
-                credentials=self._keys[role],
-                also_opens=[self._mounts["launch"]] if role == "configured" else [],
-            )
+        self._mounts, self._keys = create_role_mounts(self.admin, prefix, mode=mode)
 
     def __repr__(self) -> str:
         return f"<IsolatedLMS {self.prefix} at {self.server.base_url}>"
