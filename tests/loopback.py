@@ -1,7 +1,7 @@
-"""Tiny real HTTP servers on 127.0.0.1 for certify's tests: an answer function decides each reply.
+"""Tiny real HTTP servers on 127.0.0.1 for tests: an answer function decides each reply.
 
 `answering(func)` serves until the block ends; `func(method, path, body)` returns (status,
-headers, body). `dead_port()` is a port nothing listens on; `black_hole()` accepts connections
+headers, body). `serving(handler)` does the same for any http.server handler. `dead_port()` is a port nothing listens on; `black_hole()` accepts connections
 and never answers.
 """
 
@@ -40,10 +40,18 @@ def answering(func: AnswerFunc) -> Iterator[str]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with serving(Handler) as base:
+        yield base
+
+
+@contextmanager
+def serving(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Any http.server handler on a free 127.0.0.1 port, in a thread; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.browser import chromium_executable, launch_chromium
+from tests.loopback import serving
 
 INTEROP = Path(__file__).parent / "interop"
 BUNDLE = INTEROP / "node_modules" / "@xapi" / "cmi5" / "dist" / "Cmi5.umd.js"
@@ -50,19 +50,8 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def static_origin() -> Iterator[str]:
     """`http://127.0.0.1:<port>` serving tests/interop/ (the page and node_modules)."""
-    handler = functools.partial(_QuietHandler, directory=str(INTEROP))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(functools.partial(_QuietHandler, directory=str(INTEROP))) as base:
+        yield base
 
 
 # --- Chromium --------------------------------------------------------------------------------
