@@ -87,7 +87,8 @@ class AdminClient:
             return self._http().request(method, url, auth=self.auth, **kwargs)
         except requests.RequestException as exc:
             raise self.error(
-                f"cannot reach the fake LMS at {self.base_url}: {type(exc).__name__}"
+                f"cannot reach the fake LMS at {self.base_url} ({type(exc).__name__}): is "
+                "`weare-harness serve` running there? Check --lms and the port"
             ) from exc
 
     def call(self, method: str, path: str, expect: int = 200, **kwargs: Any) -> Any:

@@ -141,6 +141,8 @@ def test_launch_without_reachable_lms_exits_2(tmp_path):
     )
     assert r.returncode == 2
     assert "cannot reach" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr  # one line, naming the fix
+    assert "is `weare-harness serve` running there?" in r.stderr
 
 
 # --- serve --mode: what a mount does with a cmi5 violation -------------------------------------
