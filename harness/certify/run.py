@@ -43,7 +43,6 @@ __all__ = [
     "certify",
     "notice",
     "start",
-    "tool_version",
 ]
 
 
