@@ -155,12 +155,20 @@ def _paging() -> tuple[int, int]:
     return _int_arg("after", 0), limit
 
 
+def flush_journal() -> None:
+    """Wait for pending journal entries; 503 with the reason when the journal cannot be written."""
+    try:
+        current_lms().journal.flush()
+    except journal.JournalUnavailable as exc:
+        raise XAPIError(503, str(exc), SECTION, headers={"Retry-After": "1"}) from exc
+
+
 @bp.get("/mounts/<name>/journal")
 def read_journal(name: str) -> Response:
     """A page of a mount's journal: `entries`, `more` and `next_after` to pass as `after`."""
     mount_or_404(name)
     after, limit = _paging()
-    current_lms().journal.flush()
+    flush_journal()
     entries = journal.read(current_lms().db, name, after=after, limit=limit + 1)
     page = _page([e["seq"] for e in entries], after, limit)
     return json_response({"mount": name, "entries": entries[:limit], **page})
@@ -169,7 +177,7 @@ def read_journal(name: str) -> Response:
 @bp.delete("/mounts/<name>/journal")
 def reset_journal(name: str) -> Response:
     mount_or_404(name)
-    current_lms().journal.flush()
+    flush_journal()
     return json_response({"mount": name, "deleted": journal.reset(current_lms().db, name)})
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import time
 from typing import Any
 
@@ -13,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from fake_lms import journal, quirks
 from fake_lms.config import LMSConfig
 from fake_lms.cors import add_cors_headers, preflight
-from fake_lms.db import Database
+from fake_lms.db import Database, is_store_full
 from fake_lms.lms import LMS, current_lms, json_response
 from fake_lms.mounts import Principal, add_credential, ensure_mount, get_mount
 from fake_lms.xapi.protocol import XAPIError, consistent_through
@@ -57,6 +58,7 @@ def create_app(config: LMSConfig | None = None) -> Flask:
     app.teardown_request(lambda _exc: db.release())
     app.register_error_handler(XAPIError, _xapi_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sqlite3.Error, _store_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
 
@@ -179,6 +181,19 @@ def _http_error(exc: HTTPException) -> Response:
     if status == 405 and allowed:
         response.headers["Allow"] = ", ".join(allowed)
     return response
+
+
+def _store_error(exc: sqlite3.Error) -> Response:
+    """A full store (disk or page limit) answers 507 with the cause; reads keep working."""
+    if not is_store_full(exc):
+        return _unexpected_error(exc)
+    log.error("store full while serving %s %s: %s", request.method, request.path, exc)
+    body = {
+        "status": 507,
+        "error": f"the store is full: {exc}; retry when space is freed",
+        "section": "HTTP (RFC 4918 §11.5 507 Insufficient Storage)",
+    }
+    return json_response(body, 507, {"Retry-After": "10"})
 
 
 def _unexpected_error(exc: Exception) -> Response:

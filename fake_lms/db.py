@@ -13,15 +13,33 @@ from pathlib import Path
 
 # Bump when schema.sql changes in a way an existing store cannot follow.
 SCHEMA_VERSION = 3
+# SQLite's own ceiling for max_page_count: what `limit_pages(None)` restores.
+_NO_PAGE_LIMIT = 4294967294
 
 
 class StoreVersionError(RuntimeError):
     """The SQLite file was written by another schema version; the message says what to do."""
 
 
+def is_store_full(exc: BaseException) -> bool:
+    """Whether a SQLite error means the store has no room left (SQLITE_FULL: disk or page limit)."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF == sqlite3.SQLITE_FULL
+    return "database or disk is full" in str(exc)
+
+
 def now_us() -> int:
     """Wall-clock time in microseconds since the epoch: the unit of every stored time."""
     return time.time_ns() // 1000
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that remembers which page limit (see `Database.limit_pages`) it applied."""
+
+    page_limit_generation = 0
 
 
 class Database:
@@ -41,6 +59,9 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._pool: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # `limit_pages`: the page ceiling every connection applies before its next use.
+        self._page_limit = _NO_PAGE_LIMIT
+        self._page_limit_generation = 0
         self._create_or_check(self.connection())
 
     def _create_or_check(self, conn: sqlite3.Connection) -> None:
@@ -57,9 +78,14 @@ class Database:
         conn.executescript(resources.files("fake_lms").joinpath("schema.sql").read_text())
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self) -> _Connection:
         conn = sqlite3.connect(
-            self._uri, uri=True, timeout=30.0, isolation_level=None, check_same_thread=False
+            self._uri,
+            uri=True,
+            timeout=30.0,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=_Connection,
         )
         conn.row_factory = sqlite3.Row
         if self.path != ":memory:":
@@ -80,7 +106,23 @@ class Database:
                 with self._lock:
                     self._all.append(conn)
             self._local.conn = conn
+        if conn.page_limit_generation != self._page_limit_generation:
+            self._apply_page_limit(conn)
         return conn
+
+    def limit_pages(self, pages: int | None) -> int:
+        """Fault injection: let the store grow to `pages` pages at most (None lifts the limit).
+
+        SQLite's `max_page_count` makes a write that needs more pages fail with SQLITE_FULL
+        ("database or disk is full"), exactly as a full disk does. Each connection applies the
+        limit in its own thread before its next use. Returns the store's current page count."""
+        self._page_limit = _NO_PAGE_LIMIT if pages is None else pages
+        self._page_limit_generation += 1
+        return self.connection().execute("PRAGMA page_count").fetchone()[0]
+
+    def _apply_page_limit(self, conn: _Connection) -> None:
+        conn.execute(f"PRAGMA max_page_count = {int(self._page_limit)}")
+        conn.page_limit_generation = self._page_limit_generation
 
     def release(self) -> None:
         """Give the thread's connection back, so thread-per-request servers do not leak them."""
@@ -100,10 +142,13 @@ class Database:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): a second ROLLBACK
+            # would fail and hide the error that matters.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

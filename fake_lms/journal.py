@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-import queue
+import logging
 import threading
+import time
+from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
 from fake_lms.db import Database
 from fake_lms.redact import redact_headers, redact_text
+
+log = logging.getLogger("fake_lms.journal")
 
 
 def _body_text(body: bytes, limit: int) -> str:
@@ -26,6 +30,19 @@ _INSERT = (
 )
 
 
+FLUSH_TIMEOUT_S = 5.0  # the longest a journal reader waits for pending entries
+WRITE_ATTEMPTS = 5  # tries per batch of entries before they are counted as lost
+RETRY_DELAY_S = 0.2  # first pause after a failed write; doubles with each retry
+PROBE_INTERVAL_S = 1.0  # while failing with nothing pending: how often to test the store
+
+
+_PROBE_BODY = "x" * 4096
+
+
+class JournalUnavailable(RuntimeError):
+    """The journal cannot be read complete: writes fail, or the writer did not catch up in time."""
+
+
 class JournalWriter:
     """Writes journal entries from a background thread, many per transaction.
 
@@ -33,54 +50,185 @@ class JournalWriter:
     what a reader sees is complete up to the moment it asked. The price: a `kill -9` can lose
     the last few milliseconds of journal entries. Statements are committed before they are
     answered and are never lost that way.
+
+    A failed write (a full disk) does not stop the writer: the batch is retried `attempts`
+    times with a doubling pause, then counted in `lost` and logged. While writes fail, a
+    reader's `flush()` asks for one more attempt and raises JournalUnavailable, with the
+    reason, if it fails; a failing writer with nothing to write probes the store every second,
+    so the journal heals by itself once space returns.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        flush_timeout: float = FLUSH_TIMEOUT_S,
+        attempts: int = WRITE_ATTEMPTS,
+        retry_delay: float = RETRY_DELAY_S,
+    ) -> None:
         self._db = db
-        self._queue: queue.Queue[tuple | None] = queue.Queue()
+        self.flush_timeout = flush_timeout
+        self._attempts = attempts
+        self._retry_delay = retry_delay
+        self._cond = threading.Condition()
+        self._pending: deque[tuple] = deque()
+        self._submitted = 0  # entries ever submitted
+        self._settled = 0  # entries written or lost
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._closing = False
+        self._attempted = 0  # write attempts so far, probes included
+        self._kicked = False  # a reader waits: retry (or probe) now instead of after the pause
+        self.written = 0
+        self.lost = 0
+        self.failures = 0  # failed write attempts
+        self.error: str | None = None  # why the last write failed; None once one succeeds
 
     def submit(self, row: tuple) -> None:
-        with self._lock:
-            if self._thread is None:
+        with self._cond:
+            if self._thread is None and not self._closing:
                 self._thread = threading.Thread(
                     target=self._run, name="journal-writer", daemon=True
                 )
                 self._thread.start()
-        self._queue.put(row)
+            self._pending.append(row)
+            self._submitted += 1
+            self._cond.notify_all()
 
-    def flush(self) -> None:
-        """Return once every entry submitted so far is committed."""
-        if self._thread is not None:
-            self._queue.join()
+    def flush(self, timeout: float | None = None) -> None:
+        """Return once every entry submitted so far is written.
+
+        While writes fail, the writer is asked to try again now and the first failed attempt
+        raises JournalUnavailable with the reason (so does a store that lost entries and has
+        not taken a write since). Raises it too after `timeout` seconds (default
+        `flush_timeout`) if the writer has not caught up."""
+        limit = self.flush_timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        with self._cond:
+            target, attempted = self._submitted, self._attempted
+            if self.error is not None:  # the verdict of a fresh attempt, not of an old one
+                self._kicked = True
+                self._cond.notify_all()
+            while True:
+                if self.error is None or self._attempted > attempted:
+                    if self.error is not None:
+                        raise JournalUnavailable(self._failing_reason())
+                    if self._settled >= target:
+                        return
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise JournalUnavailable(
+                        f"the journal did not catch up within the flush timeout of {limit:g} s"
+                        f" ({target - self._settled} entries still waiting)"
+                    )
+                self._cond.wait(left)
+
+    def _failing_reason(self) -> str:
+        waiting = self._submitted - self._settled
+        return (
+            f"the journal cannot be written: {self.error} ({waiting} entries waiting,"
+            f" {self.lost} lost since start)"
+        )
 
     def close(self) -> None:
-        with self._lock:
+        with self._cond:
             thread, self._thread = self._thread, None
+            self._closing = True
+            self._cond.notify_all()
         if thread is not None:
-            self._queue.put(None)
             thread.join(timeout=10)
 
     def _run(self) -> None:
+        batch: list[tuple] = []
+        tries = 0
         while True:
-            first = self._queue.get()
-            rows = [first]
-            while len(rows) < 500:
-                try:
-                    rows.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            entries = [r for r in rows if r is not None]
+            with self._cond:
+                if not batch:
+                    tries = 0
+                    if not self._next_batch(batch):
+                        return
+                self._kicked = False
             try:
-                if entries:
-                    with self._db.write() as conn:
-                        conn.executemany(_INSERT, entries)
-            finally:
-                for _ in rows:
-                    self._queue.task_done()
-            if len(entries) != len(rows):
-                return
+                self._write(batch)
+            except Exception as exc:  # the writer outlives any failure; it counts and logs it
+                tries += 1
+                if self._failed(batch, tries, exc):
+                    batch = []
+                    continue
+                with self._cond:  # pause before the retry; a waiting reader or close() cuts it
+                    self._cond.wait_for(
+                        lambda: self._closing or self._kicked,
+                        self._retry_delay * 2 ** (tries - 1),
+                    )
+                    if self._closing:
+                        self._settle(batch, written=False)
+                        batch = []
+                continue
+            with self._cond:
+                self.error = None
+                self._attempted += 1
+                self._settle(batch, written=True)
+            batch = []
+
+    def _next_batch(self, batch: list[tuple]) -> bool:
+        """Fill `batch` with up to 500 pending entries, or leave it empty for a probe of a
+        failing store; False when closed and drained. Called with the condition held."""
+        while not self._pending and not self._closing:
+            # Failing and idle: look again later (or when a reader asks) whether writes work.
+            if self.error is not None and self._kicked:
+                return True
+            self._cond.wait(PROBE_INTERVAL_S if self.error else None)
+            if self.error is not None and not self._pending:
+                return not self._closing
+        if not self._pending:
+            return False
+        batch.extend(self._pending.popleft() for _ in range(min(500, len(self._pending))))
+        return True
+
+    def _write(self, batch: list[tuple]) -> None:
+        with self._db.write() as conn:
+            if batch:
+                conn.executemany(_INSERT, batch)
+            else:  # a probe: can the store take a page-sized entry? (rolled back)
+                conn.execute(
+                    _INSERT, ("", "", "", "", "", "[]", _PROBE_BODY, 0, "[]", "", "[]", 0, "")
+                )
+                raise _ProbeDone
+
+    def _failed(self, batch: list[tuple], tries: int, exc: Exception) -> bool:
+        """Record a failed attempt; True when the batch is given up (or was only a probe)."""
+        with self._cond:
+            self._attempted += 1
+            self._cond.notify_all()
+            if isinstance(exc, _ProbeDone):
+                self.error = None
+                return True
+            self.failures += 1
+            self.error = f"{type(exc).__name__}: {exc}"
+            if batch and tries < self._attempts:
+                log.warning("journal write failed (attempt %d): %s", tries, self.error)
+                return False
+            if batch:
+                log.error(
+                    "journal: %d entries lost after %d failed writes: %s",
+                    len(batch),
+                    tries,
+                    self.error,
+                )
+                self._settle(batch, written=False)
+            return True
+
+    def _settle(self, batch: list[tuple], *, written: bool) -> None:
+        """Count a batch as done (written or lost); called with the condition held."""
+        if written:
+            self.written += len(batch)
+        else:
+            self.lost += len(batch)
+        self._settled += len(batch)
+        self._cond.notify_all()
+
+
+class _ProbeDone(Exception):
+    """Raised inside a probe's transaction so it rolls back after the row was accepted."""
 
 
 def record(
