@@ -20,6 +20,7 @@ from fake_lms.mounts import Principal, add_credential, ensure_mount, get_mount
 from fake_lms.xapi.protocol import XAPIError, consistent_through
 
 log = logging.getLogger("fake_lms")
+MAX_URL_BYTES = 8192  # path and query of a request; longer: 414 (README "Limits")
 _MOUNT_PATH = re.compile(r"^/xapi/([^/]+)(?:/|$)")
 
 
@@ -53,6 +54,7 @@ def create_app(config: LMSConfig | None = None) -> Flask:
     app.register_blueprint(dashboard_bp)
 
     app.wsgi_app = DoubleSlash(app.wsgi_app)  # type: ignore[method-assign]
+    app.before_request(_refuse_long_url)
     app.before_request(_start_exchange)
     app.after_request(_finish_exchange)
     app.teardown_request(lambda _exc: db.release())
@@ -85,6 +87,19 @@ class DoubleSlash:
 
 def _sent_path() -> str:
     return request.environ.get("weare.sent_path", request.path)
+
+
+def _refuse_long_url() -> None:
+    env = request.environ
+    length = len(env.get("PATH_INFO", "")) + len(env.get("QUERY_STRING", "")) + 1
+    if length > MAX_URL_BYTES:
+        raise XAPIError(
+            414,
+            f"the URL is {length} bytes long, more than the limit of {MAX_URL_BYTES}: send long"
+            " parameters in the body (xAPI alternate request syntax)",
+            "HTTP (RFC 9110 §15.5.15 414 URI Too Long); xAPI-C §1.3",
+            "url",
+        )
 
 
 def _start_exchange() -> Response | None:

@@ -13,6 +13,27 @@ from fake_lms.config import MODE_MEANING, MODES, ConfigError
 from fake_lms.db import Database
 from fake_lms.mounts import apply_mode, list_mounts
 from fake_lms.quirks import QuirkError, check_names
+from harness.serve_server import ServerLimits, make_server, raise_fd_limit
+
+# serve's flags for ServerLimits fields beyond --threads: flag, field, type, metavar, help.
+_LIMIT_FLAGS = (
+    ("--connection-limit", "connection_limit", int, "N", "open connections before new ones wait"),
+    (
+        "--channel-timeout",
+        "channel_timeout",
+        float,
+        "S",
+        "seconds before an idle connection closes",
+    ),
+    ("--header-timeout", "header_timeout", float, "S", "seconds a request head may take; then 408"),
+    (
+        "--request-timeout",
+        "request_timeout",
+        float,
+        "S",
+        "seconds a whole request may take; then 408",
+    ),
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +70,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="behave like a broken LMS, repeatable (see `weare-harness quirks`)",
     )
     p.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    defaults = ServerLimits()
+    for flag, name, kind, metavar, text in _LIMIT_FLAGS:
+        default = getattr(defaults, name)
+        p.add_argument(
+            flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {default:g})"
+        )
     p.add_argument(
         "--cors-origin",
         action="append",
@@ -76,6 +103,18 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
         )
     except (ConfigError, QuirkError) as exc:
         raise UsageError(str(exc)) from exc
+
+
+def server_limits(args: argparse.Namespace) -> ServerLimits:
+    """The server's limits from the flags; a usage error names a flag out of range."""
+    from harness.cli import UsageError
+
+    given = {"--threads": ("threads", args.threads)}
+    given.update({flag: (name, getattr(args, name)) for flag, name, *_ in _LIMIT_FLAGS})
+    for flag, (_name, value) in given.items():
+        if not value > 0:
+            raise UsageError(f"{flag} must be greater than 0, got {value}")
+    return ServerLimits(**dict(given.values()))
 
 
 def mount_specs(texts: list[str], mode: str) -> list[MountSpec]:
@@ -113,11 +152,10 @@ def mount_lines(db: Database, config: LMSConfig, base: str, changed: dict[str, s
 
 
 def run(args: argparse.Namespace) -> int:
-    from waitress.server import create_server
-
     from harness.cli import UsageError
 
     config = build_config(args)
+    limits = server_limits(args)
     if args.db != ":memory:":
         try:
             Path(args.db).parent.mkdir(parents=True, exist_ok=True)
@@ -127,10 +165,11 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(config)
     except Exception as exc:  # a database that cannot be opened is an environment problem
         raise UsageError(f"cannot open the store {args.db!r}: {exc}") from exc
+    fd_warning = raise_fd_limit(limits)
+    if fd_warning:
+        print(f"warning: {fd_warning}", file=sys.stderr, flush=True)
     try:
-        server = create_server(
-            app, host=args.host, port=args.port, threads=args.threads, ident="weare-harness"
-        )
+        server = make_server(app, args.host, args.port, limits)
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"

@@ -1,0 +1,134 @@
+"""The waitress server behind `weare-harness serve`, with limits idle and slow clients cannot beat.
+
+waitress reads request heads and bodies in its event loop, so an idle or slow client costs a
+socket, not a worker thread; what takes the server down is its default limit of 100 open
+connections (after which nothing new is accepted) and the lack of any deadline for a request
+that arrives a byte at a time. Here the limit is high (with `poll()`, which has no 1024-socket
+ceiling, and enough file descriptors), and a request whose head or body does not arrive in time
+is answered 408 and closed.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+
+FD_HEADROOM = 64  # descriptors beyond the connection limit: store, logs, the listening socket
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """Every number that bounds what clients can hold; README "Limits" lists them."""
+
+    threads: int = 4  # worker threads running the app
+    connection_limit: int = 2000  # open connections before waitress stops accepting
+    channel_timeout: float = 30.0  # seconds an idle (keep-alive) connection stays open
+    header_timeout: float = 10.0  # seconds from a request's first byte to the end of its head
+    request_timeout: float = 60.0  # seconds from a request's first byte to the end of its body
+    max_header_bytes: int = 65536  # request line + headers; beyond: 431
+    cleanup_interval: float = 1.0  # seconds between checks of the timeouts above
+    request_lookahead: int = 4  # requests read ahead; lets the app see a client disconnect
+
+    def adjustments(self) -> dict[str, Any]:
+        """The waitress settings these limits make."""
+        return {
+            "threads": self.threads,
+            "connection_limit": self.connection_limit,
+            "channel_timeout": self.channel_timeout,
+            "cleanup_interval": self.cleanup_interval,
+            "max_request_header_size": self.max_header_bytes,
+            "channel_request_lookahead": self.request_lookahead,
+            "asyncore_use_poll": True,
+            "backlog": 2048,
+        }
+
+
+class SlowClientChannel(HTTPChannel):
+    """A connection that remembers when the request it is receiving began to arrive."""
+
+    request_started = 0.0
+
+    def received(self, data: bytes) -> bool:
+        if self.request is None and data:
+            self.request_started = time.monotonic()
+        return super().received(data)
+
+    def overdue(self, now: float, limits: ServerLimits) -> str | None:
+        """Why this connection's request is too slow, or None."""
+        request = self.request
+        if request is None or self.requests or self.will_close or self.close_when_flushed:
+            return None
+        waited = now - self.request_started
+        if not request.headers_finished and waited > limits.header_timeout:
+            limit = f"the header timeout of {limits.header_timeout:g} s"
+            return f"the request head did not arrive within {limit}"
+        if waited > limits.request_timeout:
+            limit = f"the request timeout of {limits.request_timeout:g} s"
+            return f"the request did not arrive within {limit}"
+        return None
+
+    def refuse_slow(self, reason: str) -> None:
+        """Answer 408 with the reason and close once it is sent (runs in the event loop)."""
+        body = json.dumps({"status": 408, "error": reason, "section": "HTTP"}).encode()
+        head = (
+            "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        with self.outbuf_lock:
+            self.outbufs[-1].append(head + body)
+            self.current_outbuf_count += len(head) + len(body)
+            self.total_outbufs_len += len(head) + len(body)
+        self.request = None
+        self.close_when_flushed = True
+
+
+def _listeners(server: Any) -> list[BaseWSGIServer]:
+    if isinstance(server, MultiSocketServer):
+        return [s for s in server.map.values() if isinstance(s, BaseWSGIServer)]
+    return [server]
+
+
+def _add_deadlines(listener: BaseWSGIServer, limits: ServerLimits) -> None:
+    idle_maintenance = listener.maintenance
+
+    def maintenance(now: float) -> None:
+        idle_maintenance(now)  # waitress: close connections idle past channel_timeout
+        mono = time.monotonic()
+        for channel in list(listener.active_channels.values()):
+            if isinstance(channel, SlowClientChannel):
+                reason = channel.overdue(mono, limits)
+                if reason is not None:
+                    channel.refuse_slow(reason)
+
+    listener.channel_class = SlowClientChannel
+    listener.maintenance = maintenance  # type: ignore[method-assign]
+
+
+def raise_fd_limit(limits: ServerLimits) -> str | None:
+    """Let this process hold `connection_limit` sockets; a warning if the hard limit forbids it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = limits.connection_limit + FD_HEADROOM
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        new = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        soft = new
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        return (
+            f"only {soft} open files allowed (ulimit -n): fewer than --connection-limit "
+            f"{limits.connection_limit} connections can be served"
+        )
+    return None
+
+
+def make_server(app: Any, host: str, port: int, limits: ServerLimits) -> Any:
+    """A waitress server for `app` on host:port with `limits` (OSError if it cannot listen)."""
+    server = create_server(app, host=host, port=port, ident="weare-harness", **limits.adjustments())
+    for listener in _listeners(server):
+        _add_deadlines(listener, limits)
+    return server
