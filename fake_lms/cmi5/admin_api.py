@@ -23,6 +23,7 @@ from fake_lms.cmi5.launch_url import LaunchVariantError, Variant, query_names
 from fake_lms.cmi5.vocab import WAIVE_REASONS
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
+from fake_lms.served import CONTENT_HEADERS, NOSNIFF
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.protocol import XAPIError
 from fake_lms.xapi.validation import is_iri
@@ -420,7 +421,7 @@ def packaged_content(course_id: str, path: str) -> Response:
     )
     if row is None:
         return json_response(
-            {"status": 404, "error": f"no file {path!r} in course {course_id}"}, 404
+            {"status": 404, "error": f"no file {path!r} in course {course_id}"}, 404, NOSNIFF
         )
     ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return Response(bytes(row[0]), content_type=ctype)
+    return Response(bytes(row[0]), content_type=ctype, headers=CONTENT_HEADERS)
