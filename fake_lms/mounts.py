@@ -11,6 +11,7 @@ from typing import Any
 
 from fake_lms.config import ApiKey, check_mode, check_mount_name
 from fake_lms.db import Database
+from fake_lms.redact import KnownSecrets
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,10 @@ def find_principal(db: Database, username: str, secret: str, mount: str) -> Prin
     return None
 
 
-def secrets_of(db: Database) -> list[str]:
-    """Every secret known to the store, so recorders can strip them from free text."""
-    return [r[0] for r in db.connection().execute("SELECT secret FROM credentials")]
+def secrets_of(db: Database) -> KnownSecrets:
+    """Every secret known to the store, so recorders can strip them from free text: credential
+    secrets and the cmi5 auth-tokens a fetch URL has handed out."""
+    conn = db.connection()
+    keys = [r[0] for r in conn.execute("SELECT secret FROM credentials")]
+    tokens = [r[0] for r in conn.execute("SELECT token FROM sessions WHERE token_fetched = 1")]
+    return KnownSecrets(keys, tokens)
