@@ -78,6 +78,9 @@ def redact_credentials(text: str) -> str:
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+# A UUID found from its first '-' (a literal start the regex engine finds fast), then its head.
+_UUID_TAIL = re.compile(r"-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_HEX8 = re.compile(r"[0-9a-fA-F]{8}")
 # Where an encoded token may start: base64 of ':' + anything begins with 'O' then one of g..v
 # (':' is 0x3A), in every alphabet and escape below, followed by as many characters of those
 # alphabets as the shortest known form has (a lookahead, so candidates may overlap).
@@ -142,7 +145,12 @@ class KnownSecrets:
             text = text.replace(s, REDACTED)
         if self._start is None:
             return text
-        spans = [m.span() for m in _UUID.finditer(text) if m.group().lower() in self._raw]
+        spans = []
+        for m in _UUID_TAIL.finditer(text):
+            start = m.start() - 8
+            if start >= 0 and _HEX8.fullmatch(text, start, m.start()):
+                if (text[start : m.start()] + m.group()).lower() in self._raw:
+                    spans.append((start, m.end()))
         for m in self._start.finditer(text):
             start = m.start()
             for form in self._encoded.get(text[start : start + _PREFIX], ()):
@@ -172,7 +180,8 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
 def redact_text(text: str, secrets: KnownSecrets | Iterable[str] = ()) -> str:
     """Hide credentials, auth tokens and any known secret string wherever they appear."""
     text = redact_credentials(text)
-    text = _FORM_AUTH.sub(r"\1[redacted]", text)
+    if "authorization=" in text.lower():
+        text = _FORM_AUTH.sub(r"\1[redacted]", text)
     known = secrets if isinstance(secrets, KnownSecrets) else KnownSecrets(secrets)
     return known.redact(text)
 
