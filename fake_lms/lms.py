@@ -12,7 +12,7 @@ from flask import Response, current_app
 from fake_lms.config import LMSConfig
 from fake_lms.db import Database
 from fake_lms.journal import JournalWriter
-from fake_lms.mounts import secrets_of
+from fake_lms.mounts import credential_secrets, secrets_of
 from fake_lms.redact import KnownSecrets
 
 
@@ -41,8 +41,10 @@ class LMS:
             return self._secrets
 
     def forget_secrets(self) -> None:
+        """Credentials were added: re-read their secrets (the tokens known so far stay)."""
         with self._secrets_lock:
-            self._secrets = None
+            if self._secrets is not None:
+                self._secrets.set_literals(credential_secrets(self.db))
 
     def token_issued(self, token: str) -> None:
         """A token just left the LMS (its handing out is committed): hide it from now on."""

@@ -126,7 +126,7 @@ def add_mount(
     check_mount_name(name)
     check_mode(mode)
     with db.write() as conn:
-        for other in also_opens:
+        for other in set(also_opens) - {name}:
             if conn.execute("SELECT 1 FROM mounts WHERE name = ?", (other,)).fetchone() is None:
                 raise UnknownMount(other)
         conn.execute(
@@ -136,7 +136,7 @@ def add_mount(
         if quirks:
             conn.execute("UPDATE mounts SET quirks = ? WHERE name = ?", (json.dumps(quirks), name))
         if key is not None:
-            for mount in (name, *also_opens):
+            for mount in dict.fromkeys((name, *also_opens)):
                 _add_credential(conn, key, mount, "api-key")
     found = get_mount(db, name)
     assert found is not None
@@ -170,10 +170,12 @@ def find_principal(db: Database, username: str, secret: str, mount: str) -> Prin
     return None
 
 
+def credential_secrets(db: Database) -> list[str]:
+    return [r[0] for r in db.connection().execute("SELECT secret FROM credentials")]
+
+
 def secrets_of(db: Database) -> KnownSecrets:
     """Every secret known to the store, so recorders can strip them from free text: credential
     secrets and the cmi5 auth-tokens a fetch URL has handed out."""
-    conn = db.connection()
-    keys = [r[0] for r in conn.execute("SELECT secret FROM credentials")]
-    tokens = [r[0] for r in conn.execute("SELECT token FROM sessions WHERE token_fetched = 1")]
-    return KnownSecrets(keys, tokens)
+    rows = db.connection().execute("SELECT token FROM sessions WHERE token_fetched = 1")
+    return KnownSecrets(credential_secrets(db), [r[0] for r in rows])

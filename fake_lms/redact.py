@@ -114,7 +114,7 @@ class KnownSecrets:
     """
 
     def __init__(self, literals: Iterable[str] = (), tokens: Iterable[str] = ()) -> None:
-        self.literals = tuple(s for s in literals if s and len(s) >= 4)
+        self.set_literals(literals)
         self._raw: set[str] = set()
         self._literal_tokens: list[str] = []
         self._encoded: dict[str, list[str]] = {}
@@ -122,6 +122,10 @@ class KnownSecrets:
         self._start: re.Pattern[str] | None = None
         for token in tokens:
             self.add_token(token)
+
+    def set_literals(self, literals: Iterable[str]) -> None:
+        """The literal secrets (shorter than 4 characters: too common to hide)."""
+        self.literals = tuple(s for s in literals if s and len(s) >= 4)
 
     def add_token(self, token: str) -> None:
         if len(token) < 4:

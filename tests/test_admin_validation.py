@@ -123,3 +123,10 @@ def test_a_launch_by_au_url_registers_the_au_once(lms):
         r = lms.admin("POST", "launches", json={"au_url": url})
         assert r.status_code == 201, r.text
     assert au_urls(lms).count(url) == 1
+
+
+def test_also_opens_may_name_the_mount_being_created(lms):
+    body = {"name": "fresh", "username": "u", "secret": "s3cret", "also_opens": ["fresh"]}
+    r = lms.admin("POST", "mounts", json=body)
+    assert r.status_code == 201, r.text
+    assert "fresh" in mount_names(lms)

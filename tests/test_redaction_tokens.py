@@ -160,3 +160,15 @@ def test_a_token_issued_later_is_redacted_from_then_on():
     assert redact_text(token, known) == token
     known.add_token(token)
     assert redact_text(token, known) == REDACTED
+
+
+def test_a_credential_added_later_is_hidden_and_known_tokens_stay_hidden(lms, session):
+    handed, raw = token_of(session)
+    client = lms.client()
+    client.get(lms.endpoint() + "about", params={"x": raw})  # the cache of secrets is built
+    body = {"name": "later", "username": "late", "secret": "late-secret-42"}
+    assert lms.admin("POST", "mounts", json=body).status_code == 201
+    client.get(lms.endpoint() + "about", params={"k": "late-secret-42", "t": handed})
+    text = journal_text(lms)
+    assert "late-secret-42" not in text
+    assert_hidden(text, handed, raw)
