@@ -13,12 +13,11 @@ from fake_lms.config import ApiKey, ConfigError
 from fake_lms.lms import current_lms, json_response
 from fake_lms.mounts import (
     Mount,
-    add_credential,
-    ensure_mount,
+    UnknownMount,
+    add_mount,
+    change_mount,
     get_mount,
     list_mounts,
-    set_mode,
-    set_quirks,
 )
 from fake_lms.quirks import QuirkError, check_names
 from fake_lms.xapi import statement_store
@@ -92,27 +91,40 @@ def mounts() -> Response:
     return json_response([_describe(m) for m in list_mounts(current_lms().db)])
 
 
+def _also_opens(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"also_opens must be a list of mount names, got {value!r:.80}")
+    return tuple(value)
+
+
 @bp.post("/mounts")
 def create_mount() -> Response:
+    """Create a mount; the whole body is checked before anything is stored."""
     body = json_body()
     lms = current_lms()
     try:
-        mount = ensure_mount(lms.db, str(body.get("name", "")), str(body.get("mode", "enforce")))
-        if body.get("quirks"):
-            set_quirks(lms.db, mount.name, check_names(_quirk_list(body["quirks"])))
-        for other in body.get("also_opens", []):
-            mount_or_404(str(other))
+        quirks = check_names(_quirk_list(body["quirks"])) if body.get("quirks") else None
+        also_opens = _also_opens(body.get("also_opens", []))
+        key = None
         if "username" in body or "secret" in body:
             key = ApiKey.parse(
                 f"{body.get('username', '')}:{body.get('secret', '')}", what="username/secret"
             )
-            add_credential(lms.db, key, mount=mount.name)
-            for other in body.get("also_opens", []):
-                add_credential(lms.db, key, mount=str(other))
-            lms.forget_secrets()
+        mount = add_mount(
+            lms.db,
+            str(body.get("name", "")),
+            str(body.get("mode", "enforce")),
+            quirks=quirks,
+            key=key,
+            also_opens=also_opens,
+        )
     except (ConfigError, QuirkError) as exc:
         raise XAPIError(400, str(exc), SECTION, "body") from exc
-    return json_response(_describe(mount_or_404(mount.name)), 201)
+    except UnknownMount as exc:
+        raise XAPIError(404, str(exc), SECTION, "body.also_opens") from exc
+    if key is not None:
+        lms.forget_secrets()
+    return json_response(_describe(mount), 201)
 
 
 @bp.patch("/mounts/<name>")
@@ -120,10 +132,9 @@ def update_mount(name: str) -> Response:
     mount_or_404(name)
     body = json_body()
     try:
-        if "mode" in body:
-            set_mode(current_lms().db, name, str(body["mode"]))
-        if "quirks" in body:
-            set_quirks(current_lms().db, name, check_names(_quirk_list(body["quirks"])))
+        quirks = check_names(_quirk_list(body["quirks"])) if "quirks" in body else None
+        mode = str(body["mode"]) if "mode" in body else None
+        change_mount(current_lms().db, name, mode=mode, quirks=quirks)
     except (ConfigError, QuirkError) as exc:
         raise XAPIError(400, str(exc), SECTION, "body") from exc
     return json_response(_describe(mount_or_404(name)))

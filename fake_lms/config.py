@@ -74,6 +74,32 @@ def check_mount_name(name: str) -> str:
     return name
 
 
+# RFC 6454 §6.2 serialisation: scheme "://" host [":" port], nothing after.
+ORIGIN = re.compile(r"^([a-z][a-z0-9+.-]*)://([a-z0-9._~-]+|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$")
+
+
+def check_origin(text: str) -> str:
+    """An origin given to `--cors-origin`, lower-cased; a ConfigError says what is wrong with it."""
+    what = f"--cors-origin {text!r}"
+    if text.strip().lower() == "null":
+        raise ConfigError(
+            f"{what}: the 'null' origin is shared by every sandboxed or file: page and is never "
+            "given credentials"
+        )
+    if text == "*":
+        raise ConfigError(
+            f"{what}: any origin is already allowed without credentials; name origins to "
+            "allow with credentials"
+        )
+    match = ORIGIN.match(text.lower())
+    if match is None or (match.group(3) is not None and not 0 < int(match.group(3)) < 65536):
+        raise ConfigError(
+            f"{what} is not an origin: expected scheme://host[:port] with no path, "
+            "e.g. https://weare.example.com"
+        )
+    return text.lower()
+
+
 def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise ConfigError(f"mode {mode!r} is not one of {', '.join(MODES)}")
@@ -88,7 +114,8 @@ class LMSConfig:
     api_keys: list[ApiKey] = field(default_factory=list)
     mounts: list[MountSpec] = field(default_factory=lambda: [MountSpec("default")])
     default_mount: str = "default"
-    cors_origins: tuple[str, ...] = ("*",)
+    # Origins answered with credentials (`serve --cors-origin`); any other gets `*` without.
+    cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 16 * 1024 * 1024
     page_limit: int = 100
     journal_body_limit: int = 256 * 1024
@@ -103,3 +130,4 @@ class LMSConfig:
         for m in self.mounts:
             check_mount_name(m.name)
             check_mode(m.mode)
+        self.cors_origins = tuple(check_origin(o) for o in self.cors_origins)

@@ -1,4 +1,11 @@
-"""CORS for the story's origin: the We Are page calls the LRS and the fetch URL from another origin."""
+"""CORS for the story's origin: the We Are page calls the LRS and the fetch URL from another origin.
+
+Any origin may call without credentials (`Access-Control-Allow-Origin: *`): the story sends its
+Authorization header explicitly, which needs no credentialed mode. Only origins the operator
+names (`serve --cors-origin`) are echoed back with `Access-Control-Allow-Credentials: true`, and
+`null` (sandboxed frames, file: pages, redirects) never is: echoing it would open credentialed
+reads to any page that can make itself opaque.
+"""
 
 from __future__ import annotations
 
@@ -23,33 +30,24 @@ EXPOSE_HEADERS = (
 )
 
 
-def origin_allowed(origin: str | None, allowed: tuple[str, ...]) -> bool:
-    return bool(origin) and ("*" in allowed or origin in allowed)
-
-
-def add_cors_headers(response: Response, origin: str | None, allowed: tuple[str, ...]) -> None:
-    """Echo an allowed Origin so credentialed and header-carrying requests both pass."""
-    if not origin_allowed(origin, allowed):
-        return
-    assert origin is not None
-    response.headers["Access-Control-Allow-Origin"] = origin
-    response.headers["Access-Control-Allow-Credentials"] = "true"
+def add_cors_headers(response: Response, origin: str | None, credentialed: tuple[str, ...]) -> None:
+    """`*` for anyone; the caller's own origin with credentials if it is one of `credentialed`."""
+    if origin and origin != "null" and origin in credentialed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Credentials"] = "true"
+    else:
+        response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = ", ".join(EXPOSE_HEADERS)
-    response.vary.add("Origin")
+    if credentialed:
+        response.vary.add("Origin")  # the answer depends on Origin only when some are named
 
 
-def preflight(origin: str | None, allowed: tuple[str, ...]) -> Response:
-    """Answer an OPTIONS preflight: 204 with what may be sent, or 403 for a foreign origin."""
-    if origin is not None and not origin_allowed(origin, allowed):
-        return Response(
-            '{"status": 403, "error": "origin not allowed by this fake LMS"}',
-            status=403,
-            content_type="application/json",
-        )
+def preflight(origin: str | None, credentialed: tuple[str, ...]) -> Response:
+    """Answer an OPTIONS preflight: 204 with the methods and the headers xAPI clients send."""
     response = Response(status=204)
     response.headers["Allow"] = ALLOW_METHODS
     response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
     response.headers["Access-Control-Allow-Headers"] = ", ".join(ALLOW_HEADERS)
     response.headers["Access-Control-Max-Age"] = "600"
-    add_cors_headers(response, origin, allowed)
+    add_cors_headers(response, origin, credentialed)
     return response

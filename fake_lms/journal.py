@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fake_lms.db import Database
-from fake_lms.redact import redact_headers, redact_text
+from fake_lms.redact import KnownSecrets, redact_headers, redact_strings, redact_text
 
 log = logging.getLogger("fake_lms.journal")
 
@@ -246,7 +246,7 @@ def record(
     verdicts: list[dict[str, Any]],
     duration_ms: float,
     body_limit: int,
-    secrets: list[str],
+    secrets: KnownSecrets,
     principal: str = "",
 ) -> None:
     """Queue one exchange; bodies beyond `body_limit` are cut with a note saying how much."""
@@ -255,14 +255,14 @@ def record(
             mount,
             datetime.now(UTC).isoformat(timespec="microseconds"),
             method,
-            path,
+            redact_text(path, secrets),
             redact_text(query, secrets),
-            json.dumps(redact_headers(request_headers)),
+            json.dumps(redact_headers(request_headers, secrets)),
             redact_text(_body_text(request_body, body_limit), secrets),
             status,
-            json.dumps(redact_headers(response_headers)),
+            json.dumps(redact_headers(response_headers, secrets)),
             redact_text(_body_text(response_body, body_limit), secrets),
-            json.dumps(verdicts),
+            json.dumps(redact_strings(verdicts, secrets)),
             round(duration_ms, 3),
             principal,
         )

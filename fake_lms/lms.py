@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,8 @@ from flask import Response, current_app
 from fake_lms.config import LMSConfig
 from fake_lms.db import Database
 from fake_lms.journal import JournalWriter
-from fake_lms.mounts import secrets_of
+from fake_lms.mounts import credential_secrets, secrets_of
+from fake_lms.redact import KnownSecrets
 
 
 @dataclass
@@ -19,7 +21,8 @@ class LMS:
     config: LMSConfig
     db: Database
     journal: JournalWriter = field(init=False)
-    _secrets: list[str] | None = field(default=None, repr=False)
+    _secrets: KnownSecrets | None = field(default=None, repr=False)
+    _secrets_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.journal = JournalWriter(self.db)
@@ -29,14 +32,25 @@ class LMS:
         self.journal.close()
         self.db.close()
 
-    def secrets(self) -> list[str]:
-        """Known secrets, cached; call `forget_secrets` after adding credentials."""
-        if self._secrets is None:
-            self._secrets = secrets_of(self.db)
-        return self._secrets
+    def secrets(self) -> KnownSecrets:
+        """Known secrets, read from the store once and cached: call `forget_secrets` after adding
+        credentials and `token_issued` when a fetch URL hands out an auth-token."""
+        with self._secrets_lock:
+            if self._secrets is None:
+                self._secrets = secrets_of(self.db)
+            return self._secrets
 
     def forget_secrets(self) -> None:
-        self._secrets = None
+        """Credentials were added: re-read their secrets (the tokens known so far stay)."""
+        with self._secrets_lock:
+            if self._secrets is not None:
+                self._secrets.set_literals(credential_secrets(self.db))
+
+    def token_issued(self, token: str) -> None:
+        """A token just left the LMS (its handing out is committed): hide it from now on."""
+        with self._secrets_lock:
+            if self._secrets is not None:
+                self._secrets.add_token(token)
 
 
 def current_lms() -> LMS:

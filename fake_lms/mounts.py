@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hmac
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from fake_lms.config import ApiKey, check_mode, check_mount_name
 from fake_lms.db import Database
+from fake_lms.redact import KnownSecrets
 
 
 @dataclass(frozen=True)
@@ -64,17 +66,6 @@ def list_mounts(db: Database) -> list[Mount]:
     return [_mount(r) for r in rows]
 
 
-def set_quirks(db: Database, name: str, quirks: list[str]) -> None:
-    with db.write() as conn:
-        conn.execute("UPDATE mounts SET quirks = ? WHERE name = ?", (json.dumps(quirks), name))
-
-
-def set_mode(db: Database, name: str, mode: str) -> None:
-    check_mode(mode)
-    with db.write() as conn:
-        conn.execute("UPDATE mounts SET mode = ? WHERE name = ?", (mode, name))
-
-
 def apply_mode(db: Database, name: str, mode: str) -> str | None:
     """Make mount `name` run in `mode`, creating it if new; the mode it had, if that differed.
 
@@ -99,11 +90,70 @@ def apply_mode(db: Database, name: str, mode: str) -> str | None:
 def add_credential(db: Database, key: ApiKey, *, mount: str | None, kind: str = "api-key") -> None:
     """Register a credential; re-adding the same one is a no-op so restarts are idempotent."""
     with db.write() as conn:
+        _add_credential(conn, key, mount, kind)
+
+
+def _add_credential(conn: sqlite3.Connection, key: ApiKey, mount: str | None, kind: str) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO credentials (username, secret, mount, kind, created)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (key.username, key.secret, mount or "", kind, _now()),
+    )
+
+
+class UnknownMount(LookupError):
+    """A mount named by a request does not exist; `name` says which."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no LRS mount named {name!r}")
+        self.name = name
+
+
+def add_mount(
+    db: Database,
+    name: str,
+    mode: str = "enforce",
+    *,
+    quirks: list[str] | None = None,
+    key: ApiKey | None = None,
+    also_opens: tuple[str, ...] = (),
+) -> Mount:
+    """Create mount `name` (kept if it exists) with its quirks and a key that also opens others.
+
+    Everything is checked before anything is written, and written in one transaction: a mount
+    named in `also_opens` that does not exist raises `UnknownMount` and leaves the store as it was.
+    """
+    check_mount_name(name)
+    check_mode(mode)
+    with db.write() as conn:
+        for other in set(also_opens) - {name}:
+            if conn.execute("SELECT 1 FROM mounts WHERE name = ?", (other,)).fetchone() is None:
+                raise UnknownMount(other)
         conn.execute(
-            "INSERT OR REPLACE INTO credentials (username, secret, mount, kind, created)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (key.username, key.secret, mount or "", kind, _now()),
+            "INSERT OR IGNORE INTO mounts (name, mode, created) VALUES (?, ?, ?)",
+            (name, mode, _now()),
         )
+        if quirks:
+            conn.execute("UPDATE mounts SET quirks = ? WHERE name = ?", (json.dumps(quirks), name))
+        if key is not None:
+            for mount in dict.fromkeys((name, *also_opens)):
+                _add_credential(conn, key, mount, "api-key")
+    found = get_mount(db, name)
+    assert found is not None
+    return found
+
+
+def change_mount(
+    db: Database, name: str, *, mode: str | None = None, quirks: list[str] | None = None
+) -> None:
+    """Change a mount's mode and quirks together: both checked first, one transaction."""
+    if mode is not None:
+        check_mode(mode)
+    with db.write() as conn:
+        if mode is not None:
+            conn.execute("UPDATE mounts SET mode = ? WHERE name = ?", (mode, name))
+        if quirks is not None:
+            conn.execute("UPDATE mounts SET quirks = ? WHERE name = ?", (json.dumps(quirks), name))
 
 
 def find_principal(db: Database, username: str, secret: str, mount: str) -> Principal | None:
@@ -120,6 +170,12 @@ def find_principal(db: Database, username: str, secret: str, mount: str) -> Prin
     return None
 
 
-def secrets_of(db: Database) -> list[str]:
-    """Every secret known to the store, so recorders can strip them from free text."""
+def credential_secrets(db: Database) -> list[str]:
     return [r[0] for r in db.connection().execute("SELECT secret FROM credentials")]
+
+
+def secrets_of(db: Database) -> KnownSecrets:
+    """Every secret known to the store, so recorders can strip them from free text: credential
+    secrets and the cmi5 auth-tokens a fetch URL has handed out."""
+    rows = db.connection().execute("SELECT token FROM sessions WHERE token_fetched = 1")
+    return KnownSecrets(credential_secrets(db), [r[0] for r in rows])

@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 REDACTED = "[redacted]"
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
@@ -32,8 +33,13 @@ def redact_authorization(value: str) -> str:
     return f"{scheme} [redacted]" if cred else "[redacted]"
 
 
-def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> dict[str, str]:
+def redact_headers(
+    headers: Iterable[tuple[str, str]] | Mapping[str, str],
+    secrets: KnownSecrets | Iterable[str] = (),
+) -> dict[str, str]:
+    """Secret headers hidden by name; in every other header, credentials and known secrets."""
     items = headers.items() if isinstance(headers, Mapping) else headers
+    known = secrets if isinstance(secrets, KnownSecrets) else KnownSecrets(secrets)
     out: dict[str, str] = {}
     for name, value in items:
         low = name.lower()
@@ -42,7 +48,7 @@ def redact_headers(headers: Iterable[tuple[str, str]] | Mapping[str, str]) -> di
         elif low in SECRET_HEADERS:
             out[name] = "[redacted]"
         else:
-            out[name] = value
+            out[name] = redact_text(value, known)
     return out
 
 
@@ -71,11 +77,126 @@ def redact_credentials(text: str) -> str:
     return _AUTH_TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
 
 
-def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+# A UUID found from its first '-' (a literal start the regex engine finds fast), then its head.
+_UUID_TAIL = re.compile(r"-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_HEX8 = re.compile(r"[0-9a-fA-F]{8}")
+# Where an encoded token may start: base64 of ':' + anything begins with 'O' then one of g..v
+# (':' is 0x3A), in every alphabet and escape below, followed by as many characters of those
+# alphabets as the shortest known form has (a lookahead, so candidates may overlap).
+_ENCODED_CHARS = r"[A-Za-z0-9+/_%\\-]"
+_PADDING = re.compile(r"(?:=|%3[dD]|\\u003[dD]){0,2}")
+_PREFIX = 6  # characters of an encoded form that index it (the shortest form has 7)
+
+
+def encoded_forms(token: str) -> set[str]:
+    """How a cmi5 auth-token travels once handed out: base64 of ':' + token (the fetch URL's
+    answer, rules doc §2.2), in the standard and URL-safe alphabets, percent-encoded in a URL and
+    with '/' escaped in JSON; without padding, which `KnownSecrets` strips separately."""
+    b64 = base64.b64encode(f":{token}".encode()).decode().rstrip("=")
+    return {
+        b64,
+        b64.replace("+", "-").replace("/", "_"),
+        b64.replace("+", "%2B").replace("/", "%2F"),
+        b64.replace("+", "%2b").replace("/", "%2f"),
+        b64.replace("/", "\\/"),
+    }
+
+
+class KnownSecrets:
+    """The secrets a recorder must hide wherever they appear: literal strings (API key secrets)
+    and live cmi5 auth-tokens, raw or encoded.
+
+    Tokens are many (one per launch), so they are not searched one by one: one pass finds every
+    UUID and every place an encoded token could start and looks each up, so the cost is linear
+    in the text whatever the number of tokens. `add_token` may be called while other threads
+    redact (set and dict updates are atomic).
+    """
+
+    def __init__(self, literals: Iterable[str] = (), tokens: Iterable[str] = ()) -> None:
+        self.set_literals(literals)
+        self._raw: set[str] = set()
+        self._literal_tokens: list[str] = []
+        self._encoded: dict[str, list[str]] = {}
+        self._shortest = 0
+        self._start: re.Pattern[str] | None = None
+        for token in tokens:
+            self.add_token(token)
+
+    def set_literals(self, literals: Iterable[str]) -> None:
+        """The literal secrets (shorter than 4 characters: too common to hide)."""
+        self.literals = tuple(s for s in literals if s and len(s) >= 4)
+
+    def add_token(self, token: str) -> None:
+        if len(token) < 4:
+            return
+        if _UUID.fullmatch(token):
+            self._raw.add(token.lower())
+        elif token not in self._literal_tokens:
+            self._literal_tokens.append(token)
+        forms = encoded_forms(token)
+        for form in forms:
+            bucket = self._encoded.setdefault(form[:_PREFIX], [])
+            if form not in bucket:
+                bucket.append(form)
+        shortest = min(len(f) for f in forms)
+        if self._start is None or shortest < self._shortest:
+            self._shortest = shortest
+            self._start = re.compile(f"O(?=[g-v]{_ENCODED_CHARS}{{{shortest - 2}}})")
+
+    def redact(self, text: str) -> str:
+        for s in (*self.literals, *self._literal_tokens):
+            text = text.replace(s, REDACTED)
+        if self._start is None:
+            return text
+        spans = []
+        for m in _UUID_TAIL.finditer(text):
+            start = m.start() - 8
+            if start >= 0 and _HEX8.fullmatch(text, start, m.start()):
+                if (text[start : m.start()] + m.group()).lower() in self._raw:
+                    spans.append((start, m.end()))
+        for m in self._start.finditer(text):
+            start = m.start()
+            for form in self._encoded.get(text[start : start + _PREFIX], ()):
+                if text.startswith(form, start):
+                    end = _PADDING.match(text, start + len(form))
+                    spans.append((start, end.end() if end else start + len(form)))
+                    break
+        return _cut(text, spans)
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with every span replaced by REDACTED (overlapping spans by one)."""
+    if not spans:
+        return text
+    out: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        if start >= at:
+            out += [text[at:start], REDACTED]
+            at = end
+        elif end > at:
+            at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def redact_text(text: str, secrets: KnownSecrets | Iterable[str] = ()) -> str:
     """Hide credentials, auth tokens and any known secret string wherever they appear."""
     text = redact_credentials(text)
-    text = _FORM_AUTH.sub(r"\1[redacted]", text)
-    for s in secrets:
-        if s and len(s) >= 4:
-            text = text.replace(s, "[redacted]")
-    return text
+    if "authorization=" in text.lower():
+        text = _FORM_AUTH.sub(r"\1[redacted]", text)
+    known = secrets if isinstance(secrets, KnownSecrets) else KnownSecrets(secrets)
+    return known.redact(text)
+
+
+def redact_strings(value: Any, secrets: KnownSecrets) -> Any:
+    """A copy of JSON-like data with `redact_text` applied to every string (keys included), so
+    redaction can never break the JSON it is dumped to."""
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, dict):
+        return {redact_strings(k, secrets): redact_strings(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_strings(item, secrets) for item in value]
+    return value

@@ -81,7 +81,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="ORIGIN",
-        help="origin allowed to call from a browser, repeatable (default: any)",
+        help="origin (scheme://host[:port]) answered with Access-Control-Allow-Credentials, "
+        "repeatable; any other origin gets Access-Control-Allow-Origin: * without credentials",
     )
     p.set_defaults(run=run)
 
@@ -98,7 +99,7 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
             db_path=args.db,
             api_keys=keys,
             mounts=mounts,
-            cors_origins=tuple(args.cors_origin) or ("*",),
+            cors_origins=tuple(args.cors_origin),
             quirks=tuple(check_names(args.quirk)),
         )
     except (ConfigError, QuirkError) as exc:

@@ -294,9 +294,12 @@ def test_the_page_ran_cross_origin_with_real_preflights(lms, static_origin, open
     assert {"authorization", "x-experience-api-version"} <= asked, asked
     assert any(e["path"].endswith("/statements") for e in preflights), trail
 
-    # Every LMS response the page read carried the page's origin in Access-Control-Allow-Origin.
+    # Every LMS response the page read was open to any origin, without credentials: the client
+    # sends its Authorization header itself and needs no credentialed mode.
     lms_responses = [r for r in run.responses if r.url.startswith(lms.base_url)]
     assert lms_responses
     for r in lms_responses:
-        allow = header(r.all_headers(), "Access-Control-Allow-Origin")
-        assert allow == static_origin, (r.url, r.status, allow)
+        headers = r.all_headers()
+        allow = header(headers, "Access-Control-Allow-Origin")
+        assert allow == "*", (r.url, r.status, allow)
+        assert header(headers, "Access-Control-Allow-Credentials") is None, (r.url, headers)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import mimetypes
+import sqlite3
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from fake_lms.cmi5.launch_url import LaunchVariantError, Variant, query_names
 from fake_lms.cmi5.vocab import WAIVE_REASONS
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
+from fake_lms.served import CONTENT_HEADERS, NOSNIFF
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.protocol import XAPIError
 from fake_lms.xapi.validation import is_iri
@@ -97,16 +99,19 @@ def au_spec_from_json(body: dict[str, Any]) -> AUSpec:
     )
 
 
-def register_au(body: dict[str, Any]) -> store.AU:
+def register_au(conn: sqlite3.Connection, body: dict[str, Any]) -> store.AU:
+    """Check an AU given by hand, then store it in the caller's write transaction."""
     spec = au_spec_from_json(body)
     course = CourseSpec(id=f"{spec.id}/course", title=spec.title, description={}, children=(spec,))
-    course_id = store.add_course(current_lms().db, course, _base())
+    course_id = store.add_course(conn, course, _base())
     return store.course_aus(current_lms().db, course_id)[0]
 
 
 @bp.post("/api/aus")
 def create_au() -> Response:
-    au = register_au(json_body())
+    body = json_body()
+    with current_lms().db.write() as conn:
+        au = register_au(conn, body)
     return json_response(au.as_dict(), 201)
 
 
@@ -138,8 +143,8 @@ def import_course() -> Response:
             requirement=exc.requirement,
         ) from exc
     lms = current_lms()
-    stored_id = store.add_course(lms.db, spec, _base(), course_id=course_id)
     with lms.db.write() as conn:
+        stored_id = store.add_course(conn, spec, _base(), course_id=course_id)
         conn.executemany(
             "INSERT INTO package_files (course_id, path, content) VALUES (?, ?, ?)",
             [(stored_id, path, content) for path, content in files.items()],
@@ -227,9 +232,12 @@ def _launch_request(au: store.AU, body: dict[str, Any]) -> LaunchRequest:
     )
 
 
-def _do_launch(au: store.AU, body: dict[str, Any]) -> Response:
+def _do_launch(
+    au: store.AU, body: dict[str, Any], conn: sqlite3.Connection | None = None
+) -> Response:
+    """Check the launch request, then launch (in `conn`'s transaction when given)."""
     try:
-        result = launch(current_lms().db, _launch_request(au, body), _base())
+        result = launch(current_lms().db, _launch_request(au, body), _base(), conn)
     except LaunchError as exc:
         raise XAPIError(exc.status, str(exc), SECTION, "body") from exc
     return json_response(result, 201)
@@ -242,24 +250,26 @@ def launch_course_au(course_id: str, number: int) -> Response:
 
 @bp.post("/api/launches")
 def create_launch() -> Response:
-    """Launch by `au_id`, or by `au_url` (registering the AU on first use)."""
+    """Launch by `au_id`, or by `au_url` (registering the AU on first use).
+
+    An AU registered here is stored in the launch's own transaction: a launch refused for a bad
+    field leaves no AU behind."""
     body = json_body()
     db = current_lms().db
     if body.get("au_id"):
         au = store.get_au(db, str(body["au_id"]))
         if au is None:
             raise XAPIError(404, f"no AU {body['au_id']!r}", SECTION, "body.au_id")
-    elif body.get("au_url"):
-        row = (
-            db.connection()
-            .execute("SELECT id FROM aus WHERE url = ? ORDER BY rowid LIMIT 1", (body["au_url"],))
-            .fetchone()
-        )
-        au = store.get_au(db, row[0]) if row else register_au({"url": body["au_url"]})
-        assert au is not None
-    else:
+        return _do_launch(au, body)
+    if not body.get("au_url"):
         raise _bad("give au_id or au_url", "body")
-    return _do_launch(au, body)
+    with db.write() as conn:
+        row = conn.execute(
+            "SELECT id FROM aus WHERE url = ? ORDER BY rowid LIMIT 1", (body["au_url"],)
+        ).fetchone()
+        au = store.get_au(db, row[0]) if row else register_au(conn, {"url": body["au_url"]})
+        assert au is not None
+        return _do_launch(au, body, conn)
 
 
 @bp.post("/api/registrations/<registration>/aus/<int:number>/waive")
@@ -411,7 +421,7 @@ def packaged_content(course_id: str, path: str) -> Response:
     )
     if row is None:
         return json_response(
-            {"status": 404, "error": f"no file {path!r} in course {course_id}"}, 404
+            {"status": 404, "error": f"no file {path!r} in course {course_id}"}, 404, NOSNIFF
         )
     ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return Response(bytes(row[0]), content_type=ctype)
+    return Response(bytes(row[0]), content_type=ctype, headers=CONTENT_HEADERS)

@@ -80,6 +80,7 @@ def _fetch(fetch_id: str) -> Response:
             code = "" if "fetch-empty-error-code" in g.quirks else "1"
             return _error(code, "the auth-token of this fetch URL was already handed out")
         store.update_session(wconn, fresh.id, token_fetched=1)
+    lms.token_issued(session.token)
     g.verdicts.append(_verdict("8.2.1.0-3", "auth-token handed out", "accepted"))
     token = auth_token(session.token)
     if "token-with-basic-prefix" in g.quirks:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,8 +125,13 @@ def abandon_session(
     return stmt
 
 
-def launch(db: Database, req: LaunchRequest, lms_base: str) -> dict[str, Any]:
-    """Perform the launch and return what a test or an adapter needs to drive the AU."""
+def launch(
+    db: Database, req: LaunchRequest, lms_base: str, conn: sqlite3.Connection | None = None
+) -> dict[str, Any]:
+    """Perform the launch and return what a test or an adapter needs to drive the AU.
+
+    With `conn` (a write transaction the caller holds) the launch joins it, so a caller that
+    also registers the AU stores both or neither."""
     check_request(req)
     registration = (req.registration or str(uuid.uuid4())).lower()
     at = now_us() // 1000 * 1000
@@ -149,7 +156,7 @@ def launch(db: Database, req: LaunchRequest, lms_base: str) -> dict[str, Any]:
     }
     launch_url = build_launch_url(req.au.url, values, req.variant)
     abandoned: list[str] = []
-    with db.write() as conn:
+    with nullcontext(conn) if conn is not None else db.write() as conn:
         known = store.registration_row(conn, registration)
         if known is None:
             store.ensure_registration(conn, registration, req.au.course_id, req.actor)

@@ -86,55 +86,57 @@ def _members(children: tuple[AUSpec | BlockSpec, ...], au_ids: dict[str, str]) -
     return [au_ids[c.id] if isinstance(c, AUSpec) else c.id for c in children]
 
 
-def add_course(db: Database, spec: CourseSpec, lms_base: str, course_id: str | None = None) -> str:
-    """Store an imported course; every AU gets its own LMS-generated activity id (8.1.5.0-1)."""
+def add_course(
+    conn: sqlite3.Connection, spec: CourseSpec, lms_base: str, course_id: str | None = None
+) -> str:
+    """Store an imported course in the caller's write transaction; every AU gets its own
+    LMS-generated activity id (8.1.5.0-1)."""
     course_id = course_id or str(uuid.uuid4())
     au_ids: dict[str, str] = {}
-    with db.write() as conn:
+    conn.execute(
+        "INSERT INTO courses (id, publisher_id, lms_activity_id, structure, created)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (
+            course_id,
+            spec.id,
+            f"{lms_base}/cmi5/courses/{course_id}",
+            json.dumps(_structure(spec)),
+            _now(),
+        ),
+    )
+    for position, au in enumerate(spec.aus()):
+        au_id = str(uuid.uuid4())
+        au_ids[au.id] = au_id
         conn.execute(
-            "INSERT INTO courses (id, publisher_id, lms_activity_id, structure, created)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO aus (id, course_id, position, publisher_id, activity_id, url, title,"
+            " move_on, mastery_score, launch_method, launch_parameters, entitlement_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
+                au_id,
                 course_id,
-                spec.id,
-                f"{lms_base}/cmi5/courses/{course_id}",
-                json.dumps(_structure(spec)),
-                _now(),
+                position,
+                au.id,
+                f"{lms_base}/cmi5/aus/{au_id}",
+                au.url,
+                _title(au),
+                au.move_on,
+                au.mastery_score,
+                au.launch_method,
+                au.launch_parameters,
+                au.entitlement_key,
             ),
         )
-        for position, au in enumerate(spec.aus()):
-            au_id = str(uuid.uuid4())
-            au_ids[au.id] = au_id
-            conn.execute(
-                "INSERT INTO aus (id, course_id, position, publisher_id, activity_id, url, title,"
-                " move_on, mastery_score, launch_method, launch_parameters, entitlement_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    au_id,
-                    course_id,
-                    position,
-                    au.id,
-                    f"{lms_base}/cmi5/aus/{au_id}",
-                    au.url,
-                    _title(au),
-                    au.move_on,
-                    au.mastery_score,
-                    au.launch_method,
-                    au.launch_parameters,
-                    au.entitlement_key,
-                ),
-            )
-        for block in spec.blocks():
-            conn.execute(
-                "INSERT INTO blocks (course_id, publisher_id, lms_activity_id, members)"
-                " VALUES (?, ?, ?, ?)",
-                (
-                    course_id,
-                    block.id,
-                    f"{lms_base}/cmi5/courses/{course_id}/blocks/{uuid.uuid4()}",
-                    json.dumps(_members(block.children, au_ids)),
-                ),
-            )
+    for block in spec.blocks():
+        conn.execute(
+            "INSERT INTO blocks (course_id, publisher_id, lms_activity_id, members)"
+            " VALUES (?, ?, ?, ?)",
+            (
+                course_id,
+                block.id,
+                f"{lms_base}/cmi5/courses/{course_id}/blocks/{uuid.uuid4()}",
+                json.dumps(_members(block.children, au_ids)),
+            ),
+        )
     return course_id
 
 

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, g
 from fake_lms.cmi5 import enforce
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms
+from fake_lms.served import DOCUMENT_HEADERS
 from fake_lms.xapi import document_store
 from fake_lms.xapi.document_store import DocScope, Document, etag_of, media_type, merged_json
 from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
@@ -232,7 +233,7 @@ def _get(res: DocResource, xreq: XRequest) -> Response:
         with db.read() as conn:
             ids, newest = document_store.list_ids(conn, target.scope, target.since_us)
         body = json.dumps(ids, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        headers = {"ETag": etag_of(body), "Cache-Control": "no-store"}
+        headers = {"ETag": etag_of(body), "Cache-Control": "no-store", **DOCUMENT_HEADERS}
         if newest is not None:
             headers["Last-Modified"] = _http_date(newest)
         return _head_aware(xreq, Response(body, 200, headers, content_type="application/json"))
@@ -249,6 +250,7 @@ def _get(res: DocResource, xreq: XRequest) -> Response:
         "ETag": doc.etag,
         "Last-Modified": _http_date(doc.updated_us),
         "Cache-Control": "no-store",
+        **DOCUMENT_HEADERS,
     }
     return _head_aware(xreq, Response(doc.content, 200, headers, content_type=doc.content_type))
 
