@@ -31,7 +31,7 @@ from fake_lms.xapi.limits import (
     MAX_JSON_DEPTH,
     MAX_REPORTED_VIOLATIONS,
 )
-from fake_lms.xapi.validation import ValidationAbandoned, validate_statements
+from fake_lms.xapi.validation import ValidationAbandoned, check_batch
 from tests.conftest import statement
 
 EXTENSION = "https://weare.example.com/ext/deep"
@@ -301,9 +301,30 @@ def test_reported_violations_are_capped_and_the_rest_counted(lms):
     assert r.status_code == 400
     body = r.json()
     assert len(body["violations"]) == MAX_REPORTED_VIOLATIONS
-    assert body["violations_omitted"] == 300 - MAX_REPORTED_VIOLATIONS
     assert body["violations"][0]["path"] == "$[0]"
     assert body["violations"][-1]["path"] == f"$[{MAX_REPORTED_VIOLATIONS - 1}]"
+    # checking stops once more than the cap is found: one more found, the rest counted unchecked
+    assert body["violations_omitted"] == 1
+    assert body["statements_not_checked"] == 300 - MAX_REPORTED_VIOLATIONS - 1
+    assert str(MAX_REPORTED_VIOLATIONS) in body["checking_stopped"]
+    entry = lms.admin("GET", "mounts/default/journal", params={"limit": 5000}).json()["entries"][-1]
+    assert entry["verdicts"][-1] == {
+        "verdict": "not checked",
+        "statements": 300 - MAX_REPORTED_VIOLATIONS - 1,
+        "violations": [],
+    }
+
+
+def test_one_statement_with_many_faults_lists_the_cap(lms):
+    bad_keys = {f"not an IRI {i}": i for i in range(500)}
+    r = lms.client().post(
+        lms.endpoint() + "statements", json=statement(context={"extensions": bad_keys})
+    )
+    assert r.status_code == 400
+    body = r.json()
+    assert len(body["violations"]) == MAX_REPORTED_VIOLATIONS
+    assert body["violations_omitted"] >= 1
+    assert all(v["path"].startswith("$[0].context.extensions[") for v in body["violations"])
 
 
 def test_each_statement_of_a_rejected_batch_gets_only_its_own_violations(tmp_path):
@@ -314,11 +335,15 @@ def test_each_statement_of_a_rejected_batch_gets_only_its_own_violations(tmp_pat
         r = lms.client().post(lms.endpoint() + "statements", json=batch)
         assert r.status_code == 400
         entry = lms.admin("GET", "mounts/default/journal").json()["entries"][-1]
-        verdicts = {v["statement"]: v for v in entry["verdicts"]}
-        assert verdicts[batch[1]["id"]]["verdict"] == "not stored (batch rejected)"
-        assert verdicts[batch[1]["id"]]["violations"] == []
-        assert verdicts[batch[10]["id"]]["verdict"] == "rejected"
-        assert verdicts[batch[10]["id"]]["violations"][0]["path"] == "$[10].verb.id"
+        rejected, others = entry["verdicts"]
+        assert rejected["statement"] == batch[10]["id"]
+        assert rejected["verdict"] == "rejected"
+        assert [v["path"] for v in rejected["violations"]] == ["$[10].verb.id"]
+        assert others == {
+            "verdict": "not stored (batch rejected)",
+            "statements": 11,
+            "violations": [],
+        }
 
 
 def test_validation_stops_when_the_client_is_gone():
@@ -328,10 +353,11 @@ def test_validation_stops_when_the_client_is_gone():
         asked.append(1)
         return True
 
+    batch = [statement() for _ in range(1000)]
     with pytest.raises(ValidationAbandoned):
-        validate_statements([1] * 1000, client_disconnected=gone)
+        check_batch(batch, client_disconnected=gone)
     assert asked == [1]
-    assert len(validate_statements([1] * 1000, client_disconnected=lambda: False)) == 1000
+    assert check_batch(batch, client_disconnected=lambda: False).violations == []
 
 
 def test_a_disconnected_client_is_abandoned_under_waitress(tmp_path):
@@ -343,8 +369,9 @@ def test_a_disconnected_client_is_abandoned_under_waitress(tmp_path):
     thread.start()
     try:
         port = server.effective_port
-        bad = statement(actor={"objectType": "Agent"}, verb={"id": "x"}, timestamp="no")
-        body = json.dumps([bad] * MAX_BATCH_STATEMENTS).encode()
+        # valid statements but the last: only a finished validation would find out
+        batch = [statement() for _ in range(MAX_BATCH_STATEMENTS - 1)] + [1]
+        body = json.dumps(batch).encode()
         key = config.api_keys[0]
         auth = base64.b64encode(f"{key.username}:{key.secret}".encode()).decode()
         head = (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from array import array
 from itertools import accumulate
 from typing import Any
 
@@ -100,23 +101,25 @@ def parse_json(data: bytes | str) -> Any:
     return value
 
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:]', re.DOTALL)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 / -1 as signed bytes
 _DEPTH_SECTION = f"{LIMITS_SECTION}: JSON nesting depth (RFC 8259 §9 allows a limit)"
 
 
 def check_depth(text: str, limit: int = MAX_JSON_DEPTH) -> None:
     """Raise JSONTooDeep if arrays/objects nest deeper than `limit` (the outermost is level 1).
 
-    Linear and flat: strings are cut out and the brackets left are summed as +1/-1 steps in C,
-    so a body of a million '[' costs what its length costs and recurses nowhere.
+    Linear, flat and in C: escape pairs are dropped (so no quote is escaped any more), every
+    byte but quotes and brackets is deleted, what lies between quotes (string contents) is cut
+    out, and the brackets left are summed as +1/-1 steps. A megabyte of '[' costs what its
+    length costs and recurses nowhere.
     """
     if text.count("[") + text.count("{") <= limit:
         return
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
-    if max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > limit:
+    raw = text.replace("\\\\", "").replace('\\"', "").encode("utf-8", "surrogatepass")
+    outside = b"".join(raw.translate(None, _NOT_STRUCTURE).split(b'"')[::2])
+    if max(accumulate(array("b", outside.translate(_STEPS))), default=0) > limit:
         raise _too_deep(text, limit)
 
 

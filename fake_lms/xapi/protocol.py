@@ -42,6 +42,7 @@ class XAPIError(Exception):
         violations: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         requirement: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(rule)
         self.status = status
@@ -54,6 +55,7 @@ class XAPIError(Exception):
         self.violations_omitted = len(every) - len(self.violations)
         self.headers = headers or {}
         self.requirement = requirement
+        self.details = details or {}
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -69,6 +71,7 @@ class XAPIError(Exception):
             )
         if self.requirement:
             body["requirement"] = self.requirement
+        body.update(self.details)
         return body
 
 

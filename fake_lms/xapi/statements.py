@@ -17,7 +17,7 @@ from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.jsonbody import JSONBodyError, JSONTooDeep, parse_json
-from fake_lms.xapi.limits import LIMITS_SECTION, MAX_BATCH_STATEMENTS
+from fake_lms.xapi.limits import LIMITS_SECTION, MAX_BATCH_STATEMENTS, MAX_REPORTED_VIOLATIONS
 from fake_lms.xapi.multipart import build_multipart, split_multipart
 from fake_lms.xapi.protocol import XAPIError, XRequest, check_params, int_param
 from fake_lms.xapi.signature import check_signatures
@@ -25,11 +25,11 @@ from fake_lms.xapi.statement_format import format_statement
 from fake_lms.xapi.validation import (
     ValidationAbandoned,
     agent_ifi,
+    check_batch,
     is_iri,
     is_uuid,
     parse_timestamp,
     validate_actor,
-    validate_statements,
 )
 
 bp = Blueprint("statements", __name__)
@@ -162,7 +162,9 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
     # waitress says whether the client is still there when channel_request_lookahead > 0
     gone = request.environ.get("waitress.client_disconnected")
     try:
-        violations = validate_statements(items, xreq.version, client_disconnected=gone)
+        checked = check_batch(
+            items, xreq.version, enough=MAX_REPORTED_VIOLATIONS, client_disconnected=gone
+        )
     except ValidationAbandoned as exc:
         raise XAPIError(
             499,
@@ -170,14 +172,24 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
             "HTTP (499 client closed request)",
             "body",
         ) from exc
+    violations = checked.violations
     if violations:
-        _record_verdicts(items, violations)
+        _record_verdicts(items, violations, checked.unchecked)
+        details = {}
+        if checked.unchecked:
+            details["statements_not_checked"] = checked.unchecked
+            details["checking_stopped"] = (
+                f"checking stopped after more than {MAX_REPORTED_VIOLATIONS} violations;"
+                f" the last {checked.unchecked} statements of the batch were not checked"
+                f" ({LIMITS_SECTION})"
+            )
         raise XAPIError(
             400,
             f"invalid statement: {violations[0].rule}",
             violations[0].section,
             violations[0].path,
             violations=[v.as_dict() for v in violations],
+            details=details,
         )
     _check_attachments(items, parts)
     check_signatures(items, parts)
@@ -208,22 +220,26 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
 _ITEM_INDEX = re.compile(r"\$\[(\d+)\]")
 
 
-def _record_verdicts(items: list[dict[str, Any]], violations: list) -> None:
-    """One verdict per statement, its own violations grouped in one pass over them all."""
+def _record_verdicts(items: list[dict[str, Any]], violations: list, unchecked: int) -> None:
+    """A verdict for each statement with violations (grouped in one pass over them all), and
+    one summary each for the statements that were fine and those left unchecked: a batch of
+    10,000 must not write 10,000 journal verdicts to say "not stored"."""
     by_index: dict[int, list[dict[str, str]]] = {}
     for v in violations:
         found = _ITEM_INDEX.match(v.path)
         if found:
             by_index.setdefault(int(found.group(1)), []).append(v.as_dict())
-    for index, stmt in enumerate(items):
-        mine = by_index.get(index, [])
-        g.verdicts.append(
-            {
-                "statement": stmt.get("id") if isinstance(stmt, dict) else None,
-                "verdict": "rejected" if mine else "not stored (batch rejected)",
-                "violations": mine,
-            }
-        )
+    verdicts = g.verdicts
+    for index, mine in sorted(by_index.items()):
+        stmt = items[index] if index < len(items) else None
+        verdict: dict[str, Any] = {"verdict": "rejected", "violations": mine}
+        if isinstance(stmt, dict) and isinstance(stmt.get("id"), str):
+            verdict = {"statement": stmt["id"], **verdict}  # else found by its paths ($[i])
+        verdicts.append(verdict)
+    fine = len(items) - unchecked - len(by_index)
+    for count, verdict in ((fine, "not stored (batch rejected)"), (unchecked, "not checked")):
+        if count:
+            verdicts.append({"verdict": verdict, "statements": count, "violations": []})
 
 
 def _post(xreq: XRequest) -> Response:
