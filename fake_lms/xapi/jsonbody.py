@@ -117,7 +117,9 @@ def check_depth(text: str, limit: int = MAX_JSON_DEPTH) -> None:
     """
     if text.count("[") + text.count("{") <= limit:
         return
-    raw = text.replace("\\\\", "").replace('\\"', "").encode("utf-8", "surrogatepass")
+    raw = text.encode("utf-8", "surrogatepass")
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
     outside = b"".join(raw.translate(None, _NOT_STRUCTURE).split(b'"')[::2])
     if max(accumulate(array("b", outside.translate(_STEPS))), default=0) > limit:
         raise _too_deep(text, limit)
