@@ -236,6 +236,25 @@ def test_hostile_depth_is_400_on_every_json_input_and_the_mount_still_reads(lms,
     assert lms.admin("GET", "mounts/default/journal", params={"limit": 50}).ok
 
 
+def test_documents_at_the_limit_are_stored_merged_and_read_back(lms):
+    c = lms.client()
+    url = lms.endpoint() + "activities/state"
+    params = {**STATE_PARAMS, "stateId": "at-the-limit"}
+    text = deep_text(MAX_JSON_DEPTH, "object")
+    json_type = {"Content-Type": "application/json"}
+    assert c.put(url, params=params, data=text, headers=json_type).status_code == 204
+    assert c.get(url, params=params).content == text.encode()
+    merge = '{"b":' + deep_text(MAX_JSON_DEPTH - 1, "array") + "}"
+    assert c.post(url, params=params, data=merge, headers=json_type).status_code == 204
+    merged = c.get(url, params=params).json()
+    assert merged["a"] == json.loads(text)["a"] and merged["b"] == json.loads(merge)["b"]
+    too_deep = '{"b":' + deep_text(MAX_JSON_DEPTH, "array") + "}"
+    r = c.post(url, params=params, data=too_deep, headers=json_type)
+    assert_depth_refused(r)
+    assert "$.b[0]" in r.json()["error"]
+    assert c.get(url, params=params).json() == merged
+
+
 def test_agent_parameter_past_the_limit_names_the_parameter(lms):
     r = lms.client().get(
         lms.endpoint() + "statements", params={"agent": deep_agent(MAX_JSON_DEPTH + 1)}
