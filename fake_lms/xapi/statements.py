@@ -8,7 +8,7 @@ import json
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, get_type_hints
 
 from flask import Blueprint, Response, g, request
 
@@ -451,28 +451,13 @@ def _get_more(xreq: XRequest) -> Response:
     return _page(xreq, f, limit, after=after, snapshot=snapshot, fmt=fmt)
 
 
-_FILTER_TYPES = {
-    "agent": (str, type(None)),
-    "verb": (str, type(None)),
-    "activity": (str, type(None)),
-    "registration": (str, type(None)),
-    "related_agents": (bool,),
-    "related_activities": (bool,),
-    "since_us": (int, type(None)),
-    "until_us": (int, type(None)),
-    "ascending": (bool,),
-}
-
-
 def _more_token_holds(f: statement_store.Filters, numbers: tuple, fmt: Any, att: Any) -> bool:
     """A forged token must not reach SQLite with a list for a string or a 30-digit integer."""
     bound = 2**62
+    hints = get_type_hints(statement_store.Filters)
     return (
-        all(type(value) in _FILTER_TYPES[name] for name, value in f.__dict__.items())
-        and all(
-            not isinstance(v, int) or isinstance(v, bool) or -bound < v < bound
-            for v in (f.since_us, f.until_us)
-        )
+        all(isinstance(value, hints[name]) for name, value in f.__dict__.items())
+        and all(v is None or -bound < v < bound for v in (f.since_us, f.until_us))
         and all(type(n) is int and 0 <= n < bound for n in numbers)
         and fmt in ("exact", "ids", "canonical")
         and type(att) is bool
