@@ -21,7 +21,8 @@ from fake_lms.mounts import (
 )
 from fake_lms.quirks import QuirkError, check_names
 from fake_lms.xapi import statement_store
-from fake_lms.xapi.protocol import XAPIError
+from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
+from fake_lms.xapi.protocol import XAPIError, int_param
 
 bp = Blueprint("admin", __name__, url_prefix="/api")
 SECTION = "weare-harness admin API"
@@ -46,9 +47,11 @@ def json_body() -> dict[str, Any]:
     if not raw:
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise XAPIError(400, f"request body is not JSON: {exc}", SECTION, "body") from exc
+        body = parse_json(raw)
+    except JSONBodyError as exc:
+        raise XAPIError(
+            400, f"request body is not usable JSON: {exc.rule}", f"{SECTION}; {exc.section}", "body"
+        ) from exc
     if not isinstance(body, dict):
         raise XAPIError(400, "request body must be a JSON object", SECTION, "body")
     return body
@@ -141,15 +144,7 @@ def update_mount(name: str) -> Response:
 
 
 def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name, str(default))
-    if not raw.isdigit():
-        raise XAPIError(
-            400,
-            f"{name} must be a non-negative integer, got {raw[:20]!r}",
-            SECTION,
-            f"query:{name}",
-        )
-    return int(raw)
+    return int_param(request.args.get(name, str(default)), name, SECTION)
 
 
 def _page(seqs: list[int], after: int, limit: int) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from fake_lms.lms import current_lms
 from fake_lms.served import DOCUMENT_HEADERS
 from fake_lms.xapi import document_store
 from fake_lms.xapi.document_store import DocScope, Document, etag_of, media_type, merged_json
-from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
+from fake_lms.xapi.jsonbody import JSONBodyError, JSONTooDeep, parse_json
 from fake_lms.xapi.protocol import XAPIError, XRequest, check_params
 from fake_lms.xapi.resources import parse_agent_param
 from fake_lms.xapi.validation import agent_ifi, is_iri, is_uuid, parse_timestamp
@@ -275,6 +275,8 @@ def _write(res: DocResource, xreq: XRequest, *, post: bool) -> Response:
     if posted_is_json:
         try:
             posted_obj = parse_json(content)
+        except JSONTooDeep as exc:
+            raise XAPIError(400, f"the document: {exc.rule}", exc.section, "body") from exc
         except JSONBodyError as exc:
             raise XAPIError(
                 400,

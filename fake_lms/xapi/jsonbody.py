@@ -3,15 +3,24 @@
 The stdlib parser is lenient where xAPI is not: it keeps the last of two equal keys, accepts
 NaN/Infinity and turns 1e400 into inf. Each of those is a client fault the LRS must answer with 400
 (xAPI-D §2.2), so this parser reports them, with the JSON path of the offending value.
+
+It also refuses nesting deeper than MAX_JSON_DEPTH before the stdlib parser sees the text: that
+parser recurses once per level and fails with RecursionError near 1,000 levels, and every reader
+of a stored value (formats, merges, exports) recurses too. The depth check itself is a flat scan.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
+from array import array
+from itertools import accumulate
 from typing import Any
 
-__all__ = ["JSONBodyError", "child_path", "parse_json"]
+from fake_lms.xapi.limits import LIMITS_SECTION, MAX_JSON_DEPTH
+
+__all__ = ["JSONBodyError", "JSONTooDeep", "check_depth", "child_path", "parse_json"]
 
 _DUPLICATE = "xAPI-D §2.2 XAPI-00021"
 _MALFORMED = "xAPI-D §2.2 XAPI-00014"
@@ -32,10 +41,14 @@ class JSONBodyError(ValueError):
         return {"path": self.path, "rule": self.rule, "section": self.section}
 
 
+class JSONTooDeep(JSONBodyError):
+    """Nesting deeper than the limit: a limit of this LRS, not a fault of the JSON itself."""
+
+
 class _MarkedObject(dict):
     """A parsed object that had repeated keys; kept in the tree so its path can be found."""
 
-    duplicates: list[str]
+    duplicates: set[str]
 
 
 class _NonFinite:
@@ -49,6 +62,7 @@ def parse_json(data: bytes | str) -> Any:
     """Parse strict JSON (UTF-8): rejects duplicate object keys (xAPI-D §2.2 'each property at most once'),
     NaN/Infinity, trailing garbage, invalid UTF-8; raises JSONBodyError naming the JSON path of the duplicate."""
     text = _decode(data)
+    check_depth(text)
     suspicious: list[bool] = []
 
     def object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -56,9 +70,8 @@ def parse_json(data: bytes | str) -> Any:
         if len(obj) == len(pairs):
             return obj
         marked = _MarkedObject(obj)
-        marked.duplicates = [
-            k for i, (k, _) in enumerate(pairs) if any(k == p for p, _ in pairs[:i])
-        ]
+        seen: set[str] = set()
+        marked.duplicates = {k for k, _ in pairs if k in seen or seen.add(k)}
         suspicious.append(True)
         return marked
 
@@ -86,6 +99,79 @@ def parse_json(data: bytes | str) -> Any:
     if "\\u" in text:
         _reject_lone_surrogates(value, "$")
     return value
+
+
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},:]', re.DOTALL)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 / -1 as signed bytes
+_DEPTH_SECTION = f"{LIMITS_SECTION}: JSON nesting depth (RFC 8259 §9 allows a limit)"
+
+
+def check_depth(text: str, limit: int = MAX_JSON_DEPTH) -> None:
+    """Raise JSONTooDeep if arrays/objects nest deeper than `limit` (the outermost is level 1).
+
+    Linear, flat and in C: escape pairs are dropped (so no quote is escaped any more), every
+    byte but quotes and brackets is deleted, what lies between quotes (string contents) is cut
+    out, and the brackets left are summed as +1/-1 steps. A megabyte of '[' costs what its
+    length costs and recurses nowhere.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return
+    raw = text.encode("utf-8", "surrogatepass")
+    if b"\\" in raw:
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside = b"".join(raw.translate(None, _NOT_STRUCTURE).split(b'"')[::2])
+    if max(accumulate(array("b", outside.translate(_STEPS))), default=0) > limit:
+        raise _too_deep(text, limit)
+
+
+def _too_deep(text: str, limit: int) -> JSONTooDeep:
+    """Walk the tokens up to the value that opens level `limit + 1`, to name its JSON path."""
+    frames: list[list[Any]] = []  # [is_object, current key or index, expecting a key]
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        top = frames[-1] if frames else None
+        if token in "[{":
+            if len(frames) == limit:
+                where = _depth_path(frames)
+                return JSONTooDeep(
+                    where,
+                    f"JSON nested deeper than {limit} levels (this LRS's limit): level {limit + 1}"
+                    f" opens at character {match.start()}, the value at {where[:80]}",
+                    _DEPTH_SECTION,
+                )
+            frames.append([token == "{", 0 if token == "[" else None, token == "{"])
+        elif token in "]}":
+            if frames:
+                frames.pop()
+        elif top is None:
+            continue
+        elif token == ",":
+            if top[0]:
+                top[2] = True
+            else:
+                top[1] += 1
+        elif token == ":":
+            top[2] = False
+        elif top[0] and top[2]:  # a string where a key is expected
+            try:
+                top[1] = json.loads(token)
+            except ValueError:
+                top[1] = token[1:-1]
+    # The bracket count said too deep but the tokens do not (malformed JSON): still refuse.
+    rule = f"JSON nested deeper than {limit} levels (this LRS's limit)"
+    return JSONTooDeep("$", rule, _DEPTH_SECTION)
+
+
+def _depth_path(frames: list[list[Any]]) -> str:
+    path = "$"
+    for is_object, step, _ in frames:
+        if is_object:
+            key = str(step)
+            path = child_path(path, key if len(key) <= 40 else key[:40] + "…")
+        else:
+            path = f"{path}[{step}]"
+    return path if len(path) <= 240 else f"{path[:120]}…{path[-119:]}"
 
 
 def _decode(data: bytes | str) -> str:

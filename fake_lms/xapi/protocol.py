@@ -11,6 +11,8 @@ from urllib.parse import parse_qsl
 from flask import Request
 from werkzeug.datastructures import Headers
 
+from fake_lms.xapi.limits import LIMITS_SECTION, MAX_INT_PARAM_DIGITS, MAX_REPORTED_VIOLATIONS
+
 SUPPORTED_VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0")
 _VERSION_1 = re.compile(r"^1\.0(?:\.\d+)?$")
 # Headers the alternate request syntax moves into form fields (xAPI-C §1.3).
@@ -23,6 +25,8 @@ ALTERNATE_HEADERS = (
     "if-none-match",
 )
 ALTERNATE_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
+_UNSAFE_HEADER_CHARS = re.compile(r"[\r\n\x00]")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 class XAPIError(Exception):
@@ -38,15 +42,20 @@ class XAPIError(Exception):
         violations: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
         requirement: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(rule)
         self.status = status
         self.rule = rule
         self.section = section
         self.path = path
-        self.violations = violations or [{"path": path, "rule": rule, "section": section}]
+        every = violations or [{"path": path, "rule": rule, "section": section}]
+        # A body listing every violation of a 10,000-statement batch helps no one; the rest is counted.
+        self.violations = every[:MAX_REPORTED_VIOLATIONS]
+        self.violations_omitted = len(every) - len(self.violations)
         self.headers = headers or {}
         self.requirement = requirement
+        self.details = details or {}
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -55,8 +64,14 @@ class XAPIError(Exception):
             "section": self.section,
             "violations": self.violations,
         }
+        if self.violations_omitted:
+            body["violations_omitted"] = self.violations_omitted
+            body["violations_limit"] = (
+                f"the first {MAX_REPORTED_VIOLATIONS} violations are listed ({LIMITS_SECTION})"
+            )
         if self.requirement:
             body["requirement"] = self.requirement
+        body.update(self.details)
         return body
 
 
@@ -164,6 +179,14 @@ def build_xrequest(request: Request, body: bytes) -> XRequest:
     content = b""
     for name, value in form:
         if name.lower() in ALTERNATE_HEADERS:
+            if _UNSAFE_HEADER_CHARS.search(value):
+                raise XAPIError(
+                    400,
+                    f"form field {name!r} stands for a header, and a header value cannot hold"
+                    " CR, LF or NUL (RFC 9110 §5.5)",
+                    "xAPI-C §1.3",
+                    f"form:{name}",
+                )
             headers[name] = value
         elif name == "content":
             content = value.encode("utf-8")
@@ -208,3 +231,26 @@ def check_params(
             raise XAPIError(
                 400, f"missing required parameter {name!r}", "xAPI-C §2", f"query:{name}"
             )
+
+
+def int_param(raw: str, name: str, section: str) -> int:
+    """A non-negative integer query parameter, or a 400 naming it: ASCII digits only (str.isdigit
+    also admits '²'), at most MAX_INT_PARAM_DIGITS significant digits (int() refuses more than
+    4,300, and SQLite's INTEGER holds 18)."""
+    if not _ASCII_DIGITS.fullmatch(raw):
+        raise XAPIError(
+            400,
+            f"{name} must be a non-negative integer, got {raw[:20]!r}",
+            section,
+            f"query:{name}",
+        )
+    digits = raw.lstrip("0")
+    if len(digits) > MAX_INT_PARAM_DIGITS:
+        raise XAPIError(
+            400,
+            f"{name} has {len(digits)} digits; this LRS reads integers of at most"
+            f" {MAX_INT_PARAM_DIGITS} digits",
+            f"{section}; {LIMITS_SECTION}",
+            f"query:{name}",
+        )
+    return int(digits or "0")

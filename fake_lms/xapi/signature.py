@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
+from fake_lms.xapi.jsonbody import parse_json
 from fake_lms.xapi.protocol import XAPIError
 
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
@@ -63,8 +63,8 @@ def _check_jws(raw: bytes, stmt: dict[str, Any], path: str) -> None:
     if len(segments) != 3 or not all(segments):
         raise _refuse("the JWS needs three non-empty '.'-separated segments", path)
     try:
-        header = json.loads(_b64url(segments[0]))
-        payload = json.loads(_b64url(segments[1]))
+        header = parse_json(_b64url(segments[0]))  # depth-checked like every JSON input
+        payload = parse_json(_b64url(segments[1]))
         _b64url(segments[2])
     except (ValueError, binascii.Error) as exc:
         raise _refuse("a JWS segment is not base64url-encoded JSON", path) from exc

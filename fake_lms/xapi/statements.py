@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, get_type_hints
 
 from flask import Blueprint, Response, g, request
 
@@ -15,18 +16,20 @@ from fake_lms.cmi5 import enforce
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
 from fake_lms.xapi import statement_store
-from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
+from fake_lms.xapi.jsonbody import JSONBodyError, JSONTooDeep, parse_json
+from fake_lms.xapi.limits import LIMITS_SECTION, MAX_BATCH_STATEMENTS, MAX_REPORTED_VIOLATIONS
 from fake_lms.xapi.multipart import build_multipart, split_multipart
-from fake_lms.xapi.protocol import XAPIError, XRequest, check_params
+from fake_lms.xapi.protocol import XAPIError, XRequest, check_params, int_param
 from fake_lms.xapi.signature import check_signatures
 from fake_lms.xapi.statement_format import format_statement
 from fake_lms.xapi.validation import (
+    ValidationAbandoned,
     agent_ifi,
+    check_batch,
     is_iri,
     is_uuid,
     parse_timestamp,
     validate_actor,
-    validate_statements,
 )
 
 bp = Blueprint("statements", __name__)
@@ -156,15 +159,37 @@ def _check_attachments(items: list[dict[str, Any]], parts: dict[str, tuple[str, 
 
 def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str]:
     lms = current_lms()
-    violations = validate_statements(items, xreq.version)
+    # waitress says whether the client is still there when channel_request_lookahead > 0
+    gone = request.environ.get("waitress.client_disconnected")
+    try:
+        checked = check_batch(
+            items, xreq.version, enough=MAX_REPORTED_VIOLATIONS, client_disconnected=gone
+        )
+    except ValidationAbandoned as exc:
+        raise XAPIError(
+            499,
+            f"the client disconnected while {len(items)} statements were validated; nothing stored",
+            "HTTP (499 client closed request)",
+            "body",
+        ) from exc
+    violations = checked.violations
     if violations:
-        _record_verdicts(items, violations)
+        _record_verdicts(items, violations, checked.unchecked)
+        details = {}
+        if checked.unchecked:
+            details["statements_not_checked"] = checked.unchecked
+            details["checking_stopped"] = (
+                f"checking stopped after more than {MAX_REPORTED_VIOLATIONS} violations;"
+                f" the last {checked.unchecked} statements of the batch were not checked"
+                f" ({LIMITS_SECTION})"
+            )
         raise XAPIError(
             400,
             f"invalid statement: {violations[0].rule}",
             violations[0].section,
             violations[0].path,
             violations=[v.as_dict() for v in violations],
+            details=details,
         )
     _check_attachments(items, parts)
     check_signatures(items, parts)
@@ -192,16 +217,29 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
     return ids
 
 
-def _record_verdicts(items: list[dict[str, Any]], violations: list) -> None:
-    for index, stmt in enumerate(items):
-        mine = [v.as_dict() for v in violations if v.path.startswith(f"$[{index}]")]
-        g.verdicts.append(
-            {
-                "statement": stmt.get("id") if isinstance(stmt, dict) else None,
-                "verdict": "rejected" if mine else "not stored (batch rejected)",
-                "violations": mine,
-            }
-        )
+_ITEM_INDEX = re.compile(r"\$\[(\d+)\]")
+
+
+def _record_verdicts(items: list[dict[str, Any]], violations: list, unchecked: int) -> None:
+    """A verdict for each statement with violations (grouped in one pass over them all), and
+    one summary each for the statements that were fine and those left unchecked: a batch of
+    10,000 must not write 10,000 journal verdicts to say "not stored"."""
+    by_index: dict[int, list[dict[str, str]]] = {}
+    for v in violations:
+        found = _ITEM_INDEX.match(v.path)
+        if found:
+            by_index.setdefault(int(found.group(1)), []).append(v.as_dict())
+    verdicts = g.verdicts
+    for index, mine in sorted(by_index.items()):
+        stmt = items[index] if index < len(items) else None
+        verdict: dict[str, Any] = {"verdict": "rejected", "violations": mine}
+        if isinstance(stmt, dict) and isinstance(stmt.get("id"), str):
+            verdict = {"statement": stmt["id"], **verdict}  # else found by its paths ($[i])
+        verdicts.append(verdict)
+    fine = len(items) - unchecked - len(by_index)
+    for count, verdict in ((fine, "not stored (batch rejected)"), (unchecked, "not checked")):
+        if count:
+            verdicts.append({"verdict": verdict, "statements": count, "violations": []})
 
 
 def _post(xreq: XRequest) -> Response:
@@ -210,6 +248,14 @@ def _post(xreq: XRequest) -> Response:
     items = body if isinstance(body, list) else [body]
     if isinstance(body, list) and not body:
         raise XAPIError(400, "an empty batch holds no statement", "xAPI-C §2.1.2", "$")
+    if len(items) > MAX_BATCH_STATEMENTS:
+        raise XAPIError(
+            413,
+            f"a batch of {len(items)} statements is more than this LRS takes in one request"
+            f" ({MAX_BATCH_STATEMENTS}); send it in smaller batches",
+            f"xAPI-C §3.2 (413 Request Entity Too Large); {LIMITS_SECTION}",
+            "$",
+        )
     return json_response(_store(xreq, items, parts))
 
 
@@ -312,8 +358,9 @@ def _filters(xreq: XRequest) -> statement_store.Filters:
         try:
             agent = parse_json(p["agent"])
         except JSONBodyError as exc:
+            section = exc.section if isinstance(exc, JSONTooDeep) else SECTION_GET
             raise XAPIError(
-                400, f"agent is not JSON: {exc.rule}", SECTION_GET, "query:agent"
+                400, f"agent is not usable JSON: {exc.rule}", section, "query:agent"
             ) from exc
         problems = validate_actor(agent, "agent")
         if problems:
@@ -354,15 +401,7 @@ def _filters(xreq: XRequest) -> statement_store.Filters:
 
 def _limit(xreq: XRequest) -> int:
     page = current_lms().config.page_limit
-    raw = xreq.params.get("limit", "0")
-    if not raw.isdigit():
-        raise XAPIError(
-            400,
-            f"limit must be a non-negative integer, got {raw[:20]!r}",
-            SECTION_GET,
-            "query:limit",
-        )
-    value = int(raw)
+    value = int_param(xreq.params.get("limit", "0"), "limit", SECTION_GET)
     return page if value == 0 else min(value, page)
 
 
@@ -398,18 +437,28 @@ def _get_more(xreq: XRequest) -> Response:
     check_params(xreq, frozenset({"more"}))
     raw = xreq.params["more"]
     try:
-        token = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        token = parse_json(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         f = statement_store.Filters(**token["f"])
-        limit, after, snapshot, fmt = (
-            int(token["l"]),
-            int(token["a"]),
-            int(token["s"]),
-            token["fmt"],
-        )
+        limit, after, snapshot, fmt = token["l"], token["a"], token["s"], token["fmt"]
+        if not _more_token_holds(f, (limit, after, snapshot), fmt, token.get("att", False)):
+            raise ValueError("a field of the token has the wrong type or range")
         if token.get("att"):
             xreq.params["attachments"] = "true"
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:  # JSONBodyError and base64's are ValueErrors
         raise XAPIError(
             400, "the more token is not one this LRS issued", SECTION_GET, "query:more"
         ) from exc
     return _page(xreq, f, limit, after=after, snapshot=snapshot, fmt=fmt)
+
+
+def _more_token_holds(f: statement_store.Filters, numbers: tuple, fmt: Any, att: Any) -> bool:
+    """A forged token must not reach SQLite with a list for a string or a 30-digit integer."""
+    bound = 2**62
+    hints = get_type_hints(statement_store.Filters)
+    return (
+        all(isinstance(value, hints[name]) for name, value in f.__dict__.items())
+        and all(v is None or -bound < v < bound for v in (f.since_us, f.until_us))
+        and all(type(n) is int and 0 <= n < bound for n in numbers)
+        and fmt in ("exact", "ids", "canonical")
+        and type(att) is bool
+    )

@@ -13,19 +13,25 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from importlib import resources
+from itertools import islice
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from fake_lms.xapi.jsonbody import child_path
+from fake_lms.xapi.limits import DISCONNECT_CHECK_EVERY
 
 __all__ = [
+    "BatchCheck",
+    "ValidationAbandoned",
     "Violation",
     "agent_ifi",
+    "check_batch",
     "is_duration",
     "is_iri",
     "is_language_tag",
@@ -231,19 +237,29 @@ def _scalar_test(schema: dict) -> Test | bool | None:
     return test
 
 
+_CACHED_LENGTH = 512  # ids, IRIs and tags longer than this are rare and not worth keeping
+
+
 def _cached_search(regex: re.Pattern[str]) -> Test:
     """regex.search as a yes/no, remembering strings that matched: ids, IRIs and language tags
-    repeat from statement to statement. Bounded, so a flood of distinct strings cannot grow it."""
+    repeat from statement to statement. Bounded in count and length, so a flood of distinct or
+    long strings cannot grow it. The last string that failed is kept too: a failing value is
+    tested again at each level of the schema walk, and a 60 KB one costs milliseconds a time."""
     matched: set[str] = set()
+    last_failed: list[str] = [""]
 
     def search(x: str) -> bool:
         if x in matched:
             return True
-        if regex.search(x) is None:
+        if x == last_failed[0] and x:
             return False
-        if len(matched) >= 4096:
-            matched.clear()
-        matched.add(x)
+        if regex.search(x) is None:
+            last_failed[0] = x
+            return False
+        if len(x) <= _CACHED_LENGTH:
+            if len(matched) >= 4096:
+                matched.clear()
+            matched.add(x)
         return True
 
     return search
@@ -261,7 +277,7 @@ def _if_test(schema: dict) -> Test | bool | None:
 
     def test(x: Any) -> bool:
         # the branch must follow the condition's real verdict, not a cautious "not sure"
-        holds = quick_condition(x) or not _descend(_VALIDATOR, x, condition)
+        holds = quick_condition(x) or _holds(_VALIDATOR, x, condition)
         return then(x) if holds else other(x)
 
     return test
@@ -292,8 +308,11 @@ def _descend(
         return None
     out = None
     for fn, k, v in node.plan:
+        if out and _budget.left is not None and _budget.left <= 0:
+            break
         errors = fn(validator, v, instance, schema)
-        if errors:
+        if errors:  # a list, or a generator from a stock keyword (always true)
+            fresh = _budget.left is not None and fn not in _APPLICATORS
             for error in errors:
                 # _set is how jsonschema's own descend() fills in what the keyword left unset
                 error._set(
@@ -311,6 +330,8 @@ def _descend(
                     error.schema_path.appendleft(schema_path)
                 out = out or []
                 out.append(error)
+                if fresh:
+                    _budget.left -= 1
     return out
 
 
@@ -319,7 +340,10 @@ def _each(validator: Any, pairs: Iterable[tuple[Any, Any]], schema: Any) -> list
     for step, item in pairs:
         errors = _descend(validator, item, schema, step)
         if errors:
-            out = (out or []) + errors
+            out = out or []
+            out.extend(errors)  # never `out + errors`: that copies, quadratic in the errors
+            if _spent():
+                break
     return out
 
 
@@ -331,7 +355,10 @@ def _kw_properties(validator: Any, properties: dict, instance: Any, schema: dict
         if name in instance:
             errors = _descend(validator, instance[name], sub, name, name)
             if errors:
-                out = (out or []) + errors
+                out = out or []
+                out.extend(errors)
+                if _spent():
+                    break
     return out
 
 
@@ -360,18 +387,62 @@ def _kw_property_names(validator: Any, names: Any, instance: Any, schema: dict) 
     for name in instance:
         errors = _descend(validator, name, names)
         if errors:
-            out = (out or []) + errors
+            out = out or []
+            out.extend(errors)
+            if _spent():
+                break
     return out
 
 
 def _kw_if(validator: Any, condition: Any, instance: Any, schema: dict) -> list | None:
     quick = _node(condition).quick
-    if (quick is not None and quick(instance)) or not _descend(validator, instance, condition):
+    if (quick is not None and quick(instance)) or _holds(validator, instance, condition):
         if "then" in schema:
             return _descend(validator, instance, schema["then"], schema_path="then")
     elif "else" in schema:
         return _descend(validator, instance, schema["else"], schema_path="else")
     return None
+
+
+class _ErrorBudget(threading.local):
+    """How many more errors the walk may find before it stops looking (None: no limit).
+
+    A body of 60 KB can hold thousands of faults, and each jsonschema error costs tens of
+    microseconds to build and explain; a 400 lists only the first MAX_REPORTED_VIOLATIONS, so
+    the walk stops once it has found enough. Stopping never turns an invalid value valid: a
+    subtree stops only after an error of its own or of an earlier sibling has been recorded.
+    """
+
+    left: int | None = None
+
+
+_budget = _ErrorBudget()
+
+
+def _spent() -> bool:
+    return _budget.left is not None and _budget.left <= 0
+
+
+def _holds(validator: Any, instance: Any, condition: Any) -> bool:
+    """Whether an `if` condition holds; its first error decides, so it gets a budget of one,
+    and the caller's budget is left as it was (a failed condition is no violation)."""
+    saved, _budget.left = _budget.left, 1
+    try:
+        return not _descend(validator, instance, condition)
+    finally:
+        _budget.left = saved
+
+
+def _schema_errors(instance: Any, most: int | None) -> list[ValidationError]:
+    """The schema errors of one statement, at most about `most` of them (None: all)."""
+    quick = _node(_SCHEMA).quick
+    if quick is not None and quick(instance):
+        return []
+    saved, _budget.left = _budget.left, most
+    try:
+        return list(_VALIDATOR.iter_errors(instance))
+    finally:
+        _budget.left = saved
 
 
 _StatementValidator = validators.extend(
@@ -385,6 +456,10 @@ _StatementValidator = validators.extend(
     },
 )
 _KEYWORDS: dict[str, Callable] = dict(_StatementValidator.VALIDATORS)
+# Keywords that only pass on the errors of the subschemas they walk (those are counted there).
+_APPLICATORS = frozenset(
+    {_kw_properties, _kw_additional_properties, _kw_items, _kw_property_names, _kw_if}
+)
 _SCHEMA: dict[str, Any] = _inline(_RAW_SCHEMA)
 _VALIDATOR = _StatementValidator(_SCHEMA)
 _node(_SCHEMA)  # compile every quick test now, not on the first request
@@ -454,9 +529,10 @@ def parse_timestamp(s: Any) -> datetime | None:
             int(year), int(month), int(day), int(hour), int(minute),
             59 if leap else int(second or 0), micro, tzinfo=zone,
         )  # fmt: skip
-    except ValueError:
+        # a leap second at 9999-12-31T23:59:60 would be year 10000; no datetime holds it
+        return value + timedelta(seconds=1) if leap else value
+    except (ValueError, OverflowError):
         return None
-    return value + timedelta(seconds=1) if leap else value
 
 
 _IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -533,14 +609,20 @@ def _join(path: str, steps: Iterable[Any]) -> str:
     return path
 
 
-def _schema_violations(errors: Iterable[ValidationError], base: str) -> list[Violation]:
+def _schema_violations(
+    errors: Iterable[ValidationError], base: str, most: int | None = None
+) -> list[Violation]:
+    """The errors in words, at most `most` of them (one error can name thousands of keys)."""
     out: list[Violation] = []
     for error in errors:
-        out.extend(_explain(error, _join(base, error.path)))
+        room = None if most is None else max(most - len(out), 0)
+        out.extend(islice(_explain(error, _join(base, error.path)), room))
+        if room is not None and len(out) >= most:
+            break
     return out
 
 
-def _explain(error: ValidationError, where: str) -> list[Violation]:
+def _explain(error: ValidationError, where: str) -> Iterable[Violation]:
     """One jsonschema error in words: what is wrong, the value, and the section it breaks."""
     node = error.schema if isinstance(error.schema, dict) else {}
     keyword, value, expected = error.validator, error.instance, error.validator_value
@@ -559,7 +641,7 @@ def _explain(error: ValidationError, where: str) -> list[Violation]:
         return [Violation(child_path(where, name), rule, prop.get("x-xapi", section))]
     if keyword == "additionalProperties":
         known = node.get("properties", {})
-        return [_unknown_key(node, where, key) for key in value if key not in known]
+        return (_unknown_key(node, where, key) for key in value if key not in known)
     if keyword == "pattern":
         expect = node.get("x-expect", f"matching {expected}")
         if list(error.relative_schema_path)[-2:-1] == ["propertyNames"]:
@@ -619,18 +701,27 @@ def _merge(schema_side: list[Violation], rule_side: list[Violation]) -> list[Vio
         if (v.path, v.rule) not in seen_rules:
             seen_rules.add((v.path, v.rule))
             out.append(v)
-    owners = [
+    owners = {
         v.path[: -len(".objectType")]
         for v in out
         if v.path.endswith(".objectType") and v.section not in (_UNKNOWN_KEY, _CASE_OF_KEY)
-    ]
+    }
     if not owners:
         return out
-    return [v for v in out if not any(_inside(v.path, owner) for owner in owners)]
+    return [v for v in out if not _inside_any(v.path, owners)]
 
 
-def _inside(path: str, owner: str) -> bool:
-    return path != f"{owner}.objectType" and path.startswith((f"{owner}.", f"{owner}["))
+_STEP_START = re.compile(r"[.\[]")
+
+
+def _inside_any(path: str, owners: set[str]) -> bool:
+    """Whether the path lies inside one of the owners (not being its objectType): each prefix
+    of the path that ends before a step is looked up once, so the cost is the path's steps."""
+    for step in _STEP_START.finditer(path, 1):
+        owner = path[: step.start()]
+        if owner in owners and path != f"{owner}.objectType":
+            return True
+    return False
 
 
 # --- named rules: what the schema cannot express ---------------------------------------------------
@@ -968,32 +1059,66 @@ def _rule_violations(stmt: dict, path: str, version: str) -> list[Violation]:
 # --- public entry points ---------------------------------------------------------------------------
 
 
-def validate_statement(stmt: Any, path: str = "$", version: str = "1.0.3") -> list[Violation]:
-    """Full validation of one statement as a client sent it; an empty list means valid."""
-    schema_side: list[Violation] = []
-    if not _VALIDATOR.is_valid(stmt):
-        schema_side = _schema_violations(_VALIDATOR.iter_errors(stmt), path)
+def validate_statement(
+    stmt: Any, path: str = "$", version: str = "1.0.3", *, most: int | None = None
+) -> list[Violation]:
+    """Full validation of one statement as a client sent it; an empty list means valid.
+
+    `most` stops the schema walk after about that many errors (None: find them all); the named
+    rules always run, and a statement with an error always has at least one violation.
+    """
+    schema_side = _schema_violations(_schema_errors(stmt, most), path, most)
     if not isinstance(stmt, dict):
         return schema_side
-    return _merge(schema_side, _rule_violations(stmt, path, version))
+    merged = _merge(schema_side, _rule_violations(stmt, path, version))
+    return merged if most is None else merged[:most]
 
 
-def validate_statements(body: Any, version: str = "1.0.3") -> list[Violation]:
+class ValidationAbandoned(Exception):
+    """The client went away while its batch was validated: nobody is left to read the answer."""
+
+
+@dataclass(frozen=True)
+class BatchCheck:
+    """The violations found, and how many statements were left unchecked once enough were."""
+
+    violations: list[Violation]
+    unchecked: int = 0
+
+
+def check_batch(
+    body: Any,
+    version: str = "1.0.3",
+    *,
+    enough: int | None = None,
+    client_disconnected: Callable[[], bool] | None = None,
+) -> BatchCheck:
     """One statement (dict) or a batch (list, paths "$[i]..."), all rejected if one is bad.
+
+    With `enough`, checking stops once more than `enough` violations are found (a 400 lists
+    only so many), so the cost of a hostile batch is bounded by what is reported, not by how
+    many faults it packs; the statements after the stop are counted in `unchecked`.
+    `client_disconnected` (the server's own test, e.g. waitress's) is asked every
+    DISCONNECT_CHECK_EVERY statements; when it says yes, ValidationAbandoned is raised.
 
     An empty batch is valid here: xAPI-C §2.1.2 asks for "an array of Statements" and sets no
     minimum, and LRS-TS sends none; whether to store nothing or refuse is the resource's call.
     Two statements with the same id in one batch are flagged (xAPI-C §2.1.2, SHOULD* 400).
     """
     if isinstance(body, dict):
-        return validate_statement(body, "$", version)
+        return BatchCheck(validate_statement(body, "$", version, most=_room(enough, 0)))
     if not isinstance(body, list):
         rule = f"expected a statement object or an array of statements, got {_json_type(body)}"
-        return [Violation("$", rule, "xAPI-C §2.1.2")]
+        return BatchCheck([Violation("$", rule, "xAPI-C §2.1.2")])
     out: list[Violation] = []
     first_seen: dict[str, int] = {}
     for index, stmt in enumerate(body):
-        out.extend(validate_statement(stmt, f"$[{index}]", version))
+        if enough is not None and len(out) > enough:
+            return BatchCheck(out, len(body) - index)
+        if client_disconnected is not None and index % DISCONNECT_CHECK_EVERY == 0 and index:
+            if client_disconnected():
+                raise ValidationAbandoned(f"client disconnected at statement {index}")
+        out.extend(validate_statement(stmt, f"$[{index}]", version, most=_room(enough, len(out))))
         sid = stmt.get("id") if isinstance(stmt, dict) else None
         if is_uuid(sid):
             key = sid.lower()
@@ -1001,7 +1126,16 @@ def validate_statements(body: Any, version: str = "1.0.3") -> list[Violation]:
                 rule = f"statement id {sid} is used twice in this batch (first at $[{first_seen[key]}])"
                 out.append(Violation(f"$[{index}].id", rule, "xAPI-C §2.1.2"))
             first_seen.setdefault(key, index)
-    return out
+    return BatchCheck(out)
+
+
+def _room(enough: int | None, found: int) -> int | None:
+    return None if enough is None else enough + 1 - found
+
+
+def validate_statements(body: Any, version: str = "1.0.3") -> list[Violation]:
+    """Every violation of one statement or a batch (see check_batch)."""
+    return check_batch(body, version).violations
 
 
 def _param_violations(obj: Any, schema: dict, path: str) -> list[Violation]:
