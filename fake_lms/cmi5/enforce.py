@@ -2,7 +2,9 @@
 
 Requests made with a session's auth-token are judged. In `enforce` mode a break is refused (403
 with the requirement id); in `observe` mode it is accepted and recorded. Either way the journal
-holds the verdict. Requests made with an API key are the LMS's own and are judged only as xAPI.
+holds the verdict. A `plain` mount judges nothing: it is a plain xAPI LRS that the session's
+token opens, and the LMS still follows the session from what is stored. Requests made with an API
+key are the LMS's own and are judged only as xAPI.
 
 Statements are judged inside the transaction that stores them: the session is read, the batch
 judged, stored, and the session moved on in one write transaction, so parallel requests on one
@@ -44,6 +46,11 @@ def bound_session(conn: sqlite3.Connection, principal: Principal | None) -> Boun
         return None
     au = store.get_au_in(conn, session.au_id)
     return Bound(session, au, store.view(conn, session, au))
+
+
+def _judging() -> bool:
+    """False on a `plain` mount: no cmi5 rule applies there."""
+    return g.get("mount_mode") != "plain"
 
 
 def judge(violations: list[Cmi5Violation], what: str) -> None:
@@ -184,7 +191,7 @@ class Cmi5Policy:
 
     def judge_request(self, conn: sqlite3.Connection, principal: Principal) -> None:
         bound = bound_session(conn, principal)
-        if bound is not None:
+        if bound is not None and _judging():
             _judge_token(bound)
 
     def judge_statements(
@@ -192,7 +199,7 @@ class Cmi5Policy:
     ) -> Bound | None:
         """Rows 1–32 against the session as committed now (`conn` holds the write lock)."""
         bound = bound_session(conn, principal)
-        if bound is not None:
+        if bound is not None and _judging():
             _judge_token(bound)
             judge(rules.check_batch(statements, bound.view), "statements")
         return bound
@@ -211,5 +218,5 @@ class Cmi5Policy:
         self, conn: sqlite3.Connection, principal: Principal, kind: str, xreq: XRequest
     ) -> None:
         bound = bound_session(conn, principal)
-        if bound is not None:
+        if bound is not None and _judging():
             check_document(bound, kind, xreq)
