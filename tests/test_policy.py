@@ -28,9 +28,9 @@ SESSION_EXT = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
 BEFORE_INITIALIZED = "9.3.0.0-4"  # cmi5 §9.3.2: initialized must be the first statement
 
 
-def cmi5_imports(path: Path) -> list[str]:
+def cmi5_imports(path: Path, root: Path = ROOT) -> list[str]:
     """Every import of `fake_lms.cmi5` in a module, at any depth, relative imports resolved."""
-    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    package = ".".join(path.relative_to(root).with_suffix("").parts[:-1])
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
@@ -45,7 +45,7 @@ def cmi5_imports(path: Path) -> list[str]:
             continue
         hits = [n for n in names if n == "fake_lms.cmi5" or n.startswith("fake_lms.cmi5.")]
         if hits:
-            found.append(f"{path.relative_to(ROOT)}:{node.lineno} imports {hits[0]}")
+            found.append(f"{path.relative_to(root)}:{node.lineno} imports {hits[0]}")
     return found
 
 
@@ -58,13 +58,13 @@ def test_lrs_modules_do_not_import_cmi5() -> None:
 def test_the_import_scan_finds_cmi5_imports(tmp_path) -> None:
     """The scan can fail: app.py registers the cmi5 policy, and relative imports count."""
     assert cmi5_imports(ROOT / "fake_lms" / "app.py")
-    module = ROOT / "fake_lms" / "xapi" / "probe_for_test.py"
+    module = tmp_path / "fake_lms" / "xapi" / "probe.py"
+    module.parent.mkdir(parents=True)
     for text in ("from ..cmi5 import enforce\n", "def f():\n    import fake_lms.cmi5.store\n"):
-        try:
-            module.write_text(text)
-            assert cmi5_imports(module), text
-        finally:
-            module.unlink()
+        module.write_text(text)
+        assert cmi5_imports(module, tmp_path), text
+    module.write_text("from ..xapi import policy\nfrom fake_lms import cmi5_like\n")
+    assert not cmi5_imports(module, tmp_path)
 
 
 def _statement_before_initialized(au: AU) -> dict:
