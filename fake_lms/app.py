@@ -6,7 +6,7 @@ import logging
 import re
 import sqlite3
 import time
-from typing import Any
+from typing import Any, Literal
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -17,6 +17,8 @@ from fake_lms.cors import add_cors_headers, preflight
 from fake_lms.db import Database, is_store_full
 from fake_lms.lms import LMS, current_lms, json_response
 from fake_lms.mounts import Principal, add_credential, ensure_mount, get_mount
+from fake_lms.xapi.policy import Policy
+from fake_lms.xapi.policy import register as register_policy
 from fake_lms.xapi.protocol import XAPIError, consistent_through
 
 log = logging.getLogger("fake_lms")
@@ -24,7 +26,14 @@ MAX_URL_BYTES = 8192  # path and query of a request; longer: 414 (README "Limits
 _MOUNT_PATH = re.compile(r"^/xapi/([^/]+)(?:/|$)")
 
 
-def create_app(config: LMSConfig | None = None) -> Flask:
+CMI5 = "cmi5"  # `create_app`'s default policy: the cmi5 rules govern session tokens
+
+
+def create_app(
+    config: LMSConfig | None = None, *, policy: Policy | Literal["cmi5"] | None = CMI5
+) -> Flask:
+    """A fake cmi5 LMS; `policy=None` gives a plain xAPI LRS (API keys only, no cmi5 rules, no
+    launches), another `Policy` other rules on the same LRS."""
     config = config or LMSConfig()
     app = Flask("fake_lms")
     # '//' is never merged by a redirect (a redirected POST loses its body); see DoubleSlash.
@@ -40,17 +49,15 @@ def create_app(config: LMSConfig | None = None) -> Flask:
     app.extensions["weare"] = LMS(config, db)
 
     from fake_lms.admin import bp as admin_bp
-    from fake_lms.cmi5.admin_api import bp as cmi5_admin_bp
-    from fake_lms.cmi5.admin_api import content_bp
-    from fake_lms.cmi5.fetch import bp as fetch_bp
     from fake_lms.dashboard.views import bp as dashboard_bp
     from fake_lms.xapi.endpoint import xapi_blueprint
 
     app.register_blueprint(xapi_blueprint())
     app.register_blueprint(admin_bp)
-    app.register_blueprint(cmi5_admin_bp)
-    app.register_blueprint(fetch_bp)
-    app.register_blueprint(content_bp)
+    if policy == CMI5:
+        _register_cmi5(app)
+    else:
+        register_policy(app, policy)
     app.register_blueprint(dashboard_bp)
 
     app.wsgi_app = DoubleSlash(app.wsgi_app)  # type: ignore[method-assign]
@@ -63,6 +70,19 @@ def create_app(config: LMSConfig | None = None) -> Flask:
     app.register_error_handler(sqlite3.Error, _store_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
+
+
+def _register_cmi5(app: Flask) -> None:
+    """The cmi5 LMS on top of the LRS: its policy, launches, the fetch URL and course content."""
+    from fake_lms.cmi5.admin_api import bp as cmi5_admin_bp
+    from fake_lms.cmi5.admin_api import content_bp
+    from fake_lms.cmi5.enforce import Cmi5Policy
+    from fake_lms.cmi5.fetch import bp as fetch_bp
+
+    register_policy(app, Cmi5Policy())
+    app.register_blueprint(cmi5_admin_bp)
+    app.register_blueprint(fetch_bp)
+    app.register_blueprint(content_bp)
 
 
 class DoubleSlash:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import sqlite3
+from collections.abc import Callable
 
 from fake_lms.db import Database
 from fake_lms.mounts import Principal, find_principal
 from fake_lms.xapi.protocol import XAPIError
 
+# (connection, user, secret, mount) -> the principal of a credential a profile issued, or None.
+TokenResolver = Callable[[sqlite3.Connection, str, str, str], Principal | None]
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="weare-harness"'}
 
 
@@ -53,21 +57,15 @@ def parse_basic(header: str | None) -> tuple[str, str]:
     return user, secret
 
 
-def _token_principal(db: Database, user: str, secret: str, mount: str) -> Principal | None:
-    """A cmi5 auth-token (empty user, the token as password) opens its own session's mount only."""
-    from fake_lms.cmi5.store import session_by_token
-
-    if user:
-        return None
-    session = session_by_token(db.connection(), secret)
-    if session is None or session.mount != mount:
-        return None
-    return Principal("", "token", session.mount, session.id)
-
-
-def authenticate(db: Database, header: str | None, mount: str) -> Principal:
+def authenticate(
+    db: Database, header: str | None, mount: str, resolve_token: TokenResolver | None = None
+) -> Principal:
+    """The principal of an API key that opens `mount`, or of a credential `resolve_token` knows
+    (a profile's own tokens, e.g. a cmi5 auth-token); 401 otherwise."""
     user, secret = parse_basic(header)
-    principal = find_principal(db, user, secret, mount) or _token_principal(db, user, secret, mount)
+    principal = find_principal(db, user, secret, mount)
+    if principal is None and resolve_token is not None:
+        principal = resolve_token(db.connection(), user, secret, mount)
     if principal is None:
         raise XAPIError(
             401,

@@ -7,10 +7,11 @@ import secrets
 from dataclasses import dataclass, field
 
 MOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-MODES = ("enforce", "observe")
+MODES = ("enforce", "observe", "plain")
 MODE_MEANING = {  # what a mount in each mode does with a cmi5 violation, as the banner says it
     "enforce": "cmi5 violations refused with 403 and the requirement id",
     "observe": "cmi5 violations accepted and journaled",
+    "plain": "a plain xAPI LRS: session tokens open it, no cmi5 rule is judged",
 }
 
 

@@ -59,8 +59,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--mode",
         choices=MODES,
         default="enforce",
-        help="what a mount does with a cmi5 violation: refuse it (enforce, the default) or accept "
-        "and journal it (observe); for the default mount and every --mount without =MODE",
+        help="what a mount does with a cmi5 violation: refuse it (enforce, the default), accept "
+        "and journal it (observe) or judge no cmi5 rule (plain); for the default mount and every "
+        "--mount without =MODE",
     )
     p.add_argument(
         "--quirk",

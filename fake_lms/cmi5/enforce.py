@@ -1,12 +1,19 @@
-"""Where the cmi5 rules meet the LRS: requests made with a session's auth-token are judged.
+"""Where the cmi5 rules meet the LRS: the cmi5 `Policy` that `create_app` registers.
 
-In `enforce` mode a break is refused (403 with the requirement id); in `observe` mode it is
-accepted and recorded. Either way the journal holds the verdict. Requests made with an API key
-are the LMS's own and are judged only as xAPI.
+Requests made with a session's auth-token are judged. In `enforce` mode a break is refused (403
+with the requirement id); in `observe` mode it is accepted and recorded. Either way the journal
+holds the verdict. A `plain` mount judges nothing: it is a plain xAPI LRS that the session's
+token opens, and the LMS still follows the session from what is stored. Requests made with an API
+key are the LMS's own and are judged only as xAPI.
+
+Statements are judged inside the transaction that stores them: the session is read, the batch
+judged, stored, and the session moved on in one write transaction, so parallel requests on one
+token are judged one after the other (cmi5 §9.3: at most one completed, nothing after terminated).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +25,7 @@ from fake_lms.cmi5.store import AU, Session
 from fake_lms.cmi5.vocab import PROFILE_ID_LEARNER_PREFERENCES, STATE_ID_LAUNCH_DATA
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms
+from fake_lms.mounts import Principal
 from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
 from fake_lms.xapi.protocol import XAPIError, XRequest
 
@@ -29,23 +37,20 @@ class Bound:
     view: SessionView
 
 
-def bound_session() -> Bound | None:
-    """The session of this request's auth-token, or None for API-key requests.
-
-    Read once per request: every check of the request judges the session as it was on arrival.
-    """
-    if "bound" in g:
-        return g.bound
-    g.bound = None
-    principal = g.get("principal")
+def bound_session(conn: sqlite3.Connection, principal: Principal | None) -> Bound | None:
+    """The session of a token principal as `conn` sees it now; None for API-key requests."""
     if principal is None or principal.kind != "token" or principal.session is None:
         return None
-    conn = current_lms().db.connection()
     session = store.get_session(conn, principal.session)
-    if session is not None:
-        au = store.get_au_in(conn, session.au_id)
-        g.bound = Bound(session, au, store.view(conn, session, au))
-    return g.bound
+    if session is None:
+        return None
+    au = store.get_au_in(conn, session.au_id)
+    return Bound(session, au, store.view(conn, session, au))
+
+
+def _judging() -> bool:
+    """False on a `plain` mount: no cmi5 rule applies there."""
+    return g.get("mount_mode") != "plain"
 
 
 def judge(violations: list[Cmi5Violation], what: str) -> None:
@@ -76,50 +81,42 @@ def judge(violations: list[Cmi5Violation], what: str) -> None:
     )
 
 
-def on_token_request() -> None:
-    """Rows 1 and 2: a token used before its fetch, or after its session ended."""
-    bound = bound_session()
-    if bound is None:
-        return
-    judge(rules.check_token_state(bound.view, bound.session.token_fetched), "request")
+def _judge_token(bound: Bound) -> None:
+    """Rows 1 and 2: a token used before its fetch, or after its session ended.
+
+    A request is judged on arrival and, when it writes statements, again inside the write
+    transaction; a violation already recorded for this request is not recorded twice.
+    """
+    found = rules.check_token_state(bound.view, bound.session.token_fetched)
+    if found and found != g.get("cmi5_token_violations"):
+        g.cmi5_token_violations = found
+        judge(found, "request")
 
 
-def check_statements(items: list[dict[str, Any]]) -> Bound | None:
-    """Rows 3–32 for a statement POST/PUT made with a token; returns the session for `record`."""
-    bound = bound_session()
-    if bound is not None:
-        judge(rules.check_batch(items, bound.view), "statements")
-    return bound
-
-
-def record(bound: Bound | None, items: list[dict[str, Any]], lms_base: str) -> None:
-    """Move the session and the registration on after the statements were stored."""
-    if bound is None:
-        return
-    lms = current_lms()
+def record(conn: sqlite3.Connection, bound: Bound, items: list[dict[str, Any]], base: str) -> None:
+    """Move the session and the registration on; `conn` holds the transaction that stored them."""
     view = bound.view
     for stmt in items:
         view = rules.apply(view, stmt)
-    with lms.db.write() as conn:
-        store.update_session(
-            conn, bound.session.id, state=view.state, verbs=view.verbs, last_us=now_us()
+    store.update_session(
+        conn, bound.session.id, state=view.state, verbs=view.verbs, last_us=now_us()
+    )
+    flags = {}
+    if view.registration_completed:
+        flags["completed"] = True
+    if view.registration_passed:
+        flags["passed"] = True
+    if flags:
+        store.mark_progress(conn, view.registration, bound.au.id, **flags)
+        satisfaction.evaluate(
+            conn,
+            view.registration,
+            bound.au.course_id,
+            bound.session.actor,
+            bound.session.mount,
+            bound.session.id,
+            base,
         )
-        flags = {}
-        if view.registration_completed:
-            flags["completed"] = True
-        if view.registration_passed:
-            flags["passed"] = True
-        if flags:
-            store.mark_progress(conn, view.registration, bound.au.id, **flags)
-            satisfaction.evaluate(
-                conn,
-                view.registration,
-                bound.au.course_id,
-                bound.session.actor,
-                bound.session.mount,
-                bound.session.id,
-                lms_base,
-            )
 
 
 def _agent(xreq: XRequest) -> dict[str, Any] | None:
@@ -130,10 +127,9 @@ def _agent(xreq: XRequest) -> dict[str, Any] | None:
     return agent if isinstance(agent, dict) else None
 
 
-def check_document(kind: str, xreq: XRequest) -> None:
+def check_document(bound: Bound, kind: str, xreq: XRequest) -> None:
     """Rows 33–35 for State and Agent Profile requests made with a token; notes the reads."""
-    bound = bound_session()
-    if bound is None or kind not in ("state", "agent-profile"):
+    if kind not in ("state", "agent-profile"):
         return
     method = "GET" if xreq.method == "HEAD" else xreq.method
     if kind == "state":
@@ -177,3 +173,50 @@ def check_document(kind: str, xreq: XRequest) -> None:
 def _mark(session_id: str, **flags: int) -> None:
     with current_lms().db.write() as conn:
         store.update_session(conn, session_id, **flags)
+
+
+class Cmi5Policy:
+    """The cmi5 rules as the LRS's `fake_lms.xapi.policy.Policy`."""
+
+    def resolve_token(
+        self, conn: sqlite3.Connection, user: str, secret: str, mount: str
+    ) -> Principal | None:
+        """A cmi5 auth-token (empty user, the token as password) opens its session's mount only."""
+        if user:
+            return None
+        session = store.session_by_token(conn, secret)
+        if session is None or session.mount != mount:
+            return None
+        return Principal("", "token", session.mount, session.id)
+
+    def judge_request(self, conn: sqlite3.Connection, principal: Principal) -> None:
+        bound = bound_session(conn, principal)
+        if bound is not None and _judging():
+            _judge_token(bound)
+
+    def judge_statements(
+        self, conn: sqlite3.Connection, principal: Principal, statements: list[dict[str, Any]]
+    ) -> Bound | None:
+        """Rows 1–32 against the session as committed now (`conn` holds the write lock)."""
+        bound = bound_session(conn, principal)
+        if bound is not None and _judging():
+            _judge_token(bound)
+            judge(rules.check_batch(statements, bound.view), "statements")
+        return bound
+
+    def after_store(
+        self,
+        conn: sqlite3.Connection,
+        principal: Principal,
+        judged: Bound,
+        statements: list[dict[str, Any]],
+        lms_base: str,
+    ) -> None:
+        record(conn, judged, statements, lms_base)
+
+    def judge_document(
+        self, conn: sqlite3.Connection, principal: Principal, kind: str, xreq: XRequest
+    ) -> None:
+        bound = bound_session(conn, principal)
+        if bound is not None and _judging():
+            check_document(bound, kind, xreq)

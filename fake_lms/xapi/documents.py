@@ -15,13 +15,13 @@ from typing import Any
 
 from flask import Blueprint, Response, g
 
-from fake_lms.cmi5 import enforce
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms
 from fake_lms.served import DOCUMENT_HEADERS
 from fake_lms.xapi import document_store
 from fake_lms.xapi.document_store import DocScope, Document, etag_of, media_type, merged_json
 from fake_lms.xapi.jsonbody import JSONBodyError, JSONTooDeep, parse_json
+from fake_lms.xapi.policy import current_policy
 from fake_lms.xapi.protocol import XAPIError, XRequest, check_params
 from fake_lms.xapi.resources import parse_agent_param
 from fake_lms.xapi.validation import agent_ifi, is_iri, is_uuid, parse_timestamp
@@ -95,7 +95,9 @@ def activity_profile() -> Response:
 
 def _serve(res: DocResource) -> Response:
     xreq: XRequest = g.xreq
-    enforce.check_document(res.kind, xreq)
+    policy = current_policy()
+    if policy is not None:
+        policy.judge_document(current_lms().db.connection(), g.principal, res.kind, xreq)
     if xreq.method in ("GET", "HEAD"):
         return _get(res, xreq)
     if xreq.method == "PUT":

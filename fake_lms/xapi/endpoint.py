@@ -9,10 +9,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from fake_lms import quirks
 from fake_lms.auth import authenticate
-from fake_lms.cmi5 import enforce
 from fake_lms.cors import preflight
 from fake_lms.lms import current_lms
 from fake_lms.mounts import get_mount
+from fake_lms.xapi.policy import current_policy
 from fake_lms.xapi.protocol import XAPIError, build_xrequest, negotiate_version
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi/<mount>")
@@ -94,6 +94,9 @@ def _prepare() -> Response | None:
             "method",
             headers={"Allow": ", ".join(allowed)},
         )
-    g.principal = authenticate(lms.db, xreq.header("Authorization"), mount.name)
-    enforce.on_token_request()
+    policy = current_policy()
+    resolve_token = None if policy is None else policy.resolve_token
+    g.principal = authenticate(lms.db, xreq.header("Authorization"), mount.name, resolve_token)
+    if policy is not None:
+        policy.judge_request(lms.db.connection(), g.principal)
     return None

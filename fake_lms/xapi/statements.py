@@ -12,13 +12,13 @@ from typing import Any, get_type_hints
 
 from flask import Blueprint, Response, g, request
 
-from fake_lms.cmi5 import enforce
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.jsonbody import JSONBodyError, JSONTooDeep, parse_json
 from fake_lms.xapi.limits import LIMITS_SECTION, MAX_BATCH_STATEMENTS, MAX_REPORTED_VIOLATIONS
 from fake_lms.xapi.multipart import build_multipart, split_multipart
+from fake_lms.xapi.policy import judged_write
 from fake_lms.xapi.protocol import XAPIError, XRequest, check_params, int_param
 from fake_lms.xapi.signature import check_signatures
 from fake_lms.xapi.statement_format import format_statement
@@ -193,7 +193,6 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
         )
     _check_attachments(items, parts)
     check_signatures(items, parts)
-    bound = enforce.check_statements(items)
     principal = g.principal
     authority = {
         "objectType": "Agent",
@@ -208,11 +207,12 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
         for s in items
     ]
     attachment_rows = [(sha2, ctype, content) for sha2, (ctype, content) in parts.items()]
-    if "drops-statements" in g.get("quirks", set()):
-        ids = [p.id for p in prepared]  # answered as stored, never stored: a broken LRS
-    else:
-        ids = statement_store.store(lms.db, g.mount, prepared, attachment_rows)
-    enforce.record(bound, items, request.host_url.rstrip("/"))
+    # Judged, stored and recorded in one transaction: parallel requests queue on its lock.
+    with judged_write(lms.db, principal, items, request.host_url.rstrip("/")) as conn:
+        if "drops-statements" in g.get("quirks", set()):
+            ids = [p.id for p in prepared]  # answered as stored, never stored: a broken LRS
+        else:
+            ids = statement_store.insert(conn, g.mount, prepared, attachment_rows)
     g.verdicts.extend({"statement": i, "verdict": "accepted"} for i in ids)
     return ids
 

@@ -1,0 +1,84 @@
+"""What the LRS asks of a profile that governs its credentials, e.g. cmi5: the request policy.
+
+The LRS knows xAPI only. A profile that adds rules on top (cmi5: session tokens, statement order,
+read-only documents) implements `Policy`; `create_app` registers it with `register`. An app with
+no policy is a plain LRS: only API keys open it and every valid statement is stored.
+
+A policy refuses by raising `XAPIError`. Statement writes are judged inside the write transaction
+that stores them (`judged_write`), so parallel requests on one session are judged one after the
+other, each against the state the ones committed before it left (xAPI-C §2.1.2 atomic batches;
+cmi5 §9.3 statement order).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from flask import Flask, current_app
+
+from fake_lms.db import Database
+from fake_lms.mounts import Principal
+from fake_lms.xapi.protocol import XRequest
+
+EXTENSION = "weare.policy"
+
+
+class Policy(Protocol):
+    """Rules a profile adds to the LRS; every method runs inside the request it judges."""
+
+    def resolve_token(
+        self, conn: sqlite3.Connection, user: str, secret: str, mount: str
+    ) -> Principal | None:
+        """The principal of a credential the profile issued (not an API key), or None."""
+
+    def judge_request(self, conn: sqlite3.Connection, principal: Principal) -> None:
+        """Any authenticated xAPI request, before its resource is served."""
+
+    def judge_statements(
+        self, conn: sqlite3.Connection, principal: Principal, statements: list[dict[str, Any]]
+    ) -> Any:
+        """Valid xAPI statements about to be stored, inside the write transaction `conn` holds;
+        returns what `after_store` needs (None: nothing to record)."""
+
+    def after_store(
+        self,
+        conn: sqlite3.Connection,
+        principal: Principal,
+        judged: Any,
+        statements: list[dict[str, Any]],
+        lms_base: str,
+    ) -> None:
+        """The statements are stored, in the same transaction: record what they changed."""
+
+    def judge_document(
+        self, conn: sqlite3.Connection, principal: Principal, kind: str, xreq: XRequest
+    ) -> None:
+        """A request on a document resource ('state', 'agent-profile', 'activity-profile')."""
+
+
+def register(app: Flask, policy: Policy | None) -> None:
+    """Make `policy` govern every mount of `app`; None leaves a plain LRS."""
+    app.extensions[EXTENSION] = policy
+
+
+def current_policy() -> Policy | None:
+    return current_app.extensions.get(EXTENSION)
+
+
+@contextmanager
+def judged_write(
+    db: Database, principal: Principal, statements: list[dict[str, Any]], lms_base: str
+) -> Iterator[sqlite3.Connection]:
+    """One write transaction: judge the statements, let the caller store them, record them.
+
+    A refusal (raised by the policy) or a failed store rolls the whole transaction back.
+    """
+    policy = current_policy()
+    with db.write() as conn:
+        judged = None if policy is None else policy.judge_statements(conn, principal, statements)
+        yield conn
+        if policy is not None and judged is not None:
+            policy.after_store(conn, principal, judged, statements, lms_base)
