@@ -223,7 +223,7 @@
           "li",
           { cls: "mount", attrs: { "data-mount": m.name } },
           el("strong", { text: m.name }),
-          el("span", { cls: `badge mode-${m.mode === "observe" ? "observe" : "enforce"}`, text: m.mode }),
+          el("span", { cls: `badge mode-${["observe", "plain"].includes(m.mode) ? m.mode : "enforce"}`, text: m.mode }),
           el("code", { cls: "endpoint", text: m.endpoint }),
           el("span", { cls: "muted", text: `${m.statements} statements` }),
         ),
