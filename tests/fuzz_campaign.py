@@ -77,6 +77,8 @@ class OperationRun:
     statuses: Counter = field(default_factory=Counter)
     seconds: list[float] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    cases: list[Any] = field(default_factory=list)  # kept only when asked (for replays)
+    keep_cases: bool = False
 
     @property
     def requests(self) -> int:
@@ -181,11 +183,11 @@ def run_operation(
     session: requests.Session,
     timeout: float = 10.0,
     rounds_seed: int | None = None,
+    run: OperationRun | None = None,
 ) -> OperationRun:
     """`examples` cases per generation mode. With `rounds_seed` None the run is derandomized
     (the same cases every time, as `make test` needs); otherwise Hypothesis uses that seed."""
-    label = f"{op.method.upper()} {op.path}"
-    run = OperationRun(label, op.path)
+    run = run or OperationRun(f"{op.method.upper()} {op.path}", op.path)
     fixed = _fixed_path_parameters(op)
     for mode in MODES:
         strategy = op.as_strategy(mode, path_parameters=fixed)
@@ -201,6 +203,8 @@ def run_operation(
             report_multiple_bugs=False,
         )
         def exercise(case: Any) -> None:
+            if run.keep_cases:
+                run.cases.append(case)
             send(case, run, target, session, timeout)
 
         if rounds_seed is not None:
