@@ -76,3 +76,17 @@ def test_the_campaign_reports_a_server_error(live, session, monkeypatch):
     run = run_operation(op, target, examples=1, session=session)
     kinds = {f.kind for f in run.findings}
     assert run.statuses[500] == 1 and any("Server error" in k for k in kinds), kinds
+
+
+@pytest.mark.parametrize("publisher_id", [[], False, 0, {}])
+def test_an_au_with_a_publisher_id_that_is_no_string_is_refused(live, publisher_id):
+    """Found by `make fuzz`: a falsy non-string publisher_id was replaced by the default (201)."""
+    target, _ = live
+    answer = requests.post(
+        f"{target.base_url}/api/aus",
+        json={"url": "https://au.example.com/a", "publisher_id": publisher_id},
+        auth=target.api_key,
+        timeout=10,
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["violations"][0]["path"] == "body.publisher_id"
