@@ -129,3 +129,16 @@ def test_refusals_match_the_documented_error_body(lms):
     for answer in answers:
         assert 400 <= answer.status_code < 500, answer.text[:200]
         assert required <= set(answer.json()), answer.text[:200]
+
+
+def test_enumerations_follow_the_code():
+    """Mount modes and xAPI versions are listed where the code defines them; a new one fails here."""
+    from fake_lms.config import MODES
+    from fake_lms.xapi.protocol import SUPPORTED_VERSIONS
+
+    doc = document()
+    schemas = doc["components"]["schemas"]
+    for name in ("Mount", "MountCreate", "MountUpdate"):
+        assert set(schemas[name]["properties"]["mode"]["enum"]) == set(MODES), name
+    version = doc["components"]["parameters"]["XapiVersion"]["schema"]["examples"]
+    assert version == list(SUPPORTED_VERSIONS)
