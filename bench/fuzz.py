@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--max-minutes", type=float, default=90.0, help="stop the campaign after this long"
     )
+    parser.add_argument("--out", type=Path, default=OUT, help=f"results file (default {OUT})")
     args = parser.parse_args(argv)
     if args.requests < 1 or args.timeout <= 0 or args.max_minutes <= 0:
         print("fuzz: --requests, --timeout and --max-minutes must be positive", file=sys.stderr)
@@ -152,6 +153,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"  max {row['max_ms']:>7} ms  RSS {rss / 1024:.0f} MiB",
                     flush=True,
                 )
+                for label, op_row in row["operations"].items():
+                    print(
+                        f"  {label:50} {op_row['requests']:>7} req {op_row['5xx']:>3} 5xx"
+                        f"  p50 {op_row['p50_ms']:>6} ms  p99 {op_row['p99_ms']:>7} ms"
+                        f"  max {op_row['max_ms']:>7} ms",
+                        flush=True,
+                    )
         mount = requests.get(f"{serve.base_url}/api/mounts", auth=target.api_key, timeout=10).json()
         quirks = next(m["quirks"] for m in mount if m["name"] == FUZZ_MOUNT)
         rss_end = rss_kib(serve.proc.pid)
@@ -167,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         "fuzzed_mount_quirks_at_end": quirks,
         "findings": [str(f) for f in findings[:200]],
     }
-    OUT.write_text(json.dumps(report, indent=1) + "\n")
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(
         f"\n{total['requests']} requests on {len(results)} resources in"
         f" {report['total']['seconds']} s: {total['5xx']} 5xx, {total['schema_violations']}"
@@ -178,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for finding in findings[:30]:
         print(finding)
-    print(f"results: {OUT}")
+    print(f"results: {args.out}")
     return 1 if findings or not alive or quirks else 0
 
 

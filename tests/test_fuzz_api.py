@@ -8,7 +8,11 @@ the documented response schema, and data that breaks the schema is refused.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -34,6 +38,7 @@ LABELS = sorted(
     if method in _HTTP
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
@@ -90,3 +95,40 @@ def test_an_au_with_a_publisher_id_that_is_no_string_is_refused(live, publisher_
     )
     assert answer.status_code == 400, answer.text
     assert answer.json()["violations"][0]["path"] == "body.publisher_id"
+
+
+def test_make_fuzz_script_reports_a_resource_and_exits_0(tmp_path):
+    """bench/fuzz.py end to end on one small resource: table, results file, exit code 0."""
+    out = tmp_path / "fuzz.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "bench/fuzz.py",
+            "--requests",
+            "12",
+            "--only",
+            "/api/health",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads(out.read_text())
+    row = report["resources"]["/api/health"]
+    assert row["requests"] >= 12 and row["5xx"] == 0 and report["server_alive_at_end"]
+    assert report["rss_kib"]["start"] > 0 and "0 5xx" in done.stdout
+
+
+def test_make_fuzz_script_refuses_bad_usage_with_2(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "bench/fuzz.py", "--requests", "0", "--out", str(tmp_path / "x.json")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "must be positive" in done.stderr, done.stderr
