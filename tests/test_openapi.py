@@ -139,6 +139,17 @@ def test_enumerations_follow_the_code():
     doc = document()
     schemas = doc["components"]["schemas"]
     for name in ("Mount", "MountCreate", "MountUpdate"):
-        assert set(schemas[name]["properties"]["mode"]["enum"]) == set(MODES), name
+        enum = set(schemas[name]["properties"]["mode"]["enum"])
+        assert enum == set(MODES), f"{name}.mode in fake_lms/data/openapi.json: {enum} != {MODES}"
     version = doc["components"]["parameters"]["XapiVersion"]["schema"]["examples"]
     assert version == list(SUPPORTED_VERSIONS)
+
+
+def test_every_operation_documents_what_any_request_may_be_answered():
+    """408, 413, 414 and 431 can answer any request (server limits); 507 any write."""
+    for path, item in document()["paths"].items():
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            assert {"408", "413", "414", "431"} <= codes, f"{method} {path}: {sorted(codes)}"
+            if method in ("put", "post", "delete", "patch"):
+                assert "507" in codes, f"{method} {path}"
