@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 NPMDIR := tests/interop
 RALPH  := .harness/ralph-venv/bin/ralph
 
-.PHONY: setup run serve test lint format bench clean
+.PHONY: setup run serve test lint format bench fuzz clean
 
 setup: $(STAMP) .harness/chromium $(NPMDIR)/node_modules/.installed $(RALPH)
 
@@ -56,6 +56,15 @@ format: $(STAMP)
 
 bench: setup
 	$(PY) bench/lrs_bench.py
+
+# Schemathesis against a live serve, FUZZ_REQUESTS per resource (bench/fuzz_results.json), then
+# the statement property with FUZZ_PROPERTY_EXAMPLES mutated statements. Exit 1 on any finding.
+FUZZ_REQUESTS ?= 10000
+FUZZ_PROPERTY_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	$(PY) bench/fuzz.py --requests $(FUZZ_REQUESTS)
+	STATEMENT_PROPERTY_EXAMPLES=$(FUZZ_PROPERTY_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider \
+	  tests/test_statement_properties.py
 
 clean:
 	rm -rf $(VENV) .harness $(NPMDIR)/node_modules

@@ -28,11 +28,12 @@ bp = Blueprint("admin", __name__, url_prefix="/api")
 SECTION = "weare-harness admin API"
 PAGE_DEFAULT = 500  # journal entries or statements per page unless `limit` says otherwise
 PAGE_MAX = 5000
+OPEN_ENDPOINTS = ("admin.health", "admin.openapi")  # no API key needed
 
 
 def require_api_key() -> None:
     """Admin routes need a server-wide API key (not a mount key, never an auth-token)."""
-    if request.endpoint == "admin.health":
+    if request.endpoint in OPEN_ENDPOINTS:
         return
     principal = authenticate(current_lms().db, request.headers.get("Authorization"), "")
     if principal.kind != "api-key" or principal.mount is not None:
@@ -87,6 +88,14 @@ def _describe(mount: Mount) -> dict[str, Any]:
 @bp.get("/health")
 def health() -> Response:
     return json_response({"status": "ok", "default_mount": current_lms().config.default_mount})
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """This API described in OpenAPI 3.1 (fake_lms/data/openapi.json with the Statement schema)."""
+    from fake_lms.openapi import document
+
+    return json_response(document())
 
 
 @bp.get("/mounts")

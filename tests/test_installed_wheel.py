@@ -286,6 +286,7 @@ def test_wheel_holds_every_file_of_the_packages(dists: Dists) -> None:
         "harness/story/static/story.js",
         "fake_lms/schemas/cmi5_CourseStructure.xsd",
         "fake_lms/schema.sql",
+        "fake_lms/data/openapi.json",
         "fake_lms/dashboard/templates/dashboard.html",
     }
     top = {n.split("/", 1)[0] for n in names}
@@ -351,6 +352,8 @@ def test_serve_answers_about_certify_works_and_sigterm_stops_it(
         about = requests.get(serve.endpoint + "about", timeout=10)
         assert about.status_code == 200, about.text
         assert "1.0.3" in about.json()["version"]
+        described = requests.get(serve.base_url + "/api/openapi.json", timeout=10)
+        assert described.json()["components"]["schemas"]["Statement"]["$defs"], described.text[:300]
         r = installed.run(
             installed.script,
             "certify",

@@ -68,7 +68,9 @@ def au_spec_from_json(body: dict[str, Any]) -> AUSpec:
         raise _bad(
             f"url's own query uses the cmi5 launch parameter(s) {clash}", "body.url", "8.1.0.0-6"
         )
-    publisher_id = body.get("publisher_id") or f"{url.split('?')[0]}#au"
+    publisher_id = body.get("publisher_id")
+    if publisher_id is None or publisher_id == "":  # not given: derived from the URL
+        publisher_id = f"{url.split('?')[0]}#au"
     if not is_iri(publisher_id):
         raise _bad(f"publisher_id {publisher_id!r} is not an IRI", "body.publisher_id", "3.0.0.0-1")
     move_on = body.get("move_on", "NotApplicable")

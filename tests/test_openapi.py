@@ -1,0 +1,155 @@
+"""The OpenAPI 3.1 description: valid, served at /api/openapi.json, and in step with the routes."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+
+import pytest
+import requests
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+
+from fake_lms.app import create_app
+from fake_lms.config import LMSConfig
+from fake_lms.openapi import OpenAPIDataError, document, embedded_schema
+
+# Methods Flask adds to every rule by itself; described where the app really answers them.
+AUTOMATIC = {"HEAD", "OPTIONS"}
+
+
+def openapi_path(rule: str) -> str:
+    """'/api/courses/<course_id>/aus/<int:number>' -> '/api/courses/{course_id}/aus/{number}'."""
+    return re.sub(r"<(?:[a-z]+:)?([A-Za-z_]\w*)>", r"{\1}", rule)
+
+
+def routed(tmp_path) -> dict[str, set[str]]:
+    app = create_app(LMSConfig(db_path=str(tmp_path / "lms.db")))
+    try:
+        out: dict[str, set[str]] = {}
+        for rule in app.url_map.iter_rules():
+            out.setdefault(openapi_path(rule.rule), set()).update(rule.methods or ())
+        return out
+    finally:
+        app.extensions["weare"].close()
+
+
+def described(doc: dict) -> dict[str, set[str]]:
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    return {path: {m.upper() for m in item if m in methods} for path, item in doc["paths"].items()}
+
+
+def test_the_document_is_valid_openapi_3_1():
+    doc = document()
+    assert doc["openapi"].startswith("3.1.")
+    validate(doc)  # raises with the offending place
+
+
+def test_the_validator_refuses_a_broken_document():
+    """The validation above can fail: a response without a description is not OpenAPI."""
+    doc = document()
+    del doc["paths"]["/api/health"]["get"]["responses"]["200"]["description"]
+    with pytest.raises(OpenAPIValidationError):
+        validate(doc)
+
+
+def test_every_route_is_described_and_every_description_is_routed(tmp_path):
+    routes = routed(tmp_path)
+    doc = described(document())
+    assert sorted(set(routes) - set(doc)) == [], "routes missing from data/openapi.json"
+    assert sorted(set(doc) - set(routes)) == [], "described paths no route serves"
+    for path, methods in routes.items():
+        missing = methods - AUTOMATIC - doc[path]
+        extra = doc[path] - methods
+        assert not missing, f"{path}: methods routed but not described: {sorted(missing)}"
+        assert not extra, f"{path}: methods described but not routed: {sorted(extra)}"
+
+
+def test_the_route_comparison_sees_a_new_route(tmp_path):
+    """The comparison above fails when a route appears that the document does not describe."""
+    routes = routed(tmp_path)
+    routes["/api/brand-new"] = {"GET"}
+    assert set(routes) - set(described(document())) == {"/api/brand-new"}
+    assert openapi_path("/x/<int:number>/<path:path>/<name>") == "/x/{number}/{path}/{name}"
+
+
+def test_the_statement_schema_is_the_one_the_lrs_validates_with():
+    doc = document()
+    source = json.loads(
+        resources.files("fake_lms").joinpath("schemas/statement.json").read_text("utf-8")
+    )
+    embedded = doc["components"]["schemas"]["Statement"]
+    assert set(embedded["$defs"]) == set(source["$defs"])
+    assert embedded["properties"].keys() == source["properties"].keys()
+    assert embedded == embedded_schema("schemas/statement.json")
+    text = json.dumps(embedded)
+    assert '"#/$defs/' not in text and "$id" not in embedded
+    refs = set(re.findall(r'"\$ref": "([^"]+)"', json.dumps(doc)))
+    for target in refs:
+        node = doc
+        for step in target.removeprefix("#/").split("/"):
+            assert step in node, f"$ref {target} does not resolve"
+            node = node[step]
+
+
+def test_a_wrong_data_file_is_refused_on_load(monkeypatch):
+    from fake_lms import openapi
+
+    monkeypatch.setattr(openapi, "_read", lambda _relative: {"openapi": "3.0.3", "paths": {}})
+    openapi._document.cache_clear()
+    try:
+        with pytest.raises(OpenAPIDataError, match=r"3\.1"):
+            openapi.document()
+    finally:
+        monkeypatch.undo()
+        openapi._document.cache_clear()
+
+
+def test_served_at_api_openapi_json_without_credentials(lms):
+    answer = requests.get(f"{lms.base_url}/api/openapi.json", timeout=10)
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["Content-Type"].startswith("application/json")
+    assert answer.json() == document()
+    # the rest of the admin API still needs the key
+    assert requests.get(f"{lms.base_url}/api/mounts", timeout=10).status_code == 401
+
+
+def test_refusals_match_the_documented_error_body(lms):
+    """A 4xx from each family of routes has the Error schema's required fields."""
+    doc = document()
+    required = set(doc["components"]["schemas"]["Error"]["required"])
+    answers = [
+        requests.get(f"{lms.base_url}/xapi/default/statements", timeout=10),  # no version
+        lms.client().get(f"{lms.endpoint()}statements", params={"limit": "x"}, timeout=10),
+        lms.admin("GET", "/mounts/nope/journal"),
+        requests.get(f"{lms.base_url}/content/x/y", timeout=10),
+        requests.get(f"{lms.base_url}/fetch", timeout=10),
+    ]
+    for answer in answers:
+        assert 400 <= answer.status_code < 500, answer.text[:200]
+        assert required <= set(answer.json()), answer.text[:200]
+
+
+def test_enumerations_follow_the_code():
+    """Mount modes and xAPI versions are listed where the code defines them; a new one fails here."""
+    from fake_lms.config import MODES
+    from fake_lms.xapi.protocol import SUPPORTED_VERSIONS
+
+    doc = document()
+    schemas = doc["components"]["schemas"]
+    for name in ("Mount", "MountCreate", "MountUpdate"):
+        enum = set(schemas[name]["properties"]["mode"]["enum"])
+        assert enum == set(MODES), f"{name}.mode in fake_lms/data/openapi.json: {enum} != {MODES}"
+    version = doc["components"]["parameters"]["XapiVersion"]["schema"]["examples"]
+    assert version == list(SUPPORTED_VERSIONS)
+
+
+def test_every_operation_documents_what_any_request_may_be_answered():
+    """408, 413, 414 and 431 can answer any request (server limits); 507 any write."""
+    for path, item in document()["paths"].items():
+        for method, operation in item.items():
+            codes = set(operation["responses"])
+            assert {"408", "413", "414", "431"} <= codes, f"{method} {path}: {sorted(codes)}"
+            if method in ("put", "post", "delete", "patch"):
+                assert "507" in codes, f"{method} {path}"
