@@ -29,10 +29,9 @@ from fake_lms.live import FakeLMS
 EXAMPLES = int(os.environ.get("STATEMENT_PROPERTY_EXAMPLES", "200"))
 OUTCOMES: Counter[str] = Counter()  # what the property saw: accepted / refused
 MOUNT = "props"
-# Known defect 1 of issue 10: an extension nested ~500-973 levels deep is accepted but breaks
-# format=canonical reads (500), and ~975 levels answer 500 on write. Deeper nesting is left out
-# until that fix is merged; then raise this to 2000 (every depth must be < 500 or a 400).
-MAX_DEPTH = 400
+# Nesting up to 2,000 levels: deeper than the 64-level limit must be a 400 naming it, never a
+# 500 on write or on any later read (issue 10, defect 1).
+MAX_DEPTH = 2000
 
 ACTOR = {"objectType": "Agent", "account": {"homePage": "https://lms.example.com", "name": "u-1"}}
 VERB = {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": "answered"}}

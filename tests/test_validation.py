@@ -170,6 +170,17 @@ def test_nan_and_infinite_numbers_are_rejected_with_their_path(token: str) -> No
     assert err.value.section == "xAPI-D §2.2 XAPI-00014"
 
 
+@pytest.mark.parametrize("key", ["raw", "min", "max"])
+def test_an_integer_score_beyond_any_double_is_refused_not_a_500(key: str) -> None:
+    """RFC 8259 §6: numbers beyond IEEE double range do not interoperate; `1e400` already parses
+    as infinity and is refused, and an integer of 400 digits (which `math.isfinite` cannot even
+    take: OverflowError, a 500 before) is refused the same way with its path."""
+    body = json.loads('{"result": {"score": {"%s": 1%s}}}' % (key, "0" * 400))
+    stmt = statement(result=body["result"])
+    found = [v for v in validate_statement(stmt) if v.path == f"$.result.score.{key}"]
+    assert found and "finite" in found[0].rule, validate_statement(stmt)
+
+
 def test_trailing_garbage_after_the_json_value_is_rejected() -> None:
     with pytest.raises(JSONBodyError) as err:
         parse_json('{"a": 1} {"b": 2}')

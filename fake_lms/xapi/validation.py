@@ -846,8 +846,17 @@ def rule_score_values_are_finite(s: dict, path: str, version: str) -> list[Viola
     return [
         Violation(f"{path}.result.score.{key}", f"{key} must be a finite number", "xAPI-D §2.4.5.1")
         for key in ("scaled", "raw", "min", "max")
-        if _is_number(score.get(key)) and not math.isfinite(score[key])
+        if _is_number(score.get(key)) and not _finite_double(score[key])
     ]
+
+
+def _finite_double(value: int | float) -> bool:
+    """Finite and representable as an IEEE double (RFC 8259 §6): `1e400` parses as infinity and
+    an integer of 400 digits has no double at all; neither can be compared or stored by others."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def rule_score_min_below_max(s: dict, path: str, version: str) -> list[Violation]:
