@@ -175,7 +175,8 @@ def test_an_integer_score_beyond_any_double_is_refused_not_a_500(key: str) -> No
     """RFC 8259 §6: numbers beyond IEEE double range do not interoperate; `1e400` already parses
     as infinity and is refused, and an integer of 400 digits (which `math.isfinite` cannot even
     take: OverflowError, a 500 before) is refused the same way with its path."""
-    body = json.loads('{"result": {"score": {"%s": 1%s}}}' % (key, "0" * 400))
+    digits = "1" + "0" * 400
+    body = json.loads(f'{{"result": {{"score": {{"{key}": {digits}}}}}}}')
     stmt = statement(result=body["result"])
     found = [v for v in validate_statement(stmt) if v.path == f"$.result.score.{key}"]
     assert found and "finite" in found[0].rule, validate_statement(stmt)
