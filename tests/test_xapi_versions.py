@@ -370,6 +370,12 @@ def test_admin_creates_lists_and_patches_a_mount_version(lms):
     r = lms.admin("PATCH", f"/mounts/{name}", json={"xapi_version": "1.0.3"})
     assert r.status_code == 200 and r.json()["xapi_version"] == "1.0.3"
     assert lms.client(version="1.0.3").get(lms.endpoint(name) + "statements").status_code == 200
+    admin = lms.admin_client()  # the Python client passes it through, both ways
+    try:
+        assert admin.patch_mount(name, xapi_version="2.0.0")["xapi_version"] == "2.0.0"
+        assert admin.create_mount(f"{name}b", xapi_version="2.0.0")["xapi_version"] == "2.0.0"
+    finally:
+        admin.close()
 
 
 def test_admin_defaults_a_new_mount_to_the_servers_version(lms):
