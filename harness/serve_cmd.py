@@ -118,7 +118,8 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
             mounts=mounts,
             cors_origins=tuple(args.cors_origin),
             quirks=quirks,
-            xapi_version=args.xapi_version or "1.0.3",
+            # the xapi-2-only quirk server-wide is an alias for --xapi-version 2.0.0
+            xapi_version=args.xapi_version or xapi_version("1.0.3", quirks),
         )
     except (ConfigError, QuirkError) as exc:
         raise UsageError(str(exc)) from exc

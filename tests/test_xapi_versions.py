@@ -435,6 +435,8 @@ def test_serve_xapi_version_2_0_0_makes_its_mounts_2_0_lrss(tmp_path):
         assert created.json()["xapi_version"] == "2.0.0"
         r = requests.get(server.base_url + "/xapi/default/statements", timeout=5)
         assert r.status_code == 400 and r.headers["X-Experience-API-Version"] == "2.0.0"
+        r = requests.get(server.base_url + "/xapi/no-such-mount/statements", timeout=5)
+        assert r.status_code == 404 and r.headers["X-Experience-API-Version"] == "2.0.0"
         assert server.terminate() == 0
     with ServeProcess(db) as server:  # the command line decides again: back to 1.0.3
         line = _banner_version(server, "default")
@@ -444,6 +446,10 @@ def test_serve_xapi_version_2_0_0_makes_its_mounts_2_0_lrss(tmp_path):
             for m in server.client().get(server.base_url + "/api/mounts").json()
         }
         assert listed == {"default": "1.0.3", "extra": "2.0.0", "later": "2.0.0"}
+        assert server.terminate() == 0
+    with ServeProcess(db, "--quirk", "xapi-2-only") as server:  # the alias, server-wide
+        line = _banner_version(server, "default")
+        assert line.startswith("xAPI version: 2.0.0 (") and "was 1.0.3 in this store" in line
 
 
 def _version_3_store(path) -> None:
