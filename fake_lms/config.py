@@ -151,8 +151,8 @@ class LMSConfig:
             check_mode(m.mode)
             if m.xapi_version is not None:
                 check_xapi_version(m.xapi_version)
+        self.cors_origins = tuple(check_origin(o) for o in self.cors_origins)
 
     def mount_xapi_version(self, spec: MountSpec) -> str:
         """The xAPI version configured for `spec`: its own, else the server's."""
         return spec.xapi_version or self.xapi_version
-        self.cors_origins = tuple(check_origin(o) for o in self.cors_origins)
