@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 
 from fake_lms import journal
 from fake_lms.auth import authenticate
-from fake_lms.config import ApiKey, ConfigError
+from fake_lms.config import ApiKey, ConfigError, check_xapi_version
 from fake_lms.lms import current_lms, json_response
 from fake_lms.mounts import (
     Mount,
@@ -19,7 +19,7 @@ from fake_lms.mounts import (
     get_mount,
     list_mounts,
 )
-from fake_lms.quirks import QuirkError, check_names
+from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
 from fake_lms.xapi.protocol import XAPIError, int_param
@@ -76,9 +76,12 @@ def _quirk_list(value: Any) -> list[str]:
 
 
 def _describe(mount: Mount) -> dict[str, Any]:
+    server_quirks = current_lms().config.quirks
     return {
         "name": mount.name,
         "mode": mount.mode,
+        # the version it answers as: its own, or 2.0.0 when the xapi-2-only quirk is in force
+        "xapi_version": xapi_version(mount.xapi_version, {*server_quirks, *mount.quirks}),
         "quirks": list(mount.quirks),
         "endpoint": endpoint_url(mount.name),
         "statements": statement_store.count(current_lms().db, mount.name),
@@ -109,6 +112,16 @@ def _also_opens(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _xapi_version(body: dict[str, Any], quirks: list[str] | None, where: str) -> str | None:
+    """The body's `xapi_version`, checked, and checked against the xapi-2-only quirk that the
+    mount will have (`quirks`) or the server has."""
+    if "xapi_version" not in body:
+        return None
+    version = check_xapi_version(body["xapi_version"])
+    check_xapi_version_agrees(version, {*current_lms().config.quirks, *(quirks or ())}, where)
+    return version
+
+
 @bp.post("/mounts")
 def create_mount() -> Response:
     """Create a mount; the whole body is checked before anything is stored."""
@@ -116,6 +129,7 @@ def create_mount() -> Response:
     lms = current_lms()
     try:
         quirks = check_names(_quirk_list(body["quirks"])) if body.get("quirks") else None
+        version = _xapi_version(body, quirks, "body") or lms.config.xapi_version
         also_opens = _also_opens(body.get("also_opens", []))
         key = None
         if "username" in body or "secret" in body:
@@ -129,6 +143,7 @@ def create_mount() -> Response:
             quirks=quirks,
             key=key,
             also_opens=also_opens,
+            xapi_version=version,
         )
     except (ConfigError, QuirkError) as exc:
         raise XAPIError(400, str(exc), SECTION, "body") from exc
@@ -141,12 +156,13 @@ def create_mount() -> Response:
 
 @bp.patch("/mounts/<name>")
 def update_mount(name: str) -> Response:
-    mount_or_404(name)
+    mount = mount_or_404(name)
     body = json_body()
     try:
         quirks = check_names(_quirk_list(body["quirks"])) if "quirks" in body else None
         mode = str(body["mode"]) if "mode" in body else None
-        change_mount(current_lms().db, name, mode=mode, quirks=quirks)
+        version = _xapi_version(body, list(mount.quirks) if quirks is None else quirks, "body")
+        change_mount(current_lms().db, name, mode=mode, quirks=quirks, xapi_version=version)
     except (ConfigError, QuirkError) as exc:
         raise XAPIError(400, str(exc), SECTION, "body") from exc
     return json_response(_describe(mount_or_404(name)))

@@ -17,6 +17,7 @@ from fake_lms.cors import add_cors_headers, preflight
 from fake_lms.db import Database, is_store_full
 from fake_lms.lms import LMS, current_lms, json_response
 from fake_lms.mounts import Principal, add_credential, ensure_mount, get_mount
+from fake_lms.xapi.endpoint import response_version
 from fake_lms.xapi.policy import Policy
 from fake_lms.xapi.policy import register as register_policy
 from fake_lms.xapi.protocol import XAPIError, consistent_through
@@ -41,7 +42,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     db = Database(config.db_path)
     for spec in config.mounts:
-        ensure_mount(db, spec.name, spec.mode)
+        ensure_mount(db, spec.name, spec.mode, config.mount_xapi_version(spec))
         if spec.key is not None:
             add_credential(db, spec.key, mount=spec.name)
     for key in config.api_keys:
@@ -147,9 +148,8 @@ def _finish_exchange(response: Response) -> Response:
     mount = g.get("journal_mount")
     if mount is None:
         return response
-    xreq = g.get("xreq")
     if request.path.startswith("/xapi/"):
-        response.headers["X-Experience-API-Version"] = getattr(xreq, "version", None) or "1.0.3"
+        response.headers["X-Experience-API-Version"] = response_version(mount)
         response.headers["X-Experience-API-Consistent-Through"] = consistent_through()
     add_cors_headers(response, request.headers.get("Origin"), lms.config.cors_origins)
     quirks.after_xapi(response, g.get("quirks", set()))

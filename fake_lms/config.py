@@ -8,6 +8,12 @@ from dataclasses import dataclass, field
 
 MOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 MODES = ("enforce", "observe", "plain")
+# The xAPI versions a mount can answer as (`serve --xapi-version`, the admin API's `xapi_version`).
+XAPI_VERSIONS = ("1.0.3", "2.0.0")
+XAPI_VERSION_MEANING = {  # what a client of a mount of each version meets, as the banner says it
+    "1.0.3": "an xAPI 1.0.3 LRS; requests in 2.0.0 are served by the 2.0.0 rules",
+    "2.0.0": "an xAPI 2.0.0 LRS; requests in 1.0.x are refused with 400",
+}
 MODE_MEANING = {  # what a mount in each mode does with a cmi5 violation, as the banner says it
     "enforce": "cmi5 violations refused with 403 and the requirement id",
     "observe": "cmi5 violations accepted and journaled",
@@ -47,6 +53,7 @@ class MountSpec:
     name: str
     key: ApiKey | None = None
     mode: str = "enforce"
+    xapi_version: str | None = None  # None: the server's (`LMSConfig.xapi_version`)
 
     @classmethod
     def parse(cls, text: str, *, mode: str = "enforce") -> MountSpec:
@@ -107,6 +114,14 @@ def check_mode(mode: str) -> str:
     return mode
 
 
+def check_xapi_version(version: object) -> str:
+    """A mount's xAPI version: exactly one of XAPI_VERSIONS (the version a request may speak,
+    such as '1.0' or '2.0', is negotiated per request; a mount is one LRS of one version)."""
+    if version not in XAPI_VERSIONS:
+        raise ConfigError(f"xAPI version {version!r:.40} is not one of {', '.join(XAPI_VERSIONS)}")
+    return str(version)
+
+
 @dataclass
 class LMSConfig:
     """Everything `create_app` needs; defaults suit a throw-away in-process instance."""
@@ -121,6 +136,8 @@ class LMSConfig:
     page_limit: int = 100
     journal_body_limit: int = 256 * 1024
     quirks: tuple[str, ...] = ()  # server-wide quirks (fake_lms/data/quirks.json)
+    # The xAPI version of every mount not naming its own (`serve --xapi-version`).
+    xapi_version: str = "1.0.3"
 
     def __post_init__(self) -> None:
         if not self.api_keys:
@@ -128,7 +145,14 @@ class LMSConfig:
         names = [m.name for m in self.mounts]
         if self.default_mount not in names:
             self.mounts = [MountSpec(self.default_mount), *self.mounts]
+        check_xapi_version(self.xapi_version)
         for m in self.mounts:
             check_mount_name(m.name)
             check_mode(m.mode)
+            if m.xapi_version is not None:
+                check_xapi_version(m.xapi_version)
         self.cors_origins = tuple(check_origin(o) for o in self.cors_origins)
+
+    def mount_xapi_version(self, spec: MountSpec) -> str:
+        """The xAPI version configured for `spec`: its own, else the server's."""
+        return spec.xapi_version or self.xapi_version

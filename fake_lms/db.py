@@ -12,7 +12,13 @@ from importlib import resources
 from pathlib import Path
 
 # Bump when schema.sql changes in a way an existing store cannot follow.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# How a store of an older schema version is brought to the next one, in place: the statements
+# each version needs. A store older than the oldest key is refused with StoreVersionError.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 3 -> 4: each mount answers as one xAPI version (issue 11); existing mounts stay 1.0.3.
+    3: ("ALTER TABLE mounts ADD COLUMN xapi_version TEXT NOT NULL DEFAULT '1.0.3'",),
+}
 # SQLite's own ceiling for max_page_count: what `limit_pages(None)` restores.
 _NO_PAGE_LIMIT = 4294967294
 
@@ -34,6 +40,19 @@ def is_store_full(exc: BaseException) -> bool:
 def now_us() -> int:
     """Wall-clock time in microseconds since the epoch: the unit of every stored time."""
     return time.time_ns() // 1000
+
+
+def _statements(script: str) -> list[str]:
+    """The SQL statements of a script, split where sqlite3 says one is complete (executescript
+    would commit the transaction a migration runs in)."""
+    out: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return [s for s in out if s]
 
 
 class _Connection(sqlite3.Connection):
@@ -65,18 +84,40 @@ class Database:
         self._create_or_check(self.connection())
 
     def _create_or_check(self, conn: sqlite3.Connection) -> None:
-        """Create the schema in a new store; refuse a store written by another schema version."""
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").fetchone()[
-            0
-        ]
-        if tables and version != SCHEMA_VERSION:
+        """Create the schema in a new store, migrate an older one that MIGRATIONS can bring up to
+        date, and refuse any other (a newer store, or one older than every migration)."""
+        conn.execute("BEGIN IMMEDIATE")  # two processes opening one old store migrate it once
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+            ).fetchone()[0]
+            if tables and version != SCHEMA_VERSION:
+                self._migrate(conn, version)
+            for sql in _statements(resources.files("fake_lms").joinpath("schema.sql").read_text()):
+                conn.execute(sql)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
+        """Bring a store of schema `version` up to SCHEMA_VERSION, or refuse it with the reason."""
+        if not (
+            version < SCHEMA_VERSION
+            and all(v in MIGRATIONS for v in range(version, SCHEMA_VERSION))
+        ):
+            oldest = min(MIGRATIONS, default=SCHEMA_VERSION)
             raise StoreVersionError(
                 f"the store {self.path} has schema version {version}, this weare-harness needs "
-                f"{SCHEMA_VERSION}: move it away or point --db at a new file"
+                f"{SCHEMA_VERSION} and can upgrade stores of version {oldest} or later: move it "
+                "away or point --db at a new file"
             )
-        conn.executescript(resources.files("fake_lms").joinpath("schema.sql").read_text())
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for step in range(version, SCHEMA_VERSION):
+            for sql in MIGRATIONS[step]:
+                conn.execute(sql)
 
     def _open(self) -> _Connection:
         conn = sqlite3.connect(

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fake_lms.config import ApiKey, check_mode, check_mount_name
+from fake_lms.config import ApiKey, check_mode, check_mount_name, check_xapi_version
 from fake_lms.db import Database
 from fake_lms.redact import KnownSecrets
 
@@ -19,6 +19,7 @@ class Mount:
     name: str
     mode: str
     quirks: tuple[str, ...] = ()
+    xapi_version: str = "1.0.3"  # as stored; the xapi-2-only quirk may make it answer as 2.0.0
 
 
 @dataclass(frozen=True)
@@ -35,56 +36,66 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def ensure_mount(db: Database, name: str, mode: str = "enforce") -> Mount:
+def ensure_mount(
+    db: Database, name: str, mode: str = "enforce", xapi_version: str = "1.0.3"
+) -> Mount:
     check_mount_name(name)
     check_mode(mode)
+    check_xapi_version(xapi_version)
     with db.write() as conn:
         conn.execute(
-            "INSERT OR IGNORE INTO mounts (name, mode, created) VALUES (?, ?, ?)",
-            (name, mode, _now()),
+            "INSERT OR IGNORE INTO mounts (name, mode, created, xapi_version) VALUES (?, ?, ?, ?)",
+            (name, mode, _now(), xapi_version),
         )
     found = get_mount(db, name)
     assert found is not None
     return found
 
 
+_COLUMNS = "name, mode, quirks, xapi_version"
+
+
 def _mount(row: Any) -> Mount:
-    return Mount(row["name"], row["mode"], tuple(json.loads(row["quirks"])))
+    return Mount(row["name"], row["mode"], tuple(json.loads(row["quirks"])), row["xapi_version"])
 
 
 def get_mount(db: Database, name: str) -> Mount | None:
     row = (
-        db.connection()
-        .execute("SELECT name, mode, quirks FROM mounts WHERE name = ?", (name,))
-        .fetchone()
+        db.connection().execute(f"SELECT {_COLUMNS} FROM mounts WHERE name = ?", (name,)).fetchone()
     )
     return _mount(row) if row else None
 
 
 def list_mounts(db: Database) -> list[Mount]:
-    rows = db.connection().execute("SELECT name, mode, quirks FROM mounts ORDER BY created, name")
+    rows = db.connection().execute(f"SELECT {_COLUMNS} FROM mounts ORDER BY created, name")
     return [_mount(r) for r in rows]
 
 
-def apply_mode(db: Database, name: str, mode: str) -> str | None:
-    """Make mount `name` run in `mode`, creating it if new; the mode it had, if that differed.
+# The settings the command line imposes on a mount kept in the store, with their checks.
+_APPLIED = {"mode": check_mode, "xapi_version": check_xapi_version}
 
-    A mount kept in the store from an earlier run takes the mode the server is started with now,
-    so the command line (not a forgotten earlier run) decides what a client meets.
+
+def apply_setting(db: Database, name: str, setting: str, value: str) -> str | None:
+    """Make mount `name` have `setting` (mode or xapi_version) `value`, creating the mount if new;
+    the value it had, if that differed.
+
+    A mount kept in the store from an earlier run takes the settings the server is started with
+    now, so the command line (not a forgotten earlier run) decides what a client meets.
     """
     check_mount_name(name)
-    check_mode(mode)
+    _APPLIED[setting](value)
     with db.write() as conn:
-        row = conn.execute("SELECT mode FROM mounts WHERE name = ?", (name,)).fetchone()
+        row = conn.execute(f"SELECT {setting} FROM mounts WHERE name = ?", (name,)).fetchone()
         if row is None:
             conn.execute(
-                "INSERT INTO mounts (name, mode, created) VALUES (?, ?, ?)", (name, mode, _now())
+                f"INSERT INTO mounts (name, {setting}, created) VALUES (?, ?, ?)",
+                (name, value, _now()),
             )
             return None
-        if row["mode"] == mode:
+        if row[setting] == value:
             return None
-        conn.execute("UPDATE mounts SET mode = ? WHERE name = ?", (mode, name))
-        return str(row["mode"])
+        conn.execute(f"UPDATE mounts SET {setting} = ? WHERE name = ?", (value, name))
+        return str(row[setting])
 
 
 def add_credential(db: Database, key: ApiKey, *, mount: str | None, kind: str = "api-key") -> None:
@@ -117,6 +128,7 @@ def add_mount(
     quirks: list[str] | None = None,
     key: ApiKey | None = None,
     also_opens: tuple[str, ...] = (),
+    xapi_version: str = "1.0.3",
 ) -> Mount:
     """Create mount `name` (kept if it exists) with its quirks and a key that also opens others.
 
@@ -125,13 +137,14 @@ def add_mount(
     """
     check_mount_name(name)
     check_mode(mode)
+    check_xapi_version(xapi_version)
     with db.write() as conn:
         for other in set(also_opens) - {name}:
             if conn.execute("SELECT 1 FROM mounts WHERE name = ?", (other,)).fetchone() is None:
                 raise UnknownMount(other)
         conn.execute(
-            "INSERT OR IGNORE INTO mounts (name, mode, created) VALUES (?, ?, ?)",
-            (name, mode, _now()),
+            "INSERT OR IGNORE INTO mounts (name, mode, created, xapi_version) VALUES (?, ?, ?, ?)",
+            (name, mode, _now(), xapi_version),
         )
         if quirks:
             conn.execute("UPDATE mounts SET quirks = ? WHERE name = ?", (json.dumps(quirks), name))
@@ -144,14 +157,24 @@ def add_mount(
 
 
 def change_mount(
-    db: Database, name: str, *, mode: str | None = None, quirks: list[str] | None = None
+    db: Database,
+    name: str,
+    *,
+    mode: str | None = None,
+    quirks: list[str] | None = None,
+    xapi_version: str | None = None,
 ) -> None:
-    """Change a mount's mode and quirks together: both checked first, one transaction."""
+    """Change a mount's mode, quirks and xAPI version together: all checked first, one
+    transaction."""
     if mode is not None:
         check_mode(mode)
+    if xapi_version is not None:
+        check_xapi_version(xapi_version)
     with db.write() as conn:
         if mode is not None:
             conn.execute("UPDATE mounts SET mode = ? WHERE name = ?", (mode, name))
+        if xapi_version is not None:
+            conn.execute("UPDATE mounts SET xapi_version = ? WHERE name = ?", (xapi_version, name))
         if quirks is not None:
             conn.execute("UPDATE mounts SET quirks = ? WHERE name = ?", (json.dumps(quirks), name))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -17,6 +18,7 @@ from flask import Response, g, redirect, request
 
 from fake_lms.lms import json_response
 
+XAPI_2_ONLY = "xapi-2-only"  # an alias: the mount answers as an xAPI 2.0.0 LRS
 STATUS_QUIRKS = {"statements-401": 401, "statements-403": 403, "statements-503": 503}
 SLOW_SECONDS = 2.5
 _counter = itertools.count(1)
@@ -44,6 +46,23 @@ def check_names(names: list[str]) -> list[str]:
     return names
 
 
+def xapi_version(stored: str, quirks: Iterable[str]) -> str:
+    """The xAPI version a mount answers as: its own, or 2.0.0 when the xapi-2-only quirk is in
+    force (server-wide or on the mount). The quirk is an alias for a 2.0.0 mount, so a vendor's
+    LMS that speaks only 2.0.0 is emulated by the same code as a configured 2.0.0 LRS."""
+    return "2.0.0" if XAPI_2_ONLY in quirks else stored
+
+
+def check_xapi_version_agrees(version: str | None, quirks: Iterable[str], where: str) -> None:
+    """Refuse a request that names xAPI version 1.0.3 for a mount the xapi-2-only quirk makes
+    2.0.0: the two cannot both hold, and silently preferring one would hide the other."""
+    if version == "1.0.3" and XAPI_2_ONLY in quirks:
+        raise QuirkError(
+            f"{where}: xapi_version 1.0.3 contradicts the quirk {XAPI_2_ONLY}, which makes the "
+            "mount an xAPI 2.0.0 LRS; drop the quirk or ask for 2.0.0"
+        )
+
+
 def active() -> set[str]:
     """The quirks in force for this request (server-wide and the mount's)."""
     return g.get("quirks", set())
@@ -65,13 +84,6 @@ def before_xapi(quirks: set[str]) -> Response | None:
         return None
     if "error-every-3rd" in quirks and next(_counter) % 3 == 0:
         return _quirk_answer("error-every-3rd", 500)
-    version = request.headers.get("X-Experience-API-Version", "")
-    if (
-        "xapi-2-only" in quirks
-        and version.startswith("1.0")
-        and not request.path.endswith("/about")
-    ):
-        return _quirk_answer("xapi-2-only", 400)
     if "requires-trailing-slash" in quirks and not request.path.endswith("/"):
         target = request.full_path.replace(request.path, request.path + "/", 1).rstrip("?")
         return redirect(target, 301)  # type: ignore[return-value]

@@ -3,7 +3,8 @@ CREATE TABLE IF NOT EXISTS mounts (
     name TEXT PRIMARY KEY,
     mode TEXT NOT NULL DEFAULT 'enforce',
     quirks TEXT NOT NULL DEFAULT '[]',
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    xapi_version TEXT NOT NULL DEFAULT '1.0.3'  -- the xAPI version the mount answers as
 );
 CREATE TABLE IF NOT EXISTS credentials (
     username TEXT NOT NULL,

@@ -125,9 +125,13 @@ class AdminClient:
         credentials: tuple[str, str] | None = None,
         quirks: Iterable[str] = (),
         also_opens: Iterable[str] = (),
+        xapi_version: str | None = None,
     ) -> dict[str, Any]:
-        """A mount (an LRS of its own); `credentials` is an API key opening it and `also_opens`."""
+        """A mount (an LRS of its own); `credentials` is an API key opening it and `also_opens`;
+        `xapi_version` ("1.0.3" or "2.0.0") the LRS it answers as, else the server's."""
         body: dict[str, Any] = {"name": name, "mode": mode, "quirks": list(quirks)}
+        if xapi_version is not None:
+            body["xapi_version"] = xapi_version
         if credentials is not None:
             body["username"], body["secret"] = credentials
         if also_opens:
@@ -135,13 +139,20 @@ class AdminClient:
         return self.call("POST", "mounts", 201, json=body)
 
     def patch_mount(
-        self, name: str, *, mode: str | None = None, quirks: Iterable[str] | None = None
+        self,
+        name: str,
+        *,
+        mode: str | None = None,
+        quirks: Iterable[str] | None = None,
+        xapi_version: str | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {}
         if mode is not None:
             body["mode"] = mode
         if quirks is not None:
             body["quirks"] = list(quirks)
+        if xapi_version is not None:
+            body["xapi_version"] = xapi_version
         return self.call("PATCH", f"mounts/{name}", json=body)
 
     def launch(self, body: Mapping[str, Any]) -> dict[str, Any]:

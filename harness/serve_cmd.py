@@ -9,10 +9,16 @@ import sys
 from pathlib import Path
 
 from fake_lms import ApiKey, LMSConfig, MountSpec, create_app
-from fake_lms.config import MODE_MEANING, MODES, ConfigError
+from fake_lms.config import (
+    MODE_MEANING,
+    MODES,
+    XAPI_VERSION_MEANING,
+    XAPI_VERSIONS,
+    ConfigError,
+)
 from fake_lms.db import Database
-from fake_lms.mounts import apply_mode, list_mounts
-from fake_lms.quirks import QuirkError, check_names
+from fake_lms.mounts import apply_setting, list_mounts
+from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
 from harness.serve_server import ServerLimits, make_server, raise_fd_limit
 
 # serve's flags for ServerLimits fields beyond --threads: flag, field, type, metavar, help.
@@ -64,6 +70,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--mount without =MODE",
     )
     p.add_argument(
+        "--xapi-version",
+        choices=XAPI_VERSIONS,
+        default=None,
+        help="the xAPI version the default mount and every --mount answer as, and the default for "
+        "mounts created through the admin API: 1.0.3 (the default; 2.0.0 requests are served by "
+        "the 2.0.0 rules) or 2.0.0 (a 2.0.0 LRS: 1.0.x requests are refused with 400)",
+    )
+    p.add_argument(
         "--quirk",
         action="append",
         default=[],
@@ -96,12 +110,16 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
         if not keys and os.environ.get("WEARE_HARNESS_API_KEY"):
             keys = [ApiKey.parse(os.environ["WEARE_HARNESS_API_KEY"], what="WEARE_HARNESS_API_KEY")]
         mounts = mount_specs(args.mount, args.mode)
+        quirks = tuple(check_names(args.quirk))
+        check_xapi_version_agrees(args.xapi_version, quirks, "--xapi-version")
         return LMSConfig(
             db_path=args.db,
             api_keys=keys,
             mounts=mounts,
             cors_origins=tuple(args.cors_origin),
-            quirks=tuple(check_names(args.quirk)),
+            quirks=quirks,
+            # the xapi-2-only quirk server-wide is an alias for --xapi-version 2.0.0
+            xapi_version=args.xapi_version or xapi_version("1.0.3", quirks),
         )
     except (ConfigError, QuirkError) as exc:
         raise UsageError(str(exc)) from exc
@@ -140,17 +158,42 @@ def _quirk_list(server_wide: tuple[str, ...], own: tuple[str, ...]) -> str:
     return ", ".join(named) or "none"
 
 
-def mount_lines(db: Database, config: LMSConfig, base: str, changed: dict[str, str]) -> list[str]:
-    """Banner lines for every mount the server answers: endpoint, mode, active quirks."""
+def mount_lines(
+    db: Database, config: LMSConfig, base: str, changed: dict[str, dict[str, str]]
+) -> list[str]:
+    """Banner lines for every mount the server answers: endpoint, mode, quirks, xAPI version.
+
+    `changed` holds, per mount, the settings this start changed and what they were before."""
     configured = {spec.name for spec in config.mounts}
     lines: list[str] = []
     for mount in sorted(list_mounts(db), key=lambda m: (m.name not in configured, m.name)):
         origin = "" if mount.name in configured else ", kept in the store from an earlier run"
         lines.append(f"  xAPI endpoint (mount {mount.name!r}{origin}): {base}/xapi/{mount.name}/")
-        was = f"; was {changed[mount.name]} in this store" if mount.name in changed else ""
+        before = changed.get(mount.name, {})
+        was = f"; was {before['mode']} in this store" if "mode" in before else ""
         lines.append(f"    mode: {mount.mode} ({MODE_MEANING[mount.mode]}{was})")
+        version = xapi_version(mount.xapi_version, {*config.quirks, *mount.quirks})
+        why = [XAPI_VERSION_MEANING[version]]
+        if version != mount.xapi_version:
+            why.append("through the quirk xapi-2-only")
+        if "xapi_version" in before:
+            why.append(f"was {before['xapi_version']} in this store")
         lines.append(f"    quirks: {_quirk_list(config.quirks, mount.quirks)}")
+        lines.append(f"    xAPI version: {version} ({'; '.join(why)})")
     return lines
+
+
+def apply_command_line(db: Database, config: LMSConfig) -> dict[str, dict[str, str]]:
+    """Give each mount of the command line its mode and xAPI version, also when the store kept
+    it from an earlier run; per mount, the settings that changed and their earlier values."""
+    changed: dict[str, dict[str, str]] = {}
+    for spec in config.mounts:
+        wanted = {"mode": spec.mode, "xapi_version": config.mount_xapi_version(spec)}
+        for setting, value in wanted.items():
+            was = apply_setting(db, spec.name, setting, value)
+            if was is not None:
+                changed.setdefault(spec.name, {})[setting] = was
+    return changed
 
 
 def run(args: argparse.Namespace) -> int:
@@ -177,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from exc
     db = app.extensions["weare"].db
-    changed = {s.name: was for s in config.mounts if (was := apply_mode(db, s.name, s.mode))}
+    changed = apply_command_line(db, config)
     base = f"http://{args.host}:{server.effective_port}"
     print(f"weare-harness fake LMS listening on {base}", flush=True)
     print(f"  dashboard: {base}/", flush=True)

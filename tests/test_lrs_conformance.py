@@ -109,23 +109,6 @@ def test_xapi_00336_alternate_put_with_real_headers_and_form_content_is_204(lms)
     assert lms.client().get(lms.endpoint() + "statements", params={"statementId": stmt["id"]}).ok
 
 
-def test_communication_1_3_real_version_header_wins_over_a_form_field(lms):
-    """Communication 1.3.s3.b7: form fields count as headers; the suite's test sends a form
-    version 0.8 next to a real 1.0.x header and expects 204, so the real header is used."""
-    stmt = statement()
-    r = requests.post(
-        lms.endpoint() + "statements?method=PUT",
-        headers=_suite_headers(lms),
-        data={
-            "statementId": stmt["id"],
-            "X-Experience-API-Version": "0.8",
-            "content": json.dumps(stmt),
-        },
-        timeout=5,
-    )
-    assert r.status_code == 204, r.text
-
-
 def test_communication_1_3_form_headers_alone_still_work(lms):
     """Communication 1.3.s3.b7: a client that can send no headers puts them in the form."""
     stmt = statement()

@@ -265,6 +265,11 @@ def test_a_stored_mount_takes_the_mode_given_now_and_the_banner_says_it_changed(
         (("--mode", "strict"), "argument --mode: invalid choice: 'strict'"),
         (("--mount", "obs=strict"), "--mount obs=strict: mode 'strict' is not one of"),
         (("--mount", "obs", "--mount", "obs"), "--mount obs is given twice"),
+        (("--xapi-version", "2.0"), "argument --xapi-version: invalid choice: '2.0'"),
+        (
+            ("--xapi-version", "1.0.3", "--quirk", "xapi-2-only"),
+            "--xapi-version: xapi_version 1.0.3 contradicts the quirk xapi-2-only",
+        ),
     ],
 )
 def test_bad_mode_exits_2_with_the_reason(tmp_path, args, reason):

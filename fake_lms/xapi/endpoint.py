@@ -13,7 +13,7 @@ from fake_lms.cors import preflight
 from fake_lms.lms import current_lms
 from fake_lms.mounts import get_mount
 from fake_lms.xapi.policy import current_policy
-from fake_lms.xapi.protocol import XAPIError, build_xrequest, negotiate_version
+from fake_lms.xapi.protocol import XAPIError, build_xrequest, request_version
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi/<mount>")
 
@@ -48,6 +48,23 @@ def xapi_blueprint() -> Blueprint:
     return bp
 
 
+def response_version(mount_name: str | None) -> str:
+    """The X-Experience-API-Version a response under /xapi/ carries: the version the request
+    was served in, else the version of the mount it addressed, else the server's (xAPI-C §3.3
+    XAPI-00333: every response carries it; a 2.0.0 LRS sets it to 2.0.0)."""
+    xreq = g.get("xreq")
+    if xreq is not None:
+        return str(xreq.version)
+    if g.get("xapi_version"):
+        return str(g.xapi_version)
+    lms = current_lms()
+    mount = get_mount(lms.db, mount_name) if mount_name else None
+    server_quirks = set(lms.config.quirks)
+    if mount is None:
+        return quirks.xapi_version(lms.config.xapi_version, server_quirks)
+    return quirks.xapi_version(mount.xapi_version, server_quirks | set(mount.quirks))
+
+
 @bp.url_value_preprocessor
 def _pull_mount(endpoint: str | None, values: dict | None) -> None:
     g.mount = values.pop("mount") if values else None
@@ -61,6 +78,7 @@ def _prepare() -> Response | None:
         raise XAPIError(404, f"no LRS mount named {g.mount!r}", "weare-harness mounts", "path")
     g.mount_mode = mount.mode
     g.quirks = set(lms.config.quirks) | set(mount.quirks)
+    g.xapi_version = quirks.xapi_version(mount.xapi_version, g.quirks)
     answered = quirks.before_xapi(g.quirks)
     if answered is not None:
         return answered
@@ -76,10 +94,11 @@ def _prepare() -> Response | None:
             "body",
         ) from exc
     xreq = build_xrequest(request, body)
+    xreq.version = g.xapi_version  # what a refusal before negotiation answers in
     g.xreq = xreq
     if request.endpoint in OPEN_ENDPOINTS:
         return None
-    xreq.version = negotiate_version(xreq.header("X-Experience-API-Version"))
+    xreq.version = request_version(xreq, g.xapi_version)
     if xreq.alternate and xreq.version == "2.0.0":
         raise XAPIError(
             400, "xAPI 2.0.0 removed the alternate request syntax", "xAPI 2.0 (rules doc §5.8)"

@@ -15,6 +15,7 @@ from fake_lms.xapi.limits import LIMITS_SECTION, MAX_INT_PARAM_DIGITS, MAX_REPOR
 
 SUPPORTED_VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0")
 _VERSION_1 = re.compile(r"^1\.0(?:\.\d+)?$")
+_VERSION_2 = re.compile(r"^2\.0(?:\.\d+)?$")
 # Headers the alternate request syntax moves into form fields (xAPI-C §1.3).
 ALTERNATE_HEADERS = (
     "authorization",
@@ -86,6 +87,8 @@ class XRequest:
     alternate: bool = False
     version: str = "1.0.3"
     extra: dict[str, Any] = field(default_factory=dict)
+    # Every X-Experience-API-Version the request gives: ("header" | "form field", value).
+    version_sources: tuple[tuple[str, str], ...] = ()
 
     @property
     def content_type(self) -> str:
@@ -100,26 +103,89 @@ def consistent_through() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def negotiate_version(value: str | None) -> str:
-    """The version this request speaks, or a 400 as xAPI-C §3.3 (XAPI-00331) demands."""
+# Where each version's versioning rules are written (the 400s cite them).
+VERSIONING_SECTION = {
+    "1.0.3": "xAPI-C §3.3 XAPI-00331",
+    "2.0.0": "xAPI 2.0 (IEEE 9274.1.1) versioning; LRS-TS v2.0 XAPI-00331",
+}
+_EXPECTED = {"1.0.3": "1.0.x or 2.0.0", "2.0.0": "2.0.0 (or 2.0)"}
+FORM_VERSION_RULE = (
+    "the alternate request syntax treats form fields as headers (xAPI-C §1.3.s3.b7): a version"
+    " given both as a header and as a form field is read from both, each must be one this LRS"
+    " speaks and both must name the same version (1.0.x values count as one)"
+)
+
+
+def negotiate_version(value: str | None, lrs_version: str = "1.0.3", where: str = "header") -> str:
+    """The version a request speaks, for an LRS of `lrs_version`, or the 400 its rules demand.
+
+    A 1.0.3 LRS (xAPI-C §3.3, XAPI-00331) takes '1.0' and any 1.0.x as 1.0.3 and serves 2.0.0
+    requests by the 2.0.0 rules (it routes them, as §3.3 allows). A 2.0.0 LRS takes '2.0' and
+    2.0.x as 2.0.0 and rejects every version before 2.0.0 it does not route (LRS-TS v2.0
+    XAPI-00331: anything but '2.0' or '2.0.x' is a 400). Missing or other values: 400."""
+    section = VERSIONING_SECTION[lrs_version]
+    path = f"{'form' if where == 'form field' else 'header'}:X-Experience-API-Version"
+    expected = _EXPECTED[lrs_version]
     if value is None:
         raise XAPIError(
             400,
-            "missing X-Experience-API-Version header; expected 1.0.x or 2.0.0",
-            "xAPI-C §3.3 XAPI-00331",
-            "header:X-Experience-API-Version",
+            f"missing X-Experience-API-Version header; this xAPI {lrs_version} LRS expects"
+            f" {expected}",
+            section,
+            path,
         )
     value = value.strip()
-    if _VERSION_1.match(value):
-        return "1.0.3"
-    if value in ("2.0", "2.0.0"):
+    if _VERSION_2.match(value):
         return "2.0.0"
+    if _VERSION_1.match(value):
+        if lrs_version == "1.0.3":
+            return "1.0.3"
+        raise XAPIError(
+            400,
+            f"X-Experience-API-Version {value[:40]!r} ({where}) is before 2.0.0: this mount is"
+            " an xAPI 2.0.0 LRS and serves no 1.0.x request; send 2.0.0",
+            section,
+            path,
+        )
+    extra = f" ({FORM_VERSION_RULE})" if where == "form field" else ""
     raise XAPIError(
         400,
-        f"unsupported X-Experience-API-Version {value[:40]!r}; expected 1.0.x or 2.0.0",
-        "xAPI-C §3.3 XAPI-00331",
-        "header:X-Experience-API-Version",
+        f"unsupported X-Experience-API-Version {value[:40]!r} ({where}); this xAPI"
+        f" {lrs_version} LRS expects {expected}{extra}",
+        section,
+        path,
     )
+
+
+def request_version(xreq: XRequest, lrs_version: str) -> str:
+    """The one version a request speaks, read from everywhere it names one: the header, and in
+    the alternate syntax the form field too (FORM_VERSION_RULE). Each value must be a version
+    this LRS speaks (XAPI-00331); two that name different versions are a 400."""
+    if not xreq.version_sources:
+        return negotiate_version(None, lrs_version)
+    found = {where: negotiate_version(v, lrs_version, where) for where, v in xreq.version_sources}
+    if len(set(found.values())) > 1:
+        given = ", ".join(f"{where} {value[:40]!r}" for where, value in xreq.version_sources)
+        raise XAPIError(
+            400,
+            f"X-Experience-API-Version names different versions: {given}; {FORM_VERSION_RULE}",
+            f"xAPI-C §1.3.s3.b7; {VERSIONING_SECTION[lrs_version]}",
+            "form:X-Experience-API-Version",
+        )
+    return next(iter(found.values()))
+
+
+def about_versions(lrs_version: str, requested: str | None) -> list[str]:
+    """The versions the About resource lists (xAPI-C §2.8, XAPI-00316/00317).
+
+    A 2.0.0 LRS lists 2.0.0, the only version it serves (LRS-TS v2.0 XAPI-00317: at least
+    '2.0.0'). A 1.0.3 LRS lists the 1.0.x it speaks and 2.0.0, except to a 1.0.x client, whose
+    About may list no other than 0.9, 0.95 and 1.0.x (XAPI-00316, 1.0.3 wording)."""
+    if lrs_version == "2.0.0":
+        return ["2.0.0"]
+    if requested is not None and requested.strip().startswith("1.0"):
+        return [v for v in SUPPORTED_VERSIONS if v.startswith("1.0")]
+    return list(SUPPORTED_VERSIONS)
 
 
 def _single_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -139,8 +205,13 @@ def _single_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
 def build_xrequest(request: Request, body: bytes) -> XRequest:
     """Unwrap the request, applying the alternate request syntax when `?method=` is used."""
     query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+    real_version = request.headers.get("X-Experience-API-Version")
+    from_header = () if real_version is None else (("header", real_version),)
     if not any(name == "method" for name, _ in query):
-        return XRequest(request.method, _single_params(query), Headers(request.headers), body)
+        headers = Headers(request.headers)
+        return XRequest(
+            request.method, _single_params(query), headers, body, version_sources=from_header
+        )
     if request.method != "POST":
         raise XAPIError(
             400,
@@ -192,6 +263,10 @@ def build_xrequest(request: Request, body: bytes) -> XRequest:
             content = value.encode("utf-8")
         else:
             params.append((name, value))
+    # The version is read from the header and the form field alike (FORM_VERSION_RULE).
+    form_version = tuple(
+        ("form field", value) for name, value in form if name.lower() == "x-experience-api-version"
+    )
     # Headers the client did send for real still count (the conformance suite sends
     # Authorization and the version header that way); for these two they win over the form.
     for name in ("Authorization", "X-Experience-API-Version"):
@@ -202,7 +277,14 @@ def build_xrequest(request: Request, body: bytes) -> XRequest:
             headers[name] = request.headers[name]
     if content and "Content-Type" not in headers:
         headers["Content-Type"] = "application/json"
-    return XRequest(method, _single_params(params), headers, content, alternate=True)
+    return XRequest(
+        method,
+        _single_params(params),
+        headers,
+        content,
+        alternate=True,
+        version_sources=from_header + form_version,
+    )
 
 
 def check_params(

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g
 
 from fake_lms.lms import current_lms, json_response
 from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
-from fake_lms.xapi.protocol import SUPPORTED_VERSIONS, XAPIError, XRequest, check_params
+from fake_lms.xapi.protocol import XAPIError, XRequest, about_versions, check_params
 from fake_lms.xapi.validation import agent_ifi, is_iri, validate_agent
 
 bp = Blueprint("resources", __name__)
@@ -35,17 +35,10 @@ def about() -> Response:
     check_params(xreq, frozenset())
     return json_response(
         {
-            "version": _versions_for(xreq.header("X-Experience-API-Version")),
+            "version": about_versions(g.xapi_version, xreq.header("X-Experience-API-Version")),
             "extensions": {"https://weare-harness.dev/xapi/about/mount": g.mount},
         }
     )
-
-
-def _versions_for(requested: str | None) -> list[str]:
-    """The versions to list: a 1.0.x client is told only of 1.0.x (XAPI-00316 allows no other)."""
-    if requested is not None and requested.strip().startswith("1.0"):
-        return [v for v in SUPPORTED_VERSIONS if v.startswith("1.0")]
-    return list(SUPPORTED_VERSIONS)
 
 
 def parse_agent_param(xreq: XRequest, name: str = "agent") -> dict:
