@@ -133,7 +133,7 @@ def test_refusals_match_the_documented_error_body(lms):
 
 def test_enumerations_follow_the_code():
     """Mount modes and xAPI versions are listed where the code defines them; a new one fails here."""
-    from fake_lms.config import MODES
+    from fake_lms.config import MODES, XAPI_VERSIONS
     from fake_lms.xapi.protocol import SUPPORTED_VERSIONS
 
     doc = document()
@@ -141,6 +141,8 @@ def test_enumerations_follow_the_code():
     for name in ("Mount", "MountCreate", "MountUpdate"):
         enum = set(schemas[name]["properties"]["mode"]["enum"])
         assert enum == set(MODES), f"{name}.mode in fake_lms/data/openapi.json: {enum} != {MODES}"
+        mount_version = set(schemas[name]["properties"]["xapi_version"]["enum"])
+        assert mount_version == set(XAPI_VERSIONS), f"{name}.xapi_version: {mount_version}"
     version = doc["components"]["parameters"]["XapiVersion"]["schema"]["examples"]
     assert version == list(SUPPORTED_VERSIONS)
 
