@@ -442,6 +442,7 @@ def test_reusing_an_id_with_a_different_statement_is_409_naming_the_difference(
 
 
 def test_reuse_409_path_points_at_the_difference(lms):
+    """Errors that teach: the JSON path of the first difference and both values."""
     url = lms.endpoint() + "statements"
     client = lms.client()
     s = base()
@@ -449,6 +450,7 @@ def test_reuse_409_path_points_at_the_difference(lms):
     r = _put(client, url, edit(s, "result.score", {"raw": 1}))
     assert r.status_code == 409
     assert r.json()["violations"][0]["path"] == "$[0].result.score.raw"
+    assert "$.result.score.raw: stored 85, received 1" in r.json()["error"]
 
 
 # --- signed statements -------------------------------------------------------------------------

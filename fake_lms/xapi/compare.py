@@ -62,8 +62,15 @@ class Difference:
     second: Any
     how: str = "differences not listed as exceptions are not ignored"
 
+    def describe(self, first: str = "first", second: str = "second") -> str:
+        """`$.path: <first> X, <second> Y (how compared; section)` with the two sides named."""
+        return (
+            f"{self.path}: {first} {_show(self.first)}, {second} {_show(self.second)}"
+            f" ({self.how}; {SECTION})"
+        )
+
     def __str__(self) -> str:
-        return f"{self.path}: {_show(self.first)} vs {_show(self.second)} ({self.how}; {SECTION})"
+        return self.describe()
 
 
 def same_statement(a: Any, b: Any) -> bool:

@@ -62,4 +62,8 @@ def _check_jws(raw: bytes, stmt: dict[str, Any], path: str) -> None:
     # "Validate that the original Statement is logically equivalent to the received Statement"
     difference = first_difference(payload, stmt)
     if difference is not None:
-        raise _refuse(f"the JWS payload is not the statement it is attached to: {difference}", path)
+        raise _refuse(
+            "the JWS payload is not the statement it is attached to:"
+            f" {difference.describe('payload', 'statement')}",
+            path,
+        )

@@ -305,7 +305,8 @@ def _existing_same(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) 
         if difference is not None:
             raise XAPIError(
                 409,
-                f"statement id {p.id} is already stored with different content: {difference}",
+                f"statement id {p.id} is already stored with different content:"
+                f" {difference.describe('stored', 'received')}",
                 f"xAPI-C §2.1.1/§2.1.2 (409 Conflict); {COMPARISON_SECTION}",
                 f"$[{index}]{difference.path[1:]}",
             )
