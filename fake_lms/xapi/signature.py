@@ -6,14 +6,13 @@ import base64
 import binascii
 from typing import Any
 
+from fake_lms.xapi.compare import first_difference
 from fake_lms.xapi.jsonbody import parse_json
 from fake_lms.xapi.protocol import XAPIError
 
 SIGNATURE_USAGE = "http://adlnet.gov/expapi/attachments/signature"
 ALGORITHMS = ("RS256", "RS384", "RS512")
 SECTION = "xAPI-D §2.6"
-# Properties the LRS may add or rewrite after signing; they do not take part in the comparison.
-LRS_OWNED = ("attachments", "stored", "authority", "version", "id", "timestamp")
 
 
 def _b64url(segment: str) -> bytes:
@@ -22,17 +21,6 @@ def _b64url(segment: str) -> bytes:
 
 def _refuse(rule: str, path: str) -> XAPIError:
     return XAPIError(400, f"malformed statement signature: {rule}", SECTION, path)
-
-
-def _payload_matches(payload: Any, stmt: dict[str, Any]) -> bool:
-    if not isinstance(payload, dict):
-        return False
-    for key, value in payload.items():
-        if key in LRS_OWNED:
-            continue
-        if stmt.get(key) != value:
-            return False
-    return all(key in payload for key in stmt if key not in LRS_OWNED)
 
 
 def check_signatures(items: list[dict[str, Any]], parts: dict[str, tuple[str, bytes]]) -> None:
@@ -71,5 +59,11 @@ def _check_jws(raw: bytes, stmt: dict[str, Any], path: str) -> None:
     if not isinstance(header, dict) or header.get("alg") not in ALGORITHMS:
         alg = header.get("alg") if isinstance(header, dict) else None
         raise _refuse(f"JWS alg {alg!r}, expected one of {', '.join(ALGORITHMS)}", path)
-    if not _payload_matches(payload, stmt):
-        raise _refuse("the JWS payload is not the statement it is attached to", path)
+    # "Validate that the original Statement is logically equivalent to the received Statement"
+    difference = first_difference(payload, stmt)
+    if difference is not None:
+        raise _refuse(
+            "the JWS payload is not the statement it is attached to:"
+            f" {difference.describe('payload', 'statement')}",
+            path,
+        )

@@ -9,33 +9,70 @@ IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
 LANGUAGE_MAP_PATHS = (("verb", "display"),)
 
 
-def _agent_ids(agent: dict[str, Any]) -> dict[str, Any]:
+# format=ids (xAPI-C §2.1.3, the same words in 1.0.3 and 2.0): "only include minimum information
+# necessary in Agent, Activity, Verb and Group Objects to identify them. For Anonymous Groups this
+# means including the minimum information needed to identify each member." Everything else in
+# the statement (result, context values, timestamps, attachments...) is returned as stored.
+
+
+def _agent_ids(agent: Any, *, as_object: bool = False) -> Any:
+    """An Agent is its IFI; a Group keeps objectType (required, xAPI-D §2.4.2.2) and its IFI,
+    or, when anonymous, its members by their IFIs. An Agent keeps objectType only where it
+    tells it apart from an Activity: as a statement's object (xAPI-D §2.4.2.1 table)."""
+    if not isinstance(agent, dict):
+        return agent
     out: dict[str, Any] = {}
-    if "objectType" in agent:
-        out["objectType"] = agent["objectType"]
+    kind = agent.get("objectType", "Agent")
+    if kind == "Group" or as_object:
+        out["objectType"] = kind
     ifis = {k: agent[k] for k in IFI_KEYS if k in agent}
     out.update(ifis)
-    if agent.get("objectType") == "Group" and not ifis and "member" in agent:
+    if kind == "Group" and not ifis and isinstance(agent.get("member"), list):
         out["member"] = [_agent_ids(m) for m in agent["member"]]
     return out
 
 
-def _activity_ids(activity: dict[str, Any]) -> dict[str, Any]:
-    out = {"id": activity["id"]}
-    if "objectType" in activity:
-        out["objectType"] = activity["objectType"]
-    return out
+def _activity_ids(activity: Any) -> Any:
+    """An Activity is its id: `{"id": ...}` (objectType defaults to Activity, xAPI-D §2.4.4)."""
+    if not isinstance(activity, dict) or "id" not in activity:
+        return activity
+    return {"id": activity["id"]}
 
 
-def _object_ids(obj: dict[str, Any]) -> dict[str, Any]:
+def _object_ids(obj: Any) -> Any:
+    if not isinstance(obj, dict):
+        return obj
     kind = obj.get("objectType", "Activity")
     if kind in ("Agent", "Group"):
-        return _agent_ids(obj)
+        return _agent_ids(obj, as_object=True)
     if kind == "Activity":
         return _activity_ids(obj)
     if kind == "SubStatement":
         return _statement_ids(obj)
-    return obj
+    return obj  # a StatementRef is already only objectType and id
+
+
+def _context_ids(context: dict[str, Any]) -> dict[str, Any]:
+    ctx = dict(context)
+    for key in ("instructor", "team"):
+        if key in ctx:
+            ctx[key] = _agent_ids(ctx[key])
+    activities = ctx.get("contextActivities")
+    if isinstance(activities, dict):
+        ctx["contextActivities"] = {
+            k: [_activity_ids(a) for a in v] if isinstance(v, list) else _activity_ids(v)
+            for k, v in activities.items()
+        }
+    # 2.0.0: the Agents and Groups inside contextAgents / contextGroups
+    for key, inner in (("contextAgents", "agent"), ("contextGroups", "group")):
+        if isinstance(ctx.get(key), list):
+            ctx[key] = [
+                {**item, inner: _agent_ids(item[inner])}
+                if isinstance(item, dict) and inner in item
+                else item
+                for item in ctx[key]
+            ]
+    return ctx
 
 
 def _statement_ids(stmt: dict[str, Any]) -> dict[str, Any]:
@@ -45,16 +82,8 @@ def _statement_ids(stmt: dict[str, Any]) -> dict[str, Any]:
     out["object"] = _object_ids(stmt["object"])
     if "authority" in stmt:
         out["authority"] = _agent_ids(stmt["authority"])
-    if "context" in stmt:
-        ctx = dict(stmt["context"])
-        for key in ("instructor", "team"):
-            if key in ctx:
-                ctx[key] = _agent_ids(ctx[key])
-        if "contextActivities" in ctx:
-            ctx["contextActivities"] = {
-                k: [_activity_ids(a) for a in v] for k, v in ctx["contextActivities"].items()
-            }
-        out["context"] = ctx
+    if isinstance(stmt.get("context"), dict):
+        out["context"] = _context_ids(stmt["context"])
     return out
 
 

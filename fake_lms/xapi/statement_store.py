@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fake_lms.db import Database
+from fake_lms.xapi.compare import SECTION as COMPARISON_SECTION
+from fake_lms.xapi.compare import first_difference
 from fake_lms.xapi.protocol import XAPIError
 from fake_lms.xapi.validation import agent_ifi
 
@@ -263,8 +265,9 @@ def _save_definitions(
 
 
 def comparable(stmt: dict[str, Any], added: str) -> dict[str, Any]:
-    """A statement without what the LRS set, so two submissions of one id can be compared."""
-    owned = {"stored", "authority", "id", "version", *added.split(",")}
+    """A statement without what the LRS filled in, as the sender sent it: `first_difference`
+    then ignores an id or timestamp that only one of two submissions carries."""
+    owned = {"stored", "authority", "version", *added.split(",")}
     return {k: v for k, v in stmt.items() if k not in owned}
 
 
@@ -282,7 +285,8 @@ def _check_conflicts(conn: sqlite3.Connection, mount: str, batch: list[Prepared]
 
 
 def _existing_same(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) -> set[str]:
-    """Ids already stored with the same content (accepted, not stored again); 409 if different."""
+    """Ids already stored with the same statement (accepted, not stored again); 409 if it differs
+    under the Statement Comparison Requirements (xAPI-D §2.3.1)."""
     same: set[str] = set()
     ids = [p.id for p in batch]
     found: dict[str, str] = {}
@@ -297,12 +301,14 @@ def _existing_same(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) 
     for index, p in enumerate(batch):
         if p.id not in found:
             continue
-        if found[p.id] != comparable(p.stmt, p.added):
+        difference = first_difference(found[p.id], comparable(p.stmt, p.added))
+        if difference is not None:
             raise XAPIError(
                 409,
-                f"statement id {p.id} is already stored with different content",
-                "xAPI-C §2.1.1/§2.1.2 (409 Conflict)",
-                f"$[{index}].id",
+                f"statement id {p.id} is already stored with different content:"
+                f" {difference.describe('stored', 'received')}",
+                f"xAPI-C §2.1.1/§2.1.2 (409 Conflict); {COMPARISON_SECTION}",
+                f"$[{index}]{difference.path[1:]}",
             )
         same.add(p.id)
     return same

@@ -1,0 +1,505 @@
+"""The Statement Comparison Requirements, as a function and where the LRS applies them.
+
+xAPI 1.0.3 Data §2.3.1 (Statement Comparison Requirements): "Differences which could have been
+caused by exceptions to Statement immutability MUST be ignored. Differences relating to a different
+serialization of any properties not listed as exceptions MUST not be ignored."
+
+Where they apply: statement id reuse (xAPI-C §2.1.1: "If the LRS receives a Statement with an id it
+already has a Statement for, it SHOULD verify the received Statement matches the existing one and
+SHOULD return 409 Conflict if they do not match"; "Whether it responds with 409 Conflict or 204 No
+Content, it MUST NOT modify the Statement") and signed statements (xAPI-D §2.6: "Validate that the
+original Statement is logically equivalent to the received Statement").
+
+The rules are the same in 1.0.3 and 2.0.0 except for the weight of the duration rule (1.0.3 §4.6:
+"When comparing Durations, any precision beyond 0.01 second precision SHOULD* NOT be included in the
+comparison"; 2.0: "When comparing Durations (or Statements containing them), any precision beyond
+0.01 second precision shall not be included in the comparison"), so every HTTP case runs with both
+version headers.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import uuid
+from typing import Any
+
+import pytest
+
+from fake_lms.xapi.compare import first_difference, same_statement
+from fake_lms.xapi.multipart import build_multipart
+from tests.test_statements import _signed
+
+VERSIONS = ("1.0.3", "2.0.0")
+
+
+def base() -> dict[str, Any]:
+    """A statement using every property the comparison treats specially."""
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": {"objectType": "Agent", "name": "Ann", "mbox": "mailto:ann@example.com"},
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/completed",
+            "display": {"en-US": "completed"},
+        },
+        "object": {
+            "objectType": "Activity",
+            "id": "https://weare.example.com/stories/42",
+            "definition": {
+                "name": {"en-US": "Story 42"},
+                "type": "http://adlnet.gov/expapi/activities/lesson",
+            },
+        },
+        "result": {"score": {"raw": 85, "min": 0, "max": 100}, "duration": "PT0.12S"},
+        "context": {
+            "registration": "760e3480-ba55-4991-94b0-01820dbd23a2",
+            "contextActivities": {
+                "parent": [
+                    {
+                        "id": "https://weare.example.com/courses/1",
+                        "definition": {"name": {"en": "Course"}},
+                    }
+                ]
+            },
+        },
+        "timestamp": "2024-06-05T13:05:36.253Z",
+    }
+
+
+GROUP = {
+    "objectType": "Group",
+    "name": "Team",
+    "member": [{"mbox": "mailto:a@example.com"}, {"mbox": "mailto:b@example.com"}],
+}
+
+
+def edit(stmt: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy with the value at a dotted path replaced (`...` deletes it)."""
+    out = copy.deepcopy(stmt)
+    *parents, last = path.split(".")
+    node = out
+    for key in parents:
+        node = node[key]
+    if value is ...:
+        del node[last]
+    else:
+        node[last] = value
+    return out
+
+
+def _reordered(stmt: dict[str, Any]) -> dict[str, Any]:
+    """The same JSON with every object's members in reverse order."""
+    if isinstance(stmt, dict):
+        return {k: _reordered(stmt[k]) for k in reversed(list(stmt))}
+    if isinstance(stmt, list):
+        return [_reordered(v) for v in stmt]
+    return stmt
+
+
+# (name, rule quoted, first statement -> second statement); the two must match.
+EQUIVALENT = [
+    (
+        "timestamp-same-instant-other-zone",
+        "§2.3.1 b4: timestamp and stored can be returned in a different timezone so long as the "
+        "point in time referenced is not affected",
+        lambda s: (
+            edit(s, "timestamp", "2024-06-05T13:05:36.253Z"),
+            edit(s, "timestamp", "2024-06-05T15:35:36.253+02:30"),
+        ),
+    ),
+    (
+        "timestamp-beyond-milliseconds",
+        "§4.5 b7: a Timestamp MAY be truncated or rounded to a precision of at least 3 decimal digits",
+        lambda s: (
+            edit(s, "timestamp", "2024-06-05T13:05:36.253062Z"),
+            edit(s, "timestamp", "2024-06-05T13:05:36.253Z"),
+        ),
+    ),
+    (
+        "timestamp-assigned-by-the-lrs",
+        "§2.3.1 b1: potential or required assignments of properties during LRS processing "
+        "(id, authority, stored, timestamp, version)",
+        lambda s: (edit(s, "timestamp", ...), s),
+    ),
+    (
+        "mbox-domain-case",
+        "§2.3.1 b7: the domain portion of an e-mail address is case insensitive",
+        lambda s: (s, edit(s, "actor.mbox", "mailto:ann@EXAMPLE.Com")),
+    ),
+    (
+        "verb-display-other",
+        "§2.3.1 b3: the display property of the Verb is not considered part of the Statement itself",
+        lambda s: (s, edit(s, "verb.display", {"fr-FR": "a terminé"})),
+    ),
+    (
+        "verb-display-absent",
+        "§2.3.1 b3: the display property of the Verb is not considered part of the Statement itself",
+        lambda s: (s, edit(s, "verb.display", ...)),
+    ),
+    (
+        "activity-definition-other",
+        "§2.3.1 b2: the content of Activity Definitions is not considered part of the Statement",
+        lambda s: (s, edit(s, "object.definition", {"name": {"en-US": "Renamed"}})),
+    ),
+    (
+        "activity-definition-absent",
+        "§2.3.1 b2: the content of Activity Definitions is not considered part of the Statement",
+        lambda s: (s, edit(s, "object.definition", ...)),
+    ),
+    (
+        "context-activity-definition-other",
+        "§2.3.1 b2: Activity Definitions referenced by a Statement",
+        lambda s: (
+            s,
+            edit(
+                s,
+                "context.contextActivities.parent",
+                [{"id": "https://weare.example.com/courses/1"}],
+            ),
+        ),
+    ),
+    (
+        "duration-beyond-hundredths",
+        "§4.6 b5 (1.0.3 SHOULD*, 2.0 shall): precision beyond 0.01 second is not included",
+        lambda s: (edit(s, "result.duration", "PT0.1237S"), edit(s, "result.duration", "PT0.12S")),
+    ),
+    (
+        "duration-beyond-hundredths-both-sides",
+        "§4.6 b5: precision beyond 0.01 second is not included",
+        lambda s: (
+            edit(s, "result.duration", "P1DT12H36M0.1237S"),
+            edit(s, "result.duration", "P1DT12H36M0.1299S"),
+        ),
+    ),
+    (
+        "key-order",
+        "§2.3.1 s9 b2 speaks of properties; JSON object members are unordered (RFC 8259 §4)",
+        lambda s: (s, _reordered(s)),
+    ),
+    (
+        "group-member-order",
+        "§2.3.1 b5: the list of Agents in a Group is not considered to be an ordered list",
+        lambda s: (
+            edit(s, "actor", GROUP),
+            edit(s, "actor", {**GROUP, "member": list(reversed(GROUP["member"]))}),
+        ),
+    ),
+    (
+        "uuid-case",
+        "§2.3.1 b7: some properties are case insensitive (RFC 4122 §3: UUIDs are case insensitive on input)",
+        lambda s: (s, edit(s, "context.registration", s["context"]["registration"].upper())),
+    ),
+    (
+        "object-type-default-spelled-out",
+        "xAPI-D §2.4.4: objectType of an Activity object is optional and defaults to Activity",
+        lambda s: (s, edit(s, "object.objectType", ...)),
+    ),
+    (
+        "context-activity-single-object",
+        "xAPI-D §2.4.6.2: a single Activity object is the same as an array holding it",
+        lambda s: (
+            s,
+            edit(
+                s, "context.contextActivities.parent", {"id": "https://weare.example.com/courses/1"}
+            ),
+        ),
+    ),
+    (
+        "attachments-other",
+        "§2.3.1 b6: Attachments are not part of Statements",
+        lambda s: (
+            s,
+            edit(
+                s,
+                "attachments",
+                [
+                    {
+                        "usageType": "http://example.com/usage/certificate",
+                        "display": {"en-US": "Certificate"},
+                        "contentType": "application/pdf",
+                        "length": 4,
+                        "sha2": hashlib.sha256(b"cert").hexdigest(),
+                        "fileUrl": "https://example.com/cert.pdf",
+                    }
+                ],
+            ),
+        ),
+    ),
+]
+
+# (name, rule quoted, first -> second); these must not match (409 on reuse).
+DIFFERENT = [
+    (
+        "verb-id",
+        "the Verb id is the action (not an exception)",
+        lambda s: (s, edit(s, "verb.id", "http://adlnet.gov/expapi/verbs/failed")),
+    ),
+    (
+        "actor-other",
+        "the Actor is not an exception",
+        lambda s: (s, edit(s, "actor.mbox", "mailto:bob@example.com")),
+    ),
+    (
+        "mbox-local-part-case",
+        "§2.3.1 b7 names only the domain portion of an email address as case insensitive",
+        lambda s: (s, edit(s, "actor.mbox", "mailto:ANN@example.com")),
+    ),
+    (
+        "agent-name",
+        "an Agent's name is not an exception",
+        lambda s: (s, edit(s, "actor.name", "Anne")),
+    ),
+    (
+        "score",
+        "the Result is not an exception",
+        lambda s: (s, edit(s, "result.score", {"raw": 86, "min": 0, "max": 100})),
+    ),
+    ("result-absent", "the Result is not an exception", lambda s: (s, edit(s, "result", ...))),
+    (
+        "timestamp-other-instant",
+        "§2.3.1 b4 ignores only a different serialization of the same point in time",
+        lambda s: (s, edit(s, "timestamp", "2024-06-05T13:05:36.254Z")),
+    ),
+    (
+        "timestamp-same-clock-other-zone",
+        "§2.3.1 b4: the point in time referenced must not be affected",
+        lambda s: (s, edit(s, "timestamp", "2024-06-05T13:05:36.253+02:00")),
+    ),
+    (
+        "duration-hundredths",
+        "§4.6 b5 drops only precision beyond 0.01 second",
+        lambda s: (edit(s, "result.duration", "PT0.12S"), edit(s, "result.duration", "PT0.13S")),
+    ),
+    (
+        "duration-other-units",
+        "§2.3.1 b8: the Result Duration is considered a string for purposes of Statement comparison",
+        lambda s: (edit(s, "result.duration", "PT60S"), edit(s, "result.duration", "PT1M")),
+    ),
+    (
+        "activity-id",
+        "the Object is not an exception",
+        lambda s: (s, edit(s, "object.id", "https://weare.example.com/stories/43")),
+    ),
+    (
+        "activity-id-case",
+        "xAPI-D §3.1: IRIs compared by RFC 3987 §5.3.1 simple string comparison; only the spec's "
+        "named properties are case insensitive",
+        lambda s: (s, edit(s, "object.id", "https://weare.example.com/Stories/42")),
+    ),
+    (
+        "registration",
+        "the Context is not an exception",
+        lambda s: (s, edit(s, "context.registration", str(uuid.uuid4()))),
+    ),
+]
+
+
+def _ids(rows: list) -> list[str]:
+    return [name for name, _, _ in rows]
+
+
+# --- the function ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "rule", "make"), EQUIVALENT, ids=_ids(EQUIVALENT))
+def test_equivalent_statements_are_the_same(name, rule, make):
+    """Each row: a difference the Statement Comparison Requirements MUST ignore (rule in the row)."""
+    first, second = make(base())
+    assert same_statement(first, second), (rule, first_difference(first, second))
+    assert same_statement(second, first), rule
+
+
+@pytest.mark.parametrize(("name", "rule", "make"), DIFFERENT, ids=_ids(DIFFERENT))
+def test_different_statements_differ_at_the_right_path(name, rule, make):
+    """Each row: a difference the Statement Comparison Requirements MUST NOT ignore."""
+    first, second = make(base())
+    found = first_difference(first, second)
+    assert found is not None, rule
+    assert not same_statement(second, first), rule
+    assert "xAPI-D §2.3.1" in str(found)
+
+
+def test_difference_names_the_path_both_values_and_the_rule():
+    """An error that teaches: where, what was stored, what arrived, and how it was compared."""
+    s = base()
+    found = first_difference(
+        edit(s, "result.duration", "PT0.1237S"), edit(s, "result.duration", "PT0.13S")
+    )
+    assert found.path == "$.result.duration"
+    assert (found.first, found.second) == ("PT0.12S", "PT0.13S")
+    assert "0.01 s" in str(found)
+
+
+def test_id_is_compared_when_both_sides_carry_one():
+    """§2.3.1 b1: the LRS assigns an id only to a statement that has none; two ids that differ
+    could not have been caused by it."""
+    s = base()
+    assert same_statement(s, edit(s, "id", ...))
+    assert same_statement(s, edit(s, "id", s["id"].upper()))
+    assert not same_statement(s, edit(s, "id", str(uuid.uuid4())))
+
+
+def test_lrs_owned_properties_are_ignored():
+    """§2.3.1 b1: stored, authority and version are assigned by the LRS."""
+    s = base()
+    other = dict(
+        s,
+        stored="2030-01-01T00:00:00Z",
+        version="1.0.0",
+        authority={"objectType": "Agent", "mbox": "mailto:lrs@example.com"},
+    )
+    assert same_statement(s, other)
+
+
+def test_substatement_parts_follow_the_same_rules():
+    """The rules hold inside a SubStatement (its timestamp is the sender's, never LRS-assigned)."""
+    sub = {
+        "objectType": "SubStatement",
+        "actor": {"mbox": "mailto:x@example.com"},
+        "verb": {"id": "http://example.com/v", "display": {"en": "v"}},
+        "object": {"id": "http://example.com/a", "definition": {"name": {"en": "a"}}},
+        "timestamp": "2024-06-05T13:05:36.253Z",
+    }
+    s = edit(base(), "object", sub)
+    same = edit(
+        s,
+        "object",
+        {
+            **sub,
+            "verb": {"id": "http://example.com/v"},
+            "object": {"id": "http://example.com/a"},
+            "timestamp": "2024-06-05T14:05:36.253+01:00",
+        },
+    )
+    assert same_statement(s, same)
+    assert not same_statement(
+        s, edit(s, "object", {k: v for k, v in sub.items() if k != "timestamp"})
+    )
+
+
+def test_json_true_is_not_the_number_one():
+    """Different values are not made equal by the comparison (Python's True == 1)."""
+    s = base()
+    assert not same_statement(edit(s, "result.success", True), edit(s, "result.success", 1))
+
+
+def test_a_payload_that_is_not_an_object_differs():
+    assert first_difference([], base()).path == "$"
+
+
+# --- statement id reuse over HTTP -------------------------------------------------------------
+
+
+def _put(client, url: str, stmt: dict[str, Any]):
+    return client.put(
+        url,
+        params={"statementId": stmt["id"]},
+        data=json.dumps(stmt),
+        headers={"Content-Type": "application/json"},
+    )
+
+
+@pytest.mark.parametrize(("name", "rule", "make"), EQUIVALENT, ids=_ids(EQUIVALENT))
+def test_reusing_an_id_with_an_equivalent_statement_is_accepted_and_changes_nothing(
+    lms, name, rule, make
+):
+    """xAPI-C §2.1.1/§2.1.2: a matching statement under an id already stored is accepted (204 to
+    PUT, 200 to POST) and the stored statement is not modified; both version headers."""
+    url = lms.endpoint() + "statements"
+    for version in VERSIONS:
+        client = lms.client(version=version)
+        first, second = make(base())
+        assert _put(client, url, first).status_code == 204
+        stored = client.get(url, params={"statementId": first["id"]}).json()
+        r = _put(client, url, second)
+        assert r.status_code == 204, (version, rule, r.text)
+        r = client.post(url, data=json.dumps(second), headers={"Content-Type": "application/json"})
+        assert r.status_code == 200, (version, rule, r.text)
+        assert r.json() == [first["id"]]
+        assert client.get(url, params={"statementId": first["id"]}).json() == stored
+
+
+@pytest.mark.parametrize(("name", "rule", "make"), DIFFERENT, ids=_ids(DIFFERENT))
+def test_reusing_an_id_with_a_different_statement_is_409_naming_the_difference(
+    lms, name, rule, make
+):
+    """xAPI-C §2.1.1: SHOULD return 409 Conflict if they do not match, and MUST NOT modify the
+    stored statement; the body names the first difference and the comparison rule."""
+    url = lms.endpoint() + "statements"
+    for version in VERSIONS:
+        client = lms.client(version=version)
+        first, second = make(base())
+        assert _put(client, url, first).status_code == 204
+        stored = client.get(url, params={"statementId": first["id"]}).json()
+        for r in (_put(client, url, second), client.post(url, json=[second])):
+            assert r.status_code == 409, (version, rule, r.text)
+            body = r.json()
+            assert "different content" in body["error"]
+            assert "xAPI-D §2.3.1" in body["section"]
+            assert body["violations"][0]["path"].startswith("$[0]")
+        assert client.get(url, params={"statementId": first["id"]}).json() == stored
+
+
+def test_reuse_409_path_points_at_the_difference(lms):
+    """Errors that teach: the JSON path of the first difference and both values."""
+    url = lms.endpoint() + "statements"
+    client = lms.client()
+    s = base()
+    assert _put(client, url, s).status_code == 204
+    r = _put(client, url, edit(s, "result.score", {"raw": 1}))
+    assert r.status_code == 409
+    assert r.json()["violations"][0]["path"] == "$[0].result.score.raw"
+    assert "$.result.score.raw: stored 85, received 1" in r.json()["error"]
+
+
+# --- signed statements -------------------------------------------------------------------------
+
+
+def _post_signed(client, url: str, stmt: dict[str, Any], payload: dict[str, Any]):
+    """POST stmt with a JWS signature attachment whose payload is `payload` (xAPI-D §2.6)."""
+    signed, jws = _signed(stmt, payload=payload)
+    body, ctype = build_multipart(
+        json.dumps(signed).encode(),
+        [(hashlib.sha256(jws).hexdigest(), "application/octet-stream", jws)],
+    )
+    return client.post(url, data=body, headers={"Content-Type": ctype})
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_signed_statement_duration_beyond_hundredths_is_accepted(lms, version):
+    """Issue item 4. 2.0: "When comparing Durations (or Statements containing them), any precision
+    beyond 0.01 second precision shall not be included in the comparison" (1.0.3 §4.6 b5, SHOULD*):
+    PT0.1237S in the statement and PT0.12S in the JWS payload are the same statement."""
+    s = edit(base(), "result.duration", "P1DT12H36M0.1237S")
+    r = _post_signed(
+        lms.client(version=version),
+        lms.endpoint() + "statements",
+        s,
+        edit(s, "result.duration", "P1DT12H36M0.12S"),
+    )
+    assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize(("name", "rule", "make"), EQUIVALENT, ids=_ids(EQUIVALENT))
+def test_signed_statement_equivalent_to_its_payload_is_accepted(lms, name, rule, make):
+    """xAPI-D §2.6: the LRS MUST "validate that the original Statement is logically equivalent to
+    the received Statement" (see Statement comparison requirements)."""
+    payload, received = make(base())
+    received = dict(received, id=payload.get("id", received.get("id")))
+    if "attachments" in received:  # the signature is the only attachment in this test
+        del received["attachments"]
+    r = _post_signed(lms.client(), lms.endpoint() + "statements", received, payload)
+    assert r.status_code == 200, (rule, r.text)
+
+
+@pytest.mark.parametrize(("name", "rule", "make"), DIFFERENT, ids=_ids(DIFFERENT))
+def test_signed_statement_different_from_its_payload_is_400(lms, name, rule, make):
+    """xAPI-D §2.6: "The LRS MUST reject requests to store Statements that contain malformed
+    signatures, with 400 Bad Request"; a payload that is another statement is one."""
+    payload, received = make(base())
+    r = _post_signed(lms.client(), lms.endpoint() + "statements", received, payload)
+    assert r.status_code == 400, (rule, r.text)
+    body = r.json()
+    assert body["section"] == "xAPI-D §2.6"
+    assert "xAPI-D §2.3.1" in body["error"]
