@@ -35,8 +35,8 @@ LABELS = sorted(
     f"{method.upper()} {path}"
     for path, item in document()["paths"].items()
     for method in item
-    if method in _HTTP
-)
+    if method in _HTTP and f"{method.upper()} {path}" != SCHEMA_ITSELF
+)  # Schemathesis leaves out the operation serving the schema it loaded from
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -58,8 +58,6 @@ def session() -> Iterator[requests.Session]:
 @pytest.mark.parametrize("label", LABELS)
 def test_operation_survives_schemathesis(live, session, label):
     target, ops = live
-    if label == SCHEMA_ITSELF:
-        pytest.skip("Schemathesis leaves out the operation serving the schema it loaded from")
     assert label in ops, f"{label} is in data/openapi.json but not in the served description"
     run = run_operation(ops[label], target, examples=EXAMPLES, session=session)
     assert run.requests > 0
