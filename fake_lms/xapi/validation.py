@@ -661,10 +661,14 @@ def validate_statement(
     `most` stops the schema walk after about that many errors (None: find them all); the named
     rules always run, and a statement with an error always has at least one violation.
     """
-    schema_side = _schema_violations(STATEMENT.errors(stmt, most), path, most)
+    errors = STATEMENT.errors(stmt, most)  # none unless the compiled validator refuses
+    schema_side = _schema_violations(errors, path, most) if errors else []
     if not isinstance(stmt, dict):
         return schema_side
-    merged = _merge(schema_side, _rule_violations(stmt, path, version))
+    rule_side = _rule_violations(stmt, path, version)
+    if not schema_side and not rule_side:
+        return []
+    merged = _merge(schema_side, rule_side)
     return merged if most is None else merged[:most]
 
 
