@@ -49,6 +49,12 @@ def test_escaped_dollars_and_a_literal_bracket_in_a_class_are_left_alone() -> No
     assert agree(schema, ["]$", "$$", "x$", "]"]) == [True, True, False, False]
 
 
+def test_a_bracket_inside_a_class_does_not_hide_the_end_of_the_class() -> None:
+    """`[a[]` is the set {a, [}: the `$` after it is the end anchor, not a literal."""
+    schema = {"type": "string", "pattern": "^[a[]+$"}
+    assert agree(schema, ["a[", "a[\n", "a$", "[[$"]) == [True, True, False, False]
+
+
 def test_sibling_assertions_of_a_ref_apply_as_in_2020_12() -> None:
     """Draft-07 ignores the siblings of `$ref`; 2020-12 applies them (Core §8.2.3.1)."""
     schema = {"$ref": "#/$defs/iri", "maxLength": 12, "$defs": schema_check.DEFS}

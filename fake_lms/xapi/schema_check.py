@@ -3,9 +3,11 @@
 `fake_lms/schemas/statement.json` is compiled once, at import, by fastjsonschema into plain Python:
 that is the verdict on every statement (the ingest path). Only when it refuses does stock
 jsonschema (`Draft202012Validator.iter_errors`, public API) walk the value again to say where and
-why; the walk is lazy and stops after `most` errors, so a hostile body costs what is reported.
+why; the walk is lazy and stops after `most` errors (itertools.islice), and it does not enter a
+property or array element that the compiled test of its $def accepts (_skips_valid), so a hostile
+body costs its faults, not its size. Pattern results are remembered per short string (_Memo).
 Both read the same file; tests/test_validation.py pins that they agree on every statement of its
-corpus (verdict and error paths).
+corpus (verdict and error paths), tests/test_schema_check.py the places where they could differ.
 
 fastjsonschema implements drafts 04 to 07 (2019-09 formats), not 2020-12. The schema only uses
 keywords whose meaning is the same in draft-07 and 2020-12 (KEYWORDS_BOTH_AGREE_ON); a schema with
@@ -15,6 +17,8 @@ any other keyword is refused at import, naming it. Two differences are bridged h
   `re.search` means, which is what jsonschema runs (`_fastjsonschema_pattern`).
 - in draft-07 a `$ref` hides its sibling keywords; in 2020-12 they apply too. A `$ref` with
   sibling assertions is handed to fastjsonschema as `allOf: [{$ref}, {siblings}]`.
+(`const: x` is handed over as the equivalent `enum: [x]`: fastjsonschema's terse error mode, all
+the verdict needs, fails to word a const.)
 """
 
 from __future__ import annotations
@@ -99,29 +103,26 @@ def _fastjsonschema_pattern(pattern: str) -> str:
     inside `[...]` a literal `\\$`, outside the end anchor of Python's `$` (end, or before a
     final newline). Everything else is copied as it is."""
     out: list[str] = []
-    in_set, i = False, 0
+    opened, i = -1, 0  # where the current set's `[` is; -1 outside a set
     while i < len(pattern):
         char = pattern[i]
         if char == "\\":
             out.append(pattern[i : i + 2])
             i += 2
             continue
-        if in_set:
-            if char == "]" and not _set_start(pattern, i):
-                in_set = False
+        if opened >= 0:
+            # a `]` first in the set (after `[` or `[^`) is a literal, any other closes it
+            first = i == opened + 1 or (i == opened + 2 and pattern[opened + 1] == "^")
+            if char == "]" and not first:
+                opened = -1
             out.append("\\$" if char == "$" else char)
         elif char == "[":
-            in_set = True
+            opened = i
             out.append(char)
         else:
             out.append("(?=\\n?\\Z)" if char == "$" else char)
         i += 1
     return "".join(out)
-
-
-def _set_start(pattern: str, i: int) -> bool:
-    """Whether the `]` at i opens a set's content (`[]...]` or `[^]...]`), so it is literal."""
-    return pattern[i - 1] == "[" or (pattern[i - 1] == "^" and i >= 2 and pattern[i - 2] == "[")
 
 
 def _no_remote_refs(uri: str) -> Any:
@@ -178,9 +179,9 @@ def _asserts(node: dict) -> bool:
     return any(k in KEYWORDS_BOTH_AGREE_ON for k in node)
 
 
-# Inlined copy of a $def (by id) -> the compiled test of that $def: the explanation walk skips
-# what it accepts (see _explainer_class).
-_ACCEPTS: dict[int, Callable[[Any], bool]] = {}
+# Inlined copy of a $def (by id; the copy is kept, so its id is never reused) -> the copy and the
+# compiled test of that $def: the explanation walk skips what the test accepts (_skips_valid).
+_ACCEPTS: dict[int, tuple[dict, Callable[[Any], bool]]] = {}
 
 
 def _inline(node: Any, accepts: dict[str, Callable[[Any], bool]]) -> Any:
@@ -200,7 +201,7 @@ def _inline(node: Any, accepts: dict[str, Callable[[Any], bool]]) -> Any:
             return {**{k: v for k, v in rest.items() if _is_annotation(k)}, "allOf": [target, rest]}
         out = {**target, **rest}
         if name in accepts:
-            _ACCEPTS[id(out)] = accepts[name]
+            _ACCEPTS[id(out)] = (out, accepts[name])
         return out
     return {k: _inline(v, accepts) for k, v in node.items() if k != "$defs"}
 
@@ -311,8 +312,8 @@ def _skips_valid(keyword: str) -> Callable[..., Iterator[ValidationError]]:
 
 
 def _known_valid(schema: Any, instance: Any) -> bool:
-    accepts = _ACCEPTS.get(id(schema))
-    return accepts is not None and accepts(instance)
+    known = _ACCEPTS.get(id(schema))
+    return known is not None and known[0] is schema and known[1](instance)
 
 
 _Explainer = validators.extend(
