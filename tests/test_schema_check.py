@@ -7,6 +7,8 @@ validator, would read a schema otherwise, each both ways."""
 
 from __future__ import annotations
 
+import copy
+import random
 import re
 from typing import Any
 
@@ -15,6 +17,7 @@ from jsonschema import Draft202012Validator
 
 from fake_lms.xapi import schema_check
 from fake_lms.xapi.schema_check import SchemaCheck, check_keywords
+from tests.test_validation import ATTACHMENT, statement
 
 
 def agree(schema: dict, values: list[Any]) -> list[bool]:
@@ -125,3 +128,93 @@ def test_remembered_pattern_results_are_bounded_in_count_and_length() -> None:
     assert memo["a" * 10_000] is True
     assert memo["b" * 10_000] is False
     assert "a" * 10_000 not in memo and "b" * 10_000 not in memo
+
+
+# --- differential on mutated statements ----------------------------------------------------------
+
+_PALETTE: list[Any] = [
+    None,
+    True,
+    0,
+    -1,
+    1.5,
+    "",
+    "x",
+    "en-US",
+    "mailto:a@example.com",
+    "https://example.com/a",
+    "2024-06-05T13:05:36Z",
+    "PT1S",
+    "2a5a4bd4-3c7e-4f1d-9a27-6f0d1c5c7f10",
+    [],
+    [{}],
+    {},
+    {"en-US": "x"},
+    {"objectType": "Agent"},
+    {"objectType": "Group", "member": []},
+    {"objectType": "SubStatement"},
+    {"objectType": "StatementRef", "id": "2a5a4bd4-3c7e-4f1d-9a27-6f0d1c5c7f10"},
+    {"id": "https://example.com/a", "definition": {}},
+]
+
+
+def _nodes(value: Any, path: tuple = ()) -> list[tuple]:
+    """Every path inside a JSON value (dict keys and list indexes)."""
+    out = [path]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            out += _nodes(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            out += _nodes(child, (*path, index))
+    return out
+
+
+def _mutated(stmt: dict, rng: Any) -> dict:
+    """A copy with one to three nodes replaced, dropped or given an extra key."""
+    out = copy.deepcopy(stmt)
+    for _ in range(rng.randint(1, 3)):
+        path = rng.choice(_nodes(out)[1:])
+        parent = out
+        for step in path[:-1]:
+            parent = parent[step]
+        move = rng.random()
+        if move < 0.15 and isinstance(parent, dict):
+            del parent[path[-1]]
+        elif move < 0.3 and isinstance(parent[path[-1]], dict):
+            parent[path[-1]][rng.choice(["extra", "objectType", "id", "mbox"])] = rng.choice(
+                _PALETTE
+            )
+        else:
+            parent[path[-1]] = copy.deepcopy(rng.choice(_PALETTE))
+    return out
+
+
+def test_compiled_verdict_and_explanation_agree_with_stock_jsonschema_on_mutations() -> None:
+    """600 seeded mutations of a full statement (SubStatement, Group, attachments, interaction):
+    the compiled verdict is stock jsonschema's, and so are the explained error paths."""
+    base = statement(attachments=[dict(ATTACHMENT)])
+    base["object"] = {
+        "objectType": "SubStatement",
+        "actor": {"objectType": "Group", "member": [{"mbox": "mailto:m@example.com"}]},
+        "verb": {"id": "http://adlnet.gov/expapi/verbs/answered"},
+        "object": {
+            "id": "https://example.com/q",
+            "definition": {
+                "interactionType": "choice",
+                "choices": [{"id": "a", "description": {"en": "A"}}],
+                "correctResponsesPattern": ["a"],
+            },
+        },
+    }
+    stock = Draft202012Validator(schema_check.RAW_SCHEMA)
+    assert stock.is_valid(base)
+    rng = random.Random(11)
+    refused = 0
+    for _ in range(600):
+        stmt = _mutated(base, rng)
+        theirs = [list(e.path) for e in stock.iter_errors(stmt)]
+        assert schema_check.STATEMENT.accepts(stmt) is (not theirs), (stmt, theirs)
+        assert [list(e.path) for e in schema_check.STATEMENT.errors(stmt)] == theirs, stmt
+        refused += bool(theirs)
+    assert 300 < refused < 600  # both verdicts are exercised
