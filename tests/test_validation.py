@@ -237,7 +237,7 @@ def test_every_schema_object_with_properties_forbids_unknown_keys() -> None:
     walk(_raw_schema(), "#")
 
 
-class _Refusing:
+class _Counting:
     """Stands in for the stock explainer: counts the statements it is asked to explain."""
 
     def __init__(self, real: Any) -> None:
@@ -253,7 +253,7 @@ def test_only_a_refused_statement_is_walked_by_stock_jsonschema(
 ) -> None:
     """Stock jsonschema builds a validator per subschema (~3k statements/s): valid statements,
     schema-valid ones refused by a named rule included, are judged by the compiled validator."""
-    spy = _Refusing(schema_check.STATEMENT.explainer)
+    spy = _Counting(schema_check.STATEMENT.explainer)
     monkeypatch.setattr(schema_check.STATEMENT, "explainer", spy)
     assert validate_statement(statement()) == []
     assert validate_statement(with_(statement(), "result.score", {"raw": 5, "max": 1}))
