@@ -197,6 +197,37 @@ def shapes(size: int) -> list[Shape]:
             ),
         ),
         json_post(
+            "many valid members around one bad one",
+            json.dumps(
+                stmt(
+                    actor={
+                        "objectType": "Group",
+                        "member": [{"mbox": f"mailto:m{i}@x.example"} for i in range(n // 70)]
+                        + [{"mbox": "not a mailto IRI"}]
+                        + [{"mbox": f"mailto:n{i}@x.example"} for i in range(n // 70)],
+                    },
+                    bogus=1,
+                )
+            ),
+        ),
+        json_post(
+            "many valid choices and one unknown key",
+            json.dumps(
+                stmt(
+                    object={
+                        "id": ACTIVITY,
+                        "definition": {
+                            "interactionType": "choice",
+                            "choices": [
+                                {"id": f"c{i}", "description": {"en": "x"}} for i in range(n // 44)
+                            ],
+                        },
+                    },
+                    bogus=1,
+                )
+            ),
+        ),
+        json_post(
             "interaction with many duplicate choices",
             json.dumps(
                 stmt(

@@ -13,18 +13,17 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
-from importlib import resources
 from itertools import islice
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError, validators
+from jsonschema import ValidationError
 
 from fake_lms.xapi.jsonbody import child_path
 from fake_lms.xapi.limits import DISCONNECT_CHECK_EVERY
+from fake_lms.xapi.schema_check import ACTOR, AGENT, DEFS, STATEMENT, SchemaCheck
 
 __all__ = [
     "BatchCheck",
@@ -57,414 +56,9 @@ class Violation:
         return {"path": self.path, "rule": self.rule, "section": self.section}
 
 
-# --- the schema, and jsonschema without the per-node churn ---------------------------------------
-# Stock Draft202012Validator.descend() builds a new Validator (evolve) and a new referencing
-# resource for every subschema it enters: ~80 per statement, ~3,000 statements/s, where the LRS
-# needs 15,000. So the validator here is Draft202012Validator extended (jsonschema's public
-# `validators.extend`) with applicator keywords that walk subschemas without evolve(), the $refs
-# inlined once at import, and per subschema a quick test compiled from its keywords that accepts
-# only what they accept. Whatever a quick test does not accept is decided, and its error reported,
-# by jsonschema's own keyword functions. tests/test_validation.py pins that this validator and the
-# stock one agree on which statements are valid and where the errors are.
+# --- the schema: fastjsonschema's verdict, stock jsonschema's explanation (schema_check.py) --------
 
-_RAW_SCHEMA: dict[str, Any] = json.loads(
-    resources.files("fake_lms").joinpath("schemas", "statement.json").read_text("utf-8")
-)
-_DEFS: dict[str, Any] = _RAW_SCHEMA["$defs"]
-_STOCK = Draft202012Validator.VALIDATORS
-
-
-def _inline(node: Any) -> Any:
-    """Replace each local $ref by a copy of its target; sibling annotations (x-xapi) win."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            merged = dict(_inline(_DEFS[node["$ref"].rsplit("/", 1)[-1]]))
-            merged.update({k: _inline(v) for k, v in node.items() if k != "$ref"})
-            return merged
-        return {k: _inline(v) for k, v in node.items() if k != "$defs"}
-    if isinstance(node, list):
-        return [_inline(item) for item in node]
-    return node
-
-
-class _Node:
-    """A subschema prepared once: its (keyword function, keyword, value) plan, and a quick test
-    compiled from the same keywords that accepts only what they accept. A value the quick test
-    does not accept goes through the keyword functions, which decide and report the error."""
-
-    __slots__ = ("plan", "quick", "schema")
-
-    def __init__(self, schema: dict) -> None:
-        self.schema = schema
-        self.plan = tuple((_KEYWORDS[k], k, v) for k, v in schema.items() if k in _KEYWORDS)
-        self.quick = _quick_test(schema, {k for _, k, _ in self.plan})
-
-
-Test = Callable[[Any], bool]
-_QUICK_KEYWORDS = frozenset(
-    {"type", "pattern", "const", "enum", "minLength", "minimum", "maximum", "if", "then", "else"}
-    | {"properties", "additionalProperties", "required", "propertyNames", "minProperties"}
-    | {"items", "minItems"}
-)
-
-
-def _child_test(schema: Any) -> Test | None:
-    return _node(schema).quick if isinstance(schema, dict) else None
-
-
-def _quick_test(schema: dict, keywords: set[str]) -> Test | None:
-    """Compose one accept-only test from the node's keywords; None if one has no quick form."""
-    if not keywords <= _QUICK_KEYWORDS:
-        return None
-    tests = [_object_test(schema), _array_test(schema), _scalar_test(schema), _if_test(schema)]
-    if any(test is False for test in tests):
-        return None
-    parts = [test for test in tests if test is not None]
-    if not parts:
-        return lambda x: True
-    if len(parts) == 1:
-        return parts[0]
-    if len(parts) == 2:
-        first, second = parts
-        return lambda x: first(x) and second(x)
-    return lambda x: all(part(x) for part in parts)
-
-
-def _object_test(schema: dict) -> Test | bool | None:
-    keys = ("properties", "additionalProperties", "required", "propertyNames", "minProperties")
-    if schema.get("type") != "object" and not any(k in schema for k in keys):
-        return None
-    children = {name: _child_test(sub) for name, sub in schema.get("properties", {}).items()}
-    extra = schema.get("additionalProperties", True)  # True, False or a schema for the rest
-    extra_test = _child_test(extra) if isinstance(extra, dict) else None
-    names_test = _child_test(schema["propertyNames"]) if "propertyNames" in schema else None
-    if None in children.values() or (isinstance(extra, dict) and extra_test is None):
-        return False
-    if "propertyNames" in schema and names_test is None:
-        return False
-    required = tuple(schema.get("required", ()))
-    least = schema.get("minProperties", 0)
-    closed, typed = extra is False, schema.get("type") == "object"
-
-    def test(x: Any) -> bool:
-        if type(x) is not dict:
-            return not typed and not isinstance(x, dict)
-        if len(x) < least:
-            return False
-        for name in required:
-            if name not in x:
-                return False
-        for key, value in x.items():
-            child = children.get(key)
-            if child is None:
-                if closed or (extra_test is not None and not extra_test(value)):
-                    return False
-            elif not child(value):
-                return False
-            if names_test is not None and not names_test(key):
-                return False
-        return True
-
-    return test
-
-
-def _array_test(schema: dict) -> Test | bool | None:
-    if schema.get("type") != "array" and "items" not in schema and "minItems" not in schema:
-        return None
-    item_test = _child_test(schema["items"]) if "items" in schema else None
-    if "items" in schema and item_test is None:
-        return False
-    least, typed = schema.get("minItems", 0), schema.get("type") == "array"
-
-    def test(x: Any) -> bool:
-        if type(x) is not list:
-            return not typed and not isinstance(x, list)
-        return len(x) >= least and (item_test is None or all(item_test(i) for i in x))
-
-    return test
-
-
-_SCALAR_KEYWORDS = ("pattern", "const", "enum", "minLength", "minimum", "maximum")
-
-
-def _scalar_test(schema: dict) -> Test | bool | None:
-    kind = schema.get("type")
-    if kind in ("object", "array"):
-        kind = None
-    checks = [k for k in _SCALAR_KEYWORDS if k in schema]
-    if kind is None and not checks:
-        return None
-    if kind not in (None, "string", "number", "integer", "boolean") or (
-        ("const" in schema and type(schema["const"]) is not str)
-        or ("enum" in schema and any(type(e) is not str for e in schema["enum"]))
-    ):
-        return False
-    regex = re.compile(schema["pattern"]) if "pattern" in schema else None
-    const, enum = schema.get("const"), schema.get("enum")
-    least, low, high = schema.get("minLength"), schema.get("minimum"), schema.get("maximum")
-    if kind == "string" and checks in ([], ["pattern"]):  # the common leaves, kept lean
-        if regex is None:
-            return lambda x: type(x) is str
-        search = _cached_search(regex)
-        return lambda x: type(x) is str and search(x)
-    if not kind and checks == ["const"]:
-        return lambda x: type(x) is str and x == const
-    if not kind and checks == ["enum"]:
-        return lambda x: type(x) is str and x in enum
-
-    def test(x: Any) -> bool:
-        t = type(x)
-        if kind == "string" and t is not str:
-            return False
-        if kind == "number" and t is not int and t is not float:
-            return False
-        if kind == "integer" and t is not int:
-            return False
-        if kind == "boolean" and t is not bool:
-            return False
-        if const is not None and not (t is str and x == const):
-            return False
-        if enum is not None and not (t is str and x in enum):
-            return False
-        if t is str:
-            return (regex is None or regex.search(x) is not None) and (
-                least is None or len(x) >= least
-            )
-        if t is int or t is float:
-            return (low is None or x >= low) and (high is None or x <= high)
-        return t in (dict, list, bool, type(None))  # which string/number keywords ignore
-
-    return test
-
-
-_CACHED_LENGTH = 512  # ids, IRIs and tags longer than this are rare and not worth keeping
-
-
-def _cached_search(regex: re.Pattern[str]) -> Test:
-    """regex.search as a yes/no, remembering strings that matched: ids, IRIs and language tags
-    repeat from statement to statement. Bounded in count and length, so a flood of distinct or
-    long strings cannot grow it. The last string that failed is kept too: a failing value is
-    tested again at each level of the schema walk, and a 60 KB one costs milliseconds a time."""
-    matched: set[str] = set()
-    last_failed: list[str] = [""]
-
-    def search(x: str) -> bool:
-        if x in matched:
-            return True
-        if x == last_failed[0] and x:
-            return False
-        if regex.search(x) is None:
-            last_failed[0] = x
-            return False
-        if len(x) <= _CACHED_LENGTH:
-            if len(matched) >= 4096:
-                matched.clear()
-            matched.add(x)
-        return True
-
-    return search
-
-
-def _if_test(schema: dict) -> Test | bool | None:
-    if "if" not in schema:
-        return None
-    condition = schema["if"]
-    quick_condition = _child_test(condition)
-    then = _child_test(schema["then"]) if "then" in schema else (lambda x: True)
-    other = _child_test(schema["else"]) if "else" in schema else (lambda x: True)
-    if quick_condition is None or then is None or other is None:
-        return False
-
-    def test(x: Any) -> bool:
-        # the branch must follow the condition's real verdict, not a cautious "not sure"
-        holds = quick_condition(x) or _holds(_VALIDATOR, x, condition)
-        return then(x) if holds else other(x)
-
-    return test
-
-
-_nodes: dict[int, _Node] = {}
-
-
-def _node(schema: dict) -> _Node:
-    node = _nodes.get(id(schema))
-    if node is None or node.schema is not schema:
-        node = _nodes[id(schema)] = _Node(schema)
-    return node
-
-
-def _descend(
-    validator: Any, instance: Any, schema: Any, path: Any = None, schema_path: Any = None
-) -> list[ValidationError] | None:
-    """jsonschema's descend(), minus evolve(): errors out, None when the instance is valid."""
-    if schema is True:
-        return None
-    if schema is False:
-        return [ValidationError(f"False schema does not allow {instance!r}", instance=instance)]
-    node = _nodes.get(id(schema))
-    if node is None or node.schema is not schema:
-        node = _node(schema)
-    if node.quick is not None and node.quick(instance):
-        return None
-    out = None
-    for fn, k, v in node.plan:
-        if out and _budget.left is not None and _budget.left <= 0:
-            break
-        errors = fn(validator, v, instance, schema)
-        if errors:  # a list, or a generator from a stock keyword (always true)
-            fresh = _budget.left is not None and fn not in _APPLICATORS
-            for error in errors:
-                # _set is how jsonschema's own descend() fills in what the keyword left unset
-                error._set(
-                    validator=k,
-                    validator_value=v,
-                    instance=instance,
-                    schema=schema,
-                    type_checker=validator.TYPE_CHECKER,
-                )
-                if k != "if":
-                    error.schema_path.appendleft(k)
-                if path is not None:
-                    error.path.appendleft(path)
-                if schema_path is not None:
-                    error.schema_path.appendleft(schema_path)
-                out = out or []
-                out.append(error)
-                if fresh:
-                    _budget.left -= 1
-    return out
-
-
-def _each(validator: Any, pairs: Iterable[tuple[Any, Any]], schema: Any) -> list | None:
-    out = None
-    for step, item in pairs:
-        errors = _descend(validator, item, schema, step)
-        if errors:
-            out = out or []
-            out.extend(errors)  # never `out + errors`: that copies, quadratic in the errors
-            if _spent():
-                break
-    return out
-
-
-def _kw_properties(validator: Any, properties: dict, instance: Any, schema: dict) -> list | None:
-    if not isinstance(instance, dict):
-        return None
-    out = None
-    for name, sub in properties.items():
-        if name in instance:
-            errors = _descend(validator, instance[name], sub, name, name)
-            if errors:
-                out = out or []
-                out.extend(errors)
-                if _spent():
-                    break
-    return out
-
-
-def _kw_additional_properties(validator: Any, extra: Any, instance: Any, schema: dict) -> Any:
-    if not isinstance(instance, dict) or "patternProperties" in schema:
-        return _STOCK["additionalProperties"](validator, extra, instance, schema)
-    known = schema.get("properties", {})
-    extras = [k for k in instance if k not in known]
-    if not extras:
-        return None
-    if extra is False:
-        return _STOCK["additionalProperties"](validator, extra, instance, schema)
-    return _each(validator, ((k, instance[k]) for k in extras), extra)
-
-
-def _kw_items(validator: Any, items: Any, instance: Any, schema: dict) -> Any:
-    if not isinstance(instance, list) or "prefixItems" in schema:
-        return _STOCK["items"](validator, items, instance, schema)
-    return _each(validator, enumerate(instance), items)
-
-
-def _kw_property_names(validator: Any, names: Any, instance: Any, schema: dict) -> list | None:
-    if not isinstance(instance, dict):
-        return None
-    out = None
-    for name in instance:
-        errors = _descend(validator, name, names)
-        if errors:
-            out = out or []
-            out.extend(errors)
-            if _spent():
-                break
-    return out
-
-
-def _kw_if(validator: Any, condition: Any, instance: Any, schema: dict) -> list | None:
-    quick = _node(condition).quick
-    if (quick is not None and quick(instance)) or _holds(validator, instance, condition):
-        if "then" in schema:
-            return _descend(validator, instance, schema["then"], schema_path="then")
-    elif "else" in schema:
-        return _descend(validator, instance, schema["else"], schema_path="else")
-    return None
-
-
-class _ErrorBudget(threading.local):
-    """How many more errors the walk may find before it stops looking (None: no limit).
-
-    A body of 60 KB can hold thousands of faults, and each jsonschema error costs tens of
-    microseconds to build and explain; a 400 lists only the first MAX_REPORTED_VIOLATIONS, so
-    the walk stops once it has found enough. Stopping never turns an invalid value valid: a
-    subtree stops only after an error of its own or of an earlier sibling has been recorded.
-    """
-
-    left: int | None = None
-
-
-_budget = _ErrorBudget()
-
-
-def _spent() -> bool:
-    return _budget.left is not None and _budget.left <= 0
-
-
-def _holds(validator: Any, instance: Any, condition: Any) -> bool:
-    """Whether an `if` condition holds; its first error decides, so it gets a budget of one,
-    and the caller's budget is left as it was (a failed condition is no violation)."""
-    saved, _budget.left = _budget.left, 1
-    try:
-        return not _descend(validator, instance, condition)
-    finally:
-        _budget.left = saved
-
-
-def _schema_errors(instance: Any, most: int | None) -> list[ValidationError]:
-    """The schema errors of one statement, at most about `most` of them (None: all)."""
-    quick = _node(_SCHEMA).quick
-    if quick is not None and quick(instance):
-        return []
-    saved, _budget.left = _budget.left, most
-    try:
-        return list(_VALIDATOR.iter_errors(instance))
-    finally:
-        _budget.left = saved
-
-
-_StatementValidator = validators.extend(
-    Draft202012Validator,
-    validators={
-        "properties": _kw_properties,
-        "additionalProperties": _kw_additional_properties,
-        "items": _kw_items,
-        "propertyNames": _kw_property_names,
-        "if": _kw_if,
-    },
-)
-_KEYWORDS: dict[str, Callable] = dict(_StatementValidator.VALIDATORS)
-# Keywords that only pass on the errors of the subschemas they walk (those are counted there).
-_APPLICATORS = frozenset(
-    {_kw_properties, _kw_additional_properties, _kw_items, _kw_property_names, _kw_if}
-)
-_SCHEMA: dict[str, Any] = _inline(_RAW_SCHEMA)
-_VALIDATOR = _StatementValidator(_SCHEMA)
-_node(_SCHEMA)  # compile every quick test now, not on the first request
-_AGENT_SCHEMA: dict[str, Any] = _inline(_DEFS["agent"])
-_ACTOR_SCHEMA: dict[str, Any] = _inline(_DEFS["actor"])
+_DEFS = DEFS
 
 
 def _pattern(name: str) -> re.Pattern[str]:
@@ -1076,10 +670,14 @@ def validate_statement(
     `most` stops the schema walk after about that many errors (None: find them all); the named
     rules always run, and a statement with an error always has at least one violation.
     """
-    schema_side = _schema_violations(_schema_errors(stmt, most), path, most)
+    errors = STATEMENT.errors(stmt, most)  # none unless the compiled validator refuses
+    schema_side = _schema_violations(errors, path, most) if errors else []
     if not isinstance(stmt, dict):
         return schema_side
-    merged = _merge(schema_side, _rule_violations(stmt, path, version))
+    rule_side = _rule_violations(stmt, path, version)
+    if not schema_side and not rule_side:
+        return []
+    merged = _merge(schema_side, rule_side)
     return merged if most is None else merged[:most]
 
 
@@ -1147,9 +745,8 @@ def validate_statements(body: Any, version: str = "1.0.3") -> list[Violation]:
     return check_batch(body, version).violations
 
 
-def _param_violations(obj: Any, schema: dict, path: str) -> list[Violation]:
-    errors = _descend(_VALIDATOR, obj, schema) or []
-    schema_side = _schema_violations(errors, path)
+def _param_violations(obj: Any, schema: SchemaCheck, path: str) -> list[Violation]:
+    schema_side = _schema_violations(schema.errors(obj), path)
     actors: list[tuple[dict, str, str]] = []
     _add_actor(actors, obj, path, "parameter")
     rule_side = [
@@ -1163,12 +760,12 @@ def validate_agent(obj: Any, path: str = "$") -> list[Violation]:
     if isinstance(obj, dict) and obj.get("objectType") == "Group":
         rule = "this parameter takes an Agent, not a Group"
         return [Violation(child_path(path, "objectType"), rule, "xAPI-D §2.2 XAPI-00012")]
-    return _param_violations(obj, _AGENT_SCHEMA, path)
+    return _param_violations(obj, AGENT, path)
 
 
 def validate_actor(obj: Any, path: str = "$") -> list[Violation]:
     """The `agent` filter of GET statements: an Agent or an identified Group (xAPI-C §2.1.3)."""
-    out = _param_violations(obj, _ACTOR_SCHEMA, path)
+    out = _param_violations(obj, ACTOR, path)
     if isinstance(obj, dict) and obj.get("objectType") == "Group":
         if not any(k in obj for k in _IFI_KEYS):
             rule = "a Group used as a filter must be identified by an IFI; anonymous Groups match nothing"
