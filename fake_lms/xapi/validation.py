@@ -10,6 +10,7 @@ DEFINITION_RULES, STATEMENT_RULES and TOP_LEVEL_RULES.
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 import re
@@ -35,6 +36,7 @@ __all__ = [
     "is_duration",
     "is_iri",
     "is_language_tag",
+    "is_real_instant",
     "is_uuid",
     "parse_timestamp",
     "validate_actor",
@@ -500,7 +502,7 @@ def is_language_tag(s: Any) -> bool:
 
 
 _TIMESTAMP_PARTS = re.compile(
-    r"(\d{4})-?(\d\d)-?(\d\d)[Tt](\d\d):?(\d\d)(?::?(\d\d)(?:[.,](\d+))?)?"
+    r"(\d{4})-?(\d\d)-?(\d\d)[Tt ](\d\d):?(\d\d)(?::?(\d\d)(?:[.,](\d+))?)?"
     r"(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?"
 )
 
@@ -510,7 +512,9 @@ def parse_timestamp(s: Any) -> datetime | None:
 
     Without an offset the time is read as UTC (xAPI-D §4.5 only says a zone SHOULD* be present);
     -00:00, -0000 and -00 are refused (LRS-TS XAPI-00123); a leap second rolls into the next
-    minute; digits beyond microseconds are truncated. None when the string is no real instant.
+    minute; digits beyond microseconds are truncated. None when the string is no real instant,
+    and for the years 0000 and 10000 (after a leap second), which are real ISO 8601 instants
+    that no datetime holds: callers that need to order those compare them as text.
     """
     if not isinstance(s, str) or _TIMESTAMP.search(s) is None:
         return None
@@ -533,6 +537,22 @@ def parse_timestamp(s: Any) -> datetime | None:
         return value + timedelta(seconds=1) if leap else value
     except (ValueError, OverflowError):
         return None
+
+
+def is_real_instant(s: Any) -> bool:
+    """A timestamp of the schema's shape whose date exists in the proleptic Gregorian calendar.
+
+    ISO 8601 numbers the years 0000-9999 (0000 is 1 BC, a leap year), so 0000-02-29 exists and
+    2015-02-30 does not. Unlike parse_timestamp, this needs no datetime, so year 0000 passes.
+    """
+    if not isinstance(s, str) or _TIMESTAMP.search(s) is None:
+        return False
+    m = _TIMESTAMP_PARTS.fullmatch(s)
+    if m is None:  # pragma: no cover - the schema pattern admits only these shapes
+        return False
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    # year 0 and year 400 fall on the same point of the 400-year Gregorian cycle
+    return day <= calendar.monthrange(year or 400, month)[1]
 
 
 _IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -895,12 +915,38 @@ def rule_revision_platform_only_with_activity(s: dict, path: str, version: str) 
 
 
 def rule_timestamps_are_real_instants(s: dict, path: str, version: str) -> list[Violation]:
-    """The schema checks the shape; this catches dates like 2015-02-30 that match it."""
+    """The schema checks the shape; this catches dates like 2015-02-30 that match it.
+
+    xAPI 1.0.3 Data §4.5.s1.b1 / 2.0.0 §4.2.7 (Timestamps): a Timestamp MUST be formatted
+    according to ISO 8601, whose calendar has no 30 February; the year 0000 is an ISO 8601
+    year and stays accepted.
+    """
     out = _NONE
     for key, cid in (("timestamp", "XAPI-00022"), ("stored", "XAPI-00023")):
         value = s.get(key)
-        if isinstance(value, str) and parse_timestamp(value) is None and _TIMESTAMP.search(value):
+        if isinstance(value, str) and _TIMESTAMP.search(value) and not is_real_instant(value):
             rule = f"{_q(value)} is not a real date and time"
+            out = [*out, Violation(f"{path}.{key}", rule, f"xAPI-D §4.5 {cid}")]
+    return out
+
+
+def rule_timestamp_separator_fits_version(s: dict, path: str, version: str) -> list[Violation]:
+    """A space between date and time is RFC 3339 (§5.6 NOTE), not ISO 8601 (§4.3.2: 'T').
+
+    xAPI 1.0.3 Data §4.5.s1.b1 says a Timestamp MUST be ISO 8601, so a 1.0.x request with
+    "2015-11-18 12:17:00Z" is refused; xAPI 2.0.0 makes RFC 3339 the timestamp format and ADL's
+    2.0 LRS test suite expects "2008-09-15 15:53:00.601+00:00" to be accepted (200).
+    """
+    if _is_api_2(version):
+        return _NONE
+    out = _NONE
+    for key, cid in (("timestamp", "XAPI-00022"), ("stored", "XAPI-00023")):
+        value = s.get(key)
+        if isinstance(value, str) and " " in value and _TIMESTAMP.search(value):
+            rule = (
+                f"{_q(value)} separates date and time with a space: RFC 3339 allows it, but xAPI"
+                f" {version} requires ISO 8601, which separates them with 'T' (2.0.0 accepts it)"
+            )
             out = [*out, Violation(f"{path}.{key}", rule, f"xAPI-D §4.5 {cid}")]
     return out
 
@@ -976,6 +1022,7 @@ STATEMENT_RULES: tuple[StatementRule, ...] = (  # the statement and its SubState
     rule_score_raw_within_range,
     rule_revision_platform_only_with_activity,
     rule_timestamps_are_real_instants,
+    rule_timestamp_separator_fits_version,
     rule_2_0_properties_need_2_0,
 )
 TOP_LEVEL_RULES: tuple[StatementRule, ...] = (  # the statement only
