@@ -543,7 +543,8 @@ def is_real_instant(s: Any) -> bool:
     """A timestamp of the schema's shape whose date exists in the proleptic Gregorian calendar.
 
     ISO 8601 numbers the years 0000-9999 (0000 is 1 BC, a leap year), so 0000-02-29 exists and
-    2015-02-30 does not. Unlike parse_timestamp, this needs no datetime, so year 0000 passes.
+    2015-02-30 does not; a leap second at the end of 9999 would need a year 10000 and does not
+    pass. Unlike parse_timestamp, this needs no datetime, so year 0000 passes.
     """
     if not isinstance(s, str) or _TIMESTAMP.search(s) is None:
         return False
@@ -551,6 +552,8 @@ def is_real_instant(s: Any) -> bool:
     if m is None:  # pragma: no cover - the schema pattern admits only these shapes
         return False
     year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if year == 9999 and m.group(6) == "60":  # a leap second rolling into a five-digit year
+        return parse_timestamp(s) is not None
     # year 0 and year 400 fall on the same point of the 400-year Gregorian cycle
     return day <= calendar.monthrange(year or 400, month)[1]
 
