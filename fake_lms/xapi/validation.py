@@ -775,7 +775,11 @@ _NONE: list[Violation] = []  # shared "nothing found"; callers only read it
 
 
 def rule_exactly_one_ifi(node: dict, path: str, role: str) -> list[Violation]:
-    """An Agent has exactly one IFI and an identified Group no more than one (xAPI-D §2.4.2)."""
+    """An Agent has exactly one IFI and an identified Group no more than one.
+
+    xAPI 1.0.3 Data §2.4.2.1.s2.b1/b2: an Agent "MUST be identified by one (1)" IFI and "MUST NOT
+    include more than one"; §2.4.2.2.s5.b1: an Identified Group "MUST include exactly one (1)".
+    """
     ifis = [k for k in _IFI_KEYS if k in node]
     if node.get("objectType") == "Group":
         if role != "member" and len(ifis) > 1:
@@ -789,7 +793,11 @@ def rule_exactly_one_ifi(node: dict, path: str, role: str) -> list[Violation]:
 
 
 def rule_anonymous_group_lists_members(node: dict, path: str, role: str) -> list[Violation]:
-    """A Group without an IFI is only its members, so it must list at least one (XAPI-00037)."""
+    """A Group without an IFI is only its members, so it must list at least one (XAPI-00037).
+
+    xAPI 1.0.3 Data §2.4.2.2.s4.b1: "An Anonymous Group MUST include a member property listing
+    constituent Agents" (an empty list lists none).
+    """
     if role in ("authority", "member") or node.get("objectType") != "Group":
         return _NONE
     if any(k in node for k in _IFI_KEYS):
@@ -802,7 +810,11 @@ def rule_anonymous_group_lists_members(node: dict, path: str, role: str) -> list
 
 
 def rule_correct_responses_need_interaction_type(defn: dict, path: str) -> list[Violation]:
-    """A correctResponsesPattern means nothing without the interactionType that reads it."""
+    """A correctResponsesPattern means nothing without the interactionType that reads it.
+
+    xAPI 1.0.3 Data §2.4.4.1.s13.b1: "Interaction Activities MUST have a valid interactionType"
+    (ADL's LRS test suite, XAPI-00064).
+    """
     if "correctResponsesPattern" in defn and "interactionType" not in defn:
         rule = "correctResponsesPattern is given but interactionType is missing"
         return [Violation(f"{path}.correctResponsesPattern", rule, "xAPI-D §2.4.4.1 XAPI-00064")]
@@ -819,7 +831,13 @@ _COMPONENT_LISTS = {
 
 
 def rule_component_lists_match_interaction_type(defn: dict, path: str) -> list[Violation]:
-    """Each interaction component list belongs to given interactionTypes (xAPI-D §2.4.4.1)."""
+    """Each interaction component list belongs to given interactionTypes (xAPI-D §2.4.4.1).
+
+    Without an interactionType, a component list makes an Interaction Activity that lacks the
+    interactionType it MUST have (§2.4.4.1.s13.b1, XAPI-00064). With another interactionType,
+    the spec leaves the refusal to the LRS: §2.4.4.1.s13.b3 "MAY return 400 Bad Request if the
+    remaining properties are not valid for the Interaction Activity" -- kept, as a MAY.
+    """
     kind = defn.get("interactionType")
     return [
         Violation(
@@ -833,7 +851,11 @@ def rule_component_lists_match_interaction_type(defn: dict, path: str) -> list[V
 
 
 def rule_component_ids_unique(defn: dict, path: str) -> list[Violation]:
-    """Responses name components by id, so ids within one list must differ (XAPI-00058)."""
+    """Responses name components by id, so ids within one list must differ (XAPI-00058).
+
+    xAPI 1.0.3 Data §2.4.4.1.s16.b1: "Within an array of interaction components, all id values
+    MUST be distinct."
+    """
     out: list[Violation] = []
     for key in _COMPONENT_LISTS:
         components = defn.get(key)
@@ -852,7 +874,11 @@ def rule_component_ids_unique(defn: dict, path: str) -> list[Violation]:
 
 
 def rule_agent_object_declares_object_type(s: dict, path: str, version: str) -> list[Violation]:
-    """Without objectType an object is an Activity, so an Agent/Group object must say what it is."""
+    """Without objectType an object is an Activity, so an Agent/Group object must say what it is.
+
+    xAPI 1.0.3 Data §2.4.4.2.s1.b1: "Statements that specify an Agent or Group as an Object MUST
+    specify an 'objectType' property."
+    """
     obj = s.get("object")
     if isinstance(obj, dict) and "objectType" not in obj:
         if any(k in obj for k in (*_IFI_KEYS, "member")):
@@ -862,7 +888,11 @@ def rule_agent_object_declares_object_type(s: dict, path: str, version: str) -> 
 
 
 def rule_score_values_are_finite(s: dict, path: str, version: str) -> list[Violation]:
-    """NaN and infinities are no scores (and no JSON); they would also defeat the range checks."""
+    """NaN and infinities are no scores (and no JSON); they would also defeat the range checks.
+
+    xAPI 1.0.3 Data §2.4.5.1: scores are decimal numbers; JSON (RFC 8259 §6) has no NaN or
+    Infinity, so only Python callers can hand one in.
+    """
     score = _get(s, "result", "score")
     if not isinstance(score, dict):
         return _NONE
@@ -874,7 +904,10 @@ def rule_score_values_are_finite(s: dict, path: str, version: str) -> list[Viola
 
 
 def rule_score_min_below_max(s: dict, path: str, version: str) -> list[Violation]:
-    """min < max, or no raw value could lie between them (XAPI-00080/00081)."""
+    """min < max, or no raw value could lie between them (XAPI-00080/00081).
+
+    xAPI 1.0.3 Data §2.4.5.1 table: min is a "Decimal number less than max (if present)".
+    """
     score = _get(s, "result", "score")
     low, high = _get(score, "min"), _get(score, "max")
     if _is_number(low) and _is_number(high) and not low < high:
@@ -884,7 +917,11 @@ def rule_score_min_below_max(s: dict, path: str, version: str) -> list[Violation
 
 
 def rule_score_raw_within_range(s: dict, path: str, version: str) -> list[Violation]:
-    """raw lies within [min, max] when those are given (XAPI-00082)."""
+    """raw lies within [min, max] when those are given (XAPI-00082).
+
+    xAPI 1.0.3 Data §2.4.5.1 table: raw is a "Decimal number between min and max (if present,
+    otherwise unrestricted), inclusive".
+    """
     score = _get(s, "result", "score")
     raw = _get(score, "raw")
     if not _is_number(raw):
@@ -902,7 +939,11 @@ _NOT_ACTIVITY = ("Agent", "Group", "SubStatement", "StatementRef")
 
 
 def rule_revision_platform_only_with_activity(s: dict, path: str, version: str) -> list[Violation]:
-    """revision and platform describe an Activity, so only a statement about one may carry them."""
+    """revision and platform describe an Activity, so only a statement about one may carry them.
+
+    xAPI 1.0.3 Data §2.4.6.s4.b1/b2: "The revision [platform] property MUST only be used if the
+    Statement's Object is an Activity."
+    """
     context, kind = s.get("context"), _get(s, "object", "objectType")
     if not isinstance(context, dict) or kind not in _NOT_ACTIVITY:
         return _NONE
@@ -955,7 +996,11 @@ def rule_timestamp_separator_fits_version(s: dict, path: str, version: str) -> l
 
 
 def rule_2_0_properties_need_2_0(s: dict, path: str, version: str) -> list[Violation]:
-    """contextAgents/contextGroups exist only in xAPI 2.0; a 1.0.x LRS must not accept them."""
+    """contextAgents/contextGroups exist only in xAPI 2.0; a 1.0.x LRS must not accept them.
+
+    xAPI 1.0.3 Data §2.2.s4.b1.b7: the LRS MUST reject Statements "where a key or value is not
+    allowed by this specification"; 1.0.3 defines no such key.
+    """
     context = s.get("context")
     if not isinstance(context, dict) or _is_api_2(version):
         return _NONE
@@ -971,7 +1016,11 @@ def rule_2_0_properties_need_2_0(s: dict, path: str, version: str) -> list[Viola
 
 
 def rule_authority_is_agent_or_oauth_pair(s: dict, path: str, version: str) -> list[Violation]:
-    """A Group authority is 3-legged OAuth: an anonymous pair, consumer and user (xAPI-D §2.4.9)."""
+    """A Group authority is 3-legged OAuth: an anonymous pair, consumer and user (xAPI-D §2.4.9).
+
+    xAPI 1.0.3 Data §2.4.9.s3.b1: "Authority MUST be an Agent, except in 3-legged OAuth, where it
+    MUST be a Group with two Agents."
+    """
     authority = s.get("authority")
     if not isinstance(authority, dict) or authority.get("objectType") != "Group":
         return _NONE
@@ -990,7 +1039,11 @@ def rule_authority_is_agent_or_oauth_pair(s: dict, path: str, version: str) -> l
 
 
 def rule_version_matches_api(s: dict, path: str, version: str) -> list[Violation]:
-    """A 1.0.x request may only carry 1.0.x statements; 2.0 accepts 2.0.0 too (XAPI-00101)."""
+    """A 1.0.x request may only carry 1.0.x statements; 2.0 accepts 2.0.0 too (XAPI-00101).
+
+    xAPI 1.0.3 Data §2.4.10.s3.b2: "An LRS MUST reject all Statements with a version specified
+    that does not start with 1.0."
+    """
     value = s.get("version")
     if isinstance(value, str) and not _is_api_2(version) and not _VERSION_1_0.fullmatch(value):
         rule = f"statement version {_q(value)} is not accepted on an xAPI {version} request"
@@ -1003,7 +1056,11 @@ _VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
 def rule_voiding_targets_statement_ref(s: dict, path: str, version: str) -> list[Violation]:
-    """A voiding statement names its target by StatementRef (XAPI-00017)."""
+    """A voiding statement names its target by StatementRef (XAPI-00017).
+
+    xAPI 1.0.3 Data §2.3.2.s2.b1: "the Object of that voiding Statement MUST have the
+    objectType property set to StatementRef."
+    """
     obj = s.get("object")
     if _get(s, "verb", "id") == _VOIDED and isinstance(obj, dict):
         if obj.get("objectType") != "StatementRef":
