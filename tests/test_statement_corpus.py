@@ -198,3 +198,14 @@ def test_each_accepted_edge_warns_exactly_as_its_table_row_says(version: str) ->
         elif not wants and found:
             wrong.append(f"{edge['id']} ({placement}): wanted no warning, got {sorted(found)}")
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("indent", [None, 2])
+def test_the_json_text_gates_rule_out_no_warning(version: str, indent: int | None) -> None:
+    """The LRS skips a warning rule when one search of the request's JSON text shows it cannot
+    find anything (statement_warnings.GATES); on the whole corpus, that loses no warning."""
+    batch = [stmt for _, _, stmt in cases(version, "accepted")]
+    raw = json.dumps(batch, indent=indent, ensure_ascii=False).encode()
+    assert batch_warnings(batch, version, raw) == batch_warnings(batch, version)
+    assert batch_warnings(batch, version) != []
