@@ -682,7 +682,7 @@ def _explain(error: ValidationError, where: str) -> Iterable[Violation]:
         return [Violation(where, rule, section)]
     if keyword in ("minProperties", "minItems", "minLength"):
         rule = node.get("x-rule") or "must not be empty"
-        return [Violation(where, rule, node.get("x-xapi-empty", section))]
+        return [Violation(where, rule, section)]
     if keyword in ("minimum", "maximum"):
         side = "below the minimum" if keyword == "minimum" else "above the maximum"
         return [Violation(where, f"{_q(value)} is {side} {expected}", section)]
