@@ -47,14 +47,12 @@ _EMPTY_LIST = (
 )
 _NO_ZONE = "xAPI-D §4.5.s1.b4 (SHOULD*: a Timestamp includes the time zone)"
 _NOT_RFC_3339 = "xAPI-D §4.5.s1.b2 (SHOULD*: a Timestamp uses the RFC 3339 format)"
-_FINE_DURATION = "xAPI-D §4.6.s1.b2 (SHOULD: Durations at most 0.01 s precise)"
 _COMPONENT_ID = "xAPI-D §2.4.4.1.s16.b2 (SHOULD NOT: whitespace in an interaction component id)"
 
 _EMPTY_RULE = "an empty object {}: accepted and stored, but better left out"
 
 _ZONE = re.compile(r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)\Z")
 _RFC_3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)\Z")
-_SECONDS_FRACTION = re.compile(r"[.,](\d+)S\Z")
 
 
 def _empty_objects(node: Any, path: str, out: list[Violation]) -> None:
@@ -131,21 +129,6 @@ def warn_timestamp_not_rfc_3339(s: dict, path: str, version: str) -> list[Violat
     return out
 
 
-@_gated(rb'"duration"')  # a literal: a search that starts with a class is slow
-def warn_duration_finer_than_hundredths(s: dict, path: str, version: str) -> list[Violation]:
-    """xAPI 1.0.3 Data §4.6.s1.b2: providers SHOULD give at most 0.01 s precision.
-
-    §4.6.s1.b4 (2.0.0: shall) says the LRS does not reject finer ones; it may truncate them.
-    """
-    result = s.get("result")
-    duration = result.get("duration") if isinstance(result, dict) else None
-    found = _SECONDS_FRACTION.search(duration) if isinstance(duration, str) else None
-    if found is None or len(found.group(1)) <= 2:
-        return _NONE
-    rule = f"duration {duration!r} is more precise than 0.01 s; comparisons ignore the excess"
-    return [Violation(f"{path}.result.duration", rule, _FINE_DURATION)]
-
-
 @_gated(rb'"interactionType"')
 def warn_component_id_whitespace(s: dict, path: str, version: str) -> list[Violation]:
     """xAPI 1.0.3 Data §2.4.4.1.s16.b2: an interaction component id SHOULD NOT have whitespace
@@ -171,7 +154,6 @@ WARNING_RULES: tuple[WarningRule, ...] = (  # the statement and its SubStatement
     warn_empty_context_activity_lists,
     warn_timestamp_without_zone,
     warn_timestamp_not_rfc_3339,
-    warn_duration_finer_than_hundredths,
     warn_component_id_whitespace,
 )
 
