@@ -483,7 +483,7 @@ def test_verb_without_display_is_accepted() -> None:
     assert_valid(statement(verb={"id": "http://adlnet.gov/expapi/verbs/completed"}))
 
 
-@pytest.mark.parametrize("display", ["completed", {}, ["en-US"]])
+@pytest.mark.parametrize("display", ["completed", ["en-US"]])
 def test_verb_display_that_is_not_a_language_map_is_rejected(display: Any) -> None:
     stmt = with_(statement(), "verb.display", display)
     assert_rejected(stmt, "$.verb.display", "xAPI-D §2.4.3 XAPI-00045")
@@ -546,8 +546,9 @@ def test_activity_without_an_iri_id_is_rejected() -> None:
     assert_rejected(stmt, "$.object.id", "xAPI-D §2.4.4.1 XAPI-00047")
 
 
-@pytest.mark.parametrize("definition", [{}, "should error", 12345])
-def test_empty_or_non_object_definition_is_rejected(definition: Any) -> None:
+@pytest.mark.parametrize("definition", ["should error", 12345])
+def test_non_object_definition_is_rejected(definition: Any) -> None:
+    """An empty definition {} is accepted: see tests/test_spec_allowed.py (xAPI-D §2.2.s2.b1)."""
     stmt = with_(statement(), "object.definition", definition)
     assert_rejected(stmt, "$.object.definition", "xAPI-D §2.4.4.1 XAPI-00048")
 
@@ -794,7 +795,8 @@ def test_full_result_is_accepted() -> None:
 
 
 @pytest.mark.parametrize(
-    "duration", ["PT", "P", "P1DT", "00:05:00", "P4W1D", "PA1H0M0S", "PT1.5H", "-PT1S", 12345]
+    "duration",
+    ["PT", "P", "P1DT", "00:05:00", "P4W1D", "PA1H0M0S", "PT1.5H30M", "P16559.14S", "-PT1S", 12345],
 )
 def test_duration_that_is_not_iso_8601_is_rejected(duration: Any) -> None:
     stmt = with_(statement(), "result.duration", duration)
@@ -803,9 +805,14 @@ def test_duration_that_is_not_iso_8601_is_rejected(duration: Any) -> None:
 
 @pytest.mark.parametrize(
     "duration",
-    ["PT4H35M59.14S", "PT16559.14S", "P3Y1M29DT4H35M59.14S", "P3Y", "P4W", "PT0S", "PT1,5S"],
+    [
+        *("PT4H35M59.14S", "PT16559.14S", "P3Y1M29DT4H35M59.14S", "P3Y", "P4W", "PT0S", "PT1,5S"),
+        *("PT1.5H", "P0.5Y", "P1.5W", "P1DT0.25H"),
+    ],
 )
 def test_iso_8601_duration_is_accepted(duration: str) -> None:
+    """xAPI 1.0.3 Data §4.6.s1.b1: a Duration MUST use ISO 8601:2004 §4.4.3.2, which lets the
+    lowest-order component carry a decimal fraction (PT1.5H, P0.5Y), never a higher one."""
     assert_valid(with_(statement(), "result.duration", duration))
 
 
@@ -890,9 +897,11 @@ def test_team_that_is_an_agent_is_rejected() -> None:
     assert_rejected(stmt, "$.context.team.objectType", "xAPI-D §2.4.6 XAPI-00088")
 
 
-def test_empty_context_activities_is_rejected() -> None:
-    stmt = with_(statement(), "context.contextActivities", {})
-    assert_rejected(stmt, "$.context.contextActivities", "xAPI-D §2.4.6.2 XAPI-00095")
+def test_empty_context_activities_is_accepted() -> None:
+    """xAPI 1.0.3 Data §2.2.s2.b1: "Statements and other objects SHOULD NOT include properties
+    with a value of an empty object" -- a SHOULD, so no refusal; XAPI-00095 (reject an empty
+    contextActivities) was removed from ADL's LRS test suite per the 02/08/2017 spec call."""
+    assert_valid(with_(statement(), "context.contextActivities", {}))
 
 
 def test_context_activities_with_an_unknown_key_is_rejected() -> None:
@@ -915,8 +924,9 @@ def test_context_activity_as_a_single_object_or_array_is_accepted() -> None:
 def test_context_activity_list_with_a_non_activity_or_no_activity_is_rejected() -> None:
     stmt = with_(statement(), "context.contextActivities.other", [ACTIVITY, {"key": "x"}])
     assert_rejected(stmt, "$.context.contextActivities.other[1].id", "xAPI-D §2.4.4.1 XAPI-00047")
-    stmt = with_(statement(), "context.contextActivities.other", [])
-    assert_rejected(stmt, "$.context.contextActivities.other", "xAPI-D §2.4.6.2 XAPI-00094")
+    # xAPI 1.0.3 Data §2.4.6.2.s4.b2: "either a single Activity Object or an array of Activity
+    # Objects" -- an empty array is one, so "other": [] is accepted (tests/test_spec_allowed.py)
+    assert_valid(with_(statement(), "context.contextActivities.other", []))
 
 
 @pytest.mark.parametrize(("key", "cid"), [("revision", "XAPI-00084"), ("platform", "XAPI-00085")])
@@ -997,7 +1007,6 @@ def test_malformed_context_agent_is_rejected_on_a_2_0_request() -> None:
         "01/011/2015",
         "should fail",
         "2015-11-18",
-        "2015-11-18 12:17:00Z",
         1700000000,
     ],
 )
@@ -1099,7 +1108,7 @@ def test_attachment_with_all_required_fields_is_accepted() -> None:
     [
         ("usageType", "test", "XAPI-00107"),
         ("display", "A test attachment", "XAPI-00106"),
-        ("description", {}, "XAPI-00106"),
+        ("description", ["A test attachment"], "XAPI-00106"),
         ("contentType", "plain text", "XAPI-00105"),
         ("length", "27", "XAPI-00102"),
         ("length", -1, "XAPI-00102"),

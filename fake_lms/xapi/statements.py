@@ -22,6 +22,7 @@ from fake_lms.xapi.policy import judged_write
 from fake_lms.xapi.protocol import XAPIError, XRequest, check_params, int_param
 from fake_lms.xapi.signature import check_signatures
 from fake_lms.xapi.statement_format import format_statement
+from fake_lms.xapi.statement_warnings import batch_warnings, warning_verdicts
 from fake_lms.xapi.validation import (
     ValidationAbandoned,
     agent_ifi,
@@ -214,6 +215,9 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
         else:
             ids = statement_store.insert(conn, g.mount, prepared, attachment_rows)
     g.verdicts.extend({"statement": i, "verdict": "accepted"} for i in ids)
+    # stored, yet not as the spec would have it sent (a SHOULD): say so in the journal
+    raw = request.get_data(cache=True) if request.mimetype == "application/json" else None
+    g.verdicts.extend(warning_verdicts(batch_warnings(items, xreq.version, raw)))
     return ids
 
 

@@ -10,6 +10,7 @@ DEFINITION_RULES, STATEMENT_RULES and TOP_LEVEL_RULES.
 
 from __future__ import annotations
 
+import calendar
 import json
 import math
 import re
@@ -34,6 +35,7 @@ __all__ = [
     "is_duration",
     "is_iri",
     "is_language_tag",
+    "is_real_instant",
     "is_uuid",
     "parse_timestamp",
     "validate_actor",
@@ -94,7 +96,7 @@ def is_language_tag(s: Any) -> bool:
 
 
 _TIMESTAMP_PARTS = re.compile(
-    r"(\d{4})-?(\d\d)-?(\d\d)[Tt](\d\d):?(\d\d)(?::?(\d\d)(?:[.,](\d+))?)?"
+    r"(\d{4})-?(\d\d)-?(\d\d)[Tt ](\d\d):?(\d\d)(?::?(\d\d)(?:[.,](\d+))?)?"
     r"(?:[Zz]|([+-])(\d\d)(?::?(\d\d))?)?"
 )
 
@@ -104,7 +106,9 @@ def parse_timestamp(s: Any) -> datetime | None:
 
     Without an offset the time is read as UTC (xAPI-D §4.5 only says a zone SHOULD* be present);
     -00:00, -0000 and -00 are refused (LRS-TS XAPI-00123); a leap second rolls into the next
-    minute; digits beyond microseconds are truncated. None when the string is no real instant.
+    minute; digits beyond microseconds are truncated. None when the string is no real instant,
+    and for the years 0000 and 10000 (after a leap second), which are real ISO 8601 instants
+    that no datetime holds: callers that need to order those compare them as text.
     """
     if not isinstance(s, str) or _TIMESTAMP.search(s) is None:
         return None
@@ -127,6 +131,25 @@ def parse_timestamp(s: Any) -> datetime | None:
         return value + timedelta(seconds=1) if leap else value
     except (ValueError, OverflowError):
         return None
+
+
+def is_real_instant(s: Any) -> bool:
+    """A timestamp of the schema's shape whose date exists in the proleptic Gregorian calendar.
+
+    ISO 8601 numbers the years 0000-9999 (0000 is 1 BC, a leap year), so 0000-02-29 exists and
+    2015-02-30 does not; a leap second at the end of 9999 would need a year 10000 and does not
+    pass. Unlike parse_timestamp, this needs no datetime, so year 0000 passes.
+    """
+    if not isinstance(s, str) or _TIMESTAMP.search(s) is None:
+        return False
+    m = _TIMESTAMP_PARTS.fullmatch(s)
+    if m is None:  # pragma: no cover - the schema pattern admits only these shapes
+        return False
+    year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if year == 9999 and m.group(6) == "60":  # a leap second rolling into a five-digit year
+        return parse_timestamp(s) is not None
+    # year 0 and year 400 fall on the same point of the 400-year Gregorian cycle
+    return day <= calendar.monthrange(year or 400, month)[1]
 
 
 _IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -253,7 +276,7 @@ def _explain(error: ValidationError, where: str) -> Iterable[Violation]:
         return [Violation(where, rule, section)]
     if keyword in ("minProperties", "minItems", "minLength"):
         rule = node.get("x-rule") or "must not be empty"
-        return [Violation(where, rule, node.get("x-xapi-empty", section))]
+        return [Violation(where, rule, section)]
     if keyword in ("minimum", "maximum"):
         side = "below the minimum" if keyword == "minimum" else "above the maximum"
         return [Violation(where, f"{_q(value)} is {side} {expected}", section)]
@@ -346,7 +369,11 @@ _NONE: list[Violation] = []  # shared "nothing found"; callers only read it
 
 
 def rule_exactly_one_ifi(node: dict, path: str, role: str) -> list[Violation]:
-    """An Agent has exactly one IFI and an identified Group no more than one (xAPI-D §2.4.2)."""
+    """An Agent has exactly one IFI and an identified Group no more than one.
+
+    xAPI 1.0.3 Data §2.4.2.1.s2.b1/b2: an Agent "MUST be identified by one (1)" IFI and "MUST NOT
+    include more than one"; §2.4.2.2.s5.b1: an Identified Group "MUST include exactly one (1)".
+    """
     ifis = [k for k in _IFI_KEYS if k in node]
     if node.get("objectType") == "Group":
         if role != "member" and len(ifis) > 1:
@@ -360,7 +387,11 @@ def rule_exactly_one_ifi(node: dict, path: str, role: str) -> list[Violation]:
 
 
 def rule_anonymous_group_lists_members(node: dict, path: str, role: str) -> list[Violation]:
-    """A Group without an IFI is only its members, so it must list at least one (XAPI-00037)."""
+    """A Group without an IFI is only its members, so it must list at least one (XAPI-00037).
+
+    xAPI 1.0.3 Data §2.4.2.2.s4.b1: "An Anonymous Group MUST include a member property listing
+    constituent Agents" (an empty list lists none).
+    """
     if role in ("authority", "member") or node.get("objectType") != "Group":
         return _NONE
     if any(k in node for k in _IFI_KEYS):
@@ -373,7 +404,11 @@ def rule_anonymous_group_lists_members(node: dict, path: str, role: str) -> list
 
 
 def rule_correct_responses_need_interaction_type(defn: dict, path: str) -> list[Violation]:
-    """A correctResponsesPattern means nothing without the interactionType that reads it."""
+    """A correctResponsesPattern means nothing without the interactionType that reads it.
+
+    xAPI 1.0.3 Data §2.4.4.1.s13.b1: "Interaction Activities MUST have a valid interactionType"
+    (ADL's LRS test suite, XAPI-00064).
+    """
     if "correctResponsesPattern" in defn and "interactionType" not in defn:
         rule = "correctResponsesPattern is given but interactionType is missing"
         return [Violation(f"{path}.correctResponsesPattern", rule, "xAPI-D §2.4.4.1 XAPI-00064")]
@@ -390,7 +425,13 @@ _COMPONENT_LISTS = {
 
 
 def rule_component_lists_match_interaction_type(defn: dict, path: str) -> list[Violation]:
-    """Each interaction component list belongs to given interactionTypes (xAPI-D §2.4.4.1)."""
+    """Each interaction component list belongs to given interactionTypes (xAPI-D §2.4.4.1).
+
+    Without an interactionType, a component list makes an Interaction Activity that lacks the
+    interactionType it MUST have (§2.4.4.1.s13.b1, XAPI-00064). With another interactionType,
+    the spec leaves the refusal to the LRS: §2.4.4.1.s13.b3 "MAY return 400 Bad Request if the
+    remaining properties are not valid for the Interaction Activity" -- kept, as a MAY.
+    """
     kind = defn.get("interactionType")
     return [
         Violation(
@@ -404,7 +445,11 @@ def rule_component_lists_match_interaction_type(defn: dict, path: str) -> list[V
 
 
 def rule_component_ids_unique(defn: dict, path: str) -> list[Violation]:
-    """Responses name components by id, so ids within one list must differ (XAPI-00058)."""
+    """Responses name components by id, so ids within one list must differ (XAPI-00058).
+
+    xAPI 1.0.3 Data §2.4.4.1.s16.b1: "Within an array of interaction components, all id values
+    MUST be distinct."
+    """
     out: list[Violation] = []
     for key in _COMPONENT_LISTS:
         components = defn.get(key)
@@ -423,7 +468,11 @@ def rule_component_ids_unique(defn: dict, path: str) -> list[Violation]:
 
 
 def rule_agent_object_declares_object_type(s: dict, path: str, version: str) -> list[Violation]:
-    """Without objectType an object is an Activity, so an Agent/Group object must say what it is."""
+    """Without objectType an object is an Activity, so an Agent/Group object must say what it is.
+
+    xAPI 1.0.3 Data §2.4.4.2.s1.b1: "Statements that specify an Agent or Group as an Object MUST
+    specify an 'objectType' property."
+    """
     obj = s.get("object")
     if isinstance(obj, dict) and "objectType" not in obj:
         if any(k in obj for k in (*_IFI_KEYS, "member")):
@@ -433,7 +482,11 @@ def rule_agent_object_declares_object_type(s: dict, path: str, version: str) -> 
 
 
 def rule_score_values_are_finite(s: dict, path: str, version: str) -> list[Violation]:
-    """NaN and infinities are no scores (and no JSON); they would also defeat the range checks."""
+    """NaN and infinities are no scores (and no JSON); they would also defeat the range checks.
+
+    xAPI 1.0.3 Data §2.4.5.1: scores are decimal numbers; JSON (RFC 8259 §6) has no NaN or
+    Infinity, so only Python callers can hand one in.
+    """
     score = _get(s, "result", "score")
     if not isinstance(score, dict):
         return _NONE
@@ -454,7 +507,10 @@ def _finite_double(value: int | float) -> bool:
 
 
 def rule_score_min_below_max(s: dict, path: str, version: str) -> list[Violation]:
-    """min < max, or no raw value could lie between them (XAPI-00080/00081)."""
+    """min < max, or no raw value could lie between them (XAPI-00080/00081).
+
+    xAPI 1.0.3 Data §2.4.5.1 table: min is a "Decimal number less than max (if present)".
+    """
     score = _get(s, "result", "score")
     low, high = _get(score, "min"), _get(score, "max")
     if _is_number(low) and _is_number(high) and not low < high:
@@ -464,7 +520,11 @@ def rule_score_min_below_max(s: dict, path: str, version: str) -> list[Violation
 
 
 def rule_score_raw_within_range(s: dict, path: str, version: str) -> list[Violation]:
-    """raw lies within [min, max] when those are given (XAPI-00082)."""
+    """raw lies within [min, max] when those are given (XAPI-00082).
+
+    xAPI 1.0.3 Data §2.4.5.1 table: raw is a "Decimal number between min and max (if present,
+    otherwise unrestricted), inclusive".
+    """
     score = _get(s, "result", "score")
     raw = _get(score, "raw")
     if not _is_number(raw):
@@ -482,7 +542,11 @@ _NOT_ACTIVITY = ("Agent", "Group", "SubStatement", "StatementRef")
 
 
 def rule_revision_platform_only_with_activity(s: dict, path: str, version: str) -> list[Violation]:
-    """revision and platform describe an Activity, so only a statement about one may carry them."""
+    """revision and platform describe an Activity, so only a statement about one may carry them.
+
+    xAPI 1.0.3 Data §2.4.6.s4.b1/b2: "The revision [platform] property MUST only be used if the
+    Statement's Object is an Activity."
+    """
     context, kind = s.get("context"), _get(s, "object", "objectType")
     if not isinstance(context, dict) or kind not in _NOT_ACTIVITY:
         return _NONE
@@ -498,18 +562,48 @@ def rule_revision_platform_only_with_activity(s: dict, path: str, version: str) 
 
 
 def rule_timestamps_are_real_instants(s: dict, path: str, version: str) -> list[Violation]:
-    """The schema checks the shape; this catches dates like 2015-02-30 that match it."""
+    """The schema checks the shape; this catches dates like 2015-02-30 that match it.
+
+    xAPI 1.0.3 Data §4.5.s1.b1 / 2.0.0 §4.2.7 (Timestamps): a Timestamp MUST be formatted
+    according to ISO 8601, whose calendar has no 30 February; the year 0000 is an ISO 8601
+    year and stays accepted.
+    """
     out = _NONE
     for key, cid in (("timestamp", "XAPI-00022"), ("stored", "XAPI-00023")):
         value = s.get(key)
-        if isinstance(value, str) and parse_timestamp(value) is None and _TIMESTAMP.search(value):
+        if isinstance(value, str) and _TIMESTAMP.search(value) and not is_real_instant(value):
             rule = f"{_q(value)} is not a real date and time"
             out = [*out, Violation(f"{path}.{key}", rule, f"xAPI-D §4.5 {cid}")]
     return out
 
 
+def rule_timestamp_separator_fits_version(s: dict, path: str, version: str) -> list[Violation]:
+    """A space between date and time is RFC 3339 (§5.6 NOTE), not ISO 8601 (§4.3.2: 'T').
+
+    xAPI 1.0.3 Data §4.5.s1.b1 says a Timestamp MUST be ISO 8601, so a 1.0.x request with
+    "2015-11-18 12:17:00Z" is refused; xAPI 2.0.0 makes RFC 3339 the timestamp format and ADL's
+    2.0 LRS test suite expects "2008-09-15 15:53:00.601+00:00" to be accepted (200).
+    """
+    if _is_api_2(version):
+        return _NONE
+    out = _NONE
+    for key, cid in (("timestamp", "XAPI-00022"), ("stored", "XAPI-00023")):
+        value = s.get(key)
+        if isinstance(value, str) and " " in value and _TIMESTAMP.search(value):
+            rule = (
+                f"{_q(value)} separates date and time with a space: RFC 3339 allows it, but xAPI"
+                f" {version} requires ISO 8601, which separates them with 'T' (2.0.0 accepts it)"
+            )
+            out = [*out, Violation(f"{path}.{key}", rule, f"xAPI-D §4.5 {cid}")]
+    return out
+
+
 def rule_2_0_properties_need_2_0(s: dict, path: str, version: str) -> list[Violation]:
-    """contextAgents/contextGroups exist only in xAPI 2.0; a 1.0.x LRS must not accept them."""
+    """contextAgents/contextGroups exist only in xAPI 2.0; a 1.0.x LRS must not accept them.
+
+    xAPI 1.0.3 Data §2.2.s4.b1.b7: the LRS MUST reject Statements "where a key or value is not
+    allowed by this specification"; 1.0.3 defines no such key.
+    """
     context = s.get("context")
     if not isinstance(context, dict) or _is_api_2(version):
         return _NONE
@@ -525,7 +619,11 @@ def rule_2_0_properties_need_2_0(s: dict, path: str, version: str) -> list[Viola
 
 
 def rule_authority_is_agent_or_oauth_pair(s: dict, path: str, version: str) -> list[Violation]:
-    """A Group authority is 3-legged OAuth: an anonymous pair, consumer and user (xAPI-D §2.4.9)."""
+    """A Group authority is 3-legged OAuth: an anonymous pair, consumer and user (xAPI-D §2.4.9).
+
+    xAPI 1.0.3 Data §2.4.9.s3.b1: "Authority MUST be an Agent, except in 3-legged OAuth, where it
+    MUST be a Group with two Agents."
+    """
     authority = s.get("authority")
     if not isinstance(authority, dict) or authority.get("objectType") != "Group":
         return _NONE
@@ -544,7 +642,11 @@ def rule_authority_is_agent_or_oauth_pair(s: dict, path: str, version: str) -> l
 
 
 def rule_version_matches_api(s: dict, path: str, version: str) -> list[Violation]:
-    """A 1.0.x request may only carry 1.0.x statements; 2.0 accepts 2.0.0 too (XAPI-00101)."""
+    """A 1.0.x request may only carry 1.0.x statements; 2.0 accepts 2.0.0 too (XAPI-00101).
+
+    xAPI 1.0.3 Data §2.4.10.s3.b2: "An LRS MUST reject all Statements with a version specified
+    that does not start with 1.0."
+    """
     value = s.get("version")
     if isinstance(value, str) and not _is_api_2(version) and not _VERSION_1_0.fullmatch(value):
         rule = f"statement version {_q(value)} is not accepted on an xAPI {version} request"
@@ -557,7 +659,11 @@ _VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
 def rule_voiding_targets_statement_ref(s: dict, path: str, version: str) -> list[Violation]:
-    """A voiding statement names its target by StatementRef (XAPI-00017)."""
+    """A voiding statement names its target by StatementRef (XAPI-00017).
+
+    xAPI 1.0.3 Data §2.3.2.s2.b1: "the Object of that voiding Statement MUST have the
+    objectType property set to StatementRef."
+    """
     obj = s.get("object")
     if _get(s, "verb", "id") == _VOIDED and isinstance(obj, dict):
         if obj.get("objectType") != "StatementRef":
@@ -579,6 +685,7 @@ STATEMENT_RULES: tuple[StatementRule, ...] = (  # the statement and its SubState
     rule_score_raw_within_range,
     rule_revision_platform_only_with_activity,
     rule_timestamps_are_real_instants,
+    rule_timestamp_separator_fits_version,
     rule_2_0_properties_need_2_0,
 )
 TOP_LEVEL_RULES: tuple[StatementRule, ...] = (  # the statement only
