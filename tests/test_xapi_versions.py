@@ -308,11 +308,6 @@ def test_2_0_timestamps_accepted(lms, timestamp):
     assert r.status_code == 200, r.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fake_lms/xapi/validation.py refuses the RFC 3339 space separator on 2.0 requests "
-    "(LRS-TS v2.0 timestamps.js expects 200); the validator is being reworked under issue 11",
-)
 def test_2_0_accepts_the_rfc_3339_space_separated_timestamp(lms):
     """LRS-TS v2.0 configs/timestamps.js: "valid RFC 3339 date in timestamp"
     "2008-09-15 15:53:00.601+00:00" → 200 (RFC 3339 §5.6 NOTE allows a space for the T)."""
