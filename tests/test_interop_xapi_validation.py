@@ -1,0 +1,233 @@
+"""An independent validator as a measure: no statement Learning Locker's xapi-validation accepts
+is refused by the fake LMS, unless our refusal cites a MUST that validator does not check.
+
+Statements: the 1.0.3 statement corpus (tests/data/statement_corpus.json) plus seeded mutations
+of its spec-allowed statements (tests/xapi_statement_mutations.py). All go through
+@learninglocker/xapi-validation in one Node process (tests/interop/validate_statements.cjs) and
+through the fake LMS over real HTTP in batches. A refusal of an xapi-validation-accepted
+statement is explained only by a class of tests/data/xapi_validation_exceptions.json, which
+names the rule, the spec section and the sentence of the spec that demands it. The other
+direction (accepted here, refused there) is reported, not asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from fake_lms import LMSConfig
+from fake_lms.live import FakeLMS
+from tests.test_interop_xapi_client import INTEROP, _node_ready
+from tests.test_statement_corpus import BASE, cases
+from tests.xapi_statement_mutations import mutated
+
+pytestmark = pytest.mark.slow
+
+EXCEPTIONS = Path(__file__).parent / "data" / "xapi_validation_exceptions.json"
+EXCEPTIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["description", "classes"],
+    "additionalProperties": False,
+    "properties": {
+        "description": {"type": "string"},
+        "classes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["section", "rule", "spec_section", "sentence"],
+                "additionalProperties": False,
+                "properties": {
+                    "section": {"type": "string", "pattern": "^xAPI-"},
+                    "rule": {"type": "string", "minLength": 10},
+                    "spec_section": {"type": "string", "minLength": 3},
+                    "sentence": {"type": "string", "pattern": "MUST"},
+                },
+            },
+        },
+    },
+}
+PACKAGE = "@learninglocker/xapi-validation"
+VERSION = "1.0.3"  # xapi-validation judges xAPI 1.0.x statements
+MUTATIONS = 2400
+SEED = 11
+BATCH = 100
+
+
+def _validator_ready() -> str | None:
+    reason = _node_ready()
+    if reason is None and not (INTEROP / "node_modules" / PACKAGE).is_dir():
+        reason = f"{PACKAGE} not installed (make setup runs npm install in tests/interop)"
+    return reason
+
+
+def load_exceptions(path: Path = EXCEPTIONS) -> dict[str, dict[str, str]]:
+    """The explained classes by the section our violation cites; a broken file says why."""
+    data = json.loads(path.read_text("utf-8"))
+    error = next(iter(Draft202012Validator(EXCEPTIONS_SCHEMA).iter_errors(data)), None)
+    if error is not None:
+        where = "/".join(map(str, error.absolute_path))
+        raise ValueError(f"{path.name}: {where or 'top level'}: {error.message}")
+    return {c["section"]: c for c in data["classes"]}
+
+
+def generated() -> list[dict[str, Any]]:
+    """The corpus statements of 1.0.3 (both verdicts), then seeded mutations of the allowed ones."""
+    allowed = [stmt for _, _, stmt in cases(VERSION, "accepted")]
+    refused = [stmt for _, _, stmt in cases(VERSION, "refused")]
+    return allowed + refused + mutated([BASE, *allowed], MUTATIONS, SEED)
+
+
+def their_verdicts(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    r = subprocess.run(
+        ["node", "validate_statements.cjs"],
+        cwd=INTEROP,
+        input=json.dumps(statements),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    verdicts = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [v["index"] for v in verdicts] == list(range(len(statements)))
+    return verdicts
+
+
+_INDEX = re.compile(r"^\$\[(\d+)\]")
+
+
+def our_verdicts(lms: FakeLMS, statements: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """None where the LRS stored the statement, else the refusal (status, body, violations).
+
+    A refused batch names its statements by `$[i]`; the rest are posted again, a bounded
+    number of times; a refusal naming no statement sends the batch one by one."""
+    client = lms.client(version=VERSION)
+    url = lms.endpoint() + "statements"
+    out: list[dict[str, Any] | None] = [None] * len(statements)
+    for start in range(0, len(statements), BATCH):
+        pending = list(range(start, min(start + BATCH, len(statements))))
+        for _ in range(BATCH + 1):
+            if not pending:
+                break
+            r = client.post(url, json=[statements[i] for i in pending])
+            if r.status_code == 200:
+                break
+            body = (
+                r.json() if r.headers.get("Content-Type", "").startswith("application/json") else {}
+            )
+            named: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for v in body.get("violations", []):
+                m = _INDEX.match(v.get("path", ""))
+                if m:
+                    named[pending[int(m.group(1))]].append(v)
+            if not named:
+                for i in pending:
+                    one = client.post(url, json=statements[i])
+                    if one.status_code != 200:
+                        out[i] = {
+                            "status": one.status_code,
+                            "body": one.text[:600],
+                            "violations": _violations(one),
+                        }
+                break
+            for i, violations in named.items():
+                out[i] = {
+                    "status": r.status_code,
+                    "body": json.dumps({"status": r.status_code, "violations": violations})[:600],
+                    "violations": violations,
+                }
+            pending = [i for i in pending if i not in named]
+        else:
+            pytest.fail(f"batch at {start} kept being refused after {BATCH + 1} posts")
+    return out
+
+
+def _violations(r: Any) -> list[dict[str, Any]]:
+    try:
+        return r.json().get("violations", []) or [r.json()]
+    except ValueError:
+        return [{"section": f"HTTP {r.status_code}", "rule": r.text[:200]}]
+
+
+def _class_of(refusal: dict[str, Any]) -> str:
+    sections = [v.get("section") or f"HTTP {refusal['status']}" for v in refusal["violations"]]
+    return sections[0] if sections else f"HTTP {refusal['status']}"
+
+
+def _their_class(verdict: dict[str, Any]) -> str:
+    first = verdict["errors"][0]
+    path = re.sub(r"\.\d+", ".N", first["path"])
+    return f"{first['kind']} at {path}"
+
+
+@pytest.fixture(scope="module")
+def judged(tmp_path_factory) -> Iterator[tuple[list, list, list]]:
+    statements = generated()
+    theirs = their_verdicts(statements)
+    with FakeLMS(LMSConfig(db_path=str(tmp_path_factory.mktemp("lms") / "lms.db"))) as lms:
+        ours = our_verdicts(lms, statements)
+    yield statements, theirs, ours
+
+
+def test_an_exceptions_file_that_breaks_its_schema_is_refused_with_its_reason(tmp_path) -> None:
+    bad = tmp_path / "exceptions.json"
+    bad.write_text(json.dumps({"description": "x", "classes": [{"section": "xAPI-D §1"}]}))
+    with pytest.raises(ValueError, match=r"exceptions\.json: classes/0"):
+        load_exceptions(bad)
+    assert isinstance(load_exceptions(), dict)
+
+
+@pytest.mark.skipif(_validator_ready() is not None, reason=_validator_ready() or "")
+def test_no_statement_xapi_validation_accepts_is_refused_without_a_must(judged, capsys) -> None:
+    """xAPI 1.0.3 Data §2.2.s2.b1 and Communication §1.1: the LRS refuses only what a MUST
+    forbids; what a SHOULD stands behind is accepted (with a warning in the journal)."""
+    statements, theirs, ours = judged
+    explained = load_exceptions()
+    both_accept = both_refuse = 0
+    we_refuse: dict[str, list[int]] = defaultdict(list)
+    they_refuse: dict[str, list[int]] = defaultdict(list)
+    for i, (their, our) in enumerate(zip(theirs, ours, strict=True)):
+        if their["valid"] and our is None:
+            both_accept += 1
+        elif not their["valid"] and our is not None:
+            both_refuse += 1
+        elif our is not None:
+            we_refuse[_class_of(our)].append(i)
+        else:
+            they_refuse[_their_class(their)].append(i)
+    lines = [
+        f"{len(statements)} statements ({PACKAGE} vs fake LMS, xAPI {VERSION}): "
+        f"{both_accept} both accept, {both_refuse} both refuse, "
+        f"{sum(map(len, we_refuse.values()))} refused here only, "
+        f"{sum(map(len, they_refuse.values()))} refused by {PACKAGE} only",
+    ]
+    for name, found in sorted(we_refuse.items(), key=lambda kv: -len(kv[1])):
+        tag = "explained" if name in explained else "UNEXPLAINED"
+        lines.append(f"  refused here only [{tag}] {name}: {len(found)}")
+    for name, found in sorted(they_refuse.items(), key=lambda kv: -len(kv[1])):
+        i = found[0]
+        lines.append(
+            f"  refused by {PACKAGE} only: {name}: {len(found)}; e.g. "
+            f"{json.dumps(statements[i])[:300]} -> {theirs[i]['errors'][:3]}"
+        )
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
+    unexplained = []
+    for name, found in we_refuse.items():
+        if name in explained:
+            continue
+        i = found[0]
+        unexplained.append(
+            f"class {name}: {len(found)} statements; e.g. {json.dumps(statements[i])}\n"
+            f"    our {ours[i]['status']}: {ours[i]['body']}\n"
+            f"    {PACKAGE}: accepted"
+        )
+    assert not unexplained, "spec-valid statements refused:\n" + "\n".join(unexplained)
+    assert both_accept > 500 and both_refuse > 100, lines[0]
