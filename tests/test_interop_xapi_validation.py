@@ -167,6 +167,17 @@ def _their_class(verdict: dict[str, Any]) -> str:
     return f"{first['kind']} at {path}"
 
 
+def _value_at(statement: dict[str, Any], verdict: dict[str, Any]) -> str:
+    """The value xapi-validation's first error points at, as JSON, cut short."""
+    node: Any = statement
+    for step in verdict["errors"][0]["path"].split(".")[1:]:
+        try:
+            node = node[int(step)] if isinstance(node, list) else node[step]
+        except (KeyError, IndexError, ValueError, TypeError):
+            return "?"
+    return json.dumps(node, ensure_ascii=False)[:80]
+
+
 @pytest.fixture(scope="module")
 def judged(tmp_path_factory) -> Iterator[tuple[list, list, list]]:
     statements = generated()
@@ -214,8 +225,8 @@ def test_no_statement_xapi_validation_accepts_is_refused_without_a_must(judged, 
     for name, found in sorted(they_refuse.items(), key=lambda kv: -len(kv[1])):
         i = found[0]
         lines.append(
-            f"  refused by {PACKAGE} only: {name}: {len(found)}; e.g. "
-            f"{json.dumps(statements[i])[:300]} -> {theirs[i]['errors'][:3]}"
+            f"  refused by {PACKAGE} only: {name}: {len(found)}; values "
+            f"{sorted({_value_at(statements[j], theirs[j]) for j in found})[:10]}"
         )
     with capsys.disabled():
         print("\n" + "\n".join(lines))
