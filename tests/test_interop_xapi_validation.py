@@ -195,12 +195,15 @@ def test_an_exceptions_file_that_breaks_its_schema_is_refused_with_its_reason(tm
     assert isinstance(load_exceptions(), dict)
 
 
-@pytest.mark.skipif(_validator_ready() is not None, reason=_validator_ready() or "")
-def test_no_statement_xapi_validation_accepts_is_refused_without_a_must(judged, capsys) -> None:
-    """xAPI 1.0.3 Data §2.2.s2.b1 and Communication §1.1: the LRS refuses only what a MUST
-    forbids; what a SHOULD stands behind is accepted (with a warning in the journal)."""
-    statements, theirs, ours = judged
-    explained = load_exceptions()
+def compare(
+    statements: list[dict[str, Any]],
+    theirs: list[dict[str, Any]],
+    ours: list[dict[str, Any] | None],
+    explained: dict[str, dict[str, str]],
+) -> tuple[list[str], list[str]]:
+    """(summary lines, unexplained classes): refusals here of statements xapi-validation
+    accepts, grouped by the section our violation cites; and the other direction, grouped by
+    xapi-validation's first error, reported only."""
     both_accept = both_refuse = 0
     we_refuse: dict[str, list[int]] = defaultdict(list)
     they_refuse: dict[str, list[int]] = defaultdict(list)
@@ -223,22 +226,63 @@ def test_no_statement_xapi_validation_accepts_is_refused_without_a_must(judged, 
         tag = "explained" if name in explained else "UNEXPLAINED"
         lines.append(f"  refused here only [{tag}] {name}: {len(found)}")
     for name, found in sorted(they_refuse.items(), key=lambda kv: -len(kv[1])):
-        i = found[0]
         lines.append(
             f"  refused by {PACKAGE} only: {name}: {len(found)}; values "
             f"{sorted({_value_at(statements[j], theirs[j]) for j in found})[:10]}"
         )
-    with capsys.disabled():
-        print("\n" + "\n".join(lines))
     unexplained = []
     for name, found in we_refuse.items():
         if name in explained:
             continue
         i = found[0]
+        refusal = ours[i] or {}
         unexplained.append(
             f"class {name}: {len(found)} statements; e.g. {json.dumps(statements[i])}\n"
-            f"    our {ours[i]['status']}: {ours[i]['body']}\n"
+            f"    our {refusal.get('status')}: {refusal.get('body')}\n"
             f"    {PACKAGE}: accepted"
         )
+    return lines, unexplained
+
+
+@pytest.mark.skipif(_validator_ready() is not None, reason=_validator_ready() or "")
+def test_no_statement_xapi_validation_accepts_is_refused_without_a_must(judged, capsys) -> None:
+    """xAPI 1.0.3 Data §2.2.s4.b1 lists what "The LRS MUST reject"; §2.2.s2.b1 only says
+    statements "SHOULD NOT include properties with a value of an empty object", so the LRS
+    refuses only what a MUST forbids and accepts (journalling a warning) what a SHOULD covers.
+    A refusal of a statement xapi-validation accepts must be one of the listed MUST classes."""
+    statements, theirs, ours = judged
+    lines, unexplained = compare(statements, theirs, ours, load_exceptions())
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))
     assert not unexplained, "spec-valid statements refused:\n" + "\n".join(unexplained)
+    assert all("UNEXPLAINED" not in line for line in lines)
+    both_accept, both_refuse = (int(n) for n in re.findall(r"(\d+) both", lines[0]))
     assert both_accept > 500 and both_refuse > 100, lines[0]
+
+
+@pytest.mark.skipif(_validator_ready() is not None, reason=_validator_ready() or "")
+def test_a_refusal_the_spec_does_not_demand_fails_the_measure_with_its_class(judged) -> None:
+    """The measure the other way: an LRS that refuses an empty language map (a SHOULD NOT of
+    1.0.3 Data §2.2.s2.b1, not a MUST) is caught, named by its class, count and example."""
+    statements, theirs, ours = judged
+    strict = list(ours)
+    hit = 0
+    for i, stmt in enumerate(statements):
+        if theirs[i]["valid"] and ours[i] is None and stmt["verb"].get("display") == {}:
+            violation = {
+                "path": f"$[{i}].verb.display",
+                "rule": "empty",
+                "section": "xAPI-D §2.2.s2.b1",
+            }
+            strict[i] = {
+                "status": 400,
+                "body": json.dumps({"violations": [violation]}),
+                "violations": [violation],
+            }
+            hit += 1
+    assert hit, "no accepted statement with an empty verb display was generated"
+    lines, unexplained = compare(statements, theirs, strict, load_exceptions())
+    assert len(unexplained) == 1, unexplained
+    assert unexplained[0].startswith(f"class xAPI-D §2.2.s2.b1: {hit} statements; e.g. {{")
+    assert '"display": {}' in unexplained[0] and "our 400" in unexplained[0]
+    assert f"  refused here only [UNEXPLAINED] xAPI-D §2.2.s2.b1: {hit}" in lines
