@@ -32,28 +32,8 @@ from tests.xapi_statement_mutations import mutated
 pytestmark = pytest.mark.slow
 
 EXCEPTIONS = Path(__file__).parent / "data" / "xapi_validation_exceptions.json"
-EXCEPTIONS_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["description", "classes"],
-    "additionalProperties": False,
-    "properties": {
-        "description": {"type": "string"},
-        "classes": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["section", "rule", "spec_section", "sentence"],
-                "additionalProperties": False,
-                "properties": {
-                    "section": {"type": "string", "pattern": "^xAPI-"},
-                    "rule": {"type": "string", "minLength": 10},
-                    "spec_section": {"type": "string", "minLength": 3},
-                    "sentence": {"type": "string", "pattern": "MUST"},
-                },
-            },
-        },
-    },
-}
+EXCEPTIONS_SCHEMA = EXCEPTIONS.with_suffix(".schema.json")
+
 PACKAGE = "@learninglocker/xapi-validation"
 VERSION = "1.0.3"  # xapi-validation judges xAPI 1.0.x statements
 MUTATIONS = 2400
@@ -71,10 +51,15 @@ def _validator_ready() -> str | None:
 def load_exceptions(path: Path = EXCEPTIONS) -> dict[str, dict[str, str]]:
     """The explained classes by the section our violation cites; a broken file says why."""
     data = json.loads(path.read_text("utf-8"))
-    error = next(iter(Draft202012Validator(EXCEPTIONS_SCHEMA).iter_errors(data)), None)
+    schema = json.loads(EXCEPTIONS_SCHEMA.read_text("utf-8"))
+    error = next(iter(Draft202012Validator(schema).iter_errors(data)), None)
     if error is not None:
         where = "/".join(map(str, error.absolute_path))
         raise ValueError(f"{path.name}: {where or 'top level'}: {error.message}")
+    sections = [c["section"] for c in data["classes"]]
+    if len(sections) != len(set(sections)):
+        twice = sorted({x for x in sections if sections.count(x) > 1})
+        raise ValueError(f"{path.name}: sections repeat: {twice}")
     return {c["section"]: c for c in data["classes"]}
 
 
@@ -86,6 +71,7 @@ def generated() -> list[dict[str, Any]]:
 
 
 def their_verdicts(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """xapi-validation's verdict on each statement, from one Node process."""
     r = subprocess.run(
         ["node", "validate_statements.cjs"],
         cwd=INTEROP,
@@ -192,7 +178,12 @@ def test_an_exceptions_file_that_breaks_its_schema_is_refused_with_its_reason(tm
     bad.write_text(json.dumps({"description": "x", "classes": [{"section": "xAPI-D §1"}]}))
     with pytest.raises(ValueError, match=r"exceptions\.json: classes/0"):
         load_exceptions(bad)
-    assert isinstance(load_exceptions(), dict)
+    twice = {"section": "xAPI-D §1 X", "rule": "a rule long enough", "spec_section": "Data §1"}
+    twice["sentence"] = "The LRS MUST reject it."
+    bad.write_text(json.dumps({"description": "x", "classes": [twice, twice]}))
+    with pytest.raises(ValueError, match=r"sections repeat: \['xAPI-D §1 X'\]"):
+        load_exceptions(bad)
+    assert len(load_exceptions()) >= 10
 
 
 def compare(
