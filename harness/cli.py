@@ -6,7 +6,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness import au_cmd, certify_cmd, doctor_cmd, launch_cmd, quirks_cmd, run_cmd, serve_cmd
+from harness import (
+    au_cmd,
+    certify_cmd,
+    doctor_cmd,
+    launch_cmd,
+    quirks_cmd,
+    run_cmd,
+    scenarios_cmd,
+    serve_cmd,
+)
 from harness.version import tool_version
 
 
@@ -28,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     certify_cmd.add_parser(sub)
     quirks_cmd.add_parser(sub)
     doctor_cmd.add_parser(sub)
+    scenarios_cmd.add_parser(sub)
     return parser
 
 

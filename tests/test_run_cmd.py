@@ -100,7 +100,7 @@ def test_invalid_scenario_file_names_file_and_path(tmp_path):
     )
     r = run(str(bad))
     assert r.returncode == 2
-    assert "bad.yaml" in r.stderr and "scenarios/0" in r.stderr
+    assert "bad.yaml" in r.stderr and "$.scenarios[0]." in r.stderr
 
 
 def test_mutation_subset_writes_mutation_json(tmp_path):
