@@ -33,7 +33,7 @@ scenarios:
     profile: weare
     launch_mode: Normal
   lms:                         # the fake LMS: its mode and the broken behaviours it puts on
-    mode: observe              # enforce: refuse what breaks a cmi5 rule; observe: record it
+    mode: observe              # observe: journal cmi5 violations; enforce: refuse them (403)
     quirks: []
   actions: [finish]            # what the learner does, in order
   expect:                      # what must arrive (at least one key)

@@ -26,13 +26,12 @@ GOOD = {
 }
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, cwd: Path | None = None, module: str = "harness"
+) -> subprocess.CompletedProcess[str]:
+    """`python -m MODULE ARGS` in a real process (default: the `weare-harness` command)."""
     return subprocess.run(
-        [sys.executable, "-m", "harness", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
+        [sys.executable, "-m", module, *args], capture_output=True, text=True, timeout=120, cwd=cwd
     )
 
 
@@ -263,3 +262,53 @@ def test_run_reports_a_syntax_error_with_its_position(tmp_path):
     assert r.returncode == 2
     assert r.stderr.startswith("weare-harness run: bad.yaml:2:8: YAML syntax error")
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+# --- the README's scenario section, generated from the schema -----------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_scenario_section_is_the_generated_one():
+    from harness.scenario_docs import REGENERATE, render, section_of
+
+    current = section_of(README.read_text(encoding="utf-8"))
+    assert current == render(), f"README.md's scenario section is out of date; run: {REGENERATE}"
+
+
+def test_every_key_of_the_schema_is_described():
+    from harness.scenario_docs import rows
+    from harness.scenarios import scenario_schema
+
+    file_keys = scenario_schema()["properties"]
+    undescribed = [k for k, v in file_keys.items() if not v.get("description")]
+    undescribed += [key for key, _, _, text in rows() if not text]
+    assert undescribed == [], "add a 'description' to these keys in scenario.schema.json"
+
+
+def test_rows_cover_nested_keys_with_value_and_required():
+    from harness.scenario_docs import rows
+
+    table = {key: (value, needed) for key, value, needed, _ in rows()}
+    assert table["rule.source"] == ("text", True)
+    assert table["expect.statements.launch"] == ("integer ≥ 0", False)
+    assert table["lms.mode"] == ("`enforce` \\| `observe` \\| `plain`", False)
+    assert table["actions"] == ("list of `finish` \\| `reload`", False)
+
+
+def test_docs_command_rewrites_only_between_markers(tmp_path):
+    from harness.scenario_docs import BEGIN, END, render
+
+    doc = tmp_path / "README.md"
+    doc.write_text(f"before\n{BEGIN}\nstale\n{END}\nafter\n")
+    r = cli("--write", str(doc), module="harness.scenario_docs")
+    assert r.returncode == 0, r.stderr
+    assert doc.read_text() == f"before\n{BEGIN}\n{render()}\n{END}\nafter\n"
+
+
+def test_docs_command_without_markers_exits_2(tmp_path):
+    doc = tmp_path / "README.md"
+    doc.write_text("no markers\n")
+    r = cli("--write", str(doc), module="harness.scenario_docs")
+    assert r.returncode == 2
+    assert "markers" in r.stderr and doc.read_text() == "no markers\n"
