@@ -155,7 +155,11 @@ def scenario_items(path: Traversable) -> list[dict[str, Any]]:
     data = _load_data(path)
     if data is None:
         raise ScenarioError(f"{path}: the file is empty (expected a scenario or 'scenarios:')")
-    single = isinstance(data, dict) and "scenarios" not in data and "description" not in data
+    single = (
+        isinstance(data, dict)
+        and "scenarios" not in data
+        and ("id" in data or "description" not in data)
+    )
     problems = schema_problems(data, path, single)
     if problems:
         raise ScenarioError(problems)
@@ -178,7 +182,7 @@ def load_file(path: Traversable) -> list[Scenario]:
     return out
 
 
-def _scenario_files(folder: Traversable) -> list[Traversable]:
+def _files_under(folder: Traversable) -> list[Traversable]:
     """The scenario files under `folder`, sub-folders included, in path order.
 
     Walked with the `Traversable` protocol, so a user's folder (a `Path`) and the built-in suite
@@ -203,7 +207,7 @@ def scenario_files(paths: list[str] | None = None) -> list[Traversable]:
     files: list[Traversable] = []
     for root in roots:
         if root.is_dir():
-            files += _scenario_files(root)
+            files += _files_under(root)
         elif root.is_file():
             files.append(root)
         else:

@@ -119,6 +119,15 @@ def test_one_scenario_mapping_errors_use_its_own_paths(tmp_path):
     ]
 
 
+def test_one_scenario_mapping_with_a_stray_description_is_still_that_scenario(tmp_path):
+    single = tmp_path / "single.yaml"
+    single.write_text(yaml.safe_dump(GOOD | {"description": "belongs to a file"}))
+    assert problems_of(single) == [
+        f"{single}: scenario 'good-one': at $: Additional properties are not allowed "
+        "('description' was unexpected) (schema rule: additionalProperties)"
+    ]
+
+
 def test_many_problems_make_one_line_with_a_count(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"scenarios": [{"id": "x-y"}]}))
