@@ -199,18 +199,17 @@ def apply_command_line(db: Database, config: LMSConfig) -> dict[str, dict[str, s
     return changed
 
 
-def start_story(args: argparse.Namespace, lms_server: Any) -> HostedStory:
+def start_story(host: str, port: int, lms_server: Any) -> HostedStory:
     """The reference story on its own port; a port it cannot listen on is a usage error."""
     from harness.cli import UsageError
 
-    port = story_port(args)
     try:
-        return HostedStory(args.host, port)
-    except (OSError, OverflowError) as exc:
+        return HostedStory(host, port)
+    except OSError as exc:
         lms_server.close()
         raise UsageError(
-            f"cannot listen on {args.host}:{port} for the story (--story-port): "
-            f"{getattr(exc, 'strerror', None) or exc}; pick another --story-port or use --no-story"
+            f"cannot listen on {host}:{port} for the story (--story-port): "
+            f"{exc.strerror or exc}; pick another --story-port or use --no-story"
         ) from exc
 
 
@@ -219,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = build_config(args)
     limits = server_limits(args)
+    story_at = None if args.no_story else story_port(args)
     if args.db != ":memory:":
         try:
             Path(args.db).parent.mkdir(parents=True, exist_ok=True)
@@ -237,7 +237,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from exc
-    story = None if args.no_story else start_story(args, server)
+    story = None if story_at is None else start_story(args.host, story_at, server)
     db = app.extensions["weare"].db
     changed = apply_command_line(db, config)
     base = f"http://{args.host}:{server.effective_port}"

@@ -14,6 +14,7 @@ from harness.serve_server import ServerLimits, make_server
 from harness.story.behaviour import BEHAVIOURS, StoryConfig
 from harness.story.server import StoryRegistry, create_story_app
 
+MAX_PORT = 65535
 PROFILE_HINT = {  # how to launch each behaviour, as the AU's title says it in the dashboard
     "weare-documented": "launch with the weare profile",
     "cmi5-full": "launch with the cmi5 profile",
@@ -33,10 +34,20 @@ def add_flags(p: argparse.ArgumentParser) -> None:
 
 
 def story_port(args: argparse.Namespace) -> int:
-    """The story's port: --story-port, else the LMS port + 1 (a free one when that is 0)."""
+    """The story's port: --story-port, else the LMS port + 1 (a free one when that is 0); a
+    port out of 0..65535 is a usage error naming where it came from."""
+    from harness.cli import UsageError
+
     if args.story_port is not None:
-        return args.story_port
-    return args.port + 1 if args.port else 0
+        port, given = args.story_port, f"--story-port {args.story_port}"
+    else:
+        port = args.port + 1 if args.port else 0
+        given = f"--story-port (default --port + 1 = {port})"
+    if not 0 <= port <= MAX_PORT:
+        raise UsageError(
+            f"{given} is not a port in 0..{MAX_PORT}; give --story-port PORT or --no-story"
+        )
+    return port
 
 
 class HostedStory:

@@ -228,3 +228,25 @@ def test_launch_reference_completes_a_session_in_chromium(server: ServeProcess) 
     assert outcome["credentials"] == "fetch-token", outcome
     verbs = _completed_in_the_lms(server, launch_url)
     assert {"initialized", "terminated"} <= set(verbs), verbs  # the cmi5-full session, whole
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        (("--story-port", "99999"), "--story-port 99999"),
+        (("--story-port", "-5"), "--story-port -5"),
+        (("--port", "65535"), "--port + 1 = 65536"),
+    ],
+)
+def test_a_story_port_out_of_range_exits_2_with_one_line(
+    tmp_path: Path, flags: tuple[str, ...], named: str
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "serve", "--db", str(tmp_path / "lms.db"), *flags],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and named in lines[0] and "0..65535" in lines[0], done.stderr
