@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from fake_lms import journal
 from fake_lms.auth import authenticate
@@ -28,6 +28,7 @@ bp = Blueprint("admin", __name__, url_prefix="/api")
 SECTION = "weare-harness admin API"
 PAGE_DEFAULT = 500  # journal entries or statements per page unless `limit` says otherwise
 PAGE_MAX = 5000
+STORY_CONFIG = "WEARE_STORY"  # app.config: the hosted story's URLs, set by `serve` on start
 OPEN_ENDPOINTS = ("admin.health", "admin.openapi")  # no API key needed
 
 
@@ -99,6 +100,21 @@ def openapi() -> Response:
     from fake_lms.openapi import document
 
     return json_response(document())
+
+
+@bp.get("/story")
+def story() -> Response:
+    """The reference We Are story `serve` hosts on its own origin, registered as an AU."""
+    info = current_app.config.get(STORY_CONFIG)
+    if not info:
+        raise XAPIError(
+            404,
+            "this server hosts no reference story: `serve` was started with --no-story, or the "
+            "app was created without one",
+            SECTION,
+            "path",
+        )
+    return json_response(info)
 
 
 @bp.get("/mounts")

@@ -7,6 +7,9 @@ import json
 
 from harness.admin_client import AdminClient, AdminError
 
+# The story behaviour each launch profile goes with, as the runner pairs them.
+PROFILE_BEHAVIOUR = {"weare": "weare-documented", "cmi5": "cmi5-full"}
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("launch", help="ask a running fake LMS for a launch URL")
@@ -19,7 +22,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="server-wide API key (default: $WEARE_HARNESS_API_KEY)",
     )
     target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--au-url", help="URL of the story (the AU); registered on first use")
+    target.add_argument(
+        "--au-url",
+        help="URL of the story (the AU), registered on first use; `reference`: the reference "
+        "story `serve` hosts (GET /api/story), in the behaviour of --profile",
+    )
     target.add_argument("--au-id", help="id of an AU registered before")
     p.add_argument("--profile", choices=("cmi5", "weare"), default="cmi5")
     p.add_argument("--omit", default="", metavar="NAME,...", help="launch parameters to leave out")
@@ -84,11 +91,30 @@ def launch_body(args: argparse.Namespace) -> dict:
     return body
 
 
+def reference_story_url(client: AdminClient, profile: str) -> str:
+    """The URL of the reference story the fake LMS hosts, in the behaviour that goes with the
+    launch profile (`weare`: weare-documented, `cmi5`: cmi5-full); AdminError when it hosts none."""
+    try:
+        story = client.call("GET", "story")
+        return str(story.get("behaviours", {}).get(PROFILE_BEHAVIOUR[profile], story["url"]))
+    except AdminError as exc:
+        if exc.status == 404:
+            raise AdminError(
+                "--au-url reference: the fake LMS hosts no reference story (started with "
+                "--no-story?); give the story's URL instead",
+                404,
+            ) from exc
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
     from harness.cli import UsageError
 
     try:
-        payload = AdminClient.from_key(args.lms, args.api_key).launch(launch_body(args))
+        client = AdminClient.from_key(args.lms, args.api_key)
+        if args.au_url == "reference":
+            args.au_url = reference_story_url(client, args.profile)
+        payload = client.launch(launch_body(args))
     except AdminError as exc:
         raise UsageError(str(exc)) from exc
     print(json.dumps(payload, indent=2) if args.json else payload["launch_url"])

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from fake_lms import ApiKey, LMSConfig, MountSpec, create_app
 from fake_lms.config import (
@@ -20,6 +21,7 @@ from fake_lms.db import Database
 from fake_lms.mounts import apply_setting, list_mounts
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
 from harness.serve_server import ServerLimits, make_server, raise_fd_limit
+from harness.serve_story import HostedStory, add_flags, register, story_port
 
 # serve's flags for ServerLimits fields beyond --threads: flag, field, type, metavar, help.
 _LIMIT_FLAGS = (
@@ -99,6 +101,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="origin (scheme://host[:port]) answered with Access-Control-Allow-Credentials, "
         "repeatable; any other origin gets Access-Control-Allow-Origin: * without credentials",
     )
+    add_flags(p)
     p.set_defaults(run=run)
 
 
@@ -196,11 +199,26 @@ def apply_command_line(db: Database, config: LMSConfig) -> dict[str, dict[str, s
     return changed
 
 
+def start_story(host: str, port: int, lms_server: Any) -> HostedStory:
+    """The reference story on its own port; a port it cannot listen on is a usage error."""
+    from harness.cli import UsageError
+
+    try:
+        return HostedStory(host, port)
+    except OSError as exc:
+        lms_server.close()
+        raise UsageError(
+            f"cannot listen on {host}:{port} for the story (--story-port): "
+            f"{exc.strerror or exc}; pick another --story-port or use --no-story"
+        ) from exc
+
+
 def run(args: argparse.Namespace) -> int:
     from harness.cli import UsageError
 
     config = build_config(args)
     limits = server_limits(args)
+    story_at = None if args.no_story else story_port(args)
     if args.db != ":memory:":
         try:
             Path(args.db).parent.mkdir(parents=True, exist_ok=True)
@@ -219,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from exc
+    story = None if story_at is None else start_story(args.host, story_at, server)
     db = app.extensions["weare"].db
     changed = apply_command_line(db, config)
     base = f"http://{args.host}:{server.effective_port}"
@@ -226,6 +245,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"  dashboard: {base}/", flush=True)
     for line in mount_lines(db, config, base, changed):
         print(line, flush=True)
+    if story is not None:
+        info = register(app, base, story.start())
+        print(f"  reference story (registered as an AU): {info['url']}", flush=True)
     for key in config.api_keys:
         print(f"  API key: {key}", flush=True)
     print(f"  store: {config.db_path}", flush=True)
@@ -240,6 +262,8 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         server.close()
+        if story is not None:
+            story.close()
         app.extensions["weare"].close()
         print("weare-harness fake LMS stopped", file=sys.stderr, flush=True)
     return 0

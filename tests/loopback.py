@@ -1,8 +1,9 @@
 """Tiny real HTTP servers on 127.0.0.1 for tests: an answer function decides each reply.
 
 `answering(func)` serves until the block ends; `func(method, path, body)` returns (status,
-headers, body). `serving(handler)` does the same for any http.server handler. `dead_port()` is a port nothing listens on; `black_hole()` accepts connections
-and never answers.
+headers, body). `serving(handler)` does the same for any http.server handler. `dead_port()` is
+a port nothing listens on, `free_port_pair()` a port P with P and P+1 free; `black_hole()`
+accepts connections and never answers.
 """
 
 from __future__ import annotations
@@ -77,6 +78,23 @@ def dead_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_port_pair() -> int:
+    """A port P with P and P+1 free on loopback (bounded tries)."""
+    for _ in range(20):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            if port >= 65535:
+                continue
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+        return port
+    raise AssertionError("no two consecutive free loopback ports in 20 tries")
 
 
 @contextmanager

@@ -10,7 +10,6 @@ registration. Crossed evidence between tests or workers would break the counts.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -22,6 +21,7 @@ import pytest
 
 from harness.pytest_plugin import worker_address
 from harness.testing import HOST_ENV, PORT_ENV, BenchError
+from tests.loopback import free_port_pair
 
 pytest.importorskip("xdist", reason="pytest-xdist is not installed (pip install -e '.[dev]')")
 
@@ -147,23 +147,6 @@ def _lms_by_worker(cases: dict[str, dict]) -> dict[str, set[str]]:
     return dict(by_worker)
 
 
-def _free_port_pair() -> int:
-    """A port P with P and P+1 free on loopback (bounded tries)."""
-    for _ in range(20):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            if port >= 65535:
-                continue
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-        return port
-    pytest.fail("no two consecutive free loopback ports in 20 tries")
-
-
 def test_two_workers_each_see_exactly_their_own_evidence(tmp_path):
     code, output, junit = _run_suite(tmp_path, SUITE)
 
@@ -186,7 +169,7 @@ def test_two_workers_each_see_exactly_their_own_evidence(tmp_path):
 
 
 def test_pinned_port_is_offset_per_worker_and_a_failure_carries_the_plugin_message(tmp_path):
-    port = _free_port_pair()
+    port = free_port_pair()
 
     code, output, junit = _run_suite(tmp_path, FAILING, port=port)
 
