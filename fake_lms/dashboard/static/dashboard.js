@@ -128,7 +128,7 @@
     return text;
   }
 
-  async function api(method, path, body) {
+  async function api(method, path, body, options = {}) {
     const key = getKey();
     if (!key) throw new ApiError(0, null, "no API key: enter it above");
     const headers = { Authorization: basic(key), Accept: "application/json" };
@@ -158,7 +158,7 @@
       // not JSON: keep the text for the message
     }
     if (!response.ok) throw new ApiError(response.status, data, describeError(method, path, response.status, data));
-    return data;
+    return options.raw ? text : data;
   }
 
   function report(key, err) {
@@ -578,12 +578,14 @@
     state.feeds.set(name, feed);
     $("#feed-tabs").append(tab);
     $("#feeds").append(panel);
+    $("#filter-mount").append(el("option", { text: name, attrs: { value: name } }));
     if (!state.activeMount) selectMount(name);
     return feed;
   }
 
   function selectMount(name) {
     state.activeMount = name;
+    $("#filter-mount").value = name;
     for (const feed of state.feeds.values()) {
       const active = feed.mount === name;
       feed.panel.hidden = !active;
@@ -594,6 +596,7 @@
         feed.unread.textContent = "";
       }
     }
+    applyFilter();
   }
 
   function formatTime(iso) {
@@ -774,8 +777,77 @@
       }
     }
     if (rest.length) li.append(el("div", { cls: "verdicts" }, ...rest.map(renderVerdict)));
+    li.feedFacts = entryFacts(entry, status);
     li.append(...[bodyDetails("Request body", entry.request_body), bodyDetails("Response body", entry.response_body)].filter(Boolean));
     return li;
+  }
+
+  // ---------------------------------------------------------------------------- feed filter
+  // What the filter matches an entry on, worked out once when it is drawn.
+  function entryFacts(entry, status) {
+    const verdicts = (Array.isArray(entry.verdicts) ? entry.verdicts : []).map((v) => asText(v && v.verdict));
+    const verbs = isStatementRequest(entry)
+      ? statementsOf(entry).statements.map((s) => asText(s && typeof s === "object" && s.verb && typeof s.verb === "object" ? s.verb.id : ""))
+      : [];
+    const text = [entry.method, entry.path, entry.query, status, entry.request_body, entry.response_body, JSON.stringify(entry.verdicts)]
+      .map(asText)
+      .join("\n")
+      .toLowerCase();
+    return { verdicts, verbs: verbs.map((v) => v.toLowerCase()), text, status };
+  }
+
+  function matchesVerdict(facts, wanted) {
+    if (!wanted) return true;
+    if (wanted === "error") return facts.status >= 400;
+    if (wanted === "violation") return facts.verdicts.some((v) => v.startsWith("violation"));
+    return facts.verdicts.includes(wanted);
+  }
+
+  function currentFilter() {
+    return {
+      verdict: $("#filter-verdict").value,
+      verb: $("#filter-verb").value.trim().toLowerCase(),
+      text: $("#filter-text").value.trim().toLowerCase(),
+    };
+  }
+
+  function matches(facts, filter) {
+    if (!facts) return true;
+    if (!matchesVerdict(facts, filter.verdict)) return false;
+    if (filter.verb && !facts.verbs.some((v) => v.includes(filter.verb))) return false;
+    return !filter.text || facts.text.includes(filter.text);
+  }
+
+  function applyFilter() {
+    const filter = currentFilter();
+    const active = !!(filter.verdict || filter.verb || filter.text);
+    for (const feed of state.feeds.values()) {
+      let shown = 0;
+      for (const li of feed.list.children) {
+        li.hidden = !matches(li.feedFacts, filter);
+        if (!li.hidden) shown += 1;
+      }
+      if (feed.mount === state.activeMount) {
+        $("#filter-count").textContent = active ? `${shown} of ${feed.list.childElementCount} shown` : "";
+      }
+    }
+  }
+
+  async function exportJournal() {
+    const mount = state.activeMount;
+    if (!mount) return;
+    try {
+      const text = await api("GET", `mounts/${encodeURIComponent(mount)}/journal.ndjson`, undefined, { raw: true });
+      clearMessage("export");
+      const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
+      const link = el("a", { attrs: { href: url, download: `journal-${mount}.ndjson` } });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (err) {
+      report("export", err);
+    }
   }
 
   function addEntries(feed, entries) {
@@ -785,6 +857,7 @@
     }
     while (feed.list.childElementCount > MAX_ENTRIES) feed.list.lastElementChild.remove();
     feed.empty.hidden = feed.list.childElementCount > 0;
+    if (entries.length) applyFilter();
     if (entries.length && feed.mount !== state.activeMount) {
       feed.unreadCount += entries.length;
       feed.unread.textContent = ` ${feed.unreadCount > 999 ? "999+" : feed.unreadCount}`;
@@ -894,6 +967,12 @@
       loadRegistration($("#reg-id").value);
     });
     $("#feed-pause").addEventListener("change", () => schedulePoll(0));
+    for (const id of ["#filter-verdict", "#filter-verb", "#filter-text"]) $(id).addEventListener("input", applyFilter);
+    $("#filter-mount").addEventListener("change", () => {
+      selectMount($("#filter-mount").value);
+    });
+    $("#feed-export").addEventListener("click", exportJournal);
+    $("#feed-filter").addEventListener("submit", (event) => event.preventDefault());
     $("#feed-clear").addEventListener("click", () => {
       const feed = state.feeds.get(state.activeMount);
       if (feed) {
