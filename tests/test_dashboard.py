@@ -398,6 +398,45 @@ def test_the_journal_is_exported_as_ndjson_with_secrets_redacted(page, lms, tmp_
     assert page.locator("#messages .message.error").count() == 0
 
 
+def test_the_learner_preferences_404_is_drawn_as_expected_not_as_an_error(page, lms):
+    """cmi5 §11: before any preferences are stored, the AU's GET of cmi5LearnerPreferences is
+    answered 404 and the AU must tolerate it; another 404 stays an error."""
+    out = lms.admin("POST", "launches", json={"au_url": STORY}).json()
+    au = AU(out["launch_url"])
+    au.start()
+    assert au.get_preferences().status_code == 404
+    other = au.http.get(
+        au.endpoint + "agents/profile",
+        params={"profileId": "something-else", "agent": json.dumps(au.actor)},
+    )
+    assert other.status_code == 404
+    open_dashboard(page, lms)
+    prefs = feed_entries(page).filter(has_text="cmi5LearnerPreferences")
+    expect(prefs).to_have_count(2)
+    for i in range(2):
+        entry = prefs.nth(i)
+        expect(entry).to_have_class(re.compile(r"\bexpected\b"))
+        expect(entry).not_to_have_class(re.compile(r"\bs4xx\b"))
+        expect(entry.locator(".entry-head .status")).to_have_text("404")
+        expect(entry.locator(".entry-head .status")).not_to_have_class(re.compile(r"\bs4xx\b"))
+        block = entry.locator(".verdict-block")
+        expect(block).to_have_count(1)
+        expect(block).to_have_class(re.compile(r"\bexpected\b"))
+        expect(block.locator(".badge")).to_have_text("expected")
+        expect(block).to_contain_text("cmi5 §11")
+        expect(block).to_contain_text("must tolerate this 404")
+        expect(entry.locator(".badge.bad")).to_have_count(0)
+    unexpected = feed_entries(page).filter(has_text="something-else")
+    expect(unexpected).to_have_class(re.compile(r"\bs4xx\b"))
+    expect(unexpected.locator(".verdict-block .badge")).to_have_text("not found")
+    expect(unexpected.locator(".verdict-block.expected")).to_have_count(0)
+    page.locator("#filter-verdict").select_option("error")
+    expect(visible_entries(page)).to_have_count(1)
+    expect(visible_entries(page)).to_contain_text("something-else")
+    page.locator("#filter-verdict").select_option("expected")
+    expect(visible_entries(page)).to_have_count(2)
+
+
 def test_screenshot(page, lms):
     lms.admin("POST", "mounts", json={"name": "watch", "mode": "observe"})
     lms.admin("POST", "aus", json={"url": STORY, "title": "Story one", "move_on": "Completed"})

@@ -751,9 +751,21 @@
     return el("details", { cls: "body" }, el("summary", { text: `${label} (${text.length} chars)` }), el("pre", { text }));
   }
 
+  // An answer that looks like an error but is what the spec says to expect: drawn as "expected".
+  function expectedReason(entry, status) {
+    const prefs = /\/agents\/profile\/?$/.test(entry.path || "") && queryParam(entry.query, "profileId") === "cmi5LearnerPreferences";
+    if (entry.method === "GET" && status === 404 && prefs) {
+      return "no learner preferences stored yet: cmi5 §11, the AU must tolerate this 404 and use its defaults; it counts as reading them (11.0.0.0-3)";
+    }
+    return null;
+  }
+
   function renderEntry(entry) {
     const status = Number(entry.status) || 0;
-    const verdicts = visibleVerdicts(Array.isArray(entry.verdicts) ? entry.verdicts : []);
+    const expected = expectedReason(entry, status);
+    const statusCls = expected ? "expected" : `s${Math.floor(status / 100)}xx`;
+    // An expected answer's "not found" verdict is replaced by the reason it is expected.
+    const verdicts = expected ? [] : visibleVerdicts(Array.isArray(entry.verdicts) ? entry.verdicts : []);
     const path = entry.query ? `${asText(entry.path)}?${asText(entry.query)}` : asText(entry.path);
     const head = el(
       "div",
@@ -761,10 +773,10 @@
       el("span", { cls: "time", text: formatTime(entry.at), title: asText(entry.at) }),
       el("span", { cls: "method", text: entry.method }),
       el("code", { cls: "path", text: path }),
-      el("span", { cls: `badge status s${Math.floor(status / 100)}xx`, text: String(status) }),
+      el("span", { cls: `badge status ${statusCls}`, text: String(status), title: expected || "" }),
       el("span", { cls: "muted", text: `${asText(entry.duration_ms)} ms · #${asText(entry.seq)}` }),
     );
-    const li = el("li", { cls: `entry s${Math.floor(status / 100)}xx`, attrs: { "data-seq": asText(entry.seq) } }, head);
+    const li = el("li", { cls: `entry ${statusCls}`, attrs: { "data-seq": asText(entry.seq) } }, head);
     let rest = verdicts;
     if (isStatementRequest(entry)) {
       const { statements, note } = statementsOf(entry);
@@ -777,15 +789,19 @@
       }
     }
     if (rest.length) li.append(el("div", { cls: "verdicts" }, ...rest.map(renderVerdict)));
-    li.feedFacts = entryFacts(entry, status);
+    if (expected) {
+      const why = el("div", { cls: "verdict-head" }, el("span", { cls: "badge verdict expected", text: "expected" }), el("span", { cls: "rule", text: expected }));
+      li.append(el("div", { cls: "verdicts" }, el("div", { cls: "verdict-block expected" }, why)));
+    }
+    li.feedFacts = entryFacts(entry, status, !!expected);
     li.append(...[bodyDetails("Request body", entry.request_body), bodyDetails("Response body", entry.response_body)].filter(Boolean));
     return li;
   }
 
   // ---------------------------------------------------------------------------- feed filter
   // What the filter matches an entry on, worked out once when it is drawn.
-  function entryFacts(entry, status) {
-    const verdicts = (Array.isArray(entry.verdicts) ? entry.verdicts : []).map((v) => asText(v && v.verdict));
+  function entryFacts(entry, status, expected) {
+    const verdicts = expected ? ["expected"] : (Array.isArray(entry.verdicts) ? entry.verdicts : []).map((v) => asText(v && v.verdict));
     const verbs = isStatementRequest(entry)
       ? statementsOf(entry).statements.map((s) => asText(s && typeof s === "object" && s.verb && typeof s.verb === "object" ? s.verb.id : ""))
       : [];
@@ -793,12 +809,12 @@
       .map(asText)
       .join("\n")
       .toLowerCase();
-    return { verdicts, verbs: verbs.map((v) => v.toLowerCase()), text, status };
+    return { verdicts, verbs: verbs.map((v) => v.toLowerCase()), text, error: status >= 400 && !expected };
   }
 
   function matchesVerdict(facts, wanted) {
     if (!wanted) return true;
-    if (wanted === "error") return facts.status >= 400;
+    if (wanted === "error") return facts.error;
     if (wanted === "violation") return facts.verdicts.some((v) => v.startsWith("violation"));
     return facts.verdicts.includes(wanted);
   }
