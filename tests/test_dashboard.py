@@ -437,6 +437,37 @@ def test_the_learner_preferences_404_is_drawn_as_expected_not_as_an_error(page, 
     expect(visible_entries(page)).to_have_count(2)
 
 
+def test_satisfied_with_nothing_completed_is_explained_by_move_on_not_applicable(page, lms):
+    """cmi5 §13.1.4 / 9.6.1.1-3: moveOn NotApplicable is satisfied from registration time, so the
+    dashboard says why 'Satisfied' is yes while 'Completed' is no; another moveOn gets no such line."""
+    free = lms.admin("POST", "aus", json={"url": STORY, "title": "Free AU"}).json()
+    graded = lms.admin(
+        "POST", "aus", json={"url": STORY + "?g=1", "title": "Graded AU", "move_on": "Completed"}
+    ).json()
+    assert free["move_on"] == "NotApplicable"
+    open_dashboard(page, lms)
+    for au, satisfied in ((free, "yes"), (graded, "no")):
+        launch = lms.admin("POST", "launches", json={"au_id": au["id"]}).json()
+        page.locator("#reg-id").fill(launch["registration"])
+        page.get_by_role("button", name="Show").click()
+        expect(page.locator("#reg-view .reg-shown")).to_have_text(launch["registration"])
+        row = page.locator("#reg-view table.progress tbody tr")
+        expect(row.locator("td").nth(1)).to_have_text("no")  # nothing completed
+        expect(row.locator("td.satisfied .yes, td.satisfied .no")).to_have_text(satisfied)
+        note = page.locator("#reg-view .satisfied-note")
+        if satisfied == "yes":
+            expect(row.locator("td.satisfied")).to_contain_text("moveOn NotApplicable")
+            expect(row.locator("td.satisfied")).to_have_attribute(
+                "title", re.compile("nothing completed yet")
+            )
+            expect(note).to_have_count(1)
+            expect(note).to_contain_text("Free AU")
+            expect(note).to_contain_text("9.6.1.1-3")
+        else:
+            expect(note).to_have_count(0)
+            expect(row.locator("td.satisfied .why")).to_have_count(0)
+
+
 def test_screenshot(page, lms):
     lms.admin("POST", "mounts", json={"name": "watch", "mode": "observe"})
     lms.admin("POST", "aus", json={"url": STORY, "title": "Story one", "move_on": "Completed"})

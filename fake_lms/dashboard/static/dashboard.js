@@ -465,6 +465,14 @@
     return cut >= 0 ? text.slice(cut + 1) : text;
   }
 
+  // Satisfied with nothing completed, passed or waived: only moveOn NotApplicable does that.
+  function satisfiedReason(auId, p) {
+    if (!p.satisfied || p.completed || p.passed || p.waived) return null;
+    const known = state.aus.get(auId);
+    if (known && known.au.move_on !== "NotApplicable") return null; // not explained away: shown as is
+    return "Satisfied with nothing completed yet: moveOn NotApplicable needs nothing, so the LMS counts the AU as satisfied from registration (cmi5 §13.1.4 moveOn, 9.6.1.1-3).";
+  }
+
   async function loadRegistration(reg) {
     const id = (reg || "").trim();
     if (!id) return;
@@ -530,17 +538,20 @@
         ),
       );
     const progress = data.progress && typeof data.progress === "object" ? data.progress : {};
-    const progressRows = Object.entries(progress).map(([auId, p]) =>
-      el(
+    const notes = [];
+    const progressRows = Object.entries(progress).map(([auId, p]) => {
+      const why = satisfiedReason(auId, p);
+      if (why) notes.push(el("p", { cls: "muted satisfied-note", text: `${auTitle(auId)}: ${why}` }));
+      return el(
         "tr",
         {},
         el("td", { text: auTitle(auId), title: auId }),
         el("td", {}, flag(p.completed)),
         el("td", {}, flag(p.passed)),
         el("td", {}, flag(p.waived)),
-        el("td", {}, flag(p.satisfied)),
-      ),
-    );
+        el("td", { cls: "satisfied", title: why || "" }, flag(p.satisfied), why ? el("span", { cls: "why", text: " (moveOn NotApplicable)" }) : null),
+      );
+    });
     view.replaceChildren(
       el(
         "dl",
@@ -556,6 +567,7 @@
       sessions.length ? el("ol", { cls: "sessions" }, ...sessionItems) : el("p", { cls: "muted", text: "No session." }),
       el("h3", { text: "Progress per AU" }),
       table(["AU", "Completed", "Passed", "Waived", "Satisfied"], progressRows, "progress"),
+      ...notes,
     );
   }
 
