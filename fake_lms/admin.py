@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from fake_lms import journal
 from fake_lms.auth import authenticate
@@ -219,6 +220,37 @@ def read_journal(name: str) -> Response:
     entries = journal.read(current_lms().db, name, after=after, limit=limit + 1)
     page = _page([e["seq"] for e in entries], after, limit)
     return json_response({"mount": name, "entries": entries[:limit], **page})
+
+
+@bp.get("/mounts/<name>/journal.ndjson")
+def export_journal(name: str) -> Response:
+    """The whole journal of a mount as NDJSON (one entry per line, redacted as it is stored),
+    streamed page by page up to the last entry present when the request came in."""
+    mount_or_404(name)
+    flush_journal()
+    db = current_lms().db
+    row = (
+        db.connection().execute("SELECT MAX(seq) FROM journal WHERE mount = ?", (name,)).fetchone()
+    )
+    last = row[0] or 0
+
+    def lines() -> Iterator[str]:
+        after = 0
+        while after < last:  # bounded: every page moves `after` on, and it stops at `last`
+            entries = journal.read(db, name, after=after, limit=PAGE_MAX)
+            for entry in entries:
+                if entry["seq"] > last:
+                    return
+                yield json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+            if not entries:
+                return
+            after = entries[-1]["seq"]
+
+    return Response(
+        stream_with_context(lines()),
+        content_type="application/x-ndjson; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="journal-{name}.ndjson"'},
+    )
 
 
 @bp.delete("/mounts/<name>/journal")

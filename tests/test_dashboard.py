@@ -315,6 +315,159 @@ def test_polling_stops_while_the_tab_is_hidden(page, lms):
     expect(status).to_contain_text("live")
 
 
+# -- filtering and exporting the feed ------------------------------------------------------------
+
+COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
+EXPERIENCED = "http://adlnet.gov/expapi/verbs/experienced"
+
+
+def visible_entries(page, mount: str = "default"):
+    return page.locator(f'#feeds .feed[data-mount="{mount}"] > li.entry:visible')
+
+
+def test_the_feed_filters_by_verb_verdict_text_and_mount(page, lms):
+    assert lms.admin("POST", "mounts", json={"name": "watch", "mode": "observe"}).ok
+    done = statement(verb={"id": COMPLETED, "display": {"en-US": "completed"}})
+    seen = statement(verb={"id": EXPERIENCED, "display": {"en-US": "experienced"}})
+    bad = statement(verb={"id": "not a uri", "display": {"en-US": "x"}})
+    client = lms.client()
+    open_dashboard(page, lms)
+    assert client.post(lms.endpoint() + "statements", json=done).status_code == 200
+    assert client.post(lms.endpoint() + "statements", json=seen).status_code == 200
+    assert client.post(lms.endpoint() + "statements", json=bad).status_code == 400
+    expect(feed_entries(page)).to_have_count(3)
+
+    page.locator("#filter-verb").fill("experienced")
+    expect(visible_entries(page)).to_have_count(1)
+    expect(visible_entries(page)).to_contain_text(seen["id"])
+    expect(page.locator("#filter-count")).to_have_text("1 of 3 shown")
+    page.locator("#filter-verb").fill("")
+
+    page.locator("#filter-verdict").select_option("rejected")
+    expect(visible_entries(page)).to_have_count(1)
+    expect(visible_entries(page)).to_contain_text(bad["id"])
+    page.locator("#filter-verdict").select_option("error")
+    expect(visible_entries(page)).to_have_count(1)
+    page.locator("#filter-verdict").select_option("accepted")
+    expect(visible_entries(page)).to_have_count(2)
+    page.locator("#filter-verdict").select_option("")
+
+    page.locator("#filter-text").fill(done["id"].upper())  # case does not matter
+    expect(visible_entries(page)).to_have_count(1)
+    expect(visible_entries(page)).to_contain_text(done["id"])
+    # New entries arriving while a filter is set are filtered too.
+    later = statement(verb={"id": COMPLETED, "display": {"en-US": "completed"}})
+    assert client.post(lms.endpoint() + "statements", json=later).status_code == 200
+    expect(feed_entries(page)).to_have_count(4)
+    expect(visible_entries(page)).to_have_count(1)
+    page.locator("#filter-text").fill("")
+    expect(visible_entries(page)).to_have_count(4)
+    expect(page.locator("#filter-count")).to_have_text("")
+
+    page.locator("#filter-mount").select_option("watch")
+    expect(page.locator('#feed-tabs .tab[data-mount="watch"]')).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(page.locator('#feeds .feed-panel[data-mount="default"]')).to_be_hidden()
+    expect(page.locator('#feeds .feed-panel[data-mount="watch"]')).to_be_visible()
+    page.locator('#feed-tabs .tab[data-mount="default"]').click()
+    expect(page.locator("#filter-mount")).to_have_value("default")
+
+
+def test_the_journal_is_exported_as_ndjson_with_secrets_redacted(page, lms, tmp_path):
+    open_dashboard(page, lms)
+    client = lms.client()
+    ids = [statement()["id"] for _ in range(3)]
+    for sid in ids:
+        assert client.post(lms.endpoint() + "statements", json=statement(id=sid)).status_code == 200
+    expect(feed_entries(page)).to_have_count(3)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export NDJSON").click()
+    download = info.value
+    assert download.suggested_filename == "journal-default.ndjson"
+    path = tmp_path / "journal.ndjson"
+    download.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    entries = [json.loads(line) for line in text.splitlines()]
+    assert len(entries) == 3
+    assert [e["request_body"] for e in entries] == [
+        e["request_body"] for e in lms.admin("GET", "mounts/default/journal").json()["entries"]
+    ]
+    assert all(sid in text for sid in ids)
+    assert lms.api_key[1] not in text
+    assert page.locator("#messages .message.error").count() == 0
+
+
+def test_the_learner_preferences_404_is_drawn_as_expected_not_as_an_error(page, lms):
+    """cmi5 §11: before any preferences are stored, the AU's GET of cmi5LearnerPreferences is
+    answered 404 and the AU must tolerate it; another 404 stays an error."""
+    out = lms.admin("POST", "launches", json={"au_url": STORY}).json()
+    au = AU(out["launch_url"])
+    au.start()
+    assert au.get_preferences().status_code == 404
+    other = au.http.get(
+        au.endpoint + "agents/profile",
+        params={"profileId": "something-else", "agent": json.dumps(au.actor)},
+    )
+    assert other.status_code == 404
+    open_dashboard(page, lms)
+    prefs = feed_entries(page).filter(has_text="cmi5LearnerPreferences")
+    expect(prefs).to_have_count(2)
+    for i in range(2):
+        entry = prefs.nth(i)
+        expect(entry).to_have_class(re.compile(r"\bexpected\b"))
+        expect(entry).not_to_have_class(re.compile(r"\bs4xx\b"))
+        expect(entry.locator(".entry-head .status")).to_have_text("404")
+        expect(entry.locator(".entry-head .status")).not_to_have_class(re.compile(r"\bs4xx\b"))
+        block = entry.locator(".verdict-block")
+        expect(block).to_have_count(1)
+        expect(block).to_have_class(re.compile(r"\bexpected\b"))
+        expect(block.locator(".badge")).to_have_text("expected")
+        expect(block).to_contain_text("cmi5 §11")
+        expect(block).to_contain_text("must tolerate this 404")
+        expect(entry.locator(".badge.bad")).to_have_count(0)
+    unexpected = feed_entries(page).filter(has_text="something-else")
+    expect(unexpected).to_have_class(re.compile(r"\bs4xx\b"))
+    expect(unexpected.locator(".verdict-block .badge")).to_have_text("not found")
+    expect(unexpected.locator(".verdict-block.expected")).to_have_count(0)
+    page.locator("#filter-verdict").select_option("error")
+    expect(visible_entries(page)).to_have_count(1)
+    expect(visible_entries(page)).to_contain_text("something-else")
+    page.locator("#filter-verdict").select_option("expected")
+    expect(visible_entries(page)).to_have_count(2)
+
+
+def test_satisfied_with_nothing_completed_is_explained_by_move_on_not_applicable(page, lms):
+    """cmi5 §13.1.4 / 9.6.1.1-3: moveOn NotApplicable is satisfied from registration time, so the
+    dashboard says why 'Satisfied' is yes while 'Completed' is no; another moveOn gets no such line."""
+    free = lms.admin("POST", "aus", json={"url": STORY, "title": "Free AU"}).json()
+    graded = lms.admin(
+        "POST", "aus", json={"url": STORY + "?g=1", "title": "Graded AU", "move_on": "Completed"}
+    ).json()
+    assert free["move_on"] == "NotApplicable"
+    open_dashboard(page, lms)
+    for au, satisfied in ((free, "yes"), (graded, "no")):
+        launch = lms.admin("POST", "launches", json={"au_id": au["id"]}).json()
+        page.locator("#reg-id").fill(launch["registration"])
+        page.get_by_role("button", name="Show").click()
+        expect(page.locator("#reg-view .reg-shown")).to_have_text(launch["registration"])
+        row = page.locator("#reg-view table.progress tbody tr")
+        expect(row.locator("td").nth(1)).to_have_text("no")  # nothing completed
+        expect(row.locator("td.satisfied .yes, td.satisfied .no")).to_have_text(satisfied)
+        note = page.locator("#reg-view .satisfied-note")
+        if satisfied == "yes":
+            expect(row.locator("td.satisfied")).to_contain_text("moveOn NotApplicable")
+            expect(row.locator("td.satisfied")).to_have_attribute(
+                "title", re.compile("nothing completed yet")
+            )
+            expect(note).to_have_count(1)
+            expect(note).to_contain_text("Free AU")
+            expect(note).to_contain_text("9.6.1.1-3")
+        else:
+            expect(note).to_have_count(0)
+            expect(row.locator("td.satisfied .why")).to_have_count(0)
+
+
 def test_screenshot(page, lms):
     lms.admin("POST", "mounts", json={"name": "watch", "mode": "observe"})
     lms.admin("POST", "aus", json={"url": STORY, "title": "Story one", "move_on": "Completed"})

@@ -128,7 +128,7 @@
     return text;
   }
 
-  async function api(method, path, body) {
+  async function api(method, path, body, options = {}) {
     const key = getKey();
     if (!key) throw new ApiError(0, null, "no API key: enter it above");
     const headers = { Authorization: basic(key), Accept: "application/json" };
@@ -158,7 +158,7 @@
       // not JSON: keep the text for the message
     }
     if (!response.ok) throw new ApiError(response.status, data, describeError(method, path, response.status, data));
-    return data;
+    return options.raw ? text : data;
   }
 
   function report(key, err) {
@@ -465,6 +465,14 @@
     return cut >= 0 ? text.slice(cut + 1) : text;
   }
 
+  // Satisfied with nothing completed, passed or waived: only moveOn NotApplicable does that.
+  function satisfiedReason(auId, p) {
+    if (!p.satisfied || p.completed || p.passed || p.waived) return null;
+    const known = state.aus.get(auId);
+    if (known && known.au.move_on !== "NotApplicable") return null; // not explained away: shown as is
+    return "Satisfied with nothing completed yet: moveOn NotApplicable needs nothing, so the LMS counts the AU as satisfied from registration (cmi5 §13.1.4 moveOn, 9.6.1.1-3).";
+  }
+
   async function loadRegistration(reg) {
     const id = (reg || "").trim();
     if (!id) return;
@@ -530,17 +538,20 @@
         ),
       );
     const progress = data.progress && typeof data.progress === "object" ? data.progress : {};
-    const progressRows = Object.entries(progress).map(([auId, p]) =>
-      el(
+    const notes = [];
+    const progressRows = Object.entries(progress).map(([auId, p]) => {
+      const why = satisfiedReason(auId, p);
+      if (why) notes.push(el("p", { cls: "muted satisfied-note", text: `${auTitle(auId)}: ${why}` }));
+      return el(
         "tr",
         {},
         el("td", { text: auTitle(auId), title: auId }),
         el("td", {}, flag(p.completed)),
         el("td", {}, flag(p.passed)),
         el("td", {}, flag(p.waived)),
-        el("td", {}, flag(p.satisfied)),
-      ),
-    );
+        el("td", { cls: "satisfied", title: why || "" }, flag(p.satisfied), why ? el("span", { cls: "why", text: " (moveOn NotApplicable)" }) : null),
+      );
+    });
     view.replaceChildren(
       el(
         "dl",
@@ -556,6 +567,7 @@
       sessions.length ? el("ol", { cls: "sessions" }, ...sessionItems) : el("p", { cls: "muted", text: "No session." }),
       el("h3", { text: "Progress per AU" }),
       table(["AU", "Completed", "Passed", "Waived", "Satisfied"], progressRows, "progress"),
+      ...notes,
     );
   }
 
@@ -578,12 +590,14 @@
     state.feeds.set(name, feed);
     $("#feed-tabs").append(tab);
     $("#feeds").append(panel);
+    $("#filter-mount").append(el("option", { text: name, attrs: { value: name } }));
     if (!state.activeMount) selectMount(name);
     return feed;
   }
 
   function selectMount(name) {
     state.activeMount = name;
+    $("#filter-mount").value = name;
     for (const feed of state.feeds.values()) {
       const active = feed.mount === name;
       feed.panel.hidden = !active;
@@ -594,6 +608,7 @@
         feed.unread.textContent = "";
       }
     }
+    applyFilter();
   }
 
   function formatTime(iso) {
@@ -748,9 +763,21 @@
     return el("details", { cls: "body" }, el("summary", { text: `${label} (${text.length} chars)` }), el("pre", { text }));
   }
 
+  // An answer that looks like an error but is what the spec says to expect: drawn as "expected".
+  function expectedReason(entry, status) {
+    const prefs = /\/agents\/profile\/?$/.test(entry.path || "") && queryParam(entry.query, "profileId") === "cmi5LearnerPreferences";
+    if (entry.method === "GET" && status === 404 && prefs) {
+      return "no learner preferences stored yet: cmi5 §11, the AU must tolerate this 404 and use its defaults; it counts as reading them (11.0.0.0-3)";
+    }
+    return null;
+  }
+
   function renderEntry(entry) {
     const status = Number(entry.status) || 0;
-    const verdicts = visibleVerdicts(Array.isArray(entry.verdicts) ? entry.verdicts : []);
+    const expected = expectedReason(entry, status);
+    const statusCls = expected ? "expected" : `s${Math.floor(status / 100)}xx`;
+    // An expected answer's "not found" verdict is replaced by the reason it is expected.
+    const verdicts = expected ? [] : visibleVerdicts(Array.isArray(entry.verdicts) ? entry.verdicts : []);
     const path = entry.query ? `${asText(entry.path)}?${asText(entry.query)}` : asText(entry.path);
     const head = el(
       "div",
@@ -758,10 +785,10 @@
       el("span", { cls: "time", text: formatTime(entry.at), title: asText(entry.at) }),
       el("span", { cls: "method", text: entry.method }),
       el("code", { cls: "path", text: path }),
-      el("span", { cls: `badge status s${Math.floor(status / 100)}xx`, text: String(status) }),
+      el("span", { cls: `badge status ${statusCls}`, text: String(status), title: expected || "" }),
       el("span", { cls: "muted", text: `${asText(entry.duration_ms)} ms · #${asText(entry.seq)}` }),
     );
-    const li = el("li", { cls: `entry s${Math.floor(status / 100)}xx`, attrs: { "data-seq": asText(entry.seq) } }, head);
+    const li = el("li", { cls: `entry ${statusCls}`, attrs: { "data-seq": asText(entry.seq) } }, head);
     let rest = verdicts;
     if (isStatementRequest(entry)) {
       const { statements, note } = statementsOf(entry);
@@ -774,8 +801,81 @@
       }
     }
     if (rest.length) li.append(el("div", { cls: "verdicts" }, ...rest.map(renderVerdict)));
+    if (expected) {
+      const why = el("div", { cls: "verdict-head" }, el("span", { cls: "badge verdict expected", text: "expected" }), el("span", { cls: "rule", text: expected }));
+      li.append(el("div", { cls: "verdicts" }, el("div", { cls: "verdict-block expected" }, why)));
+    }
+    li.feedFacts = entryFacts(entry, status, !!expected);
     li.append(...[bodyDetails("Request body", entry.request_body), bodyDetails("Response body", entry.response_body)].filter(Boolean));
     return li;
+  }
+
+  // ---------------------------------------------------------------------------- feed filter
+  // What the filter matches an entry on, worked out once when it is drawn.
+  function entryFacts(entry, status, expected) {
+    const verdicts = expected ? ["expected"] : (Array.isArray(entry.verdicts) ? entry.verdicts : []).map((v) => asText(v && v.verdict));
+    const verbs = isStatementRequest(entry)
+      ? statementsOf(entry).statements.map((s) => asText(s && typeof s === "object" && s.verb && typeof s.verb === "object" ? s.verb.id : ""))
+      : [];
+    const text = [entry.method, entry.path, entry.query, status, entry.request_body, entry.response_body, JSON.stringify(entry.verdicts)]
+      .map(asText)
+      .join("\n")
+      .toLowerCase();
+    return { verdicts, verbs: verbs.map((v) => v.toLowerCase()), text, error: status >= 400 && !expected };
+  }
+
+  function matchesVerdict(facts, wanted) {
+    if (!wanted) return true;
+    if (wanted === "error") return facts.error;
+    if (wanted === "violation") return facts.verdicts.some((v) => v.startsWith("violation"));
+    return facts.verdicts.includes(wanted);
+  }
+
+  function currentFilter() {
+    return {
+      verdict: $("#filter-verdict").value,
+      verb: $("#filter-verb").value.trim().toLowerCase(),
+      text: $("#filter-text").value.trim().toLowerCase(),
+    };
+  }
+
+  function matches(facts, filter) {
+    if (!facts) return true;
+    if (!matchesVerdict(facts, filter.verdict)) return false;
+    if (filter.verb && !facts.verbs.some((v) => v.includes(filter.verb))) return false;
+    return !filter.text || facts.text.includes(filter.text);
+  }
+
+  function applyFilter() {
+    const filter = currentFilter();
+    const active = !!(filter.verdict || filter.verb || filter.text);
+    for (const feed of state.feeds.values()) {
+      let shown = 0;
+      for (const li of feed.list.children) {
+        li.hidden = !matches(li.feedFacts, filter);
+        if (!li.hidden) shown += 1;
+      }
+      if (feed.mount === state.activeMount) {
+        $("#filter-count").textContent = active ? `${shown} of ${feed.list.childElementCount} shown` : "";
+      }
+    }
+  }
+
+  async function exportJournal() {
+    const mount = state.activeMount;
+    if (!mount) return;
+    try {
+      const text = await api("GET", `mounts/${encodeURIComponent(mount)}/journal.ndjson`, undefined, { raw: true });
+      clearMessage("export");
+      const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
+      const link = el("a", { attrs: { href: url, download: `journal-${mount}.ndjson` } });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (err) {
+      report("export", err);
+    }
   }
 
   function addEntries(feed, entries) {
@@ -785,6 +885,7 @@
     }
     while (feed.list.childElementCount > MAX_ENTRIES) feed.list.lastElementChild.remove();
     feed.empty.hidden = feed.list.childElementCount > 0;
+    if (entries.length) applyFilter();
     if (entries.length && feed.mount !== state.activeMount) {
       feed.unreadCount += entries.length;
       feed.unread.textContent = ` ${feed.unreadCount > 999 ? "999+" : feed.unreadCount}`;
@@ -894,6 +995,12 @@
       loadRegistration($("#reg-id").value);
     });
     $("#feed-pause").addEventListener("change", () => schedulePoll(0));
+    for (const id of ["#filter-verdict", "#filter-verb", "#filter-text"]) $(id).addEventListener("input", applyFilter);
+    $("#filter-mount").addEventListener("change", () => {
+      selectMount($("#filter-mount").value);
+    });
+    $("#feed-export").addEventListener("click", exportJournal);
+    $("#feed-filter").addEventListener("submit", (event) => event.preventDefault());
     $("#feed-clear").addEventListener("click", () => {
       const feed = state.feeds.get(state.activeMount);
       if (feed) {
