@@ -6,12 +6,16 @@ import argparse
 import json
 
 from harness.admin_client import AdminClient, AdminError
+from harness.cli_args import http_url
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("launch", help="ask a running fake LMS for a launch URL")
     p.add_argument(
-        "--lms", required=True, help="base URL of the fake LMS, e.g. http://127.0.0.1:8080"
+        "--lms",
+        required=True,
+        type=http_url,
+        help="base URL of the fake LMS, e.g. http://127.0.0.1:8080",
     )
     p.add_argument(
         "--api-key",
