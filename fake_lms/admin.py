@@ -79,12 +79,14 @@ def _quirk_list(value: Any) -> list[str]:
 
 def _describe(mount: Mount) -> dict[str, Any]:
     server_quirks = current_lms().config.quirks
+    in_force = [*server_quirks, *(q for q in mount.quirks if q not in server_quirks)]
     return {
         "name": mount.name,
         "mode": mount.mode,
         # the version it answers as: its own, or 2.0.0 when the xapi-2-only quirk is in force
         "xapi_version": xapi_version(mount.xapi_version, {*server_quirks, *mount.quirks}),
-        "quirks": list(mount.quirks),
+        "quirks": in_force,
+        "mount_quirks": list(mount.quirks),
         "endpoint": endpoint_url(mount.name),
         "statements": statement_store.count(current_lms().db, mount.name),
     }

@@ -193,6 +193,16 @@ def find_principal(db: Database, username: str, secret: str, mount: str) -> Prin
     return None
 
 
+def credential_users(db: Database, mount: str) -> list[tuple[str, bool]]:
+    """Who may open `mount` with an API key: (user name, server-wide?), never the secret."""
+    rows = db.connection().execute(
+        "SELECT DISTINCT username, mount = '' AS wide FROM credentials"
+        " WHERE kind = 'api-key' AND mount IN ('', ?) ORDER BY wide, username",
+        (mount,),
+    )
+    return [(r["username"], bool(r["wide"])) for r in rows]
+
+
 def credential_secrets(db: Database) -> list[str]:
     return [r[0] for r in db.connection().execute("SELECT secret FROM credentials")]
 

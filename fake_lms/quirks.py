@@ -6,6 +6,7 @@ front door (`before_xapi`, `after_xapi`), CORS, the fetch URL, launches and cmi5
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import json
 import time
@@ -40,9 +41,16 @@ def catalogue() -> dict[str, dict[str, Any]]:
 
 
 def check_names(names: list[str]) -> list[str]:
-    unknown = [n for n in names if n not in catalogue()]
-    if unknown:
-        raise QuirkError(f"unknown quirk(s) {unknown}; known: {', '.join(sorted(catalogue()))}")
+    """`names` if each is a known quirk; else the error names the first unknown one, the known
+    name closest to it and where the whole list is."""
+    for name in names:
+        if name not in catalogue():
+            close = difflib.get_close_matches(name, list(catalogue()), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise QuirkError(
+                f"unknown quirk {name!r}; {hint}known: {', '.join(sorted(catalogue()))} "
+                "(`weare-harness quirks` explains each)"
+            )
     return names
 
 

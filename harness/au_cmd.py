@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from harness.admin_client import AdminClient, AdminError
+from harness.cli_args import http_url
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -37,7 +38,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--lms", required=True, help="base URL of the fake LMS")
+    p.add_argument("--lms", required=True, type=http_url, help="base URL of the fake LMS")
     p.add_argument("--api-key", metavar="USER:SECRET", help="default: $WEARE_HARNESS_API_KEY")
 
 

@@ -11,11 +11,11 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from harness.certify import certificate, report
 from harness.certify.context import CertInputs
 from harness.certify.run import Unreachable, certify, notice, start
+from harness.cli_args import http_url
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,11 +24,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--launch-url",
         action="append",
         default=[],
+        type=http_url,
         metavar="URL",
         help="a launch URL copied from the LMS; give a second, unused one so the full cmi5 "
         "flow gets a session of its own and GET on a fresh fetch URL is checked",
     )
-    p.add_argument("--endpoint", metavar="URL", help="the API URL a customer pastes into We Are")
+    p.add_argument(
+        "--endpoint", type=http_url, metavar="URL", help="the API URL a customer pastes into We Are"
+    )
     p.add_argument(
         "--api-key",
         metavar="KEY",
@@ -57,15 +60,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _url(value: str, what: str) -> str:
-    from harness.cli import UsageError
-
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise UsageError(f"{what} must be an absolute http(s) URL, got {value!r}")
-    return value
-
-
 def verify(report_dir: Path) -> int:
     code, line = certificate.verify(report_dir)
     print(f"weare-harness certify --verify: {line}", file=sys.stderr if code == 2 else sys.stdout)
@@ -85,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive")
     inputs = CertInputs(
-        launch_urls=[_url(u, "--launch-url") for u in args.launch_url],
-        endpoint=_url(args.endpoint, "--endpoint") if args.endpoint else None,
+        launch_urls=list(args.launch_url),
+        endpoint=args.endpoint,
         api_key=api_key,
         origin=args.origin,
         timeout=args.timeout,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from harness import (
     au_cmd,
@@ -16,17 +16,65 @@ from harness import (
     scenarios_cmd,
     serve_cmd,
 )
+from harness.cli_args import EXIT_CODES, Parser, epilog
 from harness.version import tool_version
+
+_API_KEY = "WEARE_HARNESS_API_KEY (the API key when --api-key is not given)"
+_CHROMIUM = (
+    "PLAYWRIGHT_CHROMIUM_EXECUTABLE, WEARE_HARNESS_CHROMIUM_SEARCH (where Chromium is looked for)"
+)
+
+# Per subcommand: the example its --help ends with and the environment variables it reads.
+HELP_END: dict[str, tuple[str, tuple[str, ...]]] = {
+    "run": ("weare-harness run --driver browser --report-dir reports", (_CHROMIUM,)),
+    "serve": (
+        "weare-harness serve --port 8080 --mount vendor=observe:vendor:pw --quirk no-version-header",
+        (_API_KEY,),
+    ),
+    "launch": (
+        "weare-harness launch --lms http://127.0.0.1:8080 --au-url http://127.0.0.1:8081/ --json",
+        (_API_KEY,),
+    ),
+    "au": ("weare-harness au register --lms http://127.0.0.1:8080 --url https://story/", ()),
+    "au register": (
+        "weare-harness au register --lms http://127.0.0.1:8080 --url https://story.example/",
+        (_API_KEY,),
+    ),
+    "course": ("weare-harness course import --lms http://127.0.0.1:8080 course.zip", ()),
+    "course import": (
+        "weare-harness course import --lms http://127.0.0.1:8080 course.zip",
+        (_API_KEY,),
+    ),
+    "certify": (
+        "weare-harness certify --endpoint https://lms.example/xapi/ --api-key USER:SECRET",
+        ("WEARE_HARNESS_CERTIFY_API_KEY (the API key when --api-key is not given)",),
+    ),
+    "quirks": ("weare-harness quirks --json", ()),
+    "doctor": ("weare-harness doctor", ("NO_COLOR (plain output)", _CHROMIUM)),
+    "scenarios": ("weare-harness scenarios validate my-scenarios/", ()),
+    "scenarios validate": ("weare-harness scenarios validate my-scenarios/ harness/suite", ()),
+    "scenarios new": ("weare-harness scenarios new my-first-check --dir my-scenarios", ()),
+}
 
 
 class UsageError(Exception):
     """A usage or environment problem: printed as one line, exit code 2."""
 
 
+def _subcommands(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tuple[str, Parser]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield f"{path} {name}".strip(), child
+                yield from _subcommands(child, f"{path} {name}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="weare-harness",
         description="Conformance test bench for We Are's LMS integration (cmi5 / xAPI).",
+        epilog=f"{EXIT_CODES}\nthe pytest plugin reads WEARE_HARNESS_HOST and WEARE_HARNESS_PORT"
+        "\nexample:\n  weare-harness serve",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -38,19 +86,28 @@ def build_parser() -> argparse.ArgumentParser:
     quirks_cmd.add_parser(sub)
     doctor_cmd.add_parser(sub)
     scenarios_cmd.add_parser(sub)
+    for path, child in _subcommands(parser):
+        example, environment = HELP_END[path]
+        child.epilog = epilog(example, environment)
+        child.set_defaults(command_path=path)  # the deepest parser's default wins
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named by the subcommand's parser, so the hint points at its --help
+        children = dict(_subcommands(parser))
+        children.get(getattr(args, "command_path", ""), parser).error(
+            f"unrecognized arguments: {' '.join(extra)}"
+        )
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
     try:
         return int(args.run(args))
     except UsageError as exc:
-        print(f"weare-harness {args.command}: {exc}", file=sys.stderr)
+        print(f"weare-harness {args.command_path}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 2

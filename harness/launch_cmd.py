@@ -6,6 +6,7 @@ import argparse
 import json
 
 from harness.admin_client import AdminClient, AdminError
+from harness.cli_args import http_url
 
 # The story behaviour each launch profile goes with, as the runner pairs them.
 PROFILE_BEHAVIOUR = {"weare": "weare-documented", "cmi5": "cmi5-full"}
@@ -14,7 +15,10 @@ PROFILE_BEHAVIOUR = {"weare": "weare-documented", "cmi5": "cmi5-full"}
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("launch", help="ask a running fake LMS for a launch URL")
     p.add_argument(
-        "--lms", required=True, help="base URL of the fake LMS, e.g. http://127.0.0.1:8080"
+        "--lms",
+        required=True,
+        type=http_url,
+        help="base URL of the fake LMS, e.g. http://127.0.0.1:8080",
     )
     p.add_argument(
         "--api-key",

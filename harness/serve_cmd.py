@@ -18,8 +18,10 @@ from fake_lms.config import (
     ConfigError,
 )
 from fake_lms.db import Database
-from fake_lms.mounts import apply_setting, list_mounts
+from fake_lms.mounts import apply_setting, credential_users, list_mounts
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
+from harness.cli_args import port
+from harness.queue_log import explain_queue_depth
 from harness.serve_server import ServerLimits, make_server, raise_fd_limit
 from harness.serve_story import HostedStory, add_flags, register, story_port
 
@@ -46,9 +48,9 @@ _LIMIT_FLAGS = (
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the fake LMS (cmi5 LMS + xAPI LRS) as a server")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
-    p.add_argument("--db", default=".harness/lms.db", help="SQLite file (default .harness/lms.db)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    p.add_argument("--port", type=port, default=8080, help="port, 0-65535 (0 picks a free one)")
+    p.add_argument("--db", default=".harness/lms.db", help="SQLite file")
     p.add_argument(
         "--api-key",
         action="append",
@@ -86,7 +88,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="NAME",
         help="behave like a broken LMS, repeatable (see `weare-harness quirks`)",
     )
-    p.add_argument("--threads", type=int, default=4, help="worker threads (default 4)")
+    p.add_argument("--threads", type=int, default=4, help="worker threads")
     defaults = ServerLimits()
     for flag, name, kind, metavar, text in _LIMIT_FLAGS:
         default = getattr(defaults, name)
@@ -161,10 +163,18 @@ def _quirk_list(server_wide: tuple[str, ...], own: tuple[str, ...]) -> str:
     return ", ".join(named) or "none"
 
 
+def _user_list(db: Database, mount: str) -> str:
+    users = [
+        f"{user} (server-wide)" if wide else user for user, wide in credential_users(db, mount)
+    ]
+    return ", ".join(users) or "none"
+
+
 def mount_lines(
     db: Database, config: LMSConfig, base: str, changed: dict[str, dict[str, str]]
 ) -> list[str]:
-    """Banner lines for every mount the server answers: endpoint, mode, quirks, xAPI version.
+    """Banner lines for every mount the server answers: endpoint, mode, quirks, xAPI version and
+    the users whose API key opens it (never a secret).
 
     `changed` holds, per mount, the settings this start changed and what they were before."""
     configured = {spec.name for spec in config.mounts}
@@ -183,6 +193,7 @@ def mount_lines(
             why.append(f"was {before['xapi_version']} in this store")
         lines.append(f"    quirks: {_quirk_list(config.quirks, mount.quirks)}")
         lines.append(f"    xAPI version: {version} ({'; '.join(why)})")
+        lines.append(f"    credentials: {_user_list(db, mount.name)}")
     return lines
 
 
@@ -228,6 +239,7 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(config)
     except Exception as exc:  # a database that cannot be opened is an environment problem
         raise UsageError(f"cannot open the store {args.db!r}: {exc}") from exc
+    explain_queue_depth(limits.threads)
     fd_warning = raise_fd_limit(limits)
     if fd_warning:
         print(f"warning: {fd_warning}", file=sys.stderr, flush=True)
