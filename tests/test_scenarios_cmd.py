@@ -227,7 +227,7 @@ def test_validate_folder_without_scenario_files_exits_2(tmp_path):
     r = cli("scenarios", "validate", str(tmp_path))
     assert r.returncode == 2
     assert r.stderr.strip() == (
-        f"weare-harness scenarios: no scenario file (.yaml, .yml, .json) in {tmp_path}"
+        f"weare-harness scenarios validate: no scenario file (.yaml, .yml, .json) in {tmp_path}"
     )
 
 
@@ -242,7 +242,7 @@ def test_new_writes_a_template_that_validates_then_refuses_to_overwrite(tmp_path
     again = cli("scenarios", "new", "my-first-check", cwd=tmp_path)
     assert again.returncode == 2
     assert again.stderr.strip() == (
-        "weare-harness scenarios: my-first-check.yaml already exists; not overwritten"
+        "weare-harness scenarios new: my-first-check.yaml already exists; not overwritten"
     )
     assert written.read_text().startswith("# edited by hand\n")
 
