@@ -33,10 +33,10 @@ $(RALPH):
 	@python3 -m venv .harness/ralph-venv && .harness/ralph-venv/bin/pip install -q \
 	  "ralph-malph[cli,lrs]==5.1.0" requests || echo "Ralph not installed: its test will be skipped"
 
-run: setup
+run: $(STAMP) .harness/chromium
 	$(VENV)/bin/weare-harness run --driver browser --report-dir reports
 
-serve: setup
+serve: $(STAMP)
 	$(VENV)/bin/weare-harness serve
 
 # Two pytest-xdist workers, one test file each at a time (--dist loadfile keeps a file's shared
@@ -54,7 +54,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: setup
+bench: $(STAMP)
 	$(PY) bench/lrs_bench.py
 
 # Schemathesis against a live serve, FUZZ_REQUESTS per resource (bench/fuzz_results.json), then
