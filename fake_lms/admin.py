@@ -231,10 +231,7 @@ def export_journal(name: str) -> Response:
     mount_or_404(name)
     flush_journal()
     db = current_lms().db
-    row = (
-        db.connection().execute("SELECT MAX(seq) FROM journal WHERE mount = ?", (name,)).fetchone()
-    )
-    last = row[0] or 0
+    last = journal.last_seq(db, name)
 
     def lines() -> Iterator[str]:
         after = 0

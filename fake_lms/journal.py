@@ -284,6 +284,16 @@ def read(db: Database, mount: str, *, after: int = 0, limit: int = 500) -> list[
     return out
 
 
+def last_seq(db: Database, mount: str) -> int:
+    """The sequence number of a mount's newest journal entry (0 when it has none)."""
+    row = (
+        db.connection()
+        .execute("SELECT COALESCE(MAX(seq), 0) FROM journal WHERE mount = ?", (mount,))
+        .fetchone()
+    )
+    return row[0]
+
+
 def reset(db: Database, mount: str) -> int:
     with db.write() as conn:
         return conn.execute("DELETE FROM journal WHERE mount = ?", (mount,)).rowcount
