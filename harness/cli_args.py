@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 from typing import NoReturn
-from urllib.parse import urlsplit
+
+from harness.urls import is_http_url
 
 EXIT_CODES = "exit codes: 0 all good, 1 checks failed, 2 usage or environment error (one line)"
 
@@ -57,8 +58,7 @@ def port(text: str) -> int:
 
 def http_url(text: str) -> str:
     """An absolute http(s) URL: a missing or other scheme is refused here, not by requests."""
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_http_url(text):
         raise argparse.ArgumentTypeError(
             f"must be an absolute http(s) URL such as http://127.0.0.1:8080, got {text!r}"
         )

@@ -16,6 +16,7 @@ from harness.checks import CheckResult, evaluate
 from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig
 from harness.story.client import WeAreClient
+from harness.urls import is_http_url
 
 SCENARIO_TIMEOUT_S = 45
 # Checks that need the reference story's own report of what it did.
@@ -39,8 +40,7 @@ class Target:
         if text.startswith("mutant:"):
             StoryConfig(mutant=text.removeprefix("mutant:"))  # validates the name
             return cls("mutant", mutant=text.removeprefix("mutant:"))
-        parts = urlsplit(text)
-        if parts.scheme in ("http", "https") and parts.netloc:
+        if is_http_url(text):
             return cls("url", url=text, finish_selector=finish_selector)
         raise ValueError(f"--au must be 'reference', 'mutant:NAME' or an http(s) URL, got {text!r}")
 

@@ -25,6 +25,7 @@ import json
 from urllib.parse import urlsplit
 
 from harness.certify.context import CertContext, basic_credential, mark_test, read_launch
+from harness.urls import is_http_url
 
 STABILITY_READS = 4
 LIMIT_1 = {"limit": "1"}
@@ -36,17 +37,12 @@ class Unreachable(Exception):
     """The target answered nothing at all: one line naming the URL and the network error."""
 
 
-def _is_http(url: str | None) -> bool:
-    parts = urlsplit(url or "")
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 def probe(ctx: CertContext) -> None:
     """One unauthenticated GET of the About resource: raise Unreachable if nothing answers."""
     fetch = ctx.params.get("fetch")
-    if _is_http(ctx.destination):
+    if is_http_url(ctx.destination):
         url = ctx.resource("about")
-    elif _is_http(fetch):
+    elif is_http_url(fetch):
         parts = urlsplit(fetch)
         url = f"{parts.scheme}://{parts.netloc}/"
     else:
@@ -87,14 +83,14 @@ def fetch_probes(ctx: CertContext) -> None:
         ctx.skip("fetch-get", "needs a second, unused launch URL (--launch-url twice)")
         return
     params, _, _ = read_launch(ctx.inputs.launch_urls[1])
-    if not _is_http(params.get("fetch")):
+    if not is_http_url(params.get("fetch")):
         ctx.skip("fetch-get", "the second launch URL has no http(s) fetch parameter")
         return
     ctx.send("fetch-get", "fetch (GET)", "GET", params["fetch"])
 
 
 def preflight(ctx: CertContext) -> None:
-    if not _is_http(ctx.destination):
+    if not is_http_url(ctx.destination):
         ctx.skip("preflight", "no destination")
         return
     ctx.send(
@@ -113,7 +109,7 @@ def preflight(ctx: CertContext) -> None:
 def xapi_probes(ctx: CertContext) -> None:
     names = ["trailing-slash", "malformed", "bad-credentials", "state"]
     names += [f"stability-{i}" for i in range(STABILITY_READS)]
-    if not _is_http(ctx.destination):
+    if not is_http_url(ctx.destination):
         for name in names:
             ctx.skip(name, "no destination")
         return
@@ -164,7 +160,7 @@ def xapi_probes(ctx: CertContext) -> None:
 def documented(ctx: CertContext) -> None:
     """We Are's documented flow: the Completed statement, then PUT by id and read it back."""
     names = ("documented.completed", "documented.put", "documented.read-back")
-    reason = None if _is_http(ctx.destination) else "no destination"
+    reason = None if is_http_url(ctx.destination) else "no destination"
     reason = reason or (None if ctx.authorization else "no credentials")
     if reason:
         for name in names:
@@ -234,7 +230,7 @@ def cmi5_full(ctx: CertContext) -> None:
         )
         return
     destination = params.get("endpoint") or ctx.inputs.endpoint
-    if not _is_http(destination):
+    if not is_http_url(destination):
         ctx.not_tested["cmi5-full"] = "no destination: nowhere to send"
         return
     ctx.notes["cmi5_launch"] = 2 if own else 1
