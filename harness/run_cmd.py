@@ -120,15 +120,18 @@ def run(args: argparse.Namespace) -> int:
     if args.mutation:
         return _mutation(args, scenarios, command, color)
     started = time.monotonic()
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    results = Runner(
+    stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    runner = Runner(
         scenarios,
         target=target,
         driver=args.driver,
         workers=args.workers,
         progress=_printer(len(scenarios), color),
-    ).run()
+    )
+    results = runner.run()
     info = RunInfo(target.label(), args.driver, stamp, time.monotonic() - started, command)
+    info.chromium = runner.browser_version
+    info.scenario_files = sorted({s.file for s in scenarios})
     print(summary_table(results, info, color=color))
     if args.report_dir:
         written = write_reports(results, info, args.report_dir)
