@@ -22,6 +22,7 @@ import pytest
 
 from harness.report import RunInfo, redact, redact_text, totals, write_reports
 from harness.report.html import diff_lines
+from harness.report.junit import JUnitCase, write_junit
 from harness.report.summary import progress_line, summary_table
 from harness.runner import Runner, ScenarioResult, Target
 from harness.scenarios import discover
@@ -183,6 +184,32 @@ def test_junit_of_a_passing_run(runs, tmp_path):
     suite = ET.parse(paths["junit"]).getroot().find("testsuite")
     assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("0", "0", "0")
     assert suite.get("tests") == str(len(runs["reference"]))
+
+
+def test_junit_files_are_relative_to_the_working_directory(planted, tmp_path, monkeypatch):
+    """From another directory, `file` is a `../` path that resolves to the scenario file (run)
+    and to the check's source (certify's cases go through the same writer)."""
+    elsewhere = tmp_path / "elsewhere" / "deeper"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    paths = write_reports(planted[:2], _info("reference"), tmp_path / "rep")
+    for case in ET.parse(paths["junit"]).getroot().iter("testcase"):
+        file = case.get("file")
+        assert not Path(file).is_absolute() and file.startswith("../")
+        assert (elsewhere / file).resolve() == Path(PRECEDENCE).resolve()
+    import harness.certify.checks.statements as source
+
+    xml = write_junit(
+        [JUnitCase("certify.statement", "statement.completed", "passed", file=source.__file__)],
+        suite="weare-harness certify",
+        duration_s=0,
+        timestamp="2026-01-02T03:04:05Z",
+        properties={},
+    )
+    file = ET.fromstring(xml).find("testsuite/testcase").get("file")
+    assert (
+        file.startswith("../") and (elsewhere / file).resolve() == Path(source.__file__).resolve()
+    )
 
 
 # -- results.json -------------------------------------------------------------------------------
