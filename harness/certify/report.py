@@ -7,7 +7,7 @@ import inspect
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from harness.certify import certificate
 from harness.certify.run import Certification, CheckOutcome
@@ -132,7 +132,10 @@ def _exchange_view(ex: dict[str, Any]) -> dict[str, Any]:
 def target_label(data: dict[str, Any]) -> str:
     """The LMS certified, as history groups runs: the origin of its API URL or launch URL."""
     target = data["target"]
-    url = target.get("endpoint") or next(iter(target.get("launch_urls") or []), "")
+    url = target.get("endpoint") or ""
+    for launch in target.get("launch_urls") or []:
+        url = url or dict(parse_qsl(urlsplit(launch).query)).get("endpoint", "")
+    url = url or data.get("destination") or ""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
@@ -151,7 +154,8 @@ def run_meta(data: dict[str, Any], command: str) -> dict[str, Any]:
 
 
 def _causes(cert: Certification, by_id: dict[str, dict[str, Any]]) -> list[Any]:
-    """The checks that did not pass, grouped by the cause observed (blockers first)."""
+    """The checks that did not pass, grouped by cause: the same cause diagnosed (or the same
+    check) and the same fix; blockers first."""
     items = []
     for outcome in cert.ordered():
         check = by_id[outcome.check.id]
@@ -160,12 +164,13 @@ def _causes(cert: Certification, by_id: dict[str, dict[str, Any]]) -> list[Any]:
         advice = check["advice"] or {}
         items.append(
             {
-                "check": advice.get("cause") or check["status"],
+                "check": advice.get("cause") or check["id"],
                 "message": advice.get("observed") or check["detail"],
+                "key": check["how_to_fix"],  # one cause, one fix: however each check saw it
                 "member": check["id"],
                 "rank": 0 if outcome.blocks else RANKS[check["status"]],
                 "status": check["status"],
-                "rule": advice.get("fix") or "",
+                "rule": f"fix: {check['how_to_fix']}",
             }
         )
     return group(items)

@@ -50,7 +50,8 @@ class Cause:
 
 
 def group(failures: Iterable[dict[str, Any]]) -> list[Cause]:
-    """Causes from `{"check", "message", "member", "rank"?, "status"?, "rule"?}` items.
+    """Causes from `{"check", "message", "member", "rank"?, "status"?, "rule"?, "key"?}` items
+    (`key`, when given, is what must match instead of the message).
 
     Ordered by rank, then by count (most widespread first), then by check; members keep the
     order they came in, each once.
@@ -58,7 +59,7 @@ def group(failures: Iterable[dict[str, Any]]) -> list[Cause]:
     causes: dict[tuple[str, str], Cause] = {}
     for item in failures:
         check, message = str(item["check"]), str(item["message"])
-        key = (check, normalise(message))
+        key = (check, normalise(str(item.get("key", message))))
         cause = causes.get(key)
         if cause is None:
             cause = causes[key] = Cause(

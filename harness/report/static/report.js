@@ -28,6 +28,7 @@
     var items = Array.prototype.slice.call(
       document.querySelectorAll("table.searchable tbody tr, details.scenario"));
     var texts = items.map(function (el) { return el.textContent.toLowerCase(); });
+    var total = items.filter(function (el) { return el.tagName === "TR"; }).length;
     search.addEventListener("input", function () {
       var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
       var rows = 0;
@@ -36,7 +37,7 @@
         el.hidden = !hit;
         if (hit && el.tagName === "TR") { rows += 1; }
       });
-      if (shown) { shown.textContent = words.length ? rows + " rows match" : ""; }
+      if (shown) { shown.textContent = words.length ? rows + " of " + total + " rows match" : ""; }
     });
   }
 
