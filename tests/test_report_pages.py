@@ -124,8 +124,12 @@ def test_failing_mutant_report_puts_failures_first_grouped_and_open(reports, bro
         flaky = page.locator("table.flaky tbody tr")
         assert flaky.count() == 1 and flaky.first.inner_text().split() == [FLAKY, "PF"]
         assert page.locator("svg.trend rect.b-pass").count() == 2
+        assert FLAKY in page.locator("header .flaky-note").inner_text()
+        row = page.locator("table.scenarios tbody tr", has_text=FLAKY)
+        assert row.locator(".tag").inner_text() == "flaky"
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "report-failing-mutant.png"))
+        page.locator("section.history").screenshot(path=str(SHOTS / "report-history.png"))
         # Search: one scenario by a word of its id, then everything again.
         scenarios = page.locator("table.scenarios tbody tr")
         total = scenarios.count()
@@ -171,6 +175,7 @@ def test_passing_report_has_passes_collapsed_and_no_causes(reports, browser):
         assert page.locator("details.scenario").count() == ran == 8
         assert page.locator("details.scenario[open]").count() == 0
         assert "No flaky scenario" in page.locator("section.history").inner_text()
+        assert page.locator(".flaky-note, .tag").count() == 0
         header = page.locator("header dl.run").inner_text()
         assert "reference" in header and "scenario files sha256" in header
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -213,6 +213,7 @@ def _html(
         anchors=anchors,
         views=views,
         history=past,
+        flaky=past.flaky,
         noun="check",
     )
 

@@ -175,6 +175,7 @@ def render_html(
         anchors=anchors,
         views=views,
         history=history,
+        flaky=history.flaky,
         pretty=pretty,
         compact=compact,
         noun="scenario",
