@@ -1,4 +1,5 @@
-"""Reports of a run: junit.xml for CI, results.json for tools, report.html for people.
+"""Reports of a run: junit.xml for CI, results.json for tools, report.html for people, and one
+line more in history.jsonl for the trend across runs.
 
 The data reaching the reports is already redacted by the fake LMS; `redact` is a second line of
 defence applied to everything written: Basic credentials, auth-token values and API keys become
