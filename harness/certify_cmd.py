@@ -16,6 +16,7 @@ from harness.certify import certificate, report
 from harness.certify.context import CertInputs
 from harness.certify.run import Unreachable, certify, notice, start
 from harness.cli_args import http_url
+from harness.report.meta import command_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     print(report.summary(cert))
     try:
-        paths = report.write(cert, args.report_dir)
+        paths = report.write(cert, args.report_dir, command_line(sys.argv[1:]))
     except OSError as exc:
         raise UsageError(f"cannot write the reports to {args.report_dir}: {exc}") from None
     print(f"reports written to {args.report_dir}: " + ", ".join(p.name for p in paths.values()))

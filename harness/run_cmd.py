@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import os
-import shlex
 import sys
 import threading
 import time
@@ -95,6 +94,7 @@ def _printer(total: int, color: bool) -> Any:
 def run(args: argparse.Namespace) -> int:
     from harness.cli import UsageError
     from harness.report import RunInfo, write_reports
+    from harness.report.meta import command_line
     from harness.report.summary import summary_table
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -116,19 +116,22 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     _check_driver(args.driver)
-    command = "weare-harness " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    command = command_line(sys.argv[1:])
     if args.mutation:
         return _mutation(args, scenarios, command, color)
     started = time.monotonic()
-    stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    results = Runner(
+    stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    runner = Runner(
         scenarios,
         target=target,
         driver=args.driver,
         workers=args.workers,
         progress=_printer(len(scenarios), color),
-    ).run()
+    )
+    results = runner.run()
     info = RunInfo(target.label(), args.driver, stamp, time.monotonic() - started, command)
+    info.chromium = runner.browser_version
+    info.scenario_files = sorted({s.file for s in scenarios})
     print(summary_table(results, info, color=color))
     if args.report_dir:
         written = write_reports(results, info, args.report_dir)

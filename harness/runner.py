@@ -142,6 +142,7 @@ class Runner:
         self._bench = bench
         # Scenario i gets index first_index + i, which names its mounts on the bench.
         self.first_index = first_index
+        self.browser_version: str | None = None  # set once the browser driver has run
 
     # -- shared steps ---------------------------------------------------------------------------
     def _story(self) -> StoryConfig:
@@ -346,6 +347,8 @@ async def _browser_runs(
 
     async with async_playwright() as p:
         browser = await launch_chromium(p)
+        for runner in runners:
+            runner.browser_version = browser.version
         tabs = Tabs(browser)
         try:
             gate = asyncio.Semaphore(max(1, workers))

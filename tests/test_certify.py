@@ -204,7 +204,10 @@ def test_api_url_and_key_path(tmp_path):
     assert behaviours["weare-documented"]["verdict"].startswith("works")
     assert behaviours["cmi5-full"]["verdict"] == "not-tested"
     assert "launch URL" in behaviours["cmi5-full"]["reason"]
-    assert "k3y-secret" not in (tmp_path / "rep" / "report.html").read_text()
+    for name in ("report.html", "results.json", "history.jsonl", "junit.xml"):
+        assert "k3y-secret" not in (tmp_path / "rep" / name).read_text(), name
+    # The command line is recorded, its --api-key value redacted.
+    assert "--api-key '[redacted]'" in report(tmp_path / "rep")["meta"]["command"]
 
 
 def test_default_report_dir_is_reports_certify(tmp_path):

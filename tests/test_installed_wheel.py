@@ -288,6 +288,11 @@ def test_wheel_holds_every_file_of_the_packages(dists: Dists) -> None:
         "fake_lms/schema.sql",
         "fake_lms/data/openapi.json",
         "fake_lms/dashboard/templates/dashboard.html",
+        "harness/report/templates/base.html.j2",
+        "harness/report/templates/run.html.j2",
+        "harness/report/templates/certify.html.j2",
+        "harness/report/static/report.css",
+        "harness/report/static/report.js",
     }
     top = {n.split("/", 1)[0] for n in names}
     assert top == {*PACKAGES, f"weare_harness-{_version(dists)}.dist-info"}, top
@@ -340,6 +345,10 @@ def test_run_builtin_suite_over_http(installed: Installed, empty_dir: Path) -> N
     assert totals["passed"] == totals["scenarios"], totals
     files = {Path(s["file"]) for s in data["scenarios"]}
     assert all(f.is_relative_to(installed.venv) and f.parent.name == "suite" for f in files), files
+    assert data["meta"]["python"].startswith(installed.version + "."), data["meta"]
+    assert data["meta"]["chromium"] is None and data["meta"]["scenarios_sha256"]
+    page = (empty_dir / "R" / "report.html").read_text(encoding="utf-8")  # the installed templates
+    assert "scenario files sha256" in page and "History of this target (1 recent run)" in page
 
 
 def test_serve_answers_about_certify_works_and_sigterm_stops_it(

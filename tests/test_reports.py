@@ -22,6 +22,7 @@ import pytest
 
 from harness.report import RunInfo, redact, redact_text, totals, write_reports
 from harness.report.html import diff_lines
+from harness.report.junit import JUnitCase, write_junit
 from harness.report.summary import progress_line, summary_table
 from harness.runner import Runner, ScenarioResult, Target
 from harness.scenarios import discover
@@ -31,6 +32,7 @@ SECRET_BASIC = base64.b64encode(b"planted-user:planted-secret-42").decode()
 SECRET_TOKEN = "UGxhbnRlZFRva2VuOnRvcC1zZWNyZXQ="
 PLANTED_SCRIPT = '<script>alert("pwned")</script>'
 PLANTED_TITLE = "<b>bold</b> & <img src=x onerror=alert(1)>"
+Q = "&#34;"  # how the templates' autoescape writes a double quote
 
 
 def _info(target: str) -> RunInfo:
@@ -184,14 +186,48 @@ def test_junit_of_a_passing_run(runs, tmp_path):
     assert suite.get("tests") == str(len(runs["reference"]))
 
 
+def test_junit_files_are_relative_to_the_working_directory(planted, tmp_path, monkeypatch):
+    """From another directory, `file` is a `../` path that resolves to the scenario file (run)
+    and to the check's source (certify's cases go through the same writer)."""
+    elsewhere = tmp_path / "elsewhere" / "deeper"
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(elsewhere)
+    paths = write_reports(planted[:2], _info("reference"), tmp_path / "rep")
+    for case in ET.parse(paths["junit"]).getroot().iter("testcase"):
+        file = case.get("file")
+        assert not Path(file).is_absolute() and file.startswith("../")
+        assert (elsewhere / file).resolve() == Path(PRECEDENCE).resolve()
+    import harness.certify.checks.statements as source
+
+    xml = write_junit(
+        [JUnitCase("certify.statement", "statement.completed", "passed", file=source.__file__)],
+        suite="weare-harness certify",
+        duration_s=0,
+        timestamp="2026-01-02T03:04:05Z",
+        properties={},
+    )
+    file = ET.fromstring(xml).find("testsuite/testcase").get("file")
+    assert (
+        file.startswith("../") and (elsewhere / file).resolve() == Path(source.__file__).resolve()
+    )
+
+
 # -- results.json -------------------------------------------------------------------------------
 
 
 def test_results_json_round_trips(written, planted):
     text = written["json"].read_text(encoding="utf-8")
     data = json.loads(text)
-    assert list(data) == ["run", "totals", "scenarios"]
-    assert list(data["run"]) == [f.name for f in dataclasses.fields(RunInfo)]
+    assert list(data) == ["meta", "run", "totals", "scenarios"]
+    assert list(data["run"]) == ["target", "driver", "started", "duration_s", "command"]
+    meta = data["meta"]
+    assert meta["started_at"] == "2026-01-02T03:04:05Z"
+    assert (meta["target"], meta["driver"], meta["duration_s"]) == (
+        data["run"]["target"],
+        "http",
+        1.5,
+    )
+    assert meta["command"] == data["run"]["command"] and meta["chromium"] is None
     assert data["run"]["target"] == "mutant:ignores-endpoint"
     failed = sum(r.status == "failed" for r in planted)
     assert data["totals"] == {
@@ -239,16 +275,22 @@ def test_html_contents(written, planted):
     assert first.launch["launch_url"].replace("&", "&amp;") in html
     failed = next(c for c in first.checks if not c.passed)
     # expected and actual as values, and as the lines of a diff of the pretty JSON
-    assert json.dumps(failed.expected).replace('"', "&quot;") in html
-    assert json.dumps(failed.actual).replace('"', "&quot;") in html
+    assert json.dumps(failed.expected).replace('"', Q) in html
+    assert json.dumps(failed.actual).replace('"', Q) in html
     for line in diff_lines(failed.expected, failed.actual):
         if line.startswith(("-", "+")) and not line.startswith(("---", "+++")):
-            assert line.replace('"', "&quot;") in html
+            assert line.replace('"', Q) in html
     assert "--- expected" in html and "+++ actual" in html
     assert first.scenario.rule["text"] in html
     assert "no endpoint parameter" in html  # a story outcome reason of the mutant
     assert 'id="show-failed"' in html and 'id="show-passed"' in html
-    assert "<details open" not in html and " open>" not in html  # all collapsed
+    # Failures open, passes collapsed.
+    assert html.count('<details class="scenario st-failed"') == html.count(
+        '<details class="scenario st-failed" id="s-'
+    )
+    opened = re.findall(r'<details class="scenario st-(\w+)" id="[^"]*"( open)?>', html)
+    assert {status for status, o in opened if o} == {"failed", "error"}
+    assert {status for status, o in opened if not o} == {"passed", "skipped"}
 
 
 def test_html_is_self_contained(written, planted):
@@ -270,10 +312,10 @@ def test_html_is_self_contained(written, planted):
 def test_html_escapes_planted_markup(written):
     html = written["html"].read_text(encoding="utf-8")
     assert "<script>alert" not in html
-    assert "&lt;script&gt;alert(\\&quot;pwned\\&quot;)&lt;/script&gt;" in html
+    assert f"&lt;script&gt;alert(\\{Q}pwned\\{Q})&lt;/script&gt;" in html
     assert "<b>bold</b>" not in html and "<img" not in html
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;img src=x onerror=alert(1)&gt;" in html
-    assert "&lt;&amp;&gt; &quot;quoted&quot;" in html
+    assert f"&lt;&amp;&gt; {Q}quoted{Q}" in html
 
 
 def test_html_redacts_credentials(written, planted):
@@ -282,10 +324,7 @@ def test_html_redacts_credentials(written, planted):
     for token in _real_tokens(planted):
         assert token not in html
     assert "Basic [redacted]" in html
-    assert (
-        "auth-token&quot;: &quot;[redacted]" in html
-        or "auth-token\\&quot;: \\&quot;[redacted]" in html
-    )
+    assert f"auth-token{Q}: {Q}[redacted]" in html or f"auth-token\\{Q}: \\{Q}[redacted]" in html
     assert "Basic [redacted user=" in html  # the journal's own redaction is kept as given
 
 
@@ -396,11 +435,13 @@ def test_html_in_chromium(written):
             page.click("label[for=show-passed]")
             assert passed.first.is_visible()
             # Following a scenario's link opens its collapsed details.
-            details = page.locator("details.scenario").first
+            details = page.locator("details.scenario.st-passed").first
             assert details.get_attribute("open") is None
-            page.locator("table.scenarios tbody tr a").first.click()
+            page.locator("table.scenarios tbody tr.st-passed a").first.click()
             assert details.get_attribute("open") is not None
-            assert details.locator("pre.diff").first.is_visible()
+            assert details.locator("table.checks").first.is_visible()
+            # A failure's details are open from the start, its diff in sight.
+            assert page.locator("details.scenario.st-failed pre.diff").first.is_visible()
             details.screenshot(path="/tmp/report-details.png")
             assert requests == [url]
             assert problems == []  # no CSP violation, no script error

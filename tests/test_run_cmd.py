@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -32,6 +33,7 @@ def test_passing_selection_exits_0_and_writes_three_reports(tmp_path):
     assert "PASSED" in r.stdout
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["totals"]["passed"] == data["totals"]["scenarios"] > 0
+    assert data["meta"]["chromium"] is None and data["meta"]["driver"] == "http"  # no browser
     suite = ET.parse(tmp_path / "junit.xml").getroot()
     assert "failures" in (suite.attrib if suite.tag == "testsuite" else suite[0].attrib)
     assert "precedence-endpoint-url-fetch-key" in (tmp_path / "report.html").read_text()
@@ -131,6 +133,8 @@ def test_external_story_url_driven_with_a_selector(tmp_path):
     assert statuses["precedence-endpoint-url-fetch-key"] == "passed", r.stdout
     assert statuses["precedence-no-endpoint-url-fetch-key"] == "skipped"
     assert r.returncode == 0
+    # The version of the Chromium that ran the story, as the browser gave it.
+    assert re.fullmatch(r"\d+(\.\d+){3}", data["meta"]["chromium"]), data["meta"]
 
 
 def test_external_story_url_driven_with_a_script(tmp_path):

@@ -3,32 +3,24 @@ results.json, junit.xml, evidence.json and certificate.json (all redacted)."""
 
 from __future__ import annotations
 
-import html
 import inspect
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from harness.certify import certificate
-from harness.certify.run import NOT_TESTED, Certification, CheckOutcome
-from harness.report import redact
+from harness.certify.run import Certification, CheckOutcome
+from harness.report import history, redact
+from harness.report.causes import group
+from harness.report.history import History
+from harness.report.html import anchor_ids
 from harness.report.junit import JUnitCase, write_junit
+from harness.report.meta import meta
+from harness.report.page import render
 
 DEFAULT_DIR = Path("reports") / "certify"
 MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "unsupported": "N/S ", "skipped": "SKIP"}
-COLORS = {
-    "pass": "#1a7f37",
-    "warn": "#9a6700",
-    "fail": "#cf222e",
-    "unsupported": "#57606a",
-    "skipped": "#57606a",
-}
-VERDICT_COLORS = {
-    "works": "#1a7f37",
-    "works-with-warnings": "#9a6700",
-    "will-not-work": "#cf222e",
-    NOT_TESTED: "#57606a",
-}
 
 
 def header_lines(cert: Certification) -> list[str]:
@@ -114,88 +106,124 @@ def junit(cert: Certification, data: dict[str, Any]) -> bytes:
     )
 
 
-def _exchange_html(ex: dict[str, Any]) -> str:
-    e = html.escape
-    req = "\n".join(f"{k}: {v}" for k, v in ex["request_headers"].items())
-    res = "\n".join(f"{k}: {v}" for k, v in ex["response_headers"].items())
-    answer = ex["error"] or f"{ex['status']} ({ex['seconds']} s)"
-    return (
-        f"<div class='ex'><h4>{e(ex['label'])}</h4>"
-        f"<p><b>sent</b> {e(ex['method'])} <code>{e(ex['url'])}</code></p>"
-        f"<pre>{e(req)}\n\n{e(ex['request_body'])}</pre>"
-        f"<p><b>came back</b> {e(str(answer))}</p>"
-        f"<pre>{e(res)}\n\n{e(ex['response_body'])}</pre></div>"
+RANKS = {"fail": 1, "warn": 2, "unsupported": 3, "pass": 4, "skipped": 5}  # blockers are 0
+FILTER_ORDER = ("fail", "warn", "unsupported", "pass", "skipped")
+
+
+def _pretty_body(text: str) -> str:
+    """A body as people read it: JSON indented whole, anything else as it came."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return text or ""
+
+
+def _exchange_view(ex: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **ex,
+        "request_head": "\n".join(f"{k}: {v}" for k, v in ex["request_headers"].items()),
+        "response_head": "\n".join(f"{k}: {v}" for k, v in ex["response_headers"].items()),
+        "request_body": _pretty_body(ex["request_body"]),
+        "response_body": _pretty_body(ex["response_body"]),
+        "answer": ex["error"] or f"{ex['status']} ({ex['seconds']} s)",
+    }
+
+
+def target_label(data: dict[str, Any]) -> str:
+    """The LMS certified, as history groups runs: the origin of its API URL or launch URL."""
+    target = data["target"]
+    url = target.get("endpoint") or ""
+    for launch in target.get("launch_urls") or []:
+        url = url or dict(parse_qsl(urlsplit(launch).query)).get("endpoint", "")
+    url = url or data.get("destination") or ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
+
+
+def run_meta(data: dict[str, Any], command: str) -> dict[str, Any]:
+    """The "meta" block of results.json and report.html (no scenario files here)."""
+    block = meta(
+        started=data["started_at"],
+        duration_s=data["duration_s"],
+        command=command,
+        driver="http",
+        target=target_label(data),
     )
+    del block["scenarios_sha256"]
+    return block
 
 
-def _check_section(check: dict[str, Any]) -> str:
-    e = html.escape
-    c = COLORS[check["status"]]
-    advice = check["advice"] or {}
-    curl = f"<p><b>Reproduce:</b></p><pre>{e(check['curl'])}</pre>" if check.get("curl") else ""
-    exchanges = "".join(_exchange_html(x) for x in check["exchanges"])
-    return (
-        f"<section id='{e(check['id'])}'><h3 style='color:{c}'>{e(check['status'].upper())}"
-        f" ({e(check['severity'])}) — {e(check['title'])}</h3><p>{e(check['detail'])}</p>"
-        f"<p><b>Observed:</b> {e(advice.get('observed', ''))} → <b>why it matters:</b> "
-        f"{e(advice.get('why', ''))} → <b>how to fix:</b> {e(check['how_to_fix'])}</p>"
-        f"<p><b>Rule:</b> {e(check['rule'])}</p>{curl}{exchanges}</section>"
-    )
-
-
-def _html(cert: Certification, data: dict[str, Any]) -> str:
-    e = html.escape
-    by_id = {c["id"]: c for c in data["checks"]}
-    rows, details = [], []
+def _causes(cert: Certification, by_id: dict[str, dict[str, Any]]) -> list[Any]:
+    """The checks that did not pass, grouped by cause: the same cause diagnosed (or the same
+    check) and the same fix; blockers first."""
+    items = []
     for outcome in cert.ordered():
         check = by_id[outcome.check.id]
-        c = COLORS[check["status"]]
-        rows.append(
-            f"<tr><td style='color:{c};font-weight:bold'>{e(check['status'].upper())}</td>"
-            f"<td>{e(check['severity'])}</td>"
-            f"<td><a href='#{e(check['id'])}'>{e(check['id'])}</a></td>"
-            f"<td>{e(check['title'])}</td><td>{e(check['detail'])}</td></tr>"
+        if check["status"] not in ("fail", "warn", "unsupported"):
+            continue
+        advice = check["advice"] or {}
+        items.append(
+            {
+                "check": advice.get("cause") or check["id"],
+                "message": advice.get("observed") or check["detail"],
+                "key": check["how_to_fix"],  # one cause, one fix: however each check saw it
+                "member": check["id"],
+                "rank": 0 if outcome.blocks else RANKS[check["status"]],
+                "status": check["status"],
+                "rule": f"fix: {check['how_to_fix']}",
+            }
         )
-        if check["status"] in ("fail", "warn", "unsupported"):
-            details.append(_check_section(check))
-        else:
-            details.append(f"<span id='{e(check['id'])}'></span>")
-    behaviours = "".join(
-        f"<li><b>{e(n)}</b>: <span style='color:{VERDICT_COLORS[b['verdict']]}'>"
-        f"{e(b['verdict'].upper())}</span> — {e(b['reason'])}</li>"
-        for n, b in data["behaviours"].items()
+    return group(items)
+
+
+def _html(
+    cert: Certification, data: dict[str, Any], meta_block: dict[str, Any], past: History
+) -> str:
+    by_id = {c["id"]: c for c in data["checks"]}
+    ordered = [by_id[o.check.id] for o in cert.ordered()]
+    anchors = dict(
+        zip([c["id"] for c in ordered], anchor_ids([c["id"] for c in ordered]), strict=True)
     )
-    fixes = "".join(f"<li>{e(f)}</li>" for f in data["top_fixes"]) or "<li>none</li>"
-    header = "".join(f"<li>{e(line)}</li>" for line in header_lines(cert))
-    style = (
-        "body{font-family:system-ui,sans-serif;margin:1rem;max-width:70rem}"
-        "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;"
-        "padding:.3rem .5rem;text-align:left;vertical-align:top}td:last-child,pre,code"
-        "{overflow-wrap:anywhere}li{overflow-wrap:anywhere}.scroll{overflow-x:auto}"
-        "pre{background:#f6f8fa;padding:.5rem;white-space:pre-wrap;word-break:break-all}"
-        ".ex{margin-left:1rem}section{border-top:2px solid #eee;margin-top:1.5rem}"
-        "a:focus{outline:3px solid #0969da}"
-    )
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'\"><title>weare-harness certify report</title>"
-        f"<style>{style}</style></head><body><main>"
-        "<h1>Will your LMS receive We Are completions?</h1>"
-        f"<p style='font-size:1.4rem;color:{VERDICT_COLORS[data['verdict']]}'>"
-        f"<b>{e(data['verdict'].upper())}</b></p><p>{e(data['summary'])}</p>"
-        f"<h2>Per behaviour</h2><ul>{behaviours}</ul><h2>Top fixes</h2><ol>{fixes}</ol>"
-        f"<h2>Run</h2><ul>{header}</ul><h2>Checks (blockers first)</h2>"
-        "<div class='scroll'><table><tr><th>result</th><th>severity</th><th>check</th><th>what</th>"
-        f"<th>detail</th></tr>{''.join(rows)}</table></div>{''.join(details)}</main></body></html>"
+    blocking = {o.check.id for o in cert.outcomes if o.blocks}
+    views = [
+        {
+            "c": check,
+            "anchor": anchors[check["id"]],
+            "blocker": check["id"] in blocking,
+            "rank": 0 if check["id"] in blocking else RANKS[check["status"]],
+            "exchanges": [_exchange_view(x) for x in check["exchanges"]],
+        }
+        for check in ordered
+    ]
+    counts = data["counts"]
+    return render(
+        "certify.html.j2",
+        title=f"weare-harness certify: {data['verdict'].upper()} — {meta_block['target']}",
+        verdict=data["verdict"],
+        verdict_label=data["verdict"].upper(),
+        heading="Will your LMS receive We Are completions?",
+        summary=data["summary"],
+        meta=meta_block,
+        counts=counts,
+        behaviours=data["behaviours"],
+        top_fixes=data["top_fixes"],
+        header_lines=header_lines(cert),
+        filters=[(s, counts[s]) for s in FILTER_ORDER],
+        causes=_causes(cert, by_id),
+        anchors=anchors,
+        views=views,
+        history=past,
+        flaky=past.flaky,
+        noun="check",
     )
 
 
-def write(cert: Certification, report_dir: Path) -> dict[str, Path]:
+def write(cert: Certification, report_dir: Path, command: str = "") -> dict[str, Path]:
+    """The reports, and one more line in report_dir's history.jsonl (per target LMS)."""
     report_dir.mkdir(parents=True, exist_ok=True)
     data = redact(cert.as_dict())
-    results = {k: v for k, v in data.items() if k != "exchanges"}
+    meta_block = run_meta(data, command)
+    results = {"meta": meta_block, **{k: v for k, v in data.items() if k != "exchanges"}}
     paths = {
         "html": report_dir / "report.html",
         "json": report_dir / "results.json",
@@ -207,6 +235,19 @@ def write(cert: Certification, report_dir: Path) -> dict[str, Path]:
         errors="backslashreplace",
     )
     paths["junit"].write_bytes(junit(cert, data))
-    paths["html"].write_text(_html(cert, data), encoding="utf-8", errors="replace")
+    line = history.entry(
+        time=meta_block["started_at"],
+        target=meta_block["target"],
+        driver="http",
+        counts={k: v for k, v in data["counts"].items()},
+        failed=[c["id"] for c in data["checks"] if c["status"] == "fail"],
+        passed=[c["id"] for c in data["checks"] if c["status"] == "pass"],
+        duration_s=data["duration_s"],
+    )
+    paths["history"] = history.append(report_dir, line)
+    past = history.read(report_dir, line["target"])
+    paths["html"].write_text(
+        _html(cert, data, meta_block, past), encoding="utf-8", errors="replace"
+    )
     paths.update(certificate.write(data, report_dir))
     return paths

@@ -1,4 +1,5 @@
-"""Reports of a run: junit.xml for CI, results.json for tools, report.html for people.
+"""Reports of a run: junit.xml for CI, results.json for tools, report.html for people, and one
+line more in history.jsonl for the trend across runs.
 
 The data reaching the reports is already redacted by the fake LMS; `redact` is a second line of
 defence applied to everything written: Basic credentials, auth-token values and API keys become
@@ -7,7 +8,7 @@ defence applied to everything written: Basic credentials, auth-token values and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,8 @@ class RunInfo:
     started: str  # ISO timestamp
     duration_s: float
     command: str  # the command line, for the record
+    chromium: str | None = None  # the browser's version when the browser driver ran
+    scenario_files: list[str] = field(default_factory=list)  # the files the scenarios came from
 
 
 def _redact_authorization(value: str) -> str:
@@ -103,9 +106,12 @@ def first_failure(result: dict[str, Any]) -> str:
 def write_reports(
     results: list[ScenarioResult], info: RunInfo, report_dir: Path
 ) -> dict[str, Path]:
-    """Writes junit.xml, results.json and report.html into report_dir (created if needed)."""
+    """Writes junit.xml, results.json and report.html into report_dir (created if needed), and
+    adds the run to its history.jsonl, which report.html reads back for trends and flaky ids."""
+    from harness.report import history
     from harness.report.html import render_html
     from harness.report.junit import render_junit
+    from harness.report.meta import utc_iso
     from harness.report.results_json import render_json
 
     report_dir = Path(report_dir)
@@ -119,7 +125,18 @@ def write_reports(
     paths["junit"].write_bytes(render_junit(data, info))
     # A lone surrogate (a statement can carry one) stays a valid JSON escape, and becomes "?" in HTML.
     paths["json"].write_text(render_json(data, info), encoding="utf-8", errors="backslashreplace")
-    paths["html"].write_text(render_html(data, info), encoding="utf-8", errors="replace")
+    line = history.entry(
+        time=utc_iso(info.started),
+        target=redact_text(info.target),
+        driver=info.driver,
+        counts={k: v for k, v in totals(data).items() if k != "verdict"},
+        failed=[s["id"] for s in data if s["status"] in ("failed", "error")],
+        passed=[s["id"] for s in data if s["status"] == "passed"],
+        duration_s=info.duration_s,
+    )
+    paths["history"] = history.append(report_dir, line)
+    past = history.read(report_dir, line["target"])
+    paths["html"].write_text(render_html(data, info, past), encoding="utf-8", errors="replace")
     return paths
 
 

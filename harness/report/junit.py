@@ -4,8 +4,9 @@
 `harness/certify/report.py` maps certify's checks. Every attribute and text goes through
 `clean`, which drops the characters XML 1.0 cannot hold even escaped (control characters from a
 vendor's answer, lone surrogates); ElementTree escapes the rest, `]]>` included, since nothing
-is written as CDATA. `file` attributes are relative (to the working directory, else to the
-project), `time` is in seconds with millisecond precision and the suite carries a timestamp.
+is written as CDATA. `file` attributes are relative to the working directory (what CI readers
+resolve them against), `time` is in seconds with millisecond precision and the suite carries a
+timestamp.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from harness.report import RunInfo, first_failure, redact_text, totals
 
 SUITE = "weare-harness"
 MESSAGE_LIMIT = 1000
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Not allowed anywhere in an XML 1.0 document, even escaped.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
@@ -43,18 +43,17 @@ def seconds(value: float) -> str:
 
 
 def relative_file(path: str | os.PathLike[str] | None) -> str:
-    """A path relative to the working directory, else to the project; '' for none."""
+    """The path relative to the working directory (`../` where needed), as CI readers resolve
+    it; '' for none. A relative path is taken as already relative to it."""
     if not path:
         return ""
     p = Path(path)
     if not p.is_absolute():
         return p.as_posix()
-    for base in (Path.cwd(), PROJECT_ROOT):
-        try:
-            return p.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            continue
-    return p.name
+    try:
+        return Path(os.path.relpath(p.resolve(), Path.cwd().resolve())).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return p.as_posix()
 
 
 @dataclass

@@ -1,20 +1,41 @@
-"""results.json: the run, its totals and every scenario's result, for tools and later comparison."""
+"""results.json: the run's meta, its totals and every scenario's result, for tools and later
+comparison. "run" keeps the original five fields for tools that read them; "meta" says it all."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from harness.report import RunInfo, redact_text, totals
+from harness.report.meta import meta
+
+RUN_FIELDS = ("target", "driver", "started", "duration_s", "command")
+
+
+def run_meta(info: RunInfo) -> dict[str, Any]:
+    """The "meta" block of a run (see harness/report/meta.py)."""
+    return meta(
+        started=info.started,
+        duration_s=info.duration_s,
+        command=info.command,
+        driver=info.driver,
+        target=info.target,
+        chromium=info.chromium,
+        scenario_files=info.scenario_files,
+    )
 
 
 def results_document(scenarios: list[dict[str, Any]], info: RunInfo) -> dict[str, Any]:
-    """{"run": ..., "totals": ..., "scenarios": [...]} from already redacted scenario dicts."""
-    run = asdict(info)
+    """{"meta", "run", "totals", "scenarios"} from already redacted scenario dicts."""
+    run = {name: getattr(info, name) for name in RUN_FIELDS}
     run["duration_s"] = round(info.duration_s, 3)
     run["command"] = redact_text(info.command)
-    return {"run": run, "totals": totals(scenarios), "scenarios": scenarios}
+    return {
+        "meta": run_meta(info),
+        "run": run,
+        "totals": totals(scenarios),
+        "scenarios": scenarios,
+    }
 
 
 def render_json(scenarios: list[dict[str, Any]], info: RunInfo) -> str:
