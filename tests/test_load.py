@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 
 import pytest
 import requests
@@ -46,11 +47,25 @@ def serve(tmp_path_factory):
         yield s
 
 
-def test_two_locust_workers_against_serve_lose_nothing(serve, tmp_path, load):
-    r = load(
-        "--lms", serve.base_url, "--api-key", API_KEY, "--users", "4", "--duration", "2",
-        "--workers", "2", "--report-dir", str(tmp_path), "--json",
+def test_two_locust_workers_against_serve_lose_nothing(serve, tmp_path):
+    """One local worker process (--workers 1) and one that joins with --master, as a worker
+    on another machine would: the master waits for both (--remote-workers 1)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cli = [sys.executable, "-m", "harness", "load"]
+    master = subprocess.Popen(
+        [*cli, "--lms", serve.base_url, "--api-key", API_KEY, "--users", "4", "--duration", "2",
+         "--workers", "1", "--remote-workers", "1", "--bind", f"127.0.0.1:{port}",
+         "--report-dir", str(tmp_path), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    joined = subprocess.run(
+        [*cli, "--master", f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=120
+    )
+    out, err = master.communicate(timeout=120)
+    r = subprocess.CompletedProcess(master.args, master.returncode, out, err)
+    assert joined.returncode == 0, joined.stderr
     assert r.returncode == 0, r.stdout + r.stderr
     data = json.loads(r.stdout)
     assert data["workers"] == 2 and data["users"] == 4
@@ -68,8 +83,14 @@ def test_two_locust_workers_against_serve_lose_nothing(serve, tmp_path, load):
     html = (tmp_path / "locust.html").read_text()
     assert "statement completed" in html
     assert json.loads((tmp_path / "results.json").read_text())["lost"] == 0
-    for text in (r.stdout, r.stderr, html):
+    for text in (r.stdout, r.stderr, html, joined.stdout, joined.stderr):
         assert "s3cret-key" not in text
+
+
+def test_without_locust_the_command_names_the_extra(load, monkeypatch):
+    monkeypatch.setitem(sys.modules, "locust", None)  # as if it were not installed
+    line = _one_line_exit_2(load("--lms", "http://127.0.0.1:9", "--api-key", API_KEY))
+    assert line.endswith("Locust is not installed: pip install 'weare-harness[load]'")
 
 
 def test_launch_urls_each_used_once_and_read_back_with_the_token(serve, tmp_path, load):
