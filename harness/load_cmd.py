@@ -259,7 +259,8 @@ def engine(config: LoadConfig, worker_of: str | None = None) -> tuple[int, dict[
 def human(result: dict[str, Any]) -> str:
     lines = [
         f"load: {result['users']} learners at once for {result['duration_s']:g} s against "
-        f"{result['url']} ({result['behaviour']}, {result['workers']} workers)",
+        f"{result['url']} ({result['behaviour']}, "
+        + (f"{result['workers']} Locust workers)" if result["workers"] else "one process)"),
         f"learners: {result['launches']} launched, {result['learners_completed']} completed, "
         f"{result['learners_failed']} failed ({result['learners_per_s']:g} completed/s)",
         f"statements: {result['statements_sent']} sent, {result['statements_accepted']} "

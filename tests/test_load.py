@@ -257,3 +257,13 @@ def test_endpoint_against_ralph_loses_nothing(ralph, tmp_path, load):
     assert data["statements_accepted"] == data["learners_completed"] > 0
     assert data["lost"] == 0 and data["loss_check"]["status"] == "pass"
     assert "s3cret-ralph" not in r.stdout + r.stderr + (tmp_path / "locust.html").read_text()
+
+
+def test_help_names_the_caps_exit_codes_and_an_example(load):
+    r = load("--help")
+    assert r.returncode == 0, r.stderr
+    text = " ".join(r.stdout.split())  # argparse wraps lines
+    assert "at most 2000 (default 10)" in text and "at most 600 (default 30)" in text
+    assert "exit codes: 0 all good, 1 checks failed, 2 usage or environment error" in text
+    assert "example: weare-harness load --lms http://127.0.0.1:8080" in text
+    assert "(default: None)" not in text
