@@ -278,6 +278,11 @@ def human(result: dict[str, Any]) -> str:
     if result["errors"]:
         lines.append("errors:")
         lines += [f"  {e['count']:>6} x {e['cause']} ({e['request']})" for e in result["errors"]]
+    if result.get("generator_cpu_over_90"):
+        lines.append(
+            "note: a load process passed 90% CPU: the figures may be the generator's limit, not "
+            "the LMS's (add --workers, or workers on other machines)"
+        )
     lines.append(f"report: {result['report']} (and results.json beside it)")
     lines.append(f"verdict: {result['verdict']}")
     return "\n".join(lines)
@@ -301,6 +306,10 @@ def run(args: argparse.Namespace) -> int:
                 "this writes to a system that is not a fake LMS on this machine: read the "
                 "notice above and add --yes to go on"
             )
+    try:
+        args.report_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write the reports to {args.report_dir}: {exc}") from None
     prepare(config)
     code, result = engine(config)
     print(json.dumps(result, indent=2) if args.json else human(result))

@@ -77,6 +77,7 @@ def test_two_locust_workers_against_serve_lose_nothing(serve, tmp_path):
     assert data["lost"] == 0 and data["duplicated"] == 0 and data["unverified"] == 0
     assert data["loss_check"]["status"] == "pass"
     assert data["errors"] == [] and data["requests_failed"] == 0
+    assert isinstance(data["generator_cpu_over_90"], bool)
     assert 0 < data["p50_ms"] <= data["p99_ms"]
     names = {row["name"] for row in data["by_request"]}
     assert {"launch", "fetch", "launch-data", "preferences", "statement completed"} <= names
@@ -191,6 +192,9 @@ def test_caps_and_targets_are_usage_errors(load):
         load("--endpoint", "http://127.0.0.1:9/", "--api-key", "a:b", "--behaviour", "cmi5-full")
     )
     assert "give a target" in _one_line_exit_2(load())
+    assert "cannot write the reports to /dev/null/x" in _one_line_exit_2(
+        load("--lms", "http://127.0.0.1:9", "--api-key", API_KEY, "--report-dir", "/dev/null/x")
+    )
 
 
 # -- the loss count, both ways, on data --------------------------------------------------------

@@ -208,6 +208,11 @@ def finish(
     result = summary.build(
         config, env.stats, learners, losses, seconds=seconds, workers=workers, report=str(html)
     )
+    runner = env.runner
+    result["generator_cpu_over_90"] = bool(
+        runner is not None
+        and (runner.cpu_warning_emitted or getattr(runner, "worker_cpu_warning_emitted", False))
+    )
     (report_dir / "results.json").write_text(json.dumps(result, indent=2) + "\n", "utf-8")
     return result
 
