@@ -136,6 +136,7 @@ def run_master(config: LoadConfig) -> tuple[Environment, list[dict[str, Any]], f
 
     runner.register_message("weare-ledger", on_ledger)
     procs = start_workers(config.workers, host, runner.server.port)
+    ended = False
     try:
         if not wait_for(lambda: runner.worker_count >= config.total_workers, CONNECT_SECONDS):
             raise EngineError(
@@ -153,8 +154,11 @@ def run_master(config: LoadConfig) -> tuple[Environment, list[dict[str, Any]], f
             )
         workers = len(clients)
         runner.quit()
+        ended = True
     finally:
         for proc in procs:
+            if not ended:  # the master gave up: its workers would wait for it in vain
+                proc.kill()
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
