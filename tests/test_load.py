@@ -253,7 +253,7 @@ def ralph(tmp_path):
 def test_endpoint_against_ralph_loses_nothing(ralph, tmp_path, load):
     r = load(
         "--endpoint", ralph, "--api-key", "load:s3cret-ralph", "--users", "1",
-        "--duration", "2", "--report-dir", str(tmp_path), "--json", "--yes",
+        "--duration", "1", "--report-dir", str(tmp_path), "--json", "--yes",
     )  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
     data = json.loads(r.stdout)
