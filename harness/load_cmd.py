@@ -202,6 +202,11 @@ def build_config(args: argparse.Namespace) -> LoadConfig:
             )
         else:
             raise ConfigError("give a target: --lms URL, --launch-urls FILE or --endpoint URL")
+        if config.target == "launch-urls" and 0 < config.total_workers > config.users:
+            raise ConfigError(
+                f"--launch-urls shares the file among the {config.total_workers} workers: "
+                f"give at least as many --users (got {config.users})"
+            )
         if args.mount and config.target != "lms":
             raise ConfigError("--mount goes with --lms (a mount of the fake LMS)")
     except ConfigError as exc:

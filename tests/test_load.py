@@ -181,7 +181,7 @@ def test_vendor_target_needs_yes_after_the_notice(load):
     assert "add --yes" in _one_line_exit_2(r)
 
 
-def test_caps_and_targets_are_usage_errors(load):
+def test_caps_and_targets_are_usage_errors(load, tmp_path):
     assert "--users must be 1-2000" in _one_line_exit_2(
         load("--lms", "http://127.0.0.1:9", "--api-key", API_KEY, "--users", "5000")
     )
@@ -192,6 +192,11 @@ def test_caps_and_targets_are_usage_errors(load):
         load("--endpoint", "http://127.0.0.1:9/", "--api-key", "a:b", "--behaviour", "cmi5-full")
     )
     assert "give a target" in _one_line_exit_2(load())
+    urls = tmp_path / "urls.txt"
+    urls.write_text("http://l/?endpoint=http://l/x/&fetch=http://l/f&actor=%7B%7D&activityId=a\n")
+    assert "give at least as many --users (got 1)" in _one_line_exit_2(
+        load("--launch-urls", str(urls), "--workers", "2", "--users", "1", "--yes")
+    )
     assert "cannot write the reports to /dev/null/x" in _one_line_exit_2(
         load("--lms", "http://127.0.0.1:9", "--api-key", API_KEY, "--report-dir", "/dev/null/x")
     )

@@ -73,7 +73,8 @@ def set_plan(plan: Plan) -> None:
 
 @events.test_start.add_listener
 def _plan_from_master(environment: Environment, **_: Any) -> None:
-    """A worker learns the config from the master's spawn message (Locust's parsed options)."""
+    """Each process reads the config from Locust's parsed options when the load starts: a
+    worker gets them in its master's spawn message, with its index among the workers."""
     options = environment.parsed_options
     text = getattr(options, OPTION, None) if options is not None else None
     if text and (PLAN is None or PLAN.config.to_json() != text):
