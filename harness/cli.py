@@ -11,6 +11,7 @@ from harness import (
     certify_cmd,
     doctor_cmd,
     launch_cmd,
+    load_cmd,
     quirks_cmd,
     run_cmd,
     scenarios_cmd,
@@ -33,6 +34,10 @@ HELP_END: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "launch": (
         "weare-harness launch --lms http://127.0.0.1:8080 --au-url http://127.0.0.1:8081/ --json",
+        (_API_KEY,),
+    ),
+    "load": (
+        "weare-harness load --lms http://127.0.0.1:8080 --users 20 --duration 30 --workers 2",
         (_API_KEY,),
     ),
     "au": ("weare-harness au register --lms http://127.0.0.1:8080 --url https://story/", ()),
@@ -81,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_cmd.add_parser(sub)
     serve_cmd.add_parser(sub)
     launch_cmd.add_parser(sub)
+    load_cmd.add_parser(sub)
     au_cmd.add_parsers(sub)
     certify_cmd.add_parser(sub)
     quirks_cmd.add_parser(sub)

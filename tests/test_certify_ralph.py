@@ -9,91 +9,23 @@ write), not crash and not advise "Support PUT".
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
-RALPH = Path(__file__).resolve().parent.parent / ".harness" / "ralph-venv" / "bin" / "ralph"
+from tests.ralph_process import ABSENT, RALPH, ralph_lrs
+
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(
-        not RALPH.exists(),
-        reason="Ralph is not installed (make setup installs it into .harness/ralph-venv)",
-    ),
+    pytest.mark.skipif(not RALPH.exists(), reason=ABSENT),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def ralph(tmp_path):
-    env = {**os.environ, "RALPH_APP_DIR": str(tmp_path / "app"), "RALPH_RUNSERVER_BACKEND": "fs"}
-    (tmp_path / "app").mkdir()
-    (tmp_path / "data").mkdir()
-    subprocess.run(
-        [
-            str(RALPH),
-            "auth",
-            "-u",
-            "certify",
-            "-p",
-            "s3cret-ralph",
-            "-s",
-            "all",
-            "-M",
-            "mailto:certify@example.com",
-            "-w",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            str(RALPH),
-            "runserver",
-            "-b",
-            "fs",
-            "--fs-default-directory-path",
-            str(tmp_path / "data"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail("Ralph exited while starting")
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("Ralph did not listen within 60 s")
-    yield f"http://127.0.0.1:{port}/xAPI/"
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with ralph_lrs(tmp_path, "certify", "s3cret-ralph") as endpoint:
+        yield endpoint
 
 
 def test_certify_reports_ralph_check_by_check(ralph, tmp_path):

@@ -1,0 +1,78 @@
+"""Ralph (a third-party LRS, installed by `make setup` into .harness/ralph-venv) on loopback.
+
+Its fs backend keeps only the first statement written to a fresh store ("create" mode) and
+answers 500 to later writes; `append=True` runs its app with the backend in append mode, so a
+load's every statement is kept. Ralph itself is not changed: the mode is set in its process.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+RALPH = Path(__file__).resolve().parent.parent / ".harness" / "ralph-venv" / "bin" / "ralph"
+ABSENT = "Ralph is not installed (make setup installs it into .harness/ralph-venv)"
+_SERVE = """
+import sys, uvicorn
+if sys.argv[2] == "append":
+    from ralph.backends.data.base import BaseOperationType
+    from ralph.backends.data.fs import FSDataBackend
+    FSDataBackend.default_operation_type = BaseOperationType.APPEND
+uvicorn.run("ralph.api:app", host="127.0.0.1", port=int(sys.argv[1]), log_level="error")
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def ralph_lrs(workdir: Path, user: str, secret: str, *, append: bool = False) -> Iterator[str]:
+    """Ralph's xAPI endpoint (fs backend in `workdir`), opened by USER:SECRET, until exit."""
+    env = {
+        **os.environ,
+        "RALPH_APP_DIR": str(workdir / "app"),
+        "RALPH_RUNSERVER_BACKEND": "fs",
+        "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(workdir / "data"),
+    }
+    (workdir / "app").mkdir()
+    (workdir / "data").mkdir()
+    subprocess.run(
+        [str(RALPH), "auth", "-u", user, "-p", secret, "-s", "all",
+         "-M", f"mailto:{user}@example.com", "-w"],
+        env=env, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(RALPH.parent / "python"), "-c", _SERVE, str(port), "append" if append else "create"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError("Ralph exited while starting") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("Ralph did not listen within 60 s") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}/xAPI/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
