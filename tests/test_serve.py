@@ -332,6 +332,7 @@ SUBCOMMANDS = [
     "scenarios",
     "scenarios validate",
     "scenarios new",
+    "load",
 ]
 
 
