@@ -36,10 +36,12 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "reports" / "screenshots"
 API_KEY = "qa:s3cret-key"
-CASES = {  # case -> the serve mount its launch uses
-    "observe": "observe",
-    "no-preflight": "nocors",
-    "enforce": "default",
+SESSION_VERBS = ("initialized", "completed", "terminated")
+WAIT_MS = 60_000
+CASES = {  # case -> the serve mount its launches use, and how many launches
+    "observe": ("observe", 2),
+    "no-preflight": ("nocors", 1),
+    "enforce": ("default", 1),
 }
 
 
@@ -85,6 +87,18 @@ class Capture:
         return self.proc.returncode, "\n".join(self.lines) + out, err
 
 
+def wait_for(page, name: str, capture: Capture) -> None:
+    """Until the page sets `name` (a bound for a loaded machine, not a speed check)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"{name} !== undefined", timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        capture.proc.kill()
+        _, err = capture.proc.communicate(timeout=10)
+        raise AssertionError(f"no {name}: {page.inner_text('body')}\ncertify: {err}") from None
+
+
 @pytest.fixture(scope="module")
 def lms(tmp_path_factory) -> Iterator[ServeProcess]:
     db = tmp_path_factory.mktemp("capture-lms") / "lms.db"
@@ -112,7 +126,7 @@ def browser() -> Iterator:
 def runs(lms, browser, tmp_path_factory) -> dict[str, dict]:
     """Each case played once, the three certify processes started together."""
     base = tmp_path_factory.mktemp("capture")
-    captures = {case: Capture(base / case) for case in CASES}
+    captures = {case: Capture(base / case, "--launches", str(n)) for case, (_, n) in CASES.items()}
     for capture in captures.values():
         capture.read_banner()
     imported = harness(
@@ -133,15 +147,18 @@ def runs(lms, browser, tmp_path_factory) -> dict[str, dict]:
             )
             assert answer.status_code == 201, answer.text
             course = answer.json()
-        answer = lms.client().post(
-            f"{lms.base_url}/api/courses/{course['id']}/aus/0/launches",
-            json={"mount": CASES[case]},
-        )
-        assert answer.status_code == 201, answer.text
-        launch_url = answer.json()["launch_url"]
-        page = browser.new_page(viewport={"width": 900, "height": 900})
-        page.goto(launch_url)
-        page.wait_for_function("window.weareCaptureDone !== undefined", timeout=20_000)
+        mount, count = CASES[case]
+        for _ in range(count):  # each launch as an LMS makes it for the learner, in a window
+            answer = lms.client().post(
+                f"{lms.base_url}/api/courses/{course['id']}/aus/0/launches",
+                json={"mount": mount},
+            )
+            assert answer.status_code == 201, answer.text
+            launch_url = answer.json()["launch_url"]
+            page = browser.new_page(viewport={"width": 900, "height": 900})
+            page.goto(launch_url)
+            wait_for(page, "window.weareCapturePlayed", capture)
+        wait_for(page, "window.weareCaptureDone", capture)
         code, out, err = capture.finish()
         results[case] = {
             "capture": capture,
@@ -180,14 +197,34 @@ def test_observe_mode_lms_works_both_ways_in_the_browser(runs) -> None:
     assert behaviours["weare-documented"]["verdict"] == "works", behaviours
     assert behaviours["cmi5-full"]["verdict"] == "works", behaviours
     found = checks(run)
-    for check_id in ("fetch.token", "statement.completed", "cmi5.session", "cors.preflight"):
+    for check_id in (
+        "fetch.token",
+        "fetch.single-use",
+        "fetch.get-refused",
+        "statement.completed",
+        "statement.read-back",
+        "cmi5.session",
+        "cors.preflight",
+    ):
         assert found[check_id]["status"] == "pass", found[check_id]
-    browser_labels = [e["label"] for e in found["statement.completed"]["exchanges"]]
-    assert browser_labels == ["in the browser: POST completed statement"]
-    assert found["fetch.single-use"]["status"] == "pass"
+    labels = [e["label"] for e in found["statement.completed"]["exchanges"]]
+    assert labels == ["in the browser: POST completed statement"]
+    labels = [e["label"] for e in found["cmi5.session"]["exchanges"]]
+    assert labels == [f"in the browser: POST {v} statement" for v in SESSION_VERBS]
+    assert run["results"]["cmi5_launch"] == 2  # the full flow had a session of its own
+    capture = run["results"]["capture"]
+    assert [x["phases"] for x in capture["launches"]] == [
+        ["fetch", "documented"],
+        ["fetch", "cmi5-full"],
+    ]
+    assert "WORKS" in run["page_text"]
+
+
+def test_one_launch_skips_get_refusal_with_the_reason(runs) -> None:
+    found = checks(runs["enforce"])
     assert found["fetch.get-refused"]["status"] == "skipped"
     assert "--launches 2" in found["fetch.get-refused"]["detail"]
-    assert "WORKS" in run["page_text"]
+    assert runs["enforce"]["results"]["cmi5_launch"] == 1
 
 
 def test_lms_without_cors_preflight_will_not_work_naming_the_preflight(runs) -> None:

@@ -96,7 +96,8 @@ def report_phase(number: int, phase: str) -> Response:
 
 @bp.get("/api/status")
 def status() -> Response:
-    return jsonify(_session().status())
+    launch = request.args.get("launch", "")
+    return jsonify(_session().status(int(launch) if launch.isdigit() else None))
 
 
 def _headers(response: Response) -> Response:

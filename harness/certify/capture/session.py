@@ -88,6 +88,7 @@ class CaptureSession:
         self.failure: str | None = None
         self.reports: str | None = None
         self.final_seen = threading.Event()
+        self._shown: set[int] = set()  # the launches whose page has shown the verdict
 
     # -- what the page sends ----------------------------------------------------------------
 
@@ -349,8 +350,9 @@ class CaptureSession:
             self.reports = reports
             self._note(f"reports written to {reports}", "done")
 
-    def status(self) -> dict[str, Any]:
-        """What the page shows: progress, then the verdict; every string redacted."""
+    def status(self, launch: int | None = None) -> dict[str, Any]:
+        """What the page shows: progress, then the verdict; every string redacted. certify
+        may exit once the page of every launch (`launch`: the asking page's) has the verdict."""
         with self.lock:
             state = "waiting" if not self.launches else "running"
             data: dict[str, Any] = {
@@ -367,7 +369,10 @@ class CaptureSession:
             if cert is not None and self.reports is not None:
                 data["state"] = "done"
                 data["verdict"] = _verdict(cert)
-                self.final_seen.set()
+                if launch is not None:
+                    self._shown.add(launch)
+                if self._shown >= {x["number"] for x in self.launches}:
+                    self.final_seen.set()
             text = json.dumps(data)
             return json.loads(self.ctx.http.clean(text)) if self.ctx else data
 

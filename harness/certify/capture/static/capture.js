@@ -152,7 +152,7 @@ function showVerdict(status) {
 async function follow() {
   for (let i = 0; i < POLL_LIMIT; i++) {
     let status;
-    try { status = await api("status"); } catch (_) {
+    try { status = await api(`status?launch=${launch.launch}`); } catch (_) {
       showState("certify stopped answering; its console has the verdict", "fail");
       return;
     }
@@ -186,6 +186,7 @@ async function main() {
     launch = await api("launches", { launch_url: window.location.href, origin: window.location.origin });
     showState(`launch ${launch.launch} of ${launch.total}: playing We Are in this browser`, "");
     for (const name of launch.phases) await runPhase(name);
+    window.weareCapturePlayed = launch.launch;
   } catch (err) {
     showState(`could not report to certify: ${err.message}`, "fail");
     window.weareCaptureDone = "failed";
