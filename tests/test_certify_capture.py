@@ -234,7 +234,14 @@ def test_lms_without_cors_preflight_will_not_work_naming_the_preflight(runs) -> 
     for name in ("weare-documented", "cmi5-full"):
         assert behaviours[name]["verdict"] == "will-not-work"
         assert "cors.preflight" in behaviours[name]["blockers"], behaviours[name]
-    assert checks(run)["cors.preflight"]["status"] == "fail"
+    found = checks(run)
+    assert found["cors.preflight"]["status"] == "fail"
+    # the advice comes from the preflight's missing CORS headers, not from its 404
+    assert found["cors.preflight"]["advice"]["cause"] == "cors-missing"
+    assert "Access-Control-Allow-Headers" in found["cors.preflight"]["how_to_fix"]
+    # the page's own fetch got no answer the browser would hand it: said so, not "no connection"
+    assert found["fetch.token"]["advice"]["cause"] == "blocked-in-browser"
+    assert "in the browser" in found["fetch.token"]["exchanges"][0]["label"]
     assert "preflight" in run["page_text"].lower()
 
 
@@ -247,7 +254,11 @@ def test_enforcing_lms_refuses_documented_flow_and_accepts_cmi5_full(runs, brows
     assert "11.0.0.0-3" in run["results"]["summary"]
     assert "11.0.0.0-3" in run["page_text"]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    run["page"].screenshot(path=str(SCREENSHOTS / "certify-capture.png"), full_page=True)
+    run["page"].screenshot(  # the verdict, what to fix and the first checks
+        path=str(SCREENSHOTS / "certify-capture.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": 900, "height": 1500},
+    )
     report = browser.new_page(viewport={"width": 1000, "height": 1400})
     report.goto((run["capture"].report_dir / "report.html").as_uri())
     report.screenshot(path=str(SCREENSHOTS / "certify-capture-report.png"))
@@ -293,6 +304,7 @@ def test_no_launch_within_the_timeout_exits_2_with_one_line(tmp_path, capsys) ->
         (("--launches", "0"), "must be 1 or more"),
         (("--timeout", "0"), "--timeout must be positive"),
         (("--launch-url", "http://127.0.0.1:1/?a=b"), "drop --launch-url"),
+        (("--host", "0.0.0.0"), "needs --public-url"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(flags, says, tmp_path, capsys) -> None:

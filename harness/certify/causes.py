@@ -125,6 +125,25 @@ def blocked_in_browser(ex: Exchange, history: list[Exchange]) -> Cause | None:
     )
 
 
+@cause("cors-missing")  # before the status causes: a preflight is judged by its CORS headers
+def cors_missing(ex: Exchange, history: list[Exchange]) -> Cause | None:
+    if ex.method != "OPTIONS" or ex.status is None:
+        return None
+    origin = ex.header("Access-Control-Allow-Origin")
+    headers = ex.header("Access-Control-Allow-Headers")
+    if origin and headers and "x-experience-api-version" in headers.lower():
+        return None
+    return Cause(
+        "cors-missing",
+        f"the preflight answered {ex.status} with Allow-Origin {origin!r} and Allow-Headers "
+        f"{headers!r}",
+        "A browser blocks a cross-origin request whose preflight does not allow it.",
+        "Answer OPTIONS on xAPI resources with Access-Control-Allow-Origin (the story's "
+        "origin or *) and Access-Control-Allow-Headers: Authorization, Content-Type, "
+        "X-Experience-API-Version.",
+    )
+
+
 @cause("connection-error")
 def connection_error(ex: Exchange, history: list[Exchange]) -> Cause | None:
     if not ex.error:
@@ -313,25 +332,6 @@ def server_error(ex: Exchange, history: list[Exchange]) -> Cause | None:
         observed,
         "A completion answered 5xx is lost unless We Are retries it.",
         fix,
-    )
-
-
-@cause("cors-missing")
-def cors_missing(ex: Exchange, history: list[Exchange]) -> Cause | None:
-    if ex.method != "OPTIONS" or ex.status is None:
-        return None
-    origin = ex.header("Access-Control-Allow-Origin")
-    headers = ex.header("Access-Control-Allow-Headers")
-    if origin and headers and "x-experience-api-version" in headers.lower():
-        return None
-    return Cause(
-        "cors-missing",
-        f"the preflight answered {ex.status} with Allow-Origin {origin!r} and Allow-Headers "
-        f"{headers!r}",
-        "A browser blocks a cross-origin request whose preflight does not allow it.",
-        "Answer OPTIONS on xAPI resources with Access-Control-Allow-Origin (the story's "
-        "origin or *) and Access-Control-Allow-Headers: Authorization, Content-Type, "
-        "X-Experience-API-Version.",
     )
 
 

@@ -22,7 +22,7 @@ from harness.cli_args import http_url, port
 
 DEFAULT_TIMEOUT_S = 900.0  # how long certify --capture waits for the launches
 REQUEST_TIMEOUT_S = 10.0  # each of certify's own requests
-FINAL_GRACE_S = 10.0  # how long the page has to read the verdict before certify exits
+FINAL_GRACE_S = 30.0  # how long the pages have to read the verdict before certify exits
 
 
 def launches(text: str) -> int:
@@ -88,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             "--capture takes the launch from your LMS: drop --launch-url, --endpoint and --api-key"
         )
+    if args.host in ("0.0.0.0", "::") and not args.public_url:
+        raise UsageError(f"--host {args.host} needs --public-url (the URL browsers reach)")
     wait_s = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
     if wait_s <= 0:
         raise UsageError("--timeout must be positive")

@@ -27,7 +27,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from fake_lms.redact import redact_headers
+from fake_lms.redact import KnownSecrets, redact_headers, redact_strings
 from harness.certify.causes import BLOCKED_IN_BROWSER
 from harness.certify.context import CertContext, CertInputs, fetch_capability, read_launch
 from harness.certify.flow import (
@@ -373,8 +373,9 @@ class CaptureSession:
                     self._shown.add(launch)
                 if self._shown >= {x["number"] for x in self.launches}:
                     self.final_seen.set()
-            text = json.dumps(data)
-            return json.loads(self.ctx.http.clean(text)) if self.ctx else data
+            if self.ctx is None:
+                return data
+            return redact_strings(data, KnownSecrets(self.ctx.http.secrets))
 
 
 def _verdict(cert: Certification) -> dict[str, Any]:

@@ -7,6 +7,7 @@ const CERTIFICATION_TEST = "https://weare-harness.dev/xapi/extensions/certificat
 const POLL_MS = 500;
 const POLL_LIMIT = 4000; // polls at most (33 minutes): certify's own --timeout ends sooner
 const BODY_LIMIT = 4000;
+const MISSES_LIMIT = 5; // status polls in a row without an answer before the page gives up
 const pageFetch = window.fetch.bind(window);
 const sent = []; // per story.js request: the headers and body it sent, its answer, its time
 let lastAnswer = null;
@@ -139,6 +140,7 @@ function showVerdict(status) {
     const div = item(checks, "div", "", "check");
     const head = item(div, "p", "");
     item(head, "span", check.status.toUpperCase(), "mark " + check.status);
+    head.appendChild(document.createTextNode(" "));
     item(head, "strong", check.id);
     head.appendChild(document.createTextNode(` (${check.severity}): ${check.title}`));
     item(div, "p", check.detail);
@@ -150,10 +152,19 @@ function showVerdict(status) {
 }
 
 async function follow() {
+  let misses = 0;
   for (let i = 0; i < POLL_LIMIT; i++) {
     let status;
-    try { status = await api(`status?launch=${launch.launch}`); } catch (_) {
+    try {
+      status = await api(`status?launch=${launch.launch}`);
+      misses = 0;
+    } catch (_) {
+      if (++misses < MISSES_LIMIT) {
+        await new Promise((done) => setTimeout(done, POLL_MS));
+        continue;
+      }
       showState("certify stopped answering; its console has the verdict", "fail");
+      window.weareCaptureDone = "lost";
       return;
     }
     showProgress(status.progress);
