@@ -11,9 +11,11 @@ and leak no token. The page with its verdict and the report are screenshotted fo
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -218,6 +220,7 @@ def test_observe_mode_lms_works_both_ways_in_the_browser(runs) -> None:
         ["fetch", "cmi5-full"],
     ]
     assert "WORKS" in run["page_text"]
+    assert "  launch 2 of 2 arrived" in run["out"]  # the console follows as the page does
 
 
 def test_one_launch_skips_get_refusal_with_the_reason(runs) -> None:
@@ -265,7 +268,16 @@ def test_enforcing_lms_refuses_documented_flow_and_accepts_cmi5_full(runs, brows
     report.close()
 
 
-def test_no_token_on_the_page_or_in_the_reports(runs) -> None:
+def handed_out_tokens(db: Path) -> list[str]:
+    """Every session token the fake LMS made, raw and as its fetch URL hands it out."""
+    with sqlite3.connect(db) as conn:
+        rows = [token for (token,) in conn.execute("SELECT token FROM sessions")]
+    return rows + [base64.b64encode(f":{token}".encode()).decode() for token in rows]
+
+
+def test_no_token_on_the_page_or_in_the_reports(runs, lms) -> None:
+    tokens = handed_out_tokens(lms.db)
+    assert len(tokens) == 2 * 4  # four launches
     for case, run in runs.items():
         fetch = dict(parse_qsl(urlsplit(run["launch_url"]).query))["fetch"]
         capability = fetch.rstrip("/").rsplit("/", 1)[-1]
@@ -280,6 +292,7 @@ def test_no_token_on_the_page_or_in_the_reports(runs) -> None:
         }
         for where, text in texts.items():
             assert capability not in text, f"{case}: the fetch URL's capability in {where}"
+            assert not [t for t in tokens if t in text], f"{case}: a session token in {where}"
             leaked = re.findall(r'auth-token\\?"\s*:\s*\\?"(?!\[redacted)([^"\\]+)', text)
             assert not leaked, f"{case}: an auth-token in {where}: {leaked[:1]}"
             assert not re.search(r"Basic [A-Za-z0-9+/=]{12,}", text), f"{case}: {where}"

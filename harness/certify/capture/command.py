@@ -121,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         print(notice_for_capture(), flush=True)
-        cert = session.wait(time.monotonic() + wait_s)
+        cert = session.wait(time.monotonic() + wait_s, lambda line: print(f"  {line}", flush=True))
         if session.failure:
             raise UsageError(session.failure)
         if cert is None:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -333,17 +335,24 @@ class CaptureSession:
 
     # -- what the command and the page read -------------------------------------------------
 
-    def wait(self, deadline: float) -> Certification | None:
-        """Block until judged, failed or the monotonic `deadline`; None on timeout."""
-        import time
-
+    def wait(
+        self, deadline: float, on_progress: Callable[[str], None] | None = None
+    ) -> Certification | None:
+        """Block until judged, failed or the monotonic `deadline` (None then), handing each
+        new progress line (redacted, as the page shows it) to `on_progress`."""
+        shown = 0
         with self.lock:
-            while self.result is None and self.failure is None:
+            while True:
+                if on_progress is not None:
+                    for line in self.status()["progress"][shown:]:
+                        on_progress(line["text"])
+                    shown = len(self.progress)
+                if self.result is not None or self.failure is not None:
+                    return self.result
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return None
                 self.lock.wait(min(left, 1.0))
-            return self.result
 
     def finish(self, reports: str) -> None:
         with self.lock:
