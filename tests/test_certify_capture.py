@@ -44,7 +44,9 @@ CASES = {  # case -> the serve mount its launches use, and how many launches
     "observe": ("observe", 2),
     "no-preflight": ("nocors", 1),
     "enforce": ("default", 1),
+    "api-key": ("observe", 1),  # launched without endpoint and fetch: We Are's API URL and key
 }
+NO_CMI5 = {"profile": "weare", "omit": ["endpoint", "fetch"]}
 
 
 def harness(*args: str, **kwargs) -> subprocess.Popen[str]:
@@ -128,7 +130,14 @@ def browser() -> Iterator:
 def runs(lms, browser, tmp_path_factory) -> dict[str, dict]:
     """Each case played once, the three certify processes started together."""
     base = tmp_path_factory.mktemp("capture")
-    captures = {case: Capture(base / case, "--launches", str(n)) for case, (_, n) in CASES.items()}
+    captures = {
+        case: Capture(base / case, "--launches", str(n))
+        for case, (_, n) in CASES.items()
+        if case != "api-key"
+    }
+    captures["api-key"] = Capture(
+        base / "api-key", "--endpoint", f"{lms.base_url}/xapi/observe/", "--api-key", API_KEY
+    )
     for capture in captures.values():
         capture.read_banner()
     imported = harness(
@@ -153,7 +162,7 @@ def runs(lms, browser, tmp_path_factory) -> dict[str, dict]:
         for _ in range(count):  # each launch as an LMS makes it for the learner, in a window
             answer = lms.client().post(
                 f"{lms.base_url}/api/courses/{course['id']}/aus/0/launches",
-                json={"mount": mount},
+                json={"mount": mount, **(NO_CMI5 if case == "api-key" else {})},
             )
             assert answer.status_code == 201, answer.text
             launch_url = answer.json()["launch_url"]
@@ -268,6 +277,30 @@ def test_enforcing_lms_refuses_documented_flow_and_accepts_cmi5_full(runs, brows
     report.close()
 
 
+def test_launch_without_fetch_uses_the_configured_api_key_in_the_browser(runs) -> None:
+    """Content registered as an external URL: no endpoint or fetch; We Are's API URL and key."""
+    run = runs["api-key"]
+    assert run["code"] == 0, run["err"]
+    behaviours = run["results"]["behaviours"]
+    documented = behaviours["weare-documented"]
+    assert documented["verdict"] == "works-with-warnings", documented
+    assert documented["blockers"] == []
+    assert documented["warnings"][0] == "launch.required-parameters"  # endpoint, fetch absent
+    assert behaviours["cmi5-full"]["verdict"] == "not-tested"
+    assert "no fetch parameter" in behaviours["cmi5-full"]["reason"]
+    assert run["results"]["credentials"] == "api-key"
+    found = checks(run)
+    assert found["statement.completed"]["status"] == "pass"
+    assert found["statement.completed"]["exchanges"][0]["label"].startswith("in the browser")
+    assert found["fetch.token"]["status"] == "skipped"
+    secret = API_KEY.split(":")[1]
+    key = base64.b64encode(API_KEY.encode()).decode()
+    for path in run["capture"].report_dir.iterdir():
+        if path.suffix in (".json", ".html", ".xml"):
+            assert secret not in path.read_text() and key not in path.read_text(), path.name
+    assert secret not in run["page_html"] and key not in run["page_html"]
+
+
 def handed_out_tokens(db: Path) -> list[str]:
     """Every session token the fake LMS made, raw and as its fetch URL hands it out."""
     with sqlite3.connect(db) as conn:
@@ -277,10 +310,10 @@ def handed_out_tokens(db: Path) -> list[str]:
 
 def test_no_token_on_the_page_or_in_the_reports(runs, lms) -> None:
     tokens = handed_out_tokens(lms.db)
-    assert len(tokens) == 2 * 4  # four launches
+    assert len(tokens) == 2 * 5  # five launches
     for case, run in runs.items():
-        fetch = dict(parse_qsl(urlsplit(run["launch_url"]).query))["fetch"]
-        capability = fetch.rstrip("/").rsplit("/", 1)[-1]
+        fetch = dict(parse_qsl(urlsplit(run["launch_url"]).query)).get("fetch", "")
+        capability = fetch.rstrip("/").rsplit("/", 1)[-1] or "no fetch URL"
         texts = {
             "page": run["page_html"],
             "stdout": run["out"],
@@ -318,6 +351,7 @@ def test_no_launch_within_the_timeout_exits_2_with_one_line(tmp_path, capsys) ->
         (("--timeout", "0"), "--timeout must be positive"),
         (("--launch-url", "http://127.0.0.1:1/?a=b"), "drop --launch-url"),
         (("--host", "0.0.0.0"), "needs --public-url"),
+        (("--endpoint", "http://127.0.0.1:1/xapi/"), "--endpoint and --api-key go together"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(flags, says, tmp_path, capsys) -> None:

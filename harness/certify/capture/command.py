@@ -8,6 +8,7 @@ verdict on the page and writes the usual reports. No launch within `--timeout` s
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import time
 from pathlib import Path
@@ -84,16 +85,26 @@ def listen_problem(host: str, port: int) -> str | None:
 def run(args: argparse.Namespace) -> int:
     from harness.cli import UsageError
 
-    if args.launch_url or args.endpoint or args.api_key:
+    if args.launch_url:
+        raise UsageError("--capture takes the launch from your LMS: drop --launch-url")
+    api_key = args.api_key or os.environ.get("WEARE_HARNESS_CERTIFY_API_KEY")
+    if bool(args.endpoint) != bool(api_key):
         raise UsageError(
-            "--capture takes the launch from your LMS: drop --launch-url, --endpoint and --api-key"
+            "--endpoint and --api-key go together: We Are's configured API URL and key, for "
+            "launches without endpoint and fetch"
         )
     if args.host in ("0.0.0.0", "::") and not args.public_url:
         raise UsageError(f"--host {args.host} needs --public-url (the URL browsers reach)")
     wait_s = DEFAULT_TIMEOUT_S if args.timeout is None else args.timeout
     if wait_s <= 0:
         raise UsageError("--timeout must be positive")
-    session = CaptureSession(launches=args.launches, request_timeout=REQUEST_TIMEOUT_S, page_url="")
+    session = CaptureSession(
+        launches=args.launches,
+        request_timeout=REQUEST_TIMEOUT_S,
+        page_url="",
+        endpoint=args.endpoint,
+        api_key=api_key,
+    )
     server = CaptureServer(session, host=args.host, port=args.port)
     problem = listen_problem(args.host, args.port)
     if problem is None:

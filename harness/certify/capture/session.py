@@ -15,6 +15,10 @@ Who uses which fetch URL (each hands out its token once):
   fetches its token by POST and plays the full cmi5 session on it. A step that failed on any of
   these launches is the one judged.
 
+A launch without a fetch parameter (content registered as an external URL) is played with We
+Are's configured API URL and key (`--endpoint`, `--api-key`), which the page gets when it opens
+the launch; `cmi5-full` is then not-tested, as `certify --launch-url` judges such a launch.
+
 The page's requests become Exchanges named as `harness/certify/flow.py` names its own, so every
 registered check judges them; they stay out of `ctx.http.exchanges` (what certify itself sent),
 since a browser sees only the answer headers CORS exposes, and join the evidence at the end.
@@ -31,10 +35,17 @@ from typing import Any
 
 from fake_lms.redact import KnownSecrets, redact_headers, redact_strings
 from harness.certify.causes import BLOCKED_IN_BROWSER
-from harness.certify.context import CertContext, CertInputs, fetch_capability, read_launch
+from harness.certify.context import (
+    CertContext,
+    CertInputs,
+    basic_credential,
+    fetch_capability,
+    read_launch,
+)
 from harness.certify.flow import (
     CMI5_STEPS,
     Unreachable,
+    credentials,
     preflight,
     probe,
     put_and_read_back,
@@ -76,8 +87,17 @@ def _ok(ex: Exchange | None) -> bool:
 class CaptureSession:
     """What the capture server knows; every method holds the lock, so page requests queue."""
 
-    def __init__(self, *, launches: int, request_timeout: float, page_url: str) -> None:
+    def __init__(
+        self,
+        *,
+        launches: int,
+        request_timeout: float,
+        page_url: str,
+        endpoint: str | None = None,
+        api_key: str | None = None,
+    ) -> None:
         self.total = launches
+        self.endpoint, self.api_key = endpoint, api_key  # We Are's configured API URL and key
         self.request_timeout = request_timeout
         self.page_url = page_url
         self.lock = threading.Condition(threading.RLock())
@@ -105,16 +125,33 @@ class CaptureSession:
             if not is_http_url(launch_url):
                 raise CaptureError(400, "launch_url must be the page's http(s) URL")
             number = len(self.launches) + 1
-            launch = {"number": number, "plan": plan(number, self.total), "done": []}
+            phases = plan(number, self.total)
+            launch = {"number": number, "plan": phases, "done": []}
             self.launches.append(launch)
             self._note(f"launch {number} of {self.total} arrived", "done")
             if number == 1:
                 self._first(launch_url, origin)
             else:
                 self._another(launch_url)
+            if "cmi5-full" in phases and not read_launch(launch_url)[0].get("fetch"):
+                phases.remove("cmi5-full")  # as `certify --launch-url` judges such a launch
+                self._ctx().not_tested["cmi5-full"] = (
+                    f"launch {number} has no fetch parameter: not a cmi5 launch (import the "
+                    "course package as cmi5 content to test the full cmi5 flow)"
+                )
             launch["user_agent"] = user_agent[:300]
             self.lock.notify_all()
-            return {"launch": number, "total": self.total, "phases": launch["plan"]}
+            return {
+                "launch": number,
+                "total": self.total,
+                "phases": phases,
+                "integration": self.integration(),
+            }
+
+    def integration(self) -> dict[str, str | None]:
+        """We Are's own integration settings for the page, as a customer sets them (or none)."""
+        key = basic_credential(self.api_key) if self.api_key else None
+        return {"api_url": self.endpoint, "api_key": key}
 
     def report_phase(self, number: int, phase: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
@@ -156,7 +193,13 @@ class CaptureSession:
     # -- certify's side -----------------------------------------------------------------------
 
     def _first(self, launch_url: str, origin: str) -> None:
-        inputs = CertInputs(launch_urls=[launch_url], origin=origin, timeout=self.request_timeout)
+        inputs = CertInputs(
+            launch_urls=[launch_url],
+            endpoint=self.endpoint,
+            api_key=self.api_key,
+            origin=origin,
+            timeout=self.request_timeout,
+        )
         self.ctx = ctx = CertContext.create(inputs)
         ctx.notes["started"] = datetime.now(UTC)
         try:
@@ -191,19 +234,22 @@ class CaptureSession:
             self._put(name, fetches[-1])
         else:
             ctx.skip(name, f"the page made no fetch: {error or 'no fetch parameter'}")
+        fetch = (ctx.params if number == 1 else {}).get("fetch")
         if isinstance(authorization, str) and authorization:
             token = authorization.partition(" ")[2] or authorization
             ctx.http.add_secret(token)
             ctx.http.add_secret(authorization)
-            if number == 1:
+            if fetch:
                 ctx.token, ctx.authorization, ctx.credentials = token, authorization, "fetch-token"
         if number != 1:
             return
-        fetch = ctx.params.get("fetch")
+        if not fetch:
+            credentials(ctx)  # no fetch parameter: the configured API key, as the page used it
         if fetch and ctx.token:
             ctx.send("fetch-again", "fetch again (POST)", "POST", fetch)
         else:
-            ctx.skip("fetch-again", "the page got no token from the fetch URL")
+            reason = "the page got no token from the fetch URL" if fetch else "no fetch parameter"
+            ctx.skip("fetch-again", reason)
         if self.total < 2:
             ctx.skip(
                 "fetch-get",

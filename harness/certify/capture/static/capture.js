@@ -195,6 +195,7 @@ async function main() {
   try {
     configs = await api("config");
     launch = await api("launches", { launch_url: window.location.href, origin: window.location.origin });
+    for (const behaviour of Object.values(configs)) Object.assign(behaviour, launch.integration);
     showState(`launch ${launch.launch} of ${launch.total}: playing We Are in this browser`, "");
     for (const name of launch.phases) await runPhase(name);
     window.weareCapturePlayed = launch.launch;
