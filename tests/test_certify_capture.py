@@ -127,17 +127,29 @@ def browser() -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def runs(lms, browser, tmp_path_factory) -> dict[str, dict]:
-    """Each case played once, the three certify processes started together."""
+def early(tmp_path_factory) -> Iterator[dict[str, Capture]]:
+    """The certify processes that need nothing from serve, started before it and Chromium."""
     base = tmp_path_factory.mktemp("capture")
     captures = {
         case: Capture(base / case, "--launches", str(n))
         for case, (_, n) in CASES.items()
         if case != "api-key"
     }
+    yield captures
+    for capture in captures.values():
+        if capture.proc.poll() is None:
+            capture.proc.kill()
+            capture.proc.communicate(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def runs(early, lms, browser, tmp_path_factory) -> dict[str, dict]:
+    """Each case played once, the certify processes started together."""
+    captures = dict(early)
     captures["api-key"] = Capture(
-        base / "api-key", "--endpoint", f"{lms.base_url}/xapi/observe/", "--api-key", API_KEY
-    )
+        tmp_path_factory.mktemp("capture-api-key"),
+        "--endpoint", f"{lms.base_url}/xapi/observe/", "--api-key", API_KEY,
+    )  # fmt: skip
     for capture in captures.values():
         capture.read_banner()
     imported = harness(
@@ -265,6 +277,7 @@ def test_enforcing_lms_refuses_documented_flow_and_accepts_cmi5_full(runs, brows
     assert behaviours["cmi5-full"]["verdict"] == "works"
     assert "11.0.0.0-3" in run["results"]["summary"]
     assert "11.0.0.0-3" in run["page_text"]
+    assert main(["certify", "--verify", str(run["capture"].report_dir)]) == 0  # intact
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     run["page"].screenshot(  # the verdict, what to fix and the first checks
         path=str(SCREENSHOTS / "certify-capture.png"),
