@@ -284,6 +284,8 @@ def test_enforcing_lms_refuses_documented_flow_and_accepts_cmi5_full(runs, brows
         full_page=True,
         clip={"x": 0, "y": 0, "width": 900, "height": 1500},
     )
+    run["page"].set_viewport_size({"width": 375, "height": 800})  # a phone: no sideways scroll
+    assert run["page"].evaluate("document.documentElement.scrollWidth") <= 375
     report = browser.new_page(viewport={"width": 1000, "height": 1400})
     report.goto((run["capture"].report_dir / "report.html").as_uri())
     report.screenshot(path=str(SCREENSHOTS / "certify-capture-report.png"))
