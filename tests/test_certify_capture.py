@@ -406,3 +406,30 @@ def test_capture_page_opened_by_hand_reports_nothing() -> None:
         assert junk.status_code == 400
         early = requests.post(server.base_url + "/api/launches/1/phases/fetch", json={}, timeout=5)
         assert early.status_code == 404
+
+
+def test_capture_api_takes_odd_reports_without_a_5xx() -> None:
+    """What the page reports comes from a browser: odd shapes are read or refused, never a 500."""
+    session = CaptureSession(launches=1, request_timeout=5, page_url="")
+    with CaptureServer(session, host="127.0.0.1", port=0) as server:
+        api = server.base_url + "/api/launches"
+        opened = requests.post(api, json={"launch_url": "http://127.0.0.1:1/?x=1"}, timeout=5)
+        assert opened.status_code == 201, opened.text
+        odd = {"status": True, "url": 5, "ms": "x", "request_headers": {"a": 1}, "body": None}
+        fetch = requests.post(
+            f"{api}/1/phases/fetch", json={"steps": [odd], "authorization": 7}, timeout=5
+        )
+        assert fetch.status_code == 200, fetch.text
+        assert (
+            requests.post(f"{api}/1/phases/documented", json={"steps": "x"}, timeout=5).status_code
+            == 400
+        )
+        assert (
+            requests.post(f"{api}/1/phases/cmi5-full", json={"steps": []}, timeout=5).status_code
+            == 409
+        )
+        assert (
+            requests.post(f"{api}/1/phases/nope", json={"steps": []}, timeout=5).status_code == 404
+        )
+        assert requests.post(f"{api}/1/phases/documented", data="[", timeout=5).status_code == 400
+        assert requests.get(server.base_url + "/api/status", timeout=5).status_code == 200

@@ -26,15 +26,14 @@ since a browser sees only the answer headers CORS exposes, and join the evidence
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from fake_lms.redact import KnownSecrets, redact_headers, redact_strings
-from harness.certify.causes import BLOCKED_IN_BROWSER
+from fake_lms.redact import KnownSecrets, redact_strings
+from harness.certify.capture.evidence import LABELS, browser_exchange, page_verdict, parse_json
 from harness.certify.context import (
     CertContext,
     CertInputs,
@@ -56,13 +55,7 @@ from harness.certify.run import Certification, conclude
 from harness.urls import is_http_url
 
 PHASES = ("fetch", "documented", "cmi5-full")
-BODY_LIMIT = 4000
 STEP_LIMIT = 20  # a phase makes at most 6 requests; anything longer is not the capture page
-LABELS = {
-    "fetch": "fetch (POST)",
-    "launch-data": "GET LMS.LaunchData",
-    "preferences": "GET learner preferences",
-}
 
 
 class CaptureError(ValueError):
@@ -170,7 +163,7 @@ class CaptureSession:
                 raise CaptureError(400, "every step must be an object")
             error = body.get("error")
             error = str(error)[:500] if error else None
-            exchanges = [self._exchange(step) for step in steps]
+            exchanges = [browser_exchange(step, self._ctx().http.clean) for step in steps]
             if phase == "fetch":
                 self._fetched(number, exchanges, body.get("authorization"), error)
             elif phase == "documented":
@@ -269,7 +262,7 @@ class CaptureSession:
             return
         ex = sent[-1]
         self._put("documented.completed", ex)
-        statement = _json(ex.request_body) or {}
+        statement = parse_json(ex.request_body) or {}
         ids = ex.json()
         sid = statement.get("id") if isinstance(statement, dict) else None
         accepted = ex.status == 200 and isinstance(ids, list) and sid in ids
@@ -291,7 +284,7 @@ class CaptureSession:
             elif ex.label.endswith(LABELS["preferences"]):
                 self._put("cmi5.preferences", ex)
             elif ex.method == "POST" and "statements" in ex.url:
-                statement = _json(ex.request_body)
+                statement = parse_json(ex.request_body)
                 verb = ""
                 if isinstance(statement, dict) and isinstance(statement.get("verb"), dict):
                     verb = str(statement["verb"].get("id", "")).rsplit("/", 1)[-1]
@@ -304,49 +297,6 @@ class CaptureSession:
         if _ok(ctx.sent.get(name)) or name not in ctx.sent:
             ctx.sent[name] = ex
         ctx.not_sent.pop(name, None)
-
-    def _exchange(self, step: dict[str, Any]) -> Exchange:
-        """A request the page made, as reports show it (redacted; `raw` for certify's use)."""
-        clean = self._ctx().http.clean
-        status = step.get("status")
-        status = status if isinstance(status, int) and not isinstance(status, bool) else None
-        method = str(step.get("method") or "GET")[:10]
-        kind = str(step.get("step") or "")
-        if kind == "statement":
-            verb = _json(str(step.get("request_body") or ""))
-            verb = verb.get("verb", {}).get("id", "") if isinstance(verb, dict) else ""
-            word = str(verb).rsplit("/", 1)[-1] if isinstance(verb, str) else ""
-            label = f"POST {word or 'a'} statement"
-        else:
-            label = LABELS.get(kind, kind[:40])
-        text = str(step.get("response_text") or step.get("body") or "")
-        headers = (
-            step.get("request_headers") if isinstance(step.get("request_headers"), dict) else {}
-        )
-        answer = (
-            step.get("response_headers") if isinstance(step.get("response_headers"), dict) else {}
-        )
-        error = step.get("error")
-        ms = step.get("ms")
-        return Exchange(
-            label=f"in the browser: {label}",
-            method=method,
-            url=clean(str(step.get("url") or ""))[:2000],
-            request_headers={
-                str(k)[:100]: clean(str(v))[:500] for k, v in redact_headers(headers).items()
-            },
-            request_body=clean(str(step.get("request_body") or ""))[:BODY_LIMIT],
-            status=status,
-            response_headers={
-                str(k)[:100]: clean(str(v))[:500] for k, v in redact_headers(answer).items()
-            },
-            response_body=clean(text)[:BODY_LIMIT],
-            error=None
-            if status is not None
-            else f"{BLOCKED_IN_BROWSER} ({clean(str(error))[:300]})",
-            seconds=float(ms) / 1000 if isinstance(ms, int | float) and ms >= 0 else 0.0,
-            raw=text[:100_000],
-        )
 
     def _sync(self, browser: list[Exchange]) -> None:
         """The evidence in the order things happened: certify's new requests, then the page's."""
@@ -423,7 +373,7 @@ class CaptureSession:
             cert = self.result
             if cert is not None and self.reports is not None:
                 data["state"] = "done"
-                data["verdict"] = _verdict(cert)
+                data["verdict"] = page_verdict(cert)
                 if launch is not None:
                     self._shown.add(launch)
                 if self._shown >= {x["number"] for x in self.launches}:
@@ -431,34 +381,3 @@ class CaptureSession:
             if self.ctx is None:
                 return data
             return redact_strings(data, KnownSecrets(self.ctx.http.secrets))
-
-
-def _verdict(cert: Certification) -> dict[str, Any]:
-    return {
-        "verdict": cert.verdict,
-        "summary": cert.plain_words(),
-        "exit_code": cert.exit_code,
-        "behaviours": {n: b.as_dict() for n, b in cert.behaviours.items()},
-        "top_fixes": cert.top_fixes(),
-        "counts": cert.counts(),
-        "checks": [
-            {
-                "id": o.check.id,
-                "title": o.check.title,
-                "status": o.status,
-                "severity": o.check.severity,
-                "rule": o.check.source,
-                "detail": o.finding.detail,
-                "fix": o.fix if o.status in ("fail", "warn", "unsupported") else None,
-                "blocks": o.blocks,
-            }
-            for o in cert.ordered()
-        ],
-    }
-
-
-def _json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
