@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from harness.certify import certificate, report
+from harness.certify.capture import command as capture_command
 from harness.certify.context import CertInputs
 from harness.certify.run import Unreachable, certify, notice, start
 from harness.cli_args import http_url
@@ -44,7 +45,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default="https://weare.example.com",
         help="the story's origin, for the CORS checks",
     )
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds per request (default 10)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds per request (default 10); with --capture, seconds to wait for the "
+        "launches (default 900)",
+    )
     p.add_argument(
         "--report-dir",
         type=Path,
@@ -58,6 +65,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="DIR",
         help="check that DIR's certificate.json matches its evidence.json, and exit",
     )
+    capture_command.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -72,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.verify is not None:
         return verify(args.verify)
+    if args.capture:
+        return capture_command.run(args)
+    args.timeout = 10.0 if args.timeout is None else args.timeout
     api_key = args.api_key or os.environ.get("WEARE_HARNESS_CERTIFY_API_KEY")
     if not args.launch_url and not args.endpoint:
         raise UsageError("give --launch-url, or --endpoint with --api-key (or both)")

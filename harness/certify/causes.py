@@ -92,6 +92,58 @@ def timeout(ex: Exchange, history: list[Exchange]) -> Cause | None:
     )
 
 
+BLOCKED_IN_BROWSER = "blocked in the browser"  # how the capture page's unanswered requests read
+
+
+@cause("blocked-in-browser")
+def blocked_in_browser(ex: Exchange, history: list[Exchange]) -> Cause | None:
+    """A request the capture page made that the browser gave no answer to: CORS, most often."""
+    if not (ex.error and ex.error.startswith(BLOCKED_IN_BROWSER)):
+        return None
+    host = urlsplit(ex.url).netloc
+    answered = any(e.status is not None and urlsplit(e.url).netloc == host for e in history)
+    preflight = next((e for e in history if e.method == "OPTIONS" and e.status is not None), None)
+    observed = f"{_where(ex)} from the capture page: {ex.error}"
+    if preflight is not None:
+        observed += (
+            f"; certify's own CORS preflight got {preflight.status} with Allow-Origin "
+            f"{preflight.header('Access-Control-Allow-Origin')!r} and Allow-Headers "
+            f"{preflight.header('Access-Control-Allow-Headers')!r}"
+        )
+    elif answered:
+        observed += f"; {host} answers certify's own requests, so the browser refused it (CORS)"
+    return Cause(
+        "blocked-in-browser",
+        observed,
+        "A browser gives a page no answer from another origin unless the CORS preflight "
+        "allows it and the answer carries Access-Control-Allow-Origin; We Are's story is such "
+        "a page, so its fetch and statements never arrive.",
+        f"Answer OPTIONS on {host}'s fetch URL and xAPI resources with "
+        "Access-Control-Allow-Origin (the story's origin or *) and Access-Control-Allow-Headers: "
+        "Authorization, Content-Type, X-Experience-API-Version; put Access-Control-Allow-Origin "
+        "on every answer too.",
+    )
+
+
+@cause("cors-missing")  # before the status causes: a preflight is judged by its CORS headers
+def cors_missing(ex: Exchange, history: list[Exchange]) -> Cause | None:
+    if ex.method != "OPTIONS" or ex.status is None:
+        return None
+    origin = ex.header("Access-Control-Allow-Origin")
+    headers = ex.header("Access-Control-Allow-Headers")
+    if origin and headers and "x-experience-api-version" in headers.lower():
+        return None
+    return Cause(
+        "cors-missing",
+        f"the preflight answered {ex.status} with Allow-Origin {origin!r} and Allow-Headers "
+        f"{headers!r}",
+        "A browser blocks a cross-origin request whose preflight does not allow it.",
+        "Answer OPTIONS on xAPI resources with Access-Control-Allow-Origin (the story's "
+        "origin or *) and Access-Control-Allow-Headers: Authorization, Content-Type, "
+        "X-Experience-API-Version.",
+    )
+
+
 @cause("connection-error")
 def connection_error(ex: Exchange, history: list[Exchange]) -> Cause | None:
     if not ex.error:
@@ -280,25 +332,6 @@ def server_error(ex: Exchange, history: list[Exchange]) -> Cause | None:
         observed,
         "A completion answered 5xx is lost unless We Are retries it.",
         fix,
-    )
-
-
-@cause("cors-missing")
-def cors_missing(ex: Exchange, history: list[Exchange]) -> Cause | None:
-    if ex.method != "OPTIONS" or ex.status is None:
-        return None
-    origin = ex.header("Access-Control-Allow-Origin")
-    headers = ex.header("Access-Control-Allow-Headers")
-    if origin and headers and "x-experience-api-version" in headers.lower():
-        return None
-    return Cause(
-        "cors-missing",
-        f"the preflight answered {ex.status} with Allow-Origin {origin!r} and Allow-Headers "
-        f"{headers!r}",
-        "A browser blocks a cross-origin request whose preflight does not allow it.",
-        "Answer OPTIONS on xAPI resources with Access-Control-Allow-Origin (the story's "
-        "origin or *) and Access-Control-Allow-Headers: Authorization, Content-Type, "
-        "X-Experience-API-Version.",
     )
 
 

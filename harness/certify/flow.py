@@ -177,6 +177,11 @@ def documented(ctx: CertContext) -> None:
     )
     ids = ex.json()
     accepted = ex.status == 200 and isinstance(ids, list) and stmt["id"] in ids
+    put_and_read_back(ctx, stmt["id"] if accepted else None)
+
+
+def put_and_read_back(ctx: CertContext, accepted_id: str | None) -> None:
+    """After the Completed statement: PUT a copy by id, and read the accepted one back."""
     put = ctx.completion()
     ctx.send(
         "documented.put",
@@ -187,17 +192,17 @@ def documented(ctx: CertContext) -> None:
         body=put,
         params={"statementId": put["id"]},
     )
-    if not accepted:
+    if accepted_id is None:
         ctx.skip("documented.read-back", "the Completed statement was not accepted")
         return
-    ctx.notes["documented_id"] = stmt["id"]
+    ctx.notes["documented_id"] = accepted_id
     ctx.send(
         "documented.read-back",
         "GET statement back",
         "GET",
         ctx.statements,
         headers=ctx.xapi_headers(),
-        params={"statementId": stmt["id"]},
+        params={"statementId": accepted_id},
     )
 
 

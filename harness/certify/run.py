@@ -41,6 +41,7 @@ __all__ = [
     "CheckOutcome",
     "Unreachable",
     "certify",
+    "conclude",
     "notice",
     "start",
 ]
@@ -235,6 +236,7 @@ class Certification:
             "counts": self.counts(),
             "top_fixes": self.top_fixes(),
             "cmi5_launch": self.notes.get("cmi5_launch"),
+            "capture": self.notes.get("capture"),
             "checks": [o.as_dict() for o in self.outcomes],
             "exchanges": [e.as_dict() for e in self.exchanges],
         }
@@ -278,8 +280,15 @@ def start(inputs: CertInputs) -> CertContext:
 def certify(inputs: CertInputs, ctx: CertContext | None = None) -> Certification:
     """Play We Are against the target; raises Unreachable when nothing there answers."""
     ctx = ctx or start(inputs)
-    started = ctx.notes.pop("started")
     play(ctx)
+    return conclude(ctx)
+
+
+def conclude(ctx: CertContext, exchanges: list[Exchange] | None = None) -> Certification:
+    """Run every check on what was gathered and reach the verdicts; `exchanges` is the evidence
+    when it holds more than certify's own requests (the capture page's, from the browser)."""
+    inputs = ctx.inputs
+    started = ctx.notes.pop("started")
     outcomes = run_checks(ctx)
     behaviours = {name: judge_behaviour(name, outcomes, ctx) for name in BEHAVIOURS}
     return Certification(
@@ -288,7 +297,7 @@ def certify(inputs: CertInputs, ctx: CertContext | None = None) -> Certification
         behaviours=behaviours,
         destination=ctx.destination,
         credentials=ctx.credentials,
-        exchanges=list(ctx.http.exchanges),
+        exchanges=list(ctx.http.exchanges if exchanges is None else exchanges),
         started_at=started.isoformat(timespec="seconds").replace("+00:00", "Z"),
         duration_s=(datetime.now(UTC) - started).total_seconds(),
         notes=dict(ctx.notes),

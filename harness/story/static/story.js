@@ -302,4 +302,6 @@ async function boot() {
   window.weareReady = true;
 }
 
-boot();
+// A page that loads this file as a library (`<script src="story.js" data-library>`, the certify
+// capture page) drives these functions itself; the reference story boots.
+if (!document.currentScript || !("library" in document.currentScript.dataset)) boot();
