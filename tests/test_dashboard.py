@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from harness.browser import launch_chromium
+from tests.chromium import fresh_page
 from tests.cmi5_au import AU
 from tests.conftest import statement
 
@@ -23,27 +23,10 @@ XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        try:
-            chromium = launch_chromium(playwright)
-        except Error as exc:  # no Chromium on this machine: say so instead of failing obscurely
-            pytest.skip(f"Chromium cannot be launched here: {exc.message.splitlines()[0]}")
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    with fresh_page(browser, 1400, 1000, TIMEOUT_MS) as page:
+        yield page
 
 
 def key_text(lms) -> str:
