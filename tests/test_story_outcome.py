@@ -8,13 +8,15 @@ statements. Screenshots of both go to reports/screenshots/ (linked from the READ
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.chromium import fresh_page
@@ -23,6 +25,11 @@ from tests.serve_process import ServeProcess
 pytestmark = pytest.mark.slow
 
 API_KEY = "qa:s3cret-key"
+ACTOR = {
+    "objectType": "Agent",
+    "account": {"homePage": "https://lms.example.com", "name": "1625378"},
+}
+ACTIVITY = "https://weare.example.com/stories/42"
 SHOTS = Path(__file__).resolve().parent.parent / "reports" / "screenshots"
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -67,6 +74,7 @@ def auth_token(outcome: dict) -> str:
 
 
 def assert_token_nowhere(page: Page, token: str) -> None:
+    """A secret (auth-token, API key) is neither in the DOM nor in the text of the page."""
     assert token not in page.content()  # the DOM, attributes included
     assert token not in page.locator("body").inner_text()
 
@@ -101,6 +109,25 @@ def test_the_story_page_names_the_cmi5_rule_of_a_refusal(server, page):
     expect(refused).to_have_text(re.compile(r"^POST statements → 403, cmi5 11\.0\.0\.0-3 \S"))
     expect(page.locator("#outcome-reason")).to_contain_text("the LRS refused the statement: 403")
     assert_token_nowhere(page, auth_token(outcome))
+
+
+def test_the_story_page_names_the_api_key_user_never_the_secret(server, page):
+    """No endpoint and no fetch parameter: the story sends to its configured API URL with its key."""
+    story = server.client().get(server.base_url + "/api/story", timeout=10).json()["url"]
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(story))
+    basic = base64.b64encode(API_KEY.encode()).decode()
+    config = {"api_url": server.base_url + "/xapi/observe/", "api_key": basic}
+    made = requests.post(f"{origin}/story/api/configs", json=config, timeout=10)
+    assert made.status_code == 201, made.text
+    query = {"cfg": made.json()["id"], "actor": json.dumps(ACTOR), "activityId": ACTIVITY}
+    outcome = finish_story(page, f"{origin}/story/index.html?{urlencode(query)}")
+    assert outcome["status"] == "completed", outcome
+    expect(page.locator("#outcome-credentials")).to_have_text("API key (Basic, user qa)")
+    expect(page.locator("#outcome-requests > li")).to_have_text(
+        ["POST statements → 200, 1 statement stored"]
+    )
+    for secret in (basic, API_KEY.split(":", 1)[1]):
+        assert_token_nowhere(page, secret)
 
 
 def test_dashboard_shows_the_launch_live(server, page):
