@@ -38,7 +38,7 @@ OPEN_ENDPOINTS = (
     "admin.current_session",
     "admin.login",  # checks the key itself
     "admin.logout",
-)  # no API key needed
+)
 
 
 def require_api_key() -> None:
