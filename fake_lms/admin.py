@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from fake_lms import journal
 from fake_lms.auth import authenticate
 from fake_lms.config import ApiKey, ConfigError, check_xapi_version
+from fake_lms.dashboard import session as dashboard_session
 from fake_lms.lms import current_lms, json_response
 from fake_lms.mounts import (
     Mount,
@@ -30,16 +31,41 @@ SECTION = "weare-harness admin API"
 PAGE_DEFAULT = 500  # journal entries or statements per page unless `limit` says otherwise
 PAGE_MAX = 5000
 STORY_CONFIG = "WEARE_STORY"  # app.config: the hosted story's URLs, set by `serve` on start
-OPEN_ENDPOINTS = ("admin.health", "admin.openapi")  # no API key needed
+# No API key needed: liveness, this API's description, and the dashboard's session probe/logout.
+OPEN_ENDPOINTS = (
+    "admin.health",
+    "admin.openapi",
+    "admin.current_session",
+    "admin.login",  # checks the key itself
+    "admin.logout",
+)
 
 
 def require_api_key() -> None:
-    """Admin routes need a server-wide API key (not a mount key, never an auth-token)."""
+    """Admin routes need a server-wide API key (not a mount key, never an auth-token), or the
+    dashboard's session cookie on the browser's own same-origin requests (dashboard/session.py)."""
     if request.endpoint in OPEN_ENDPOINTS:
         return
-    principal = authenticate(current_lms().db, request.headers.get("Authorization"), "")
+    if "Authorization" not in request.headers and dashboard_session.cookie_counts(request):
+        if dashboard_session.session_user(request) is not None:
+            return
+        raise XAPIError(
+            401,
+            "the dashboard session is unknown or has expired (the server restarted?): "
+            "enter the API key again",
+            SECTION,
+            f"cookie:{dashboard_session.COOKIE}",
+            headers={"WWW-Authenticate": dashboard_session.CHALLENGE},
+        )
+    server_wide_user(request.headers.get("Authorization"))
+
+
+def server_wide_user(header: str | None) -> str:
+    """The user of a server-wide API key in `header`; 401 or 403 otherwise."""
+    principal = authenticate(current_lms().db, header, "")
     if principal.kind != "api-key" or principal.mount is not None:
         raise XAPIError(403, "the admin API needs a server-wide API key", SECTION)
+    return principal.username
 
 
 bp.before_request(require_api_key)
@@ -118,6 +144,46 @@ def story() -> Response:
             "path",
         )
     return json_response(info)
+
+
+@bp.get("/session")
+def current_session() -> Response:
+    """Whether this browser has a dashboard session: `{"user": NAME}` or `{"user": null}`."""
+    response = json_response({"user": dashboard_session.session_user(request)})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/session")
+def login() -> Response:
+    """The dashboard's login: the server-wide API key (Authorization: Basic) buys a session
+    cookie."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site not in (None, "same-origin", "none"):
+        raise XAPIError(
+            403, f"a login from another site is refused (Sec-Fetch-Site: {site})", SECTION
+        )
+    try:
+        user = server_wide_user(request.headers.get("Authorization"))
+    except XAPIError as exc:
+        # A Basic challenge would make the browser open its own password dialog over the page.
+        if exc.status == 401:
+            exc.headers = {"WWW-Authenticate": dashboard_session.CHALLENGE}
+        raise
+    response = json_response({"user": user})
+    dashboard_session.set_cookie(response, request, dashboard_session.sessions().open(user))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.delete("/session")
+def logout() -> Response:
+    """Ends the dashboard session: forgets its id and clears the cookie (idempotent)."""
+    if dashboard_session.cookie_counts(request):
+        dashboard_session.sessions().close(request.cookies[dashboard_session.COOKIE])
+    response = Response(status=204)
+    dashboard_session.clear_cookie(response, request)
+    return response
 
 
 @bp.get("/mounts")

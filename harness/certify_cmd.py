@@ -15,8 +15,9 @@ from pathlib import Path
 from harness.certify import certificate, report
 from harness.certify.capture import command as capture_command
 from harness.certify.context import CertInputs
-from harness.certify.run import Unreachable, certify, notice, start
+from harness.certify.run import STAGES, Unreachable, certify, notice, start
 from harness.cli_args import http_url
+from harness.console import Console
 from harness.report.meta import command_line
 
 
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--endpoint needs --api-key (the key We Are would use there)")
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive")
+    console = Console()
     inputs = CertInputs(
         launch_urls=list(args.launch_url),
         endpoint=args.endpoint,
@@ -99,15 +101,18 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         ctx = start(inputs)
-        print(notice(inputs), flush=True)
-        print(flush=True)
-        cert = certify(inputs, ctx)
+        console.line(notice(inputs))
+        console.line("")
+        with console.progress("certify", STAGES) as advance:
+            cert = certify(inputs, ctx, advance)
     except Unreachable as exc:
         raise UsageError(str(exc)) from None
-    print(report.summary(cert))
+    console.line(report.summary(cert))
     try:
         paths = report.write(cert, args.report_dir, command_line(sys.argv[1:]))
     except OSError as exc:
         raise UsageError(f"cannot write the reports to {args.report_dir}: {exc}") from None
-    print(f"reports written to {args.report_dir}: " + ", ".join(p.name for p in paths.values()))
+    console.line(
+        f"reports written to {args.report_dir}: " + ", ".join(p.name for p in paths.values())
+    )
     return cert.exit_code

@@ -12,6 +12,8 @@ import sys
 import time
 from collections.abc import Callable
 
+from harness.console import plural
+
 WAITRESS_QUEUE_LOGGER = "waitress.queue"
 INTERVAL_S = 60.0
 _DEPTH = re.compile(r"Task queue depth is (\d+)")
@@ -42,7 +44,8 @@ class QueueDepthNote(logging.Filter):
             return False
         self._last = now
         record.msg = (
-            f"{depth.group(1)} request(s) waiting for one of the {self.threads} worker threads; "
+            f"{plural(int(depth.group(1)), 'request')} waiting for one of the "
+            f"{plural(self.threads, 'worker thread')}; "
             "they are answered in turn (busy, not broken). Raise --threads if this persists "
             f"(said at most once every {self.interval:g} s)"
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.bench import Bench
+from harness.console import Console, plural
 from harness.runner import Runner, ScenarioResult, Target, run_in_one_browser
 from harness.scenarios import ScenarioError, discover, select
 from harness.story.behaviour import mutants
@@ -78,15 +79,19 @@ def _check_driver(driver: str) -> None:
             )
 
 
-def _printer(total: int, color: bool) -> Any:
+def _printer(total: int, console: Console, advance: Callable[[int], None]) -> Any:
+    """The runner's progress callback: one whole line per finished scenario, then the bar moves."""
     from harness.report.summary import progress_line
 
     done = 0
+    lock = threading.Lock()
 
     def show(result: ScenarioResult) -> None:
         nonlocal done
-        done += 1
-        print(progress_line(result, done, total, color=color), flush=True)
+        with lock:
+            done += 1
+            console.line(progress_line(result, done, total, color=console.color))
+        advance(1)
 
     return show
 
@@ -98,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     from harness.report.summary import summary_table
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    color = not args.no_color and sys.stdout.isatty()
+    console = Console(no_color=args.no_color)
     try:
         scenarios = select(discover(args.paths), args.keyword)
     except ScenarioError as exc:
@@ -118,24 +123,25 @@ def run(args: argparse.Namespace) -> int:
     _check_driver(args.driver)
     command = command_line(sys.argv[1:])
     if args.mutation:
-        return _mutation(args, scenarios, command, color)
+        return _mutation(args, scenarios, command, console)
     started = time.monotonic()
     stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    runner = Runner(
-        scenarios,
-        target=target,
-        driver=args.driver,
-        workers=args.workers,
-        progress=_printer(len(scenarios), color),
-    )
-    results = runner.run()
+    with console.progress("scenarios", len(scenarios)) as advance:
+        runner = Runner(
+            scenarios,
+            target=target,
+            driver=args.driver,
+            workers=args.workers,
+            progress=_printer(len(scenarios), console, advance),
+        )
+        results = runner.run()
     info = RunInfo(target.label(), args.driver, stamp, time.monotonic() - started, command)
     info.chromium = runner.browser_version
     info.scenario_files = sorted({s.file for s in scenarios})
-    print(summary_table(results, info, color=color))
+    console.line(summary_table(results, info, color=console.color))
     if args.report_dir:
         written = write_reports(results, info, args.report_dir)
-        print("reports: " + ", ".join(str(p) for p in written.values()))
+        console.line("reports: " + ", ".join(str(p) for p in written.values()))
     return exit_code(results)
 
 
@@ -173,12 +179,13 @@ def mutant_results(
     bench: Bench,
     names: list[str] | None = None,
     done: Callable[[str, list[ScenarioResult]], None] | None = None,
+    each: Callable[[ScenarioResult], None] | None = None,
 ) -> dict[str, list[ScenarioResult]]:
     """The suite against each mutant (all of them unless `names`), on one bench.
 
     All (mutant, scenario) pairs share one pool of `workers`: in the browser one Chromium with
     a tab per worker, over http a thread per worker running one mutant's suite at a time.
-    `done(name, results)` is called as each mutant's last scenario ends.
+    `each(result)` is called as any scenario ends, `done(name, results)` as each mutant's last one.
     """
     names = sorted(mutants()) if names is None else names
     finished: dict[str, list[ScenarioResult]] = {name: [] for name in names}
@@ -189,6 +196,8 @@ def mutant_results(
             with lock:
                 finished[name].append(result)
                 complete = len(finished[name]) == len(scenarios)
+            if each is not None:
+                each(result)
             if complete and done is not None:
                 done(name, finished[name])
 
@@ -212,7 +221,7 @@ def mutant_results(
         return dict(zip(names, pool.map(Runner.run, runners), strict=True))
 
 
-def _mutation(args: argparse.Namespace, scenarios: list, command: str, color: bool) -> int:
+def _mutation(args: argparse.Namespace, scenarios: list, command: str, console: Console) -> int:
     """Every mutant against the suite: a mutant is killed when at least one scenario fails."""
     from harness.cli import UsageError
 
@@ -228,10 +237,18 @@ def _mutation(args: argparse.Namespace, scenarios: list, command: str, color: bo
         )
         killers = [r.scenario.id for r in results if r.status == "failed"]
         mark = "killed" if killers else "SURVIVED"
-        print(f"mutant {name:<28} {mark:<9} ({len(killers)} scenario(s) failed)", flush=True)
+        console.line(f"mutant {name:<28} {mark:<9} ({plural(len(killers), 'scenario')} failed)")
 
-    with Bench() as bench:
-        outcome = mutant_results(scenarios, args.driver, args.workers, bench, done=tally)
+    pairs = len(mutants()) * len(scenarios)
+    with Bench() as bench, console.progress("mutants × scenarios", pairs) as advance:
+        outcome = mutant_results(
+            scenarios,
+            args.driver,
+            args.workers,
+            bench,
+            done=tally,
+            each=lambda _result: advance(1),
+        )
     for name, results in sorted(outcome.items()):
         killers = [r.scenario.id for r in results if r.status == "failed"]
         report["mutants"] += 1
@@ -246,18 +263,18 @@ def _mutation(args: argparse.Namespace, scenarios: list, command: str, color: bo
     report["workers"] = args.workers
     report["scenarios"] = len(scenarios)
     report["duration_s"] = round(time.monotonic() - started, 1)
-    print(
+    console.line(
         f"mutation score: {report['killed']}/{report['mutants']} killed ({score:.0%}); "
-        f"{len(scenarios)} scenarios per mutant, driver {args.driver}, {args.workers} workers, "
-        f"{report['duration_s']:g} s"
+        f"{plural(len(scenarios), 'scenario')} per mutant, driver {args.driver}, "
+        f"{plural(args.workers, 'worker')}, {report['duration_s']:g} s"
     )
     if report["survivors"]:
-        print("survivors: " + ", ".join(report["survivors"]))
+        console.line("survivors: " + ", ".join(report["survivors"]))
     if args.report_dir:
         args.report_dir.mkdir(parents=True, exist_ok=True)
         path = args.report_dir / "mutation.json"
         path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"report: {path}")
+        console.line(f"report: {path}")
     if errors:
         print("bench errors:\n  " + "\n  ".join(errors[:10]), file=sys.stderr)
         return 2

@@ -29,6 +29,7 @@ import requests
 from fake_lms.live import FakeLMS
 from harness.bench import ROLES, Bench, BenchError, create_role_mounts
 from harness.checks import BY_KEY, CheckResult, evaluate
+from harness.console import noun
 from harness.evidence import Evidence, gather
 from harness.story.behaviour import StoryConfig
 from harness.story.client import WeAreClient
@@ -365,7 +366,7 @@ def assert_received(
         raise ValueError(f"mount {mount!r} is not one of {ROLES}")
     unknown = sorted(set(expect) - set(BY_KEY))
     if unknown:
-        raise TypeError(f"unknown check(s) {unknown}; known: {sorted(BY_KEY)}")
+        raise TypeError(f"unknown {noun(len(unknown), 'check')} {unknown}; known: {sorted(BY_KEY)}")
     counts = {mount: count}
     if elsewhere is not None:
         counts.update({role: elsewhere for role in ROLES if role != mount})

@@ -10,6 +10,7 @@ import pytest
 
 from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
+from tests.chromium import browser  # noqa: F401 (one Chromium per module that asks for it)
 
 ACTOR = {
     "objectType": "Agent",

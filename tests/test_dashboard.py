@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Error, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-from harness.browser import launch_chromium
+from tests.chromium import fresh_page
 from tests.cmi5_au import AU
 from tests.conftest import statement
 
@@ -23,27 +23,10 @@ XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        try:
-            chromium = launch_chromium(playwright)
-        except Error as exc:  # no Chromium on this machine: say so instead of failing obscurely
-            pytest.skip(f"Chromium cannot be launched here: {exc.message.splitlines()[0]}")
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    with fresh_page(browser, 1400, 1000, TIMEOUT_MS) as page:
+        yield page
 
 
 def key_text(lms) -> str:
@@ -86,7 +69,7 @@ def test_page_loads_without_auth_and_asks_for_the_key(page, lms):
     assert lms.api_key[1] not in page.content()
 
 
-def test_with_the_key_it_lists_mounts_and_aus_and_keeps_the_key_for_the_tab(page, lms):
+def test_with_the_key_it_lists_mounts_and_aus_and_stays_logged_in_on_reload(page, lms):
     assert lms.admin("POST", "mounts", json={"name": "watch", "mode": "observe"}).ok
     au = lms.admin("POST", "aus", json={"url": STORY, "title": "Story one"}).json()
     open_dashboard(page, lms)
@@ -100,8 +83,10 @@ def test_with_the_key_it_lists_mounts_and_aus_and_keeps_the_key_for_the_tab(page
     expect(item.locator(".au-publisher")).to_have_text(au["publisher_id"])
     expect(item.locator(".au-moveon")).to_have_text("moveOn NotApplicable")
     expect(page.locator("#api-key")).to_have_value("")  # the field does not keep the secret
-    assert page.evaluate("sessionStorage.getItem('weare-harness.apiKey')") == key_text(lms)
     assert lms.api_key[1] not in page.content()
+    assert lms.api_key[1] not in page.evaluate(
+        "JSON.stringify({...sessionStorage, ...localStorage})"
+    )
     page.reload()
     expect(page.locator("#key-panel")).to_be_hidden()
     expect(au_item(page, STORY)).to_be_visible()
@@ -115,7 +100,82 @@ def test_a_wrong_api_key_shows_a_visible_error(page, lms):
     expect(message).to_contain_text("401")
     expect(page.locator("#key-panel")).to_be_visible()
     expect(page.locator("#app")).to_be_hidden()
-    assert page.evaluate("sessionStorage.getItem('weare-harness.apiKey')") is None
+    assert page.context.cookies() == []
+
+
+def test_the_key_is_asked_once_per_browser_session_not_per_tab(page, lms):
+    """A fresh tab of the same browser is logged in; another browser (context) is asked again."""
+    open_dashboard(page, lms)
+    [cookie] = page.context.cookies()
+    assert cookie["name"] == "weare_harness_session"
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert cookie["expires"] == -1  # a session cookie: gone when the browser closes
+    assert lms.api_key[1] not in cookie["value"] and lms.api_key[0] not in cookie["value"]
+    second = page.context.new_page()  # a fresh tab, not opened from the dashboard
+    second.goto(lms.base_url + "/")
+    expect(second.locator("#app")).to_be_visible()
+    expect(second.locator("#key-panel")).to_be_hidden()
+    expect(second.locator("#key-state")).to_have_text("API key in use (this browser session)")
+    other = page.context.browser.new_context()
+    try:
+        stranger = other.new_page()
+        stranger.goto(lms.base_url + "/")
+        expect(stranger.locator("#key-panel")).to_be_visible()
+        expect(stranger.locator("#app")).to_be_hidden()
+    finally:
+        other.close()
+    second.get_by_role("button", name="Log out").click()
+    expect(second.locator("#key-panel")).to_be_visible()
+    assert page.context.cookies() == []
+    page.reload()
+    expect(page.locator("#key-panel")).to_be_visible()
+
+
+def _login(lms) -> tuple[requests.Session, str]:
+    s = requests.Session()
+    r = s.post(f"{lms.base_url}/api/session", auth=lms.api_key, timeout=10)
+    assert r.status_code == 200 and r.json() == {"user": lms.api_key[0]}, r.text
+    assert "Max-Age" not in r.headers["Set-Cookie"] and "Expires" not in r.headers["Set-Cookie"]
+    return s, s.cookies["weare_harness_session"]
+
+
+def test_the_session_cookie_counts_only_on_same_origin_requests(lms):
+    base = lms.base_url
+    s, sid = _login(lms)
+    jar = {"weare_harness_session": sid}
+    same = {"Sec-Fetch-Site": "same-origin"}
+    assert requests.get(f"{base}/api/mounts", cookies=jar, headers=same, timeout=10).ok
+    for site in ("cross-site", "same-site", "none"):
+        r = requests.get(f"{base}/api/mounts", cookies=jar, headers={"Sec-Fetch-Site": site})
+        assert r.status_code == 401, (site, r.text)
+    body = {"name": "by-cookie"}
+    foreign = {"Origin": "http://evil.example"}
+    r = requests.post(f"{base}/api/mounts", cookies=jar, json=body, headers=foreign, timeout=10)
+    assert r.status_code == 401, r.text  # no Sec-Fetch-Site: a write needs this server's Origin
+    own = {"Origin": base}
+    r = requests.post(f"{base}/api/mounts", cookies=jar, json=body, headers=own, timeout=10)
+    assert r.status_code == 201, r.text
+    r = requests.get(f"{base}/api/session", cookies=jar, headers=same, timeout=10)
+    assert r.json() == {"user": lms.api_key[0]}
+    assert s.delete(f"{base}/api/session", headers=same, timeout=10).status_code == 204
+    r = requests.get(f"{base}/api/mounts", cookies=jar, headers=same, timeout=10)
+    assert r.status_code == 401 and "expired" in r.json()["error"]
+    assert r.headers["WWW-Authenticate"].split()[0] != "Basic"  # no browser password dialog
+    assert requests.get(f"{base}/api/session", cookies=jar, timeout=10).json() == {"user": None}
+
+
+def test_the_login_refuses_a_wrong_key_a_mount_key_and_another_site(lms):
+    base = lms.base_url
+    r = requests.post(f"{base}/api/session", auth=("nobody", "wrong"), timeout=10)
+    assert r.status_code == 401 and not r.headers["WWW-Authenticate"].startswith("Basic")
+    assert "Set-Cookie" not in r.headers
+    assert lms.admin("POST", "mounts", json={"name": "own", "key": "m:mount-secret"}).ok
+    r = requests.post(f"{base}/api/session", auth=("m", "mount-secret"), timeout=10)
+    assert r.status_code in (401, 403) and "Set-Cookie" not in r.headers, r.text
+    r = requests.post(
+        f"{base}/api/session", auth=lms.api_key, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert r.status_code == 403 and "Set-Cookie" not in r.headers
 
 
 def test_a_400_from_the_api_is_shown(page, lms):

@@ -387,7 +387,7 @@ def test_summary_table(planted):
             assert first[:80] in line
     assert not any("synthetic-skip" in line for line in lines)
     assert lines[-1].startswith("ERROR: ")
-    assert f"{counts['passed']} passed, {counts['failed']} failed, 1 errors, 1 skipped" in text
+    assert f"{counts['passed']} passed, {counts['failed']} failed, 1 error, 1 skipped" in text
     assert "in 1.50 s" in text
     assert "\033[" not in text and "\x00" not in text
     assert SECRET_BASIC not in text

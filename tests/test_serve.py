@@ -372,9 +372,9 @@ def test_queue_depth_warnings_become_one_explained_line_per_interval():
     logger.warning("Task queue depth is %d", 7)
     logger.warning("something else")
     assert seen == [
-        "1 request(s) waiting for one of the 4 worker threads; they are answered in turn (busy, "
+        "1 request waiting for one of the 4 worker threads; they are answered in turn (busy, "
         "not broken). Raise --threads if this persists (said at most once every 60 s)",
-        "7 request(s) waiting for one of the 4 worker threads; they are answered in turn (busy, "
+        "7 requests waiting for one of the 4 worker threads; they are answered in turn (busy, "
         "not broken). Raise --threads if this persists (said at most once every 60 s)",
         "something else",
     ]
@@ -392,4 +392,4 @@ def test_serve_under_a_burst_says_the_queue_note_not_bare_depths(tmp_path):
         assert server.terminate() == 0
         err = server.proc.stderr.read()
     assert "Task queue depth" not in err
-    assert err.count("waiting for one of the 1 worker threads") == 1, err
+    assert err.count("waiting for one of the 1 worker thread;") == 1, err

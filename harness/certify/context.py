@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from harness.certify.recorder import Exchange, Recorder
+from harness.console import noun
 from harness.story.behaviour import StoryConfig
 from harness.story.client import REQUIRED, WeAreClient, statements_url
 
@@ -43,7 +44,11 @@ def read_launch(url: str) -> tuple[dict[str, str], dict[str, Any], str | None]:
         params.setdefault(name, value)
     missing = [n for n in REQUIRED if n not in params]
     if missing:
-        return params, {}, f"the launch URL lacks the required parameter(s) {missing}"
+        return (
+            params,
+            {},
+            f"the launch URL lacks the required {noun(len(missing), 'parameter')} {missing}",
+        )
     try:
         actor = json.loads(params["actor"])
     except ValueError as exc:

@@ -22,6 +22,7 @@ their answers. Every loop is bounded; every request has the timeout of `CertInpu
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from harness.certify.context import CertContext, basic_credential, mark_test, read_launch
@@ -294,14 +295,23 @@ def cmi5_full(ctx: CertContext) -> None:
         ctx.send(name, f"POST {verb} statement", "POST", statements, headers=post, body=stmt)
 
 
-def play(ctx: CertContext) -> None:
+# What certify plays after the probe, in order.
+STEPS: tuple[Callable[[CertContext], None], ...] = (
+    credentials,
+    fetch_probes,
+    preflight,
+    xapi_probes,
+    documented,
+    cmi5_full,
+)
+
+
+def play(ctx: CertContext, step_done: Callable[[], None] | None = None) -> None:
     """Every request after the probe, in order; raises Unreachable if nothing ever answered."""
-    credentials(ctx)
-    fetch_probes(ctx)
-    preflight(ctx)
-    xapi_probes(ctx)
-    documented(ctx)
-    cmi5_full(ctx)
+    for step in STEPS:
+        step(ctx)
+        if step_done is not None:
+            step_done()
     if ctx.http.exchanges and all(e.status is None for e in ctx.http.exchanges):
         first = ctx.http.exchanges[0]
         raise Unreachable(f"cannot reach {first.url}: {first.error}")

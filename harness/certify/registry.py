@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from harness.certify.causes import Cause
 from harness.certify.recorder import Exchange
+from harness.console import noun
 
 if TYPE_CHECKING:
     from harness.certify.context import CertContext
@@ -83,7 +84,9 @@ def check(
         raise ValueError(f"check {id!r} is registered twice")
     unknown = set(behaviours) - set(BEHAVIOURS)
     if unknown:
-        raise ValueError(f"check {id!r}: unknown behaviour(s) {sorted(unknown)}")
+        raise ValueError(
+            f"check {id!r}: unknown {noun(len(unknown), 'behaviour')} {sorted(unknown)}"
+        )
 
     def register(func: CheckFunc) -> CheckFunc:
         REGISTRY.append(

@@ -9,6 +9,7 @@ least one behaviour works.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import harness.certify.checks  # noqa: F401  (registers every check)
 from harness.certify.causes import Cause, diagnose
 from harness.certify.context import TEST_EXTENSION, CertContext, CertInputs
-from harness.certify.flow import Unreachable, play, probe
+from harness.certify.flow import STEPS, Unreachable, play, probe
 from harness.certify.recorder import Exchange
 from harness.certify.registry import (
     BEHAVIOURS,
@@ -277,19 +278,37 @@ def start(inputs: CertInputs) -> CertContext:
     return ctx
 
 
-def certify(inputs: CertInputs, ctx: CertContext | None = None) -> Certification:
-    """Play We Are against the target; raises Unreachable when nothing there answers."""
+STAGES = len(STEPS) + 1  # play's steps, then the checks: what certify's progress bar counts
+
+
+def certify(
+    inputs: CertInputs,
+    ctx: CertContext | None = None,
+    advance: Callable[[int], None] | None = None,
+) -> Certification:
+    """Play We Are against the target; raises Unreachable when nothing there answers.
+
+    `advance(1)` is called after each of the `STAGES` (play's steps, then the checks).
+    """
     ctx = ctx or start(inputs)
-    play(ctx)
-    return conclude(ctx)
+    tick = advance or (lambda _n: None)
+    play(ctx, lambda: tick(1))
+    return conclude(ctx, tick=tick)
 
 
-def conclude(ctx: CertContext, exchanges: list[Exchange] | None = None) -> Certification:
+def conclude(
+    ctx: CertContext,
+    exchanges: list[Exchange] | None = None,
+    tick: Callable[[int], None] | None = None,
+) -> Certification:
     """Run every check on what was gathered and reach the verdicts; `exchanges` is the evidence
-    when it holds more than certify's own requests (the capture page's, from the browser)."""
+    when it holds more than certify's own requests (the capture page's, from the browser);
+    `tick(1)` is called once the checks have run."""
     inputs = ctx.inputs
     started = ctx.notes.pop("started")
     outcomes = run_checks(ctx)
+    if tick:
+        tick(1)
     behaviours = {name: judge_behaviour(name, outcomes, ctx) for name in BEHAVIOURS}
     return Certification(
         inputs=inputs,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from harness.console import plural
 from harness.report import RunInfo, first_failure, redact, totals
 
 if TYPE_CHECKING:
@@ -34,13 +35,22 @@ def _one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _reason(result: ScenarioResult) -> str:
+    """Why a scenario did not pass, secrets redacted: its first failed check, else its message."""
+    data = {"checks": [c.as_dict() for c in result.checks], "message": result.message}
+    data["status"] = result.status
+    return redact(first_failure(data))
+
+
 def progress_line(result: ScenarioResult, done: int, total: int, *, color: bool) -> str:
     """One line per finished scenario, e.g. "[ 3/40] PASS precedence-endpoint-url-fetch-key (0.05 s)"."""
     width = len(str(total))
     label = LABELS.get(result.status, result.status.upper())
     status = _paint(label, COLORS.get(result.status, "0"), color)
     line = f"[{done:>{width}}/{total}] {status} {result.scenario.id} ({result.duration_s:.2f} s)"
-    if result.status in ("error", "skipped") and result.message:
+    if result.status == "failed":
+        line += f": {_one_line(_reason(result), 160)}"
+    elif result.status in ("error", "skipped") and result.message:
         line += f": {_one_line(redact(result.message), 160)}"
     return line
 
@@ -51,12 +61,10 @@ def summary_table(results: list[ScenarioResult], info: RunInfo, *, color: bool) 
     lines: list[str] = []
     if bad:
         width = min(ID_WIDTH_LIMIT, max(len(r.scenario.id) for r in bad))
-        lines.append(_paint(f"{len(bad)} scenario(s) did not pass:", "1", color))
+        lines.append(_paint(f"{plural(len(bad), 'scenario')} did not pass:", "1", color))
         for r in bad:
-            data = {"checks": [c.as_dict() for c in r.checks], "message": r.message}
-            data["status"] = r.status
             failed = sum(1 for c in r.checks if not c.passed)
-            message = _one_line(redact(first_failure(data)))
+            message = _one_line(_reason(r))
             if failed > 1:
                 message += f" (+{failed - 1} more failed check{'s' if failed > 2 else ''})"
             label = _paint(f"{LABELS[r.status]:<5}", COLORS[r.status], color)
@@ -66,12 +74,12 @@ def summary_table(results: list[ScenarioResult], info: RunInfo, *, color: bool) 
     parts = [
         _paint(f"{counts['passed']} passed", COLORS["passed"], color and counts["passed"] > 0),
         _paint(f"{counts['failed']} failed", COLORS["failed"], color and counts["failed"] > 0),
-        _paint(f"{counts['errors']} errors", COLORS["error"], color and counts["errors"] > 0),
+        _paint(plural(counts["errors"], "error"), COLORS["error"], color and counts["errors"] > 0),
         _paint(f"{counts['skipped']} skipped", COLORS["skipped"], color and counts["skipped"] > 0),
     ]
     verdict = _paint(VERDICTS[counts["verdict"]], "1;" + VERDICT_COLORS[counts["verdict"]], color)
     lines.append(
-        f"{verdict}: {counts['scenarios']} scenarios, {', '.join(parts)} "
+        f"{verdict}: {plural(counts['scenarios'], 'scenario')}, {', '.join(parts)} "
         f"in {info.duration_s:.2f} s (target {info.target}, driver {info.driver})"
     )
     return "\n".join(lines)

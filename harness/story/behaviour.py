@@ -8,6 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from harness.console import noun
+
 BEHAVIOURS = ("weare-documented", "cmi5-full")
 TRANSPORTS = ("browser", "server")
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
@@ -54,7 +56,9 @@ def mutants() -> dict[str, dict[str, Any]]:
                 raise StoryConfigError(f"mutant {name!r}: missing {key!r}")
         unknown = set(spec["flags"]) - set(REFERENCE_FLAGS)
         if unknown:
-            raise StoryConfigError(f"mutant {name!r}: unknown flag(s) {sorted(unknown)}")
+            raise StoryConfigError(
+                f"mutant {name!r}: unknown {noun(len(unknown), 'flag')} {sorted(unknown)}"
+            )
     return catalogue
 
 
@@ -82,7 +86,9 @@ class StoryConfig:
             self.flags = {**mutants()[self.mutant]["flags"], **self.flags}
         unknown = set(self.flags) - set(REFERENCE_FLAGS)
         if unknown:
-            raise StoryConfigError(f"unknown behaviour flag(s) {sorted(unknown)}")
+            raise StoryConfigError(
+                f"unknown behaviour {noun(len(unknown), 'flag')} {sorted(unknown)}"
+            )
 
     def flag(self, name: str) -> Any:
         return self.flags.get(name, REFERENCE_FLAGS[name])

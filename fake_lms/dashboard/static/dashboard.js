@@ -3,7 +3,6 @@
 "use strict";
 
 (() => {
-  const KEY_STORAGE = "weare-harness.apiKey";
   const POLL_MS = 1000; // one journal poll per second per mount while the tab is visible
   const PAGE = 200; // journal entries asked for per poll
   const MAX_ENTRIES = 300; // entries kept on screen per mount; older ones are dropped
@@ -101,10 +100,6 @@
     }
   }
 
-  function getKey() {
-    return sessionStorage.getItem(KEY_STORAGE);
-  }
-
   function basic(key) {
     const bytes = new TextEncoder().encode(key);
     let binary = "";
@@ -128,11 +123,11 @@
     return text;
   }
 
+  // Every call rides on the session cookie (HttpOnly, SameSite=Strict) that POST /api/session set;
+  // only that login call carries the API key, which the page never stores.
   async function api(method, path, body, options = {}) {
-    const key = getKey();
-    if (!key) throw new ApiError(0, null, "no API key: enter it above");
-    const headers = { Authorization: basic(key), Accept: "application/json" };
-    const init = { method, headers, credentials: "omit", cache: "no-store" };
+    const headers = { Accept: "application/json", ...(options.headers || {}) };
+    const init = { method, headers, credentials: "same-origin", cache: "no-store" };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -171,7 +166,6 @@
 
   // ---------------------------------------------------------------------------- API key
   function authFailed(err) {
-    sessionStorage.removeItem(KEY_STORAGE);
     stopPolling();
     state.connected = false;
     showMessage("auth", `API key refused: ${err.message}`);
@@ -179,6 +173,32 @@
     show($("#forget-key"), false);
     show($("#key-panel"), true);
     $("#api-key").focus();
+  }
+
+  // The API key buys a session cookie once; the key is not kept anywhere in the page.
+  async function logIn(key) {
+    try {
+      await api("POST", "session", undefined, { headers: { Authorization: basic(key) } });
+    } catch (err) {
+      if (err instanceof ApiError && err.isAuth) authFailed(err);
+      else showMessage("auth", err.message);
+      return;
+    }
+    connect();
+  }
+
+  // Another tab of this browser may have logged in already: then no key is asked.
+  async function resume() {
+    let session;
+    try {
+      session = await api("GET", "session");
+    } catch (err) {
+      showMessage("connect", err.message);
+      askForKey();
+      return;
+    }
+    if (session && session.user) connect();
+    else askForKey();
   }
 
   function askForKey() {
@@ -206,7 +226,7 @@
     state.connected = true;
     show($("#key-panel"), false);
     show($("#app"), true);
-    $("#key-state").textContent = "API key in use (this tab only)";
+    $("#key-state").textContent = "API key in use (this browser session)";
     show($("#forget-key"), true);
     applyMounts(mounts);
     await loadAus();
@@ -979,13 +999,16 @@
         showMessage("auth", "The API key is USER:SECRET, as printed by weare-harness serve.");
         return;
       }
-      sessionStorage.setItem(KEY_STORAGE, key);
-      connect();
+      logIn(key);
     });
-    $("#forget-key").addEventListener("click", () => {
-      sessionStorage.removeItem(KEY_STORAGE);
+    $("#forget-key").addEventListener("click", async () => {
       state.connected = false;
       stopPolling();
+      try {
+        await api("DELETE", "session");
+      } catch (err) {
+        showMessage("auth", `Log out: ${err.message}`);
+      }
       askForKey();
     });
     $("#au-form").addEventListener("submit", registerAu);
@@ -1009,8 +1032,7 @@
       }
     });
     document.addEventListener("visibilitychange", () => schedulePoll(0));
-    if (getKey()) connect();
-    else askForKey();
+    resume();
   }
 
   init();

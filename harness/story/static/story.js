@@ -28,9 +28,108 @@ function flag(name) { return config.flags[name]; }
 function show() {
   document.getElementById("status").textContent = outcome.status;
   document.getElementById("status").className = outcome.status;
-  const visible = Object.assign({}, outcome, { statements: outcome.statements.length });
-  document.getElementById("outcome").textContent = JSON.stringify(visible, null, 2);
+  try { describe(); } catch (err) { console.error(err); }  // words only: never stop the story
   window.weareOutcome = JSON.parse(JSON.stringify(outcome));
+}
+
+// --- the outcome in words: where, with which credentials, what came back; never a secret ------
+function where(url) {
+  try { const u = new URL(url); return u.host + u.pathname; } catch (_) { return "(not a URL)"; }
+}
+
+function secrets() {
+  const found = [];
+  if (config && config.api_key) {
+    found.push(config.api_key);
+    try { found.push(...atob(config.api_key).split(":").slice(1)); } catch (_) { /* not base64 */ }
+  }
+  for (const step of outcome.steps) {
+    if (step.step !== "fetch") continue;
+    try { found.push(JSON.parse(step.body)["auth-token"]); } catch (_) { /* no token */ }
+  }
+  return found.filter((s) => typeof s === "string" && s.length >= 4);
+}
+
+function scrub(text) {
+  let clean = String(text);
+  for (const secret of secrets()) clean = clean.split(secret).join("[redacted]");
+  return clean;
+}
+
+function credentialsInWords() {
+  if (outcome.credentials === "fetch-token") return "auth-token from fetch (the token itself is not shown)";
+  if (outcome.credentials === "api-key") {
+    let user = "";
+    try { user = atob(config.api_key).split(":")[0]; } catch (_) { /* not base64 */ }
+    return user ? `API key (Basic, user ${user})` : "API key (Basic)";
+  }
+  return "none yet";
+}
+
+function parsed(body) {
+  try { return JSON.parse(body); } catch (_) { return null; }
+}
+
+// An error body's rule, with its cmi5 requirement id first; the body kept is cut at 500
+// characters, so the JSON may be unfinished: the fields are then read with a pattern.
+const REQUIREMENT_ID = /^(\d+(?:\.\d+)+-\d+)\s*-?\s*/;
+
+function refusalInWords(text) {
+  const body = parsed(text);
+  let error = body && typeof body.error === "string" ? body.error : null;
+  let requirement = body && typeof body.requirement === "string" ? body.requirement : null;
+  if (error === null) {
+    const e = /"error"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text);
+    const r = /"requirement"\s*:\s*"([^"\\]*)"/.exec(text);
+    if (!e) return text.trim();
+    error = e[1].replace(/\\(.)/g, "$1");
+    requirement = r ? r[1] : null;
+  }
+  const leading = REQUIREMENT_ID.exec(error);
+  if (leading) {
+    requirement = requirement || leading[1];
+    error = error.slice(leading[0].length);
+  }
+  return requirement ? `cmi5 ${requirement} ${error}` : error;
+}
+
+function answerInWords(step) {
+  if (step.error) return `no answer: ${step.error}`;
+  if (step.status === undefined) return "no answer yet";
+  const body = parsed(step.body || "");
+  let reason = "";
+  if (step.step === "fetch") {
+    reason = body && typeof body["auth-token"] === "string" ? "auth-token received"
+      : `no auth-token${body && body["error-text"] ? ": " + body["error-text"] : ""}`;
+  } else if (step.status >= 200 && step.status < 300 && step.step === "statement") {
+    const n = Array.isArray(body) ? body.length : 1;
+    reason = `${n} statement${n === 1 ? "" : "s"} stored`;
+  } else if (step.step === "preferences" && step.status === 404) {
+    reason = "no learner preferences yet (allowed)";
+  } else if (step.status >= 400) {
+    reason = refusalInWords(step.body || "");
+  }
+  reason = scrub(reason).replace(/\s+/g, " ");
+  if (reason.length > 160) reason = reason.slice(0, 159) + "…";
+  return `${step.status}${reason ? ", " + reason : ""}`;
+}
+
+const STEP_NAMES = { fetch: "fetch URL", statement: "statements", "launch-data": "LMS.LaunchData",
+                     preferences: "learner preferences" };
+
+function describe() {
+  const text = (id, value) => { document.getElementById(id).textContent = value; };
+  text("outcome-destination", outcome.destination ? where(outcome.destination) : "not yet known");
+  text("outcome-credentials", credentialsInWords());
+  text("outcome-reason", outcome.reason ? scrub(outcome.reason) : "none");
+  const items = outcome.steps.map((step) => {
+    const li = document.createElement("li");
+    const name = STEP_NAMES[step.step] || step.step;
+    const host = step.step === "fetch" ? ` (${where(step.url).split("/")[0]})` : "";
+    li.textContent = `${step.method} ${name}${host} → ${answerInWords(step)}`;
+    return li;
+  });
+  document.getElementById("outcome-requests").replaceChildren(...items);
 }
 
 function fail(reason) { outcome.status = "failed"; outcome.reason = reason; }

@@ -1,0 +1,107 @@
+"""The dashboard's login: the API key is asked once per browser session, not per tab.
+
+`POST /api/session` (with the server-wide API key) answers a session cookie: no Expires or
+Max-Age (the browser drops it when it closes), HttpOnly, SameSite=Strict, Path=/. The cookie holds
+an opaque random id; the server keeps the ids in memory (a restart logs everyone out), never the
+key. The cookie is a credential only for the browser's own same-origin requests: with
+`Sec-Fetch-Site` it must say `same-origin`; without it (an old browser, or plain http away from
+loopback, where browsers leave it out) SameSite=Strict guards reads and a state-changing request
+must carry this server's `Origin`. Otherwise the cookie is ignored and the API key is required.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+from flask import Request, Response, current_app
+
+COOKIE = "weare_harness_session"
+IDLE_S = 12 * 3600  # a session unused this long is forgotten
+LIMIT = 256  # sessions kept at most; the least recently used goes first
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_EXTENSION = "weare_dashboard_sessions"
+# The login's 401 challenge: a scheme no browser answers with its own password dialog.
+CHALLENGE = 'WeareHarnessKey realm="weare-harness dashboard"'
+
+
+class Sessions:
+    """Session id -> (API key user, last use), in memory and thread-safe."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._by_id: dict[str, tuple[str, float]] = {}
+
+    def open(self, user: str) -> str:
+        sid = secrets.token_urlsafe(32)
+        with self._lock:
+            if len(self._by_id) >= LIMIT:
+                oldest = min(self._by_id, key=lambda k: self._by_id[k][1])
+                del self._by_id[oldest]
+            self._by_id[sid] = (user, self._clock())
+        return sid
+
+    def user(self, sid: str) -> str | None:
+        """The session's user (its last use refreshed), or None when unknown or idle too long."""
+        now = self._clock()
+        with self._lock:
+            found = self._by_id.get(sid)
+            if found is None:
+                return None
+            if now - found[1] > IDLE_S:
+                del self._by_id[sid]
+                return None
+            self._by_id[sid] = (found[0], now)
+            return found[0]
+
+    def close(self, sid: str) -> None:
+        with self._lock:
+            self._by_id.pop(sid, None)
+
+
+def sessions() -> Sessions:
+    """This app's sessions (created on first use; dict.setdefault is atomic)."""
+    return current_app.extensions.setdefault(_EXTENSION, Sessions())
+
+
+def _own_origin(request: Request) -> str:
+    return request.host_url.rstrip("/")
+
+
+def cookie_counts(request: Request) -> bool:
+    """Whether the session cookie may stand for the API key on this request (see the module)."""
+    if COOKIE not in request.cookies:
+        return False
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    if request.method in SAFE_METHODS:
+        return True
+    return request.headers.get("Origin") == _own_origin(request)
+
+
+def session_user(request: Request) -> str | None:
+    """The user of the request's session cookie, or None (no cookie, not usable here, unknown)."""
+    if not cookie_counts(request):
+        return None
+    return sessions().user(request.cookies[COOKIE])
+
+
+def set_cookie(response: Response, request: Request, sid: str) -> None:
+    response.set_cookie(
+        COOKIE,
+        sid,
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure,
+    )
+
+
+def clear_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="Strict", secure=request.is_secure
+    )
