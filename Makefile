@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 NPMDIR := tests/interop
 RALPH  := .harness/ralph-venv/bin/ralph
 
-.PHONY: setup run serve test lint format bench fuzz clean
+.PHONY: setup run serve test lint format bench fuzz screenshots clean
 
 setup: $(STAMP) .harness/chromium $(NPMDIR)/node_modules/.installed $(RALPH)
 
@@ -65,6 +65,14 @@ fuzz: $(STAMP)
 	$(PY) bench/fuzz.py --requests $(FUZZ_REQUESTS)
 	STATEMENT_PROPERTY_EXAMPLES=$(FUZZ_PROPERTY_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider \
 	  tests/test_statement_properties.py
+
+# The tests that take screenshots write them to reports/screenshots/ (as `make test` does); the
+# README shows the copies in docs/screenshots/.
+SHOT_TESTS := tests/test_story_outcome.py tests/test_report_pages.py tests/test_certify_capture.py
+screenshots: setup
+	$(PY) -m pytest -q -p no:cacheprovider $(SHOT_TESTS)
+	@mkdir -p docs/screenshots
+	cp reports/screenshots/*.png docs/screenshots/
 
 clean:
 	rm -rf $(VENV) .harness $(NPMDIR)/node_modules
