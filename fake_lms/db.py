@@ -6,19 +6,58 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
 # Bump when schema.sql changes in a way an existing store cannot follow.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # How a store of an older schema version is brought to the next one, in place: the statements
 # each version needs. A store older than the oldest key is refused with StoreVersionError.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     # 3 -> 4: each mount answers as one xAPI version (issue 11); existing mounts stay 1.0.3.
     3: ("ALTER TABLE mounts ADD COLUMN xapi_version TEXT NOT NULL DEFAULT '1.0.3'",),
+    # 4 -> 5: filtered GETs read index tables in page order (issue 13). Statements are renumbered
+    # in stored-time order (sequence numbers and stored times then rise together), the columns
+    # the index tables replace are dropped, and the index is rebuilt (REINDEX, after the schema).
+    4: (
+        # (a partial store, e.g. one written by hand for a test, may have no statements table)
+        "CREATE TABLE IF NOT EXISTS statements (seq INTEGER PRIMARY KEY, mount TEXT, id TEXT,"
+        " stored_us INTEGER, ref_id TEXT, registration TEXT, is_voiding INTEGER, voided INTEGER,"
+        " statement TEXT, added TEXT)",
+        """CREATE TABLE statements_v5 (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            mount TEXT NOT NULL,
+            id TEXT NOT NULL,
+            stored_us INTEGER NOT NULL,
+            ref_id TEXT,
+            registration TEXT,
+            is_voiding INTEGER NOT NULL DEFAULT 0,
+            voided INTEGER NOT NULL DEFAULT 0,
+            statement TEXT NOT NULL,
+            added TEXT NOT NULL,
+            UNIQUE (mount, id)
+        )""",
+        "INSERT INTO statements_v5 (seq, mount, id, stored_us, ref_id, registration, is_voiding,"
+        " voided, statement, added) SELECT ROW_NUMBER() OVER (ORDER BY stored_us, seq), mount, id,"
+        " stored_us, ref_id, registration, is_voiding, voided, statement, added FROM statements",
+        "DROP TABLE statements",
+        "ALTER TABLE statements_v5 RENAME TO statements",
+        "DROP TABLE IF EXISTS statement_agents",
+        "DROP TABLE IF EXISTS statement_activities",
+    ),
 }
+
+
+def _reindex_statements(conn: sqlite3.Connection) -> None:
+    from fake_lms.xapi.statement_store import reindex  # the store's module needs this one
+
+    reindex(conn)
+
+
+# What a migration step needs done in Python once the schema is complete.
+REINDEX: dict[int, Callable[[sqlite3.Connection], None]] = {4: _reindex_statements}
 # SQLite's own ceiling for max_page_count: what `limit_pages(None)` restores.
 _NO_PAGE_LIMIT = 4294967294
 
@@ -96,6 +135,10 @@ class Database:
                 self._migrate(conn, version)
             for sql in _statements(resources.files("fake_lms").joinpath("schema.sql").read_text()):
                 conn.execute(sql)
+            if tables:
+                for step in range(version, SCHEMA_VERSION):
+                    if step in REINDEX:
+                        REINDEX[step](conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
