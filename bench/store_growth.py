@@ -260,7 +260,7 @@ def _empty_store_bytes(tmp: Path) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[0, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[0, 100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=50, help="timed GETs per filter")
     parser.add_argument("--bytes-statements", type=int, default=2000)
     parser.add_argument(

@@ -48,6 +48,18 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DROP TABLE IF EXISTS statement_activities",
     ),
 }
+# Steps that need a look at the store first: run after a version's MIGRATIONS statements.
+MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    # journal entries keep their bulky fields zlib-packed in one column (journal.pack)
+    4: lambda conn: _add_column(conn, "journal", "packed", "BLOB"),
+}
+
+
+def _add_column(conn: sqlite3.Connection, table: str, column: str, kind: str) -> None:
+    """Add a column to a table the store has (a table it lacks is created by schema.sql)."""
+    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    if columns and column not in columns:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 def _reindex_statements(conn: sqlite3.Connection) -> None:
@@ -161,6 +173,8 @@ class Database:
         for step in range(version, SCHEMA_VERSION):
             for sql in MIGRATIONS[step]:
                 conn.execute(sql)
+            if step in MIGRATION_STEPS:
+                MIGRATION_STEPS[step](conn)
 
     def _open(self) -> _Connection:
         conn = sqlite3.connect(

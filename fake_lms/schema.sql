@@ -88,7 +88,10 @@ CREATE TABLE IF NOT EXISTS journal (
     response_body TEXT NOT NULL,
     verdicts TEXT NOT NULL,
     duration_ms REAL NOT NULL,
-    principal TEXT NOT NULL DEFAULT ''  -- 'api-key:USER', 'token:SESSION' or '' (none)
+    principal TEXT NOT NULL DEFAULT '',  -- 'api-key:USER', 'token:SESSION' or '' (none)
+    -- request/response headers and bodies and verdicts, zlib-packed (journal.pack); the five
+    -- text columns above are then '' (they hold the fields of entries from before schema 5)
+    packed BLOB
 );
 CREATE INDEX IF NOT EXISTS journal_mount ON journal (mount, seq);
 -- cmi5: courses, AUs, registrations and sessions (cmi5 §8-§10).

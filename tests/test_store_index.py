@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_lms import LMSConfig
+from fake_lms import LMSConfig, journal
 from fake_lms.db import SCHEMA_VERSION, Database
 from fake_lms.live import FakeLMS
 from fake_lms.xapi import statement_store
@@ -219,6 +219,12 @@ def test_a_schema_4_store_is_upgraded_and_its_statements_read_back(tmp_path):
                 json.dumps(stored),
             ),
         )
+    conn.execute(
+        "INSERT INTO journal (mount, at, method, path, query, request_headers, request_body,"
+        " status, response_headers, response_body, verdicts, duration_ms) VALUES ('default',"
+        " '2026-01-01', 'POST', '/xapi/default/statements', '', '{}', 'sent', 200, '{}',"
+        " 'answered', '[]', 1.5)"
+    )
     conn.execute("PRAGMA user_version = 4")
     conn.commit()
     conn.close()
@@ -243,3 +249,11 @@ def test_a_schema_4_store_is_upgraded_and_its_statements_read_back(tmp_path):
     finally:
         db.close()
     Database(path).close()  # opening it again is a no-op
+
+
+def test_journal_fields_pack_and_unpack_to_the_same_text():
+    fields = ('{"Host": "127.0.0.1:8"}', '{"name": "Zoë ✓"}', "", "[1,\n2]", '[{"verdict": "x"}]')
+    packed = journal.pack(fields)
+    assert packed[0] == 1  # the dictionary it was packed with
+    assert journal.unpack(packed) == fields
+    assert len(packed) < sum(len(f) for f in fields)

@@ -32,3 +32,19 @@ CREATE TABLE IF NOT EXISTS statement_activities (
     direct INTEGER NOT NULL    -- 1: the object; 0: context activities or sub-statement
 );
 CREATE INDEX IF NOT EXISTS statement_activities_id ON statement_activities (activity_id, direct, seq);
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    mount TEXT NOT NULL,
+    at TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    query TEXT NOT NULL,
+    request_headers TEXT NOT NULL,
+    request_body TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    response_headers TEXT NOT NULL,
+    response_body TEXT NOT NULL,
+    verdicts TEXT NOT NULL,
+    duration_ms REAL NOT NULL,
+    principal TEXT NOT NULL DEFAULT ''  -- 'api-key:USER', 'token:SESSION' or '' (none)
+);
