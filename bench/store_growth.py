@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from fake_lms.db import Database  # noqa: E402
 from fake_lms.xapi import statement_store  # noqa: E402
+from fake_lms.xapi.validation import agent_ifi, parse_timestamp  # noqa: E402
 from tests.serve_process import ServeProcess  # noqa: E402
 
 VERBS = [
@@ -98,26 +99,23 @@ def probe_statements() -> list[dict[str, Any]]:
     return out
 
 
-def seed(path: Path, count: int) -> tuple[float, int, int]:
-    """Fill `path` with `count` statements (probes in the middle); (seconds, since_us, until_us)."""
+def seed(path: Path, count: int) -> float:
+    """Fill `path` with `count` statements, the probes in the middle; the seconds it took."""
     db = Database(path)
     rng = random.Random(count)
     start = time.perf_counter()
     chunk = 5000
     half = count // 2
     done = 0
-    since_us = until_us = 0
     while done < half:
         n = min(chunk, half - done)
         statement_store.bulk_seed(
             db, "default", [typical_statement(rng, done + i) for i in range(n)]
         )
         done += n
-    time.sleep(0.002)
-    since_us = statement_store.last_stored_us(db) + 1000
-    time.sleep(0.002)
+    time.sleep(0.002)  # the probes get a stored time of their own
     statement_store.bulk_seed(db, "default", probe_statements())
-    until_us = statement_store.last_stored_us(db)
+    time.sleep(0.002)
     while done < count:
         n = min(chunk, count - done)
         statement_store.bulk_seed(
@@ -126,7 +124,53 @@ def seed(path: Path, count: int) -> tuple[float, int, int]:
         done += n
     seconds = time.perf_counter() - start
     db.close()
-    return seconds, since_us, until_us
+    return seconds
+
+
+def probe_window(path: Path) -> tuple[int, int]:
+    """(since_us, until_us) that select the probes' stored time and what follows or precedes."""
+    conn = sqlite3.connect(path)
+    low, high = conn.execute(
+        "SELECT MIN(stored_us), MAX(stored_us) FROM statements WHERE registration = ?",
+        (PROBE_REGISTRATION,),
+    ).fetchone()
+    conn.close()
+    return low - 1, high
+
+
+def time_store_queries(path: Path, since_us: int, until_us: int, repeat: int) -> dict:
+    """p50 of statement_store.query itself (no HTTP): the part that must not grow."""
+    db = Database(path)
+    out = {}
+    try:
+        for name, params in filters(since_us, until_us).items():
+            f = _as_filters(params)
+            times = []
+            for _ in range(repeat + 1):
+                t0 = time.perf_counter()
+                statement_store.query(db, "default", f, limit=10, after_seq=None, snapshot=None)
+                times.append((time.perf_counter() - t0) * 1000)
+            out[name] = round(statistics.median(sorted(times[1:])), 3)
+    finally:
+        db.close()
+    return out
+
+
+def _as_filters(params: dict[str, str]) -> statement_store.Filters:
+    f = statement_store.Filters()
+    if "agent" in params:
+        f.agent = agent_ifi(json.loads(params["agent"]))
+    f.verb = params.get("verb")
+    f.activity = params.get("activity")
+    f.registration = params.get("registration")
+    f.related_agents = params.get("related_agents") == "true"
+    f.related_activities = params.get("related_activities") == "true"
+    f.ascending = params.get("ascending") == "true"
+    for name in ("since", "until"):
+        if name in params:
+            when = parse_timestamp(params[name])
+            setattr(f, f"{name}_us", int(when.timestamp() * 1_000_000))
+    return f
 
 
 def iso(us: int) -> str:
@@ -267,6 +311,9 @@ def main() -> int:
         "--out", type=Path, default=ROOT / "reports" / "bench" / "store_growth.json"
     )
     parser.add_argument("--keep", type=Path, default=None, help="a directory to keep stores in")
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the stores already in --keep, do not seed"
+    )
     args = parser.parse_args()
     results: dict[str, Any] = {"growth": {}, "bytes": []}
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -274,15 +321,23 @@ def main() -> int:
         tmp.mkdir(parents=True, exist_ok=True)
         for size in args.sizes:
             path = tmp / f"growth-{size}.db"
-            seconds, since_us, until_us = seed(path, size)
-            print(f"seeded {size} statements in {seconds:.1f} s", flush=True)
+            seconds = None
+            if not (args.reuse and path.exists()):
+                path.unlink(missing_ok=True)
+                seconds = round(seed(path, size), 1)
+                print(f"seeded {size} statements in {seconds} s", flush=True)
+            since_us, until_us = probe_window(path)
+            in_store = time_store_queries(path, since_us, until_us, args.repeat)
             with ServeProcess(path) as server:
                 timed = time_filters(server, since_us, until_us, args.repeat)
-            results["growth"][str(size)] = {"seed_seconds": round(seconds, 1), "filters": timed}
+            for name, r in timed.items():
+                r["store_p50_ms"] = in_store[name]
+            results["growth"][str(size)] = {"seed_seconds": seconds, "filters": timed}
             for name, r in timed.items():
                 print(
-                    f"  {size:>8} {name:<28} p50 {r['p50_ms']:>7} ms  p99 {r['p99_ms']:>7} ms"
-                    f"  more {r['more_ms']} ms  ({r['returned']} returned)",
+                    f"  {size:>8} {name:<28} HTTP p50 {r['p50_ms']:>7} ms  p99 {r['p99_ms']:>7} ms"
+                    f"  more {r['more_ms']} ms  store p50 {r['store_p50_ms']} ms"
+                    f"  ({r['returned']} returned)",
                     flush=True,
                 )
         for kind, batch in (("small", 1), ("typical", 1), ("small", 50), ("typical", 50)):

@@ -129,6 +129,10 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._pool: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Writers of this process queue here, woken the moment the writer before them commits,
+        # not in SQLite's busy handler, which sleeps up to 100 ms between tries; other
+        # processes sharing the file still meet the lock in SQLite.
+        self._write_lock = threading.Lock()
         # `limit_pages`: the page ceiling every connection applies before its next use.
         self._page_limit = _NO_PAGE_LIMIT
         self._page_limit_generation = 0
@@ -237,16 +241,17 @@ class Database:
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that takes the lock up front, so concurrent writers queue, not deadlock."""
         conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): a second ROLLBACK
-            # would fail and hide the error that matters.
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): a second
+                # ROLLBACK would fail and hide the error that matters.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

@@ -136,8 +136,7 @@ def prepare(
         stmt["object"] = dict(stmt["object"])
         if isinstance(stmt["object"].get("context"), dict):
             stmt["object"]["context"] = dict(stmt["object"]["context"])
-    stmt.setdefault("id", str(uuid.uuid4()))
-    stmt["id"] = stmt["id"].lower()
+    stmt["id"] = stmt["id"].lower() if "id" in stmt else str(uuid.uuid4())
     stored = iso_us(stored_us)  # cached: a batch shares one stored time
     stmt["stored"] = stored
     stmt.setdefault("timestamp", stored)
@@ -249,7 +248,9 @@ def insert(
     )
     _save_definitions(conn, mount, definitions)
     conn.executemany(
-        "INSERT OR REPLACE INTO agents (mount, ifi, agent) VALUES (?, ?, ?)",
+        # (a learner's every statement names them: the row is rewritten only when it changed)
+        "INSERT INTO agents (mount, ifi, agent) VALUES (?, ?, ?) ON CONFLICT (mount, ifi)"
+        " DO UPDATE SET agent = excluded.agent WHERE agent != excluded.agent",
         [(mount, ifi, canonical_json(person)) for ifi, person in people.items()],
     )
     return [p.id for p in batch]
