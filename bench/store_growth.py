@@ -46,9 +46,10 @@ PROBE_REGISTRATION = "6b7c1d2e-0000-4000-8000-00000000beef"
 
 
 def typical_statement(rng: random.Random, n: int) -> dict[str, Any]:
-    """A statement as We Are sends it: cmi5 context, a story activity, a registration."""
-    learner = rng.randrange(20_000)
-    story = rng.randrange(500)
+    """A statement as We Are sends it: cmi5 context, a story activity, a registration. Learners
+    take turns: each sends five statements (one session of one story) under one registration."""
+    learner = n // 5 % 20_000
+    story = (n // 5 * 7919) % 500
     return {
         "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         "actor": {"objectType": "Agent", "account": {"homePage": HOME, "name": f"l{learner}"}},
@@ -279,6 +280,10 @@ def bytes_per_statement(tmp: Path, kind: str, statements: int, batch: int) -> di
     pages = conn.execute("PRAGMA page_count").fetchone()[0]
     size = conn.execute("PRAGMA page_size").fetchone()[0]
     empty = _empty_store_bytes(tmp)
+    as_stored = sum(
+        len(json.dumps(statement_store.load(r[0]), separators=(",", ":")))
+        for r in conn.execute("SELECT statement FROM statements")
+    )
     conn.close()
     stored = (pages * size - empty) / statements
     return {
@@ -288,6 +293,9 @@ def bytes_per_statement(tmp: Path, kind: str, statements: int, batch: int) -> di
         "json_bytes_per_statement": round(json_bytes / statements),
         "stored_bytes_per_statement": round(stored),
         "ratio": round(stored / (json_bytes / statements), 2),
+        # the statement as GET returns it: with id, stored, authority and version added
+        "stored_json_bytes_per_statement": round(as_stored / statements),
+        "ratio_to_stored_json": round(stored / (as_stored / statements), 2),
     }
 
 
@@ -345,7 +353,9 @@ def main() -> int:
             results["bytes"].append(r)
             print(
                 f"bytes: {kind} statement, {batch} per POST: {r['stored_bytes_per_statement']} B"
-                f" stored for {r['json_bytes_per_statement']} B of JSON (x{r['ratio']})",
+                f" stored for {r['json_bytes_per_statement']} B of JSON sent (x{r['ratio']}),"
+                f" {r['stored_json_bytes_per_statement']} B as GET returns it"
+                f" (x{r['ratio_to_stored_json']})",
                 flush=True,
             )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -35,7 +35,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             registration TEXT,
             is_voiding INTEGER NOT NULL DEFAULT 0,
             voided INTEGER NOT NULL DEFAULT 0,
-            statement TEXT NOT NULL,
+            statement BLOB NOT NULL,
             added TEXT NOT NULL,
             UNIQUE (mount, id)
         )""",

@@ -6,11 +6,11 @@ import json
 import logging
 import threading
 import time
-import zlib
 from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
+from fake_lms import packing
 from fake_lms.db import Database
 from fake_lms.redact import KnownSecrets, redact_headers, redact_strings, redact_text
 
@@ -31,68 +31,19 @@ _INSERT = (
 )
 # The bulky fields of an entry, in this order, travel in `packed` (see `pack`).
 PACKED_FIELDS = ("request_headers", "request_body", "response_headers", "response_body", "verdicts")
-# A preset dictionary for zlib: what most entries repeat (headers, verdicts, the words of a
-# statement), so a small entry packs to a fraction of its text. Entries name the dictionary they
-# were packed with by their first byte: never change ZDICT_1, add a ZDICT_2.
-ZDICT_1 = (
-    '{"Host": "127.0.0.1:", "User-Agent": "python-requests/2.32.3", "Accept-Encoding": "gzip,'
-    ' deflate", "Accept": "*/*", "Connection": "keep-alive", "Origin": "http://127.0.0.1:",'
-    ' "Authorization": "Basic [redacted user=\'", "Authorization": "Basic [redacted]",'
-    ' "X-Experience-Api-Version": "1.0.3", "Content-Type": "application/json; charset=utf-8",'
-    ' "Content-Type": "multipart/mixed; boundary=", "Content-Length": "'
-    '{"Content-Type": "application/json", "Content-Length": "", "X-Experience-API-Version":'
-    ' "1.0.3", "X-Experience-API-Version": "2.0.0", "ETag": "\\"", "Last-Modified": "'
-    '"X-Experience-API-Consistent-Through": "2026-01-01T00:00:00.000000Z",'
-    ' "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "ETag, Last-Modified,'
-    ' Content-Type, X-Experience-API-Version, X-Experience-API-Consistent-Through"}'
-    '{"error": {"status": 400, "message": "invalid statement: ", "section": "xAPI-D \u00a72.4",'
-    ' "path": "$[0].", "violations": [{"path": "$.", "rule": "", "section": "xAPI-D'
-    " \u00a72.4."
-    '"verdict": "not stored (batch rejected)", "statements": , "violations": []}'
-    '"verdict": "rejected", "violations": [{"path": '
-    '{"id":"","actor":{"objectType":"Agent","account":{"homePage":"https://","name":""}},'
-    '"actor":{"objectType":"Agent","mbox":"mailto:@example.com","name":""},'
-    '"verb":{"id":"http://adlnet.gov/expapi/verbs/initialized","display":{"en-US":"initialized"}},'
-    '"verb":{"id":"http://adlnet.gov/expapi/verbs/terminated","display":{"en-US":"terminated"}},'
-    '"verb":{"id":"http://adlnet.gov/expapi/verbs/passed","display":{"en-US":"passed"}},'
-    '"verb":{"id":"http://adlnet.gov/expapi/verbs/failed","display":{"en-US":"failed"}},'
-    '"verb":{"id":"http://adlnet.gov/expapi/verbs/experienced","display":{"en-US":"experienced"}},'
-    '"verb":{"id":"http://adlnet.gov/expapi/verbs/completed","display":{"en-US":"completed"}},'
-    '"object":{"id":"https://","objectType":"Activity","definition":{"type":'
-    '"http://adlnet.gov/expapi/activities/lesson","name":{"en-US":""},"description":{"en-US":'
-    '"result":{"completion":true,"success":true,"score":{"scaled":0.,"raw":,"min":0,"max":100},'
-    '"duration":"PT0M0.0S"},"timestamp":"2026-01-01T00:00:00.000Z",'
-    '"context":{"registration":"","contextActivities":{"grouping":[{"id":"https://"}],'
-    '"category":[{"id":"https://w3id.org/xapi/cmi5/context/categories/moveon"},'
-    '{"id":"https://w3id.org/xapi/cmi5/context/categories/cmi5"}]},"extensions":'
-    '{"https://w3id.org/xapi/cmi5/context/extensions/sessionid":""}}}'
-    '{"id": "", "actor": {"objectType": "Agent", "account": {"homePage": "https://", "name": ""}},'
-    ' "verb": {"id": "http://adlnet.gov/expapi/verbs/completed", "display": {"en-US":'
-    ' "completed"}}, "object": {"id": "https://", "objectType": "Activity", "definition":'
-    ' {"type": "http://adlnet.gov/expapi/activities/lesson", "name": {"en-US": ""}}},'
-    ' "result": {"completion": true, "duration": "PT"}, "timestamp": "2026-01-01T00:00:00.000Z",'
-    ' "context": {"registration": "", "contextActivities": {"grouping": [{"id": "https://"}],'
-    ' "category": [{"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"}]},'
-    ' "extensions": {"https://w3id.org/xapi/cmi5/context/extensions/sessionid": ""}}}'
-    '[{"statement": "", "verdict": "accepted"}, {"statement": "", "verdict": "accepted"}]'
-).encode()
-_DICTS = {1: ZDICT_1}
 
 
-def pack(fields: tuple[str, ...], dictionary: int = 1) -> bytes:
-    """The bulky fields of an entry in one zlib stream with a preset dictionary: their byte
-    lengths on a first line, then the fields end to end; the first byte names the dictionary."""
+def pack(fields: tuple[str, ...]) -> bytes:
+    """The bulky fields of an entry in one packed value (fake_lms.packing): their byte lengths
+    on a first line, then the fields end to end."""
     data = [f.encode() for f in fields]
     head = ",".join(str(len(d)) for d in data).encode() + b"\n"
-    compressor = zlib.compressobj(6, zdict=_DICTS[dictionary])
-    return bytes([dictionary]) + compressor.compress(head + b"".join(data)) + compressor.flush()
+    return packing.pack(head + b"".join(data))
 
 
 def unpack(packed: bytes) -> tuple[str, ...]:
     """The fields `pack` packed."""
-    decompressor = zlib.decompressobj(zdict=_DICTS[packed[0]])
-    raw = decompressor.decompress(packed[1:]) + decompressor.flush()
-    head, _, rest = raw.partition(b"\n")
+    head, _, rest = packing.unpack(packed).partition(b"\n")
     out, at = [], 0
     for size in map(int, head.split(b",")):
         out.append(rest[at : at + size].decode())

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS statements (
     registration TEXT,
     is_voiding INTEGER NOT NULL DEFAULT 0,
     voided INTEGER NOT NULL DEFAULT 0,
-    statement TEXT NOT NULL,   -- the statement as stored (with id, stored, authority, version)
+    statement BLOB NOT NULL,   -- the statement as stored (with id, stored, authority, version),
+                               -- packed JSON (statement_store.dump; TEXT JSON before schema 5)
     added TEXT NOT NULL,       -- properties the LRS added (comma-separated), to compare on id reuse
     UNIQUE (mount, id)
 );

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from fake_lms import packing
 from fake_lms.db import Database, now_us
 from fake_lms.xapi.compare import SECTION as COMPARISON_SECTION
 from fake_lms.xapi.compare import first_difference
@@ -26,6 +27,16 @@ def iso_us(us: int) -> str:
         .isoformat(timespec="milliseconds")
         .replace("+00:00", "Z")
     )
+
+
+def dump(stmt: dict[str, Any]) -> bytes:
+    """A statement as the statements table keeps it: compact JSON, packed (fake_lms.packing)."""
+    return packing.pack(json.dumps(stmt, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def load(value: str | bytes) -> dict[str, Any]:
+    """A statement from the statements table: packed, or JSON text (stored before schema 5)."""
+    return json.loads(packing.unpack(value) if isinstance(value, bytes) else value)
 
 
 def canonical_json(value: Any) -> str:
@@ -225,7 +236,7 @@ def insert(
                 p.registration,
                 int(p.is_voiding),
                 int(p.id in voided_now or p.id in targets),
-                json.dumps(p.stmt, ensure_ascii=False, separators=(",", ":")),
+                dump(p.stmt),
                 p.added,
             )
         )
@@ -323,7 +334,7 @@ def _target_chain(conn: sqlite3.Connection, mount: str, ref_id: str | None) -> l
         ).fetchone()
         if row is None:
             break
-        chain.append((row[0], index_keys(json.loads(row[1]))))
+        chain.append((row[0], index_keys(load(row[1]))))
         ref_id = row[2]
     return chain
 
@@ -422,7 +433,7 @@ def _existing_same(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) 
             f"SELECT id, statement, added FROM statements WHERE mount = ? AND id IN ({marks})",
             (mount, *chunk),
         ):
-            found[row[0]] = comparable(json.loads(row[1]), row[2])
+            found[row[0]] = comparable(load(row[1]), row[2])
     for index, p in enumerate(batch):
         if p.id not in found:
             continue
@@ -475,7 +486,7 @@ def get_one(db: Database, mount: str, statement_id: str, *, voided: bool) -> dic
     )
     if row is None or bool(row["voided"]) != voided:
         return None
-    return json.loads(row["statement"])
+    return load(row["statement"])
 
 
 @dataclass
@@ -514,7 +525,7 @@ def query(
         args.update(mount=mount, lo=bounds[0], hi=bounds[1], limit=limit + 1)
         rows = conn.execute(sql, args).fetchall()
     more = rows[limit - 1][0] if len(rows) > limit else None
-    return [json.loads(r[1]) for r in rows[:limit]], more, snapshot
+    return [load(r[1]) for r in rows[:limit]], more, snapshot
 
 
 def _filter_keys(f: Filters) -> list[tuple[str, str]]:
@@ -656,7 +667,7 @@ def reindex(conn: sqlite3.Connection) -> None:
     while chunk := cursor.fetchmany(2000):
         rows: list[tuple[int, int, int]] = []
         for seq, mount, text, ref_id in chunk:
-            kids = _kids(conn, mount, index_keys(json.loads(text)))
+            kids = _kids(conn, mount, index_keys(load(text)))
             rows += [(kid, seq, 0) for kid in kids.values()]
             for target_seq, keys in _target_chain(conn, mount, ref_id):
                 rows += [(kid, seq, target_seq) for kid in _kids(conn, mount, keys).values()]
