@@ -32,7 +32,7 @@ CREATE INDEX IF NOT EXISTS statements_ref ON statements (mount, ref_id) WHERE re
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (mount, stored_us);
 -- What the GET filters select on (xAPI-C §2.1.3), as integer keys: mount, kind and value
 -- (kinds: v verb, a agent as actor/object, A any agent, o object activity, O any activity,
--- r registration; see statement_store).
+-- r registration, m every statement of the mount; see statement_store).
 CREATE TABLE IF NOT EXISTS index_keys (
     kid INTEGER PRIMARY KEY,
     key TEXT NOT NULL UNIQUE

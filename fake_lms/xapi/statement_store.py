@@ -50,6 +50,7 @@ RELATED_AGENT = "A"  # any agent of the statement: AGENT's plus authority, conte
 ACTIVITY = "o"  # the object
 RELATED_ACTIVITY = "O"  # the object, context activities and the sub-statement's
 REGISTRATION = "r"
+EVERY = "m"  # every statement of the mount (value ""): the key of a GET without those filters
 
 
 @dataclass
@@ -97,6 +98,7 @@ def _collect(
 ) -> None:
     """The index keys of a statement (and, with `p`, the definitions and people it carries)."""
     if top:
+        keys.add((EVERY, ""))
         keys.add((VERB, stmt["verb"]["id"]))
         registration = (stmt.get("context") or {}).get("registration")
         if registration:
@@ -539,7 +541,7 @@ def _filter_keys(f: Filters) -> list[tuple[str, str]]:
         keys.append((RELATED_ACTIVITY if f.related_activities else ACTIVITY, f.activity))
     if f.verb is not None:
         keys.append((VERB, f.verb))
-    return keys
+    return keys or [(EVERY, "")]
 
 
 def _seq_bounds(
@@ -576,14 +578,9 @@ def _seq_bounds(
 
 def page_sql(kids: list[int], ascending: bool) -> tuple[str, dict[str, Any]]:
     """The SQL of one page: statements of seq in (:lo, :hi], not voided, carrying every key in
-    `kids` from one source statement (itself, or one it references by StatementRef)."""
+    `kids` (one at least) from one source statement (itself, or one it references by
+    StatementRef). The first key's rows, in seq order, drive the scan."""
     order = "ASC" if ascending else "DESC"
-    if not kids:  # (+t.mount: the rowid range, not an index on mount, drives the scan)
-        return (
-            "SELECT t.seq, t.statement FROM statements t WHERE t.seq > :lo AND t.seq <= :hi"
-            f" AND +t.mount = :mount AND t.voided = 0 ORDER BY t.seq {order} LIMIT :limit",
-            {},
-        )
     args: dict[str, Any] = {"k0": kids[0]}
     joins = ""
     for n, kid in enumerate(kids[1:], start=1):
