@@ -663,9 +663,14 @@ def reindex(conn: sqlite3.Connection) -> None:
     cursor = conn.execute("SELECT seq, mount, statement, ref_id FROM statements ORDER BY seq")
     while chunk := cursor.fetchmany(2000):
         rows: list[tuple[int, int, int]] = []
-        for seq, mount, text, ref_id in chunk:
-            kids = _kids(conn, mount, index_keys(load(text)))
-            rows += [(kid, seq, 0) for kid in kids.values()]
+        parsed = [
+            (seq, mount, index_keys(load(text)), ref_id) for seq, mount, text, ref_id in chunk
+        ]
+        kids: dict[str, dict[tuple[str, str], int]] = {}
+        for mount in {p[1] for p in parsed}:  # one lookup per mount and chunk
+            kids[mount] = _kids(conn, mount, {k for p in parsed if p[1] == mount for k in p[2]})
+        for seq, mount, keys, ref_id in parsed:
+            rows += [(kids[mount][k], seq, 0) for k in keys]
             for target_seq, keys in _target_chain(conn, mount, ref_id):
                 rows += [(kid, seq, target_seq) for kid in _kids(conn, mount, keys).values()]
         conn.executemany(
