@@ -341,5 +341,5 @@ def all_statements(name: str) -> Response:
         .fetchall()
     )
     page = _page([r[0] for r in rows], after, limit)
-    statements = [json.loads(r[1]) for r in rows[:limit]]
+    statements = [statement_store.load(r[1]) for r in rows[:limit]]
     return json_response({"mount": name, "statements": statements, **page})

@@ -6,19 +6,70 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
 # Bump when schema.sql changes in a way an existing store cannot follow.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # How a store of an older schema version is brought to the next one, in place: the statements
 # each version needs. A store older than the oldest key is refused with StoreVersionError.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     # 3 -> 4: each mount answers as one xAPI version (issue 11); existing mounts stay 1.0.3.
     3: ("ALTER TABLE mounts ADD COLUMN xapi_version TEXT NOT NULL DEFAULT '1.0.3'",),
+    # 4 -> 5: filtered GETs read index tables in page order (issue 13). Statements are renumbered
+    # in stored-time order (sequence numbers and stored times then rise together), the columns
+    # the index tables replace are dropped, and the index is rebuilt (REINDEX, after the schema).
+    4: (
+        # (a partial store, e.g. one written by hand for a test, may have no statements table)
+        "CREATE TABLE IF NOT EXISTS statements (seq INTEGER PRIMARY KEY, mount TEXT, id TEXT,"
+        " stored_us INTEGER, ref_id TEXT, registration TEXT, is_voiding INTEGER, voided INTEGER,"
+        " statement TEXT, added TEXT)",
+        """CREATE TABLE statements_v5 (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            mount TEXT NOT NULL,
+            id TEXT NOT NULL,
+            stored_us INTEGER NOT NULL,
+            ref_id TEXT,
+            registration TEXT,
+            is_voiding INTEGER NOT NULL DEFAULT 0,
+            voided INTEGER NOT NULL DEFAULT 0,
+            statement BLOB NOT NULL,
+            added TEXT NOT NULL,
+            UNIQUE (mount, id)
+        )""",
+        "INSERT INTO statements_v5 (seq, mount, id, stored_us, ref_id, registration, is_voiding,"
+        " voided, statement, added) SELECT ROW_NUMBER() OVER (ORDER BY stored_us, seq), mount, id,"
+        " stored_us, ref_id, registration, is_voiding, voided, statement, added FROM statements",
+        "DROP TABLE statements",
+        "ALTER TABLE statements_v5 RENAME TO statements",
+        "DROP TABLE IF EXISTS statement_agents",
+        "DROP TABLE IF EXISTS statement_activities",
+    ),
 }
+# Steps that need a look at the store first: run after a version's MIGRATIONS statements.
+MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    # journal entries keep their bulky fields zlib-packed in one column (journal.pack)
+    4: lambda conn: _add_column(conn, "journal", "packed", "BLOB"),
+}
+
+
+def _add_column(conn: sqlite3.Connection, table: str, column: str, kind: str) -> None:
+    """Add a column to a table the store has (a table it lacks is created by schema.sql)."""
+    columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    if columns and column not in columns:
+        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _reindex_statements(conn: sqlite3.Connection) -> None:
+    from fake_lms.xapi.statement_store import reindex  # the store's module needs this one
+
+    reindex(conn)
+
+
+# What a migration step needs done in Python once the schema is complete.
+REINDEX: dict[int, Callable[[sqlite3.Connection], None]] = {4: _reindex_statements}
 # SQLite's own ceiling for max_page_count: what `limit_pages(None)` restores.
 _NO_PAGE_LIMIT = 4294967294
 
@@ -78,6 +129,10 @@ class Database:
         self._all: list[sqlite3.Connection] = []
         self._pool: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Writers of this process queue here, woken the moment the writer before them commits,
+        # not in SQLite's busy handler, which sleeps up to 100 ms between tries; other
+        # processes sharing the file still meet the lock in SQLite.
+        self._write_lock = threading.Lock()
         # `limit_pages`: the page ceiling every connection applies before its next use.
         self._page_limit = _NO_PAGE_LIMIT
         self._page_limit_generation = 0
@@ -96,6 +151,10 @@ class Database:
                 self._migrate(conn, version)
             for sql in _statements(resources.files("fake_lms").joinpath("schema.sql").read_text()):
                 conn.execute(sql)
+            if tables:
+                for step in range(version, SCHEMA_VERSION):
+                    if step in REINDEX:
+                        REINDEX[step](conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
@@ -118,6 +177,8 @@ class Database:
         for step in range(version, SCHEMA_VERSION):
             for sql in MIGRATIONS[step]:
                 conn.execute(sql)
+            if step in MIGRATION_STEPS:
+                MIGRATION_STEPS[step](conn)
 
     def _open(self) -> _Connection:
         conn = sqlite3.connect(
@@ -180,16 +241,17 @@ class Database:
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that takes the lock up front, so concurrent writers queue, not deadlock."""
         conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-            conn.execute("COMMIT")
-        except BaseException:
-            # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): a second ROLLBACK
-            # would fail and hide the error that matters.
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR): a second
+                # ROLLBACK would fail and hide the error that matters.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

@@ -10,6 +10,7 @@ from collections import deque
 from datetime import UTC, datetime
 from typing import Any
 
+from fake_lms import packing
 from fake_lms.db import Database
 from fake_lms.redact import KnownSecrets, redact_headers, redact_strings, redact_text
 
@@ -25,15 +26,45 @@ def _body_text(body: bytes, limit: int) -> str:
 
 _INSERT = (
     "INSERT INTO journal (mount, at, method, path, query, request_headers, request_body,"
-    " status, response_headers, response_body, verdicts, duration_ms, principal)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " status, response_headers, response_body, verdicts, duration_ms, principal, packed)"
+    " VALUES (?, ?, ?, ?, ?, '', '', ?, '', '', '', ?, ?, ?)"
 )
+# The bulky fields of an entry, in this order, travel in `packed` (see `pack`).
+PACKED_FIELDS = ("request_headers", "request_body", "response_headers", "response_body", "verdicts")
+
+
+def pack(fields: tuple[str, ...]) -> bytes:
+    """The bulky fields of an entry in one packed value (fake_lms.packing): their byte lengths
+    on a first line, then the fields end to end."""
+    data = [f.encode() for f in fields]
+    head = ",".join(str(len(d)) for d in data).encode() + b"\n"
+    return packing.pack(head + b"".join(data))
+
+
+def unpack(packed: bytes) -> tuple[str, ...]:
+    """The fields `pack` packed."""
+    head, _, rest = packing.unpack(packed).partition(b"\n")
+    out, at = [], 0
+    for size in map(int, head.split(b",")):
+        out.append(rest[at : at + size].decode())
+        at += size
+    return tuple(out)
+
+
+def _packed_row(row: tuple) -> tuple:
+    """An entry as `record` queued it, in the columns of _INSERT."""
+    (mount, at, method, path, query, req_h, req_b, status, resp_h, resp_b, verdicts) = row[:11]
+    packed = pack((req_h, req_b, resp_h, resp_b, verdicts))
+    return (mount, at, method, path, query, status, row[11], row[12], packed)
 
 
 FLUSH_TIMEOUT_S = 5.0  # the longest a journal reader waits for pending entries
 WRITE_ATTEMPTS = 5  # tries per batch of entries before they are counted as lost
 RETRY_DELAY_S = 0.2  # first pause after a failed write; doubles with each retry
 PROBE_INTERVAL_S = 1.0  # while failing with nothing pending: how often to test the store
+# How long the writer lets entries gather before it writes them, unless a reader waits: under
+# load, one transaction for many entries instead of one each, and no thread switch per request.
+LINGER_S = 0.003
 
 
 _PROBE_BODY = "x" * 4096
@@ -78,6 +109,8 @@ class JournalWriter:
         self._closing = False
         self._attempted = 0  # write attempts so far, probes included
         self._kicked = False  # a reader waits: retry (or probe) now instead of after the pause
+        self._idle = False  # the writer waits for entries: submit wakes it
+        self._hurry = False  # a reader waits: write what is pending without lingering
         self.written = 0
         self.lost = 0
         self.failures = 0  # failed write attempts
@@ -92,7 +125,8 @@ class JournalWriter:
                 self._thread.start()
             self._pending.append(row)
             self._submitted += 1
-            self._cond.notify_all()
+            if self._idle:
+                self._cond.notify_all()
 
     def flush(self, timeout: float | None = None) -> None:
         """Return once every entry submitted so far is written.
@@ -105,6 +139,8 @@ class JournalWriter:
         deadline = time.monotonic() + limit
         with self._cond:
             target, attempted = self._submitted, self._attempted
+            self._hurry = True
+            self._cond.notify_all()
             if self.error is not None:  # the verdict of a fresh attempt, not of an old one
                 self._kicked = True
                 self._cond.notify_all()
@@ -176,22 +212,26 @@ class JournalWriter:
             # Failing and idle: look again later (or when a reader asks) whether writes work.
             if self.error is not None and self._kicked:
                 return True
+            self._idle = True
             self._cond.wait(PROBE_INTERVAL_S if self.error else None)
+            self._idle = False
             if self.error is not None and not self._pending:
                 return not self._closing
         if not self._pending:
             return False
+        self._cond.wait_for(
+            lambda: self._closing or self._hurry or len(self._pending) >= 500, LINGER_S
+        )
+        self._hurry = False
         batch.extend(self._pending.popleft() for _ in range(min(500, len(self._pending))))
         return True
 
     def _write(self, batch: list[tuple]) -> None:
         with self._db.write() as conn:
             if batch:
-                conn.executemany(_INSERT, batch)
+                conn.executemany(_INSERT, [_packed_row(row) for row in batch])
             else:  # a probe: can the store take a page-sized entry? (rolled back)
-                conn.execute(
-                    _INSERT, ("", "", "", "", "", "[]", _PROBE_BODY, 0, "[]", "", "[]", 0, "")
-                )
+                conn.execute(_INSERT, ("", "", "", "", "", 0, 0, "", _PROBE_BODY.encode()))
                 raise _ProbeDone
 
     def _failed(self, batch: list[tuple], tries: int, exc: Exception) -> bool:
@@ -278,6 +318,9 @@ def read(db: Database, mount: str, *, after: int = 0, limit: int = 500) -> list[
     out = []
     for r in rows:
         entry = dict(r)
+        packed = entry.pop("packed")
+        if packed is not None:  # (entries written before schema 5 have their fields as text)
+            entry.update(zip(PACKED_FIELDS, unpack(packed), strict=True))
         for key in ("request_headers", "response_headers", "verdicts"):
             entry[key] = json.loads(entry[key])
         out.append(entry)

@@ -15,37 +15,36 @@ CREATE TABLE IF NOT EXISTS credentials (
     PRIMARY KEY (username, secret, mount)
 );
 CREATE TABLE IF NOT EXISTS statements (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- arrival order; stored_us never falls as seq rises
     mount TEXT NOT NULL,
     id TEXT NOT NULL,
     stored_us INTEGER NOT NULL,
-    verb_id TEXT NOT NULL,
-    object_id TEXT,            -- activity id when the object is an Activity
     ref_id TEXT,               -- target id when the object is a StatementRef
     registration TEXT,
     is_voiding INTEGER NOT NULL DEFAULT 0,
     voided INTEGER NOT NULL DEFAULT 0,
-    statement TEXT NOT NULL,   -- the statement as stored (with id, stored, authority, version)
+    statement BLOB NOT NULL,   -- the statement as stored (with id, stored, authority, version),
+                               -- packed JSON (statement_store.dump; TEXT JSON before schema 5)
     added TEXT NOT NULL,       -- properties the LRS added (comma-separated), to compare on id reuse
     UNIQUE (mount, id)
 );
-CREATE INDEX IF NOT EXISTS statements_verb ON statements (mount, verb_id, seq);
-CREATE INDEX IF NOT EXISTS statements_object ON statements (mount, object_id, seq);
-CREATE INDEX IF NOT EXISTS statements_registration ON statements (mount, registration, seq);
-CREATE INDEX IF NOT EXISTS statements_ref ON statements (mount, ref_id);
+CREATE INDEX IF NOT EXISTS statements_ref ON statements (mount, ref_id) WHERE ref_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (mount, stored_us);
-CREATE TABLE IF NOT EXISTS statement_agents (
-    seq INTEGER NOT NULL,
-    ifi TEXT NOT NULL,
-    direct INTEGER NOT NULL    -- 1: actor or object; 0: only related (authority, context, sub-statement)
+-- What the GET filters select on (xAPI-C §2.1.3), as integer keys: mount, kind and value
+-- (kinds: v verb, a agent as actor/object, A any agent, o object activity, O any activity,
+-- r registration, m every statement of the mount; see statement_store).
+CREATE TABLE IF NOT EXISTS index_keys (
+    kid INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE
 );
-CREATE INDEX IF NOT EXISTS statement_agents_ifi ON statement_agents (ifi, direct, seq);
-CREATE TABLE IF NOT EXISTS statement_activities (
+-- One row per statement and key. src: 0 for the statement's own keys, else the seq of the
+-- statement it references by StatementRef (directly or through others) that carries the key.
+CREATE TABLE IF NOT EXISTS statement_index (
+    kid INTEGER NOT NULL,
     seq INTEGER NOT NULL,
-    activity_id TEXT NOT NULL,
-    direct INTEGER NOT NULL    -- 1: the object; 0: context activities or sub-statement
-);
-CREATE INDEX IF NOT EXISTS statement_activities_id ON statement_activities (activity_id, direct, seq);
+    src INTEGER NOT NULL,
+    PRIMARY KEY (kid, seq, src)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS attachments (
     sha2 TEXT PRIMARY KEY,
     content_type TEXT NOT NULL,
@@ -90,7 +89,10 @@ CREATE TABLE IF NOT EXISTS journal (
     response_body TEXT NOT NULL,
     verdicts TEXT NOT NULL,
     duration_ms REAL NOT NULL,
-    principal TEXT NOT NULL DEFAULT ''  -- 'api-key:USER', 'token:SESSION' or '' (none)
+    principal TEXT NOT NULL DEFAULT '',  -- 'api-key:USER', 'token:SESSION' or '' (none)
+    -- request/response headers and bodies and verdicts, zlib-packed (journal.pack); the five
+    -- text columns above are then '' (they hold the fields of entries from before schema 5)
+    packed BLOB
 );
 CREATE INDEX IF NOT EXISTS journal_mount ON journal (mount, seq);
 -- cmi5: courses, AUs, registrations and sessions (cmi5 §8-§10).

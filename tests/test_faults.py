@@ -6,6 +6,7 @@ journal reads 503 with the reason (never a hang), and everything resumes when sp
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 
@@ -36,7 +37,7 @@ def _submit(writer: JournalWriter, n: int, size: int = 8000) -> None:
             path="/xapi/m/statements",
             query="",
             request_headers=[],
-            request_body=b"b" * size,
+            request_body=os.urandom(size // 2).hex().encode(),  # packs to ~size/2: fills pages
             status=200,
             response_headers=[],
             response_body=b"",

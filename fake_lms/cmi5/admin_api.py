@@ -6,7 +6,6 @@ It is what an external cmi5 LMS test suite's adapter needs, and what the CLI and
 from __future__ import annotations
 
 import dataclasses
-import json
 import mimetypes
 import sqlite3
 import uuid
@@ -407,7 +406,7 @@ def registration_statements(registration: str) -> Response:
             (registration.lower(),),
         )
     )
-    return json_response([{"mount": r[0], "statement": json.loads(r[1])} for r in rows])
+    return json_response([{"mount": r[0], "statement": statement_store.load(r[1])} for r in rows])
 
 
 @content_bp.get("/content/<course_id>/<path:path>")
