@@ -93,6 +93,10 @@ def comparison_table(results: dict[str, Any]) -> str:
         lines.append(line)
     if ralph:
         lines.append("ratio: how many times better weare-harness is (rates ÷, latencies ×)")
+        lines.append(
+            f"the GETs ran on {_cell(ours['get'].get('stored_before'))} statements stored "
+            f"(weare-harness) and {_cell(theirs['get'].get('stored_before'))} (Ralph)"
+        )
         capped = [p for p in ("single", "batched", "get") if theirs[p].get("capped")]
         if capped:
             lines.append(
