@@ -21,6 +21,7 @@ from targets import Endpoint
 ACTORS = 1000  # distinct learners in the generated statements
 STORIES = 100  # distinct stories (activities)
 PER_REGISTRATION = 5  # statements per registration
+CLIENT_TIMEOUT_S = 30.0  # a request not answered within this fails
 
 
 def registration(n: int) -> str:
@@ -81,7 +82,7 @@ def percentile(sorted_ms: list[float], q: float) -> float:
 class Client:
     """One keep-alive HTTP connection to an endpoint."""
 
-    def __init__(self, ep: Endpoint, timeout_s: float = 30.0) -> None:
+    def __init__(self, ep: Endpoint, timeout_s: float = CLIENT_TIMEOUT_S) -> None:
         self.ep = ep
         self.conn = http.client.HTTPConnection(ep.host, ep.port, timeout=timeout_s)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from growth import STEPS, growth
-from loads import agent_query, batched, filtered_get, single
+from loads import CLIENT_TIMEOUT_S, agent_query, batched, filtered_get, single
 from targets import ROOT, Endpoint, RalphError, RalphTarget, WeareTarget, ralph_installed
 
 OUT = ROOT / "reports" / "bench" / "results.json"
@@ -112,6 +112,13 @@ def comparison_table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _p50(got: dict[str, Any]) -> str:
+    """A GET's p50, or why there is none (no answer within the client's timeout)."""
+    if got.get("p50_ms") is None and "timed out" in (got.get("first_failure") or ""):
+        return f"> {CLIENT_TIMEOUT_S:g} s"
+    return _cell(got.get("p50_ms"))
+
+
 def growth_table(rows: list[dict[str, Any]]) -> str:
     names = list(rows[0]["filters"])
     head = f"{'filter, limit=10: GET p50 (ms)':34}" + "".join(
@@ -119,9 +126,7 @@ def growth_table(rows: list[dict[str, Any]]) -> str:
     )
     lines = [head]
     for name in names:
-        lines.append(
-            f"{name:34}" + "".join(f"{_cell(row['filters'][name]['p50_ms']):>12}" for row in rows)
-        )
+        lines.append(f"{name:34}" + "".join(f"{_p50(row['filters'][name]):>12}" for row in rows))
     lines.append(
         f"{'store bytes per statement':34}"
         + "".join(f"{_cell(row['bytes_per_statement']):>12}" for row in rows)

@@ -337,17 +337,22 @@ class Tabs:
     def __init__(self, browser: Any) -> None:
         self.browser = browser
         self._free: list[Any] = []
+        self._crashed: set[Any] = set()
 
     async def take(self, *, fresh: bool = False) -> Any:
         if self._free and not fresh:
             return self._free.pop()
         context = await self.browser.new_context()
-        return await context.new_page()
+        page = await context.new_page()
+        # Its renderer died: not given to another scenario.
+        page.on("crash", lambda crashed: self._crashed.add(crashed))
+        return page
 
     async def give(self, page: Any, *, reuse: bool) -> None:
-        if reuse and not page.is_closed():
+        if reuse and not page.is_closed() and page not in self._crashed:
             self._free.append(page)
             return
+        self._crashed.discard(page)
         with contextlib.suppress(Exception):  # gone with its browser; the scenario says why
             await page.context.close()
 
