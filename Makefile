@@ -31,7 +31,7 @@ $(NPMDIR)/node_modules/.installed: $(NPMDIR)/package.json
 $(RALPH):
 	@mkdir -p .harness
 	@python3 -m venv .harness/ralph-venv && .harness/ralph-venv/bin/pip install -q \
-	  "ralph-malph[cli,lrs]==5.1.0" requests || echo "Ralph not installed: its test will be skipped"
+	  "ralph-malph[cli,lrs]==5.1.0" requests || echo "Ralph not installed: its test and make bench's comparison will be skipped"
 
 run: $(STAMP) .harness/chromium
 	$(VENV)/bin/weare-harness run --driver browser --report-dir reports
@@ -54,11 +54,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(STAMP)
+# The same load against weare-harness and Ralph, then the growth table up to BENCH_GROWTH_MAX
+# statements (default 1,000,000; 100000 for a quicker run): reports/bench/results.json.
+bench: $(STAMP) $(RALPH)
 	$(PY) bench/lrs_bench.py
 
-# Schemathesis against a live serve, FUZZ_REQUESTS per resource (bench/fuzz_results.json), then
-# the statement property with FUZZ_PROPERTY_EXAMPLES mutated statements. Exit 1 on any finding.
+# Schemathesis against a live serve, FUZZ_REQUESTS per resource (reports/bench/fuzz_results.json),
+# then the statement property with FUZZ_PROPERTY_EXAMPLES mutated statements. Exit 1 on any finding.
 FUZZ_REQUESTS ?= 10000
 FUZZ_PROPERTY_EXAMPLES ?= 2000
 fuzz: $(STAMP)

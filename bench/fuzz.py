@@ -6,7 +6,7 @@ Every operation of /api/openapi.json, resource (path) by resource: positive and 
 is smaller (GET /api/health has one) replays its distinct cases to reach its share. Reports per
 resource: requests, distinct generated cases, 5xx, response-schema violations, other check
 failures, timeouts, p50/p99/max latency; the server's RSS before, after each resource and at
-the end. Writes bench/fuzz_results.json. Exit 0: nothing found; 1: findings (listed with a
+the end. Writes reports/bench/fuzz_results.json. Exit 0: nothing found; 1: findings (listed with a
 reproducer); 2: usage or environment error.
 """
 
@@ -37,7 +37,7 @@ from tests.serve_process import ServeProcess
 
 RESPONSE_SCHEMA = "Response violates schema"  # Schemathesis's title for that check
 ROUND = 250  # Hypothesis examples per operation, mode and round
-OUT = Path(__file__).with_name("fuzz_results.json")
+OUT = Path(__file__).resolve().parent.parent / "reports" / "bench" / "fuzz_results.json"
 
 
 def rss_kib(pid: int) -> int:
@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         "fuzzed_mount_quirks_at_end": quirks,
         "findings": [str(f) for f in findings[:200]],
     }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(
         f"\n{total['requests']} requests on {len(results)} resources in"

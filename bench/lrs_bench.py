@@ -1,132 +1,146 @@
-"""LRS throughput and latency against `weare-harness serve`, with full validation and SQLite.
+"""The same load against `weare-harness serve` and against Ralph, in one run, and the growth table.
 
-Measures: statements/s for POST batches of 50 from 4 concurrent clients, and the rate and p50/p99
-latency of single-statement POSTs from one client. Prints a table and writes bench/results.json.
+For each LRS, on a fresh store: single-statement POSTs from one client (rate, p50, p99), then
+batches of 50 from 4 concurrent clients (statements/s), then a filtered GET (`agent=`, limit 10)
+on what the load stored (p50). Ralph (a third-party LRS, installed by `make setup` into
+.harness/ralph-venv) runs with its file backend, made to append by bench/ralph_launcher.py.
+Where Ralph is not installed the bench says so and measures weare-harness alone. Then the growth
+table: weare-harness's filtered GET p50 with 0, 100,000 and 1,000,000 statements stored
+(BENCH_GROWTH_MAX=100000 stops at 100k; 0 skips the table).
+
+Prints both figures and their ratio and writes reports/bench/results.json.
+Exit 0 when every request was answered 200, 1 otherwise, 2 when weare-harness could not start.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import http.client
 import json
-import statistics
+import os
+import platform
 import sys
-import tempfile
-import threading
 import time
-import uuid
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.serve_process import ServeProcess
+from growth import STEPS, growth
+from loads import CLIENT_TIMEOUT_S, agent_query, batched, filtered_get, single
+from targets import ROOT, Endpoint, RalphError, RalphTarget, WeareTarget, ralph_installed
 
-ACTOR = {
-    "objectType": "Agent",
-    "account": {"homePage": "https://lms.example.com", "name": "1625378"},
-}
+OUT = ROOT / "reports" / "bench" / "results.json"
 
-
-def make_statement() -> dict:
-    return {
-        "id": str(uuid.uuid4()),
-        "actor": ACTOR,
-        "verb": {
-            "id": "http://adlnet.gov/expapi/verbs/completed",
-            "display": {"en-US": "completed"},
-        },
-        "object": {
-            "id": "https://weare.example.com/stories/42",
-            "objectType": "Activity",
-            "definition": {
-                "type": "http://adlnet.gov/expapi/activities/lesson",
-                "name": {"en-US": "Story 42"},
-            },
-        },
-        "result": {"completion": True, "duration": "PT4M12.5S"},
-        "timestamp": "2024-06-05T13:05:36.253062Z",
-        "context": {
-            "registration": str(uuid.uuid4()),
-            "contextActivities": {
-                "grouping": [{"id": "https://weare.example.com/publisher/42"}],
-                "category": [{"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"}],
-            },
-            "extensions": {
-                "https://w3id.org/xapi/cmi5/context/extensions/sessionid": str(uuid.uuid4())
-            },
-        },
-    }
+# (key in the results, label, better when: "higher" or "lower")
+FIGURES = (
+    ("batched.statements_per_s", "POST batches of 50, 4 clients (statements/s)", "higher"),
+    ("single.per_s", "single POST, 1 client (requests/s)", "higher"),
+    ("single.p50_ms", "single POST p50 (ms)", "lower"),
+    ("single.p99_ms", "single POST p99 (ms)", "lower"),
+    ("get.p50_ms", "GET ?agent=…&limit=10 p50 (ms)", "lower"),
+)
 
 
-class Client:
-    def __init__(self, base_url: str, api_key: str) -> None:
-        host_port = base_url.removeprefix("http://")
-        host, _, port = host_port.partition(":")
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=30)
-        self.headers = {
-            "Authorization": "Basic " + base64.b64encode(api_key.encode()).decode(),
-            "X-Experience-API-Version": "1.0.3",
-            "Content-Type": "application/json",
-        }
-
-    def post(self, body: bytes) -> int:
-        self.conn.request("POST", "/xapi/default/statements", body=body, headers=self.headers)
-        response = self.conn.getresponse()
-        response.read()
-        return response.status
+def measure(ep: Endpoint, args: argparse.Namespace) -> dict[str, Any]:
+    """The three loads, one after the other, on the endpoint's (fresh) store."""
+    say = print
+    say(f"{ep.name}: {args.singles} single POSTs …")
+    s = single(ep, count=args.singles, max_s=args.max_seconds)
+    say(f"{ep.name}: {args.clients} × {args.batches} batches of {args.batch_size} …")
+    b = batched(
+        ep, clients=args.clients, batches=args.batches, size=args.batch_size, max_s=args.max_seconds
+    )
+    say(f"{ep.name}: {args.gets} filtered GETs …")
+    g = filtered_get(ep, agent_query(0), count=args.gets, max_s=args.max_seconds)
+    g["stored_before"] = b["statements"] + s["requests"]
+    return {"single": s, "batched": b, "get": g}
 
 
-def batched(server: ServeProcess, clients: int, batches: int, size: int) -> dict:
-    bodies = [
-        [json.dumps([make_statement() for _ in range(size)]).encode() for _ in range(batches)]
-        for _ in range(clients)
+def figure(result: dict[str, Any], key: str) -> float | None:
+    phase, name = key.split(".")
+    return result.get(phase, {}).get(name)
+
+
+def ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float | None]:
+    """How many times better weare-harness is than Ralph on each figure (> 1: weare-harness)."""
+    out: dict[str, float | None] = {}
+    for key, _, better in FIGURES:
+        a, b = figure(ours, key), figure(theirs, key)
+        if not a or not b:
+            out[key] = None
+        else:
+            out[key] = round(a / b if better == "higher" else b / a, 1)
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def comparison_table(results: dict[str, Any]) -> str:
+    ours = results["targets"]["weare-harness"]
+    theirs = results["targets"].get("Ralph", {})
+    ralph = "skipped" not in theirs
+    lines = [
+        f"{'':48} {'weare-harness':>14}" + (f" {'Ralph':>10} {'ratio':>8}" if ralph else ""),
     ]
-    failures: list[int] = []
+    for key, label, _ in FIGURES:
+        line = f"{label:48} {_cell(figure(ours, key)):>14}"
+        if ralph:
+            r = results["ratios"].get(key)
+            line += f" {_cell(figure(theirs, key)):>10} {(_cell(r) + '×') if r else '–':>8}"
+        lines.append(line)
+    if ralph:
+        lines.append("ratio: how many times better weare-harness is (rates ÷, latencies ×)")
+        lines.append(
+            f"the GETs ran on {_cell(ours['get'].get('stored_before'))} statements stored "
+            f"(weare-harness) and {_cell(theirs['get'].get('stored_before'))} (Ralph)"
+        )
+        capped = [p for p in ("single", "batched", "get") if theirs[p].get("capped")]
+        if capped:
+            lines.append(
+                "Ralph stopped at the time cap in: "
+                + ", ".join(
+                    f"{p} ({theirs[p].get('requests', theirs[p].get('statements'))} "
+                    f"{'statements' if p == 'batched' else 'requests'})"
+                    for p in capped
+                )
+            )
+    else:
+        lines.append(f"Ralph: {theirs.get('skipped', 'not run')}")
+    return "\n".join(lines)
 
-    def run(mine: list[bytes]) -> None:
-        client = Client(server.base_url, server.api_key)
-        for body in mine:
-            status = client.post(body)
-            if status != 200:
-                failures.append(status)
 
-    threads = [threading.Thread(target=run, args=(b,)) for b in bodies]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    total = clients * batches * size
-    return {
-        "statements": total,
-        "seconds": round(elapsed, 3),
-        "statements_per_s": round(total / elapsed),
-        "failures": len(failures),
-    }
+def _p50(got: dict[str, Any]) -> str:
+    """A GET's p50, or why there is none (no answer within the client's timeout)."""
+    if got.get("p50_ms") is None and "timed out" in (got.get("first_failure") or ""):
+        return f"> {CLIENT_TIMEOUT_S:g} s"
+    return _cell(got.get("p50_ms"))
 
 
-def single(server: ServeProcess, count: int) -> dict:
-    bodies = [json.dumps(make_statement()).encode() for _ in range(count)]
-    client = Client(server.base_url, server.api_key)
-    for _ in range(50):  # warm-up, not measured
-        client.post(json.dumps(make_statement()).encode())
-    latencies = []
-    failures = 0
-    start = time.perf_counter()
-    for body in bodies:
-        t0 = time.perf_counter()
-        failures += client.post(body) != 200
-        latencies.append((time.perf_counter() - t0) * 1000)
-    elapsed = time.perf_counter() - start
-    latencies.sort()
-    return {
-        "requests": count,
-        "per_s": round(count / elapsed),
-        "failures": failures,
-        "p50_ms": round(statistics.median(latencies), 2),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 2),
-    }
+def growth_table(rows: list[dict[str, Any]]) -> str:
+    names = list(rows[0]["filters"])
+    head = f"{'filter, limit=10: GET p50 (ms)':34}" + "".join(
+        f"{row['statements']:>12,}" for row in rows
+    )
+    lines = [head]
+    for name in names:
+        lines.append(f"{name:34}" + "".join(f"{_p50(row['filters'][name]):>12}" for row in rows))
+    lines.append(
+        f"{'store bytes per statement':34}"
+        + "".join(f"{_cell(row['bytes_per_statement']):>12}" for row in rows)
+    )
+    return "\n".join(lines)
+
+
+def failures(results: dict[str, Any]) -> int:
+    count = 0
+    for target in results["targets"].values():
+        count += sum(p.get("failures", 0) for p in target.values() if isinstance(p, dict))
+    for row in results.get("growth", []):
+        count += sum(f.get("failures", 0) for f in row["filters"].values())
+    return count
 
 
 def main() -> int:
@@ -135,27 +149,67 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=100, help="batches per client")
     parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--singles", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=None, help="serve --threads")
+    parser.add_argument("--gets", type=int, default=200, help="filtered GETs timed")
+    parser.add_argument(
+        "--max-seconds", type=float, default=60.0, help="time cap of each load on each LRS"
+    )
+    parser.add_argument("--no-ralph", action="store_true", help="measure weare-harness alone")
+    parser.add_argument(
+        "--growth-max",
+        type=int,
+        default=int(os.environ.get("BENCH_GROWTH_MAX", STEPS[-1])),
+        help="largest store of the growth table (default $BENCH_GROWTH_MAX or 1000000; 0: none)",
+    )
+    parser.add_argument("--out", type=Path, default=OUT, help=f"results file (default {OUT})")
     args = parser.parse_args()
-    with (
-        tempfile.TemporaryDirectory() as tmp,
-        ServeProcess(
-            Path(tmp) / "bench.db", *(["--threads", str(args.threads)] if args.threads else [])
-        ) as server,
-    ):
-        b = batched(server, args.clients, args.batches, args.batch_size)
-        s = single(server, args.singles)
-    results = {"batched": b, "single": s}
-    print(
-        f"batched: {b['statements']} statements in batches of {args.batch_size} from "
-        f"{args.clients} clients: {b['statements_per_s']} statements/s ({b['failures']} failures)"
-    )
-    print(
-        f"single:  {s['requests']} POSTs from 1 client: {s['per_s']} requests/s, "
-        f"p50 {s['p50_ms']} ms, p99 {s['p99_ms']} ms ({s['failures']} failures)"
-    )
-    Path(__file__).with_name("results.json").write_text(json.dumps(results, indent=2) + "\n")
-    return 0 if not (b["failures"] or s["failures"]) else 1
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_before": [round(x, 2) for x in os.getloadavg()],
+            "python": platform.python_version(),
+        },
+        "load": {
+            "single_posts": args.singles,
+            "batched": f"{args.clients} clients × {args.batches} batches of {args.batch_size}",
+            "filtered_gets": args.gets,
+            "max_seconds_per_load": args.max_seconds,
+        },
+        "targets": {},
+    }
+    try:
+        with WeareTarget() as ep:
+            results["targets"]["weare-harness"] = measure(ep, args)
+    except AssertionError as exc:  # ServeProcess: serve did not start
+        print(f"weare-harness serve could not start: {exc}", file=sys.stderr)
+        return 2
+    why_not = "--no-ralph" if args.no_ralph else ralph_installed()
+    if why_not is None:
+        try:
+            with RalphTarget() as ep:
+                results["targets"]["Ralph"] = measure(ep, args)
+        except RalphError as exc:
+            why_not = str(exc)
+    if why_not is not None:
+        results["targets"]["Ralph"] = {"skipped": why_not}
+    else:
+        results["ratios"] = ratios(results["targets"]["weare-harness"], results["targets"]["Ralph"])
+    print()
+    print(comparison_table(results))
+    # 0, 100k and 1M, stopping at --growth-max (itself a step: 20000 gives 0 and 20,000)
+    steps = tuple(sorted({s for s in STEPS if s < args.growth_max} | {args.growth_max}))
+    steps = steps if args.growth_max > 0 else ()
+    if steps:
+        print()
+        results["growth"] = growth(steps)
+        print()
+        print(growth_table(results["growth"]))
+    results["duration_s"] = round(time.monotonic() - started, 1)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"\nresults: {args.out} ({results['duration_s']:g} s)")
+    return 1 if failures(results) else 0
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ CHROMIUM_ARGS = (
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # Site isolation gives each site's documents renderers of their own; with a tab per worker
+    # it started a renderer process for nearly every scenario (all on one loopback site).
+    "--disable-site-isolation-trials",
 )
 
 # Where Chromium is looked for before PATH: os.pathsep-separated files, replacing the default.

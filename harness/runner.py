@@ -19,6 +19,27 @@ from harness.story.client import WeAreClient
 from harness.urls import is_http_url
 
 SCENARIO_TIMEOUT_S = 45
+READY_TIMEOUT_S = 15
+# Resolves, once the reference story has set window.weareReady, to the centre of its Finish
+# button (scrolled into view), where the runner then clicks with the mouse as a learner would:
+# a wait on the page's own timer, without Playwright's selector engine and actionability
+# polling, which cost more CPU than the rest of a scenario's page work.
+FINISH_WHEN_READY = """(seconds) => new Promise((resolve, reject) => {
+  const deadline = Date.now() + seconds * 1000;
+  (function check() {
+    if (window.weareReady === true) {
+      const button = document.getElementById("finish");
+      if (!button) return reject(new Error("the story has no #finish button"));
+      button.scrollIntoView({ block: "center" });
+      const box = button.getBoundingClientRect();
+      resolve({ x: box.left + box.width / 2, y: box.top + box.height / 2 });
+    } else if (Date.now() > deadline) {
+      reject(new Error(`the story did not set window.weareReady within ${seconds} s`));
+    } else {
+      setTimeout(check, 5);
+    }
+  })();
+})"""
 # Checks that need the reference story's own report of what it did.
 OUTCOME_CHECKS = ("outcome", "reason_contains", "redirect")
 
@@ -238,19 +259,19 @@ class Runner:
         await page.goto(prepared.launch["launch_url"], wait_until="domcontentloaded")
         if self.target.kind == "url":
             return await self._drive_external(page, prepared)
-        await page.wait_for_function("window.weareReady === true", timeout=15_000)
+        finish = await page.evaluate(FINISH_WHEN_READY, READY_TIMEOUT_S)
         key = parse_qs(urlsplit(prepared.launch["launch_url"]).query)["cfg"][0]
         results = bench.story.registry.results
         for action in prepared.scenario.actions:
             if action == "finish":
                 results.pop(key, None)
-                await page.click("#finish")
+                await page.mouse.click(finish["x"], finish["y"])
                 # The page reports to its server before it may redirect to returnURL.
                 await _until(lambda: key in results, 20.0, "the story to report its outcome")
             elif action == "reload":
                 results.pop(key, None)
                 await page.reload(wait_until="domcontentloaded")
-                await page.wait_for_function("window.weareReady === true", timeout=15_000)
+                finish = await page.evaluate(FINISH_WHEN_READY, READY_TIMEOUT_S)
         reported = results.get(key)
         if reported is None:
             reported = await page.evaluate("window.weareOutcome || null") or {}
@@ -306,30 +327,33 @@ class Tabs:
 
     Opening a tab starts a renderer process, the dearest step of a browser scenario (about half
     its time on a 2-core machine). A tab that served a scenario of the reference story or a
-    mutant goes back to about:blank and opens the next launch URL: a fresh document, as a learner
-    launching one story after another. The page keeps no storage, and every scenario has its own
-    mounts and so its own URLs, so nothing a tab caches (CORS preflights) applies to the next
-    scenario. A tab whose scenario went wrong, or that ran an external story, is closed.
+    mutant opens the next launch URL straight from the story it showed: a fresh document, as a
+    learner launching one story after another (the navigation ends the old document, its
+    scripts and any redirect it started; a detour through about:blank cost a navigation per
+    scenario and nothing more). The page keeps no storage, and every scenario has its own mounts
+    and so its own URLs, so nothing a tab caches (CORS preflights) applies to the next scenario.
+    A tab whose scenario went wrong, or that ran an external story, is closed.
     """
 
     def __init__(self, browser: Any) -> None:
         self.browser = browser
         self._free: list[Any] = []
+        self._crashed: set[Any] = set()
 
     async def take(self, *, fresh: bool = False) -> Any:
         if self._free and not fresh:
             return self._free.pop()
         context = await self.browser.new_context()
-        return await context.new_page()
+        page = await context.new_page()
+        # Its renderer died: not given to another scenario.
+        page.on("crash", lambda crashed: self._crashed.add(crashed))
+        return page
 
     async def give(self, page: Any, *, reuse: bool) -> None:
-        if reuse:
-            try:
-                await page.goto("about:blank", timeout=5_000)
-                self._free.append(page)
-                return
-            except Exception:  # a tab that cannot leave its page is not reused
-                pass
+        if reuse and not page.is_closed() and page not in self._crashed:
+            self._free.append(page)
+            return
+        self._crashed.discard(page)
         with contextlib.suppress(Exception):  # gone with its browser; the scenario says why
             await page.context.close()
 

@@ -53,7 +53,10 @@ def page() -> Response:
 @bp.get("/story/story.js")
 def script() -> Response:
     js = resources.files("harness").joinpath("story/static/story.js").read_text()
-    return Response(js, content_type="text/javascript; charset=utf-8")
+    response = Response(js, content_type="text/javascript; charset=utf-8")
+    # One script for every launch: a browser fetches it once per run (its profile is fresh).
+    response.cache_control.max_age = 600
+    return response
 
 
 @bp.post("/story/api/configs")

@@ -1,0 +1,235 @@
+"""The loads the bench sends to an LRS: batched POSTs, single POSTs, filtered GETs.
+
+Every load is bounded in count and in time (`max_s`): a slow LRS is measured on what it did
+within the cap, and the result says it was cut short (`capped`).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import statistics
+import threading
+import time
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from targets import Endpoint
+
+ACTORS = 1000  # distinct learners in the generated statements
+STORIES = 100  # distinct stories (activities)
+PER_REGISTRATION = 5  # statements per registration
+CLIENT_TIMEOUT_S = 30.0  # a request not answered within this fails
+
+
+def registration(n: int) -> str:
+    """The registration of statement n: the same for PER_REGISTRATION statements in a row."""
+    return str(uuid.UUID(int=(0xBE0C << 96) + n // PER_REGISTRATION, version=4))
+
+
+def story(n: int) -> str:
+    return f"https://weare.example.com/stories/{n % STORIES}"
+
+
+def actor(n: int) -> dict[str, Any]:
+    return {
+        "objectType": "Agent",
+        "account": {"homePage": "https://lms.example.com", "name": f"learner-{n % ACTORS}"},
+    }
+
+
+def make_statement(n: int) -> dict[str, Any]:
+    """A We Are completion of learner n % ACTORS, story n % STORIES, in registration(n)."""
+    return {
+        "id": str(uuid.uuid4()),
+        "actor": actor(n),
+        "verb": {
+            "id": "http://adlnet.gov/expapi/verbs/completed",
+            "display": {"en-US": "completed"},
+        },
+        "object": {
+            "id": story(n),
+            "objectType": "Activity",
+            "definition": {
+                "type": "http://adlnet.gov/expapi/activities/lesson",
+                "name": {"en-US": f"Story {n % STORIES}"},
+            },
+        },
+        "result": {"completion": True, "duration": "PT4M12.5S"},
+        "timestamp": "2024-06-05T13:05:36.253062Z",
+        "context": {
+            "registration": registration(n),
+            "contextActivities": {
+                "grouping": [{"id": f"https://weare.example.com/publisher/{n % STORIES}"}],
+                "category": [{"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"}],
+            },
+            "extensions": {
+                "https://w3id.org/xapi/cmi5/context/extensions/sessionid": str(uuid.uuid4())
+            },
+        },
+    }
+
+
+def percentile(sorted_ms: list[float], q: float) -> float:
+    """The nearest-rank percentile q (0-100) of sorted latencies."""
+    if not sorted_ms:
+        return math.nan
+    return sorted_ms[max(0, math.ceil(len(sorted_ms) * q / 100) - 1)]
+
+
+class Client:
+    """One keep-alive HTTP connection to an endpoint."""
+
+    def __init__(self, ep: Endpoint, timeout_s: float = CLIENT_TIMEOUT_S) -> None:
+        self.ep = ep
+        self.conn = http.client.HTTPConnection(ep.host, ep.port, timeout=timeout_s)
+
+    def post(self, body: bytes) -> tuple[int, bytes]:
+        self.conn.request("POST", self.ep.statements_path, body, self.ep.headers(body=True))
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def get(self, query: dict[str, str]) -> tuple[int, bytes]:
+        path = self.ep.statements_path + "?" + urlencode(query)
+        self.conn.request("GET", path, headers=self.ep.headers(body=False))
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class Failures:
+    """Refused or failed requests, counted, with the first one kept to show."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: str | None = None
+        self._lock = threading.Lock()
+
+    def add(self, what: str) -> None:
+        with self._lock:
+            self.count += 1
+            if self.first is None:
+                self.first = what[:300]
+
+    def record(self, status: int, body: bytes) -> None:
+        if status != 200:
+            self.add(f"{status} {body[:200].decode(errors='replace')}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"failures": self.count, "first_failure": self.first}
+
+
+def batched(ep: Endpoint, *, clients: int, batches: int, size: int, max_s: float) -> dict:
+    """`clients` threads each POST `batches` batches of `size` statements, on one connection each."""
+    bodies = [
+        [
+            json.dumps([make_statement(c * batches * size + b * size + i) for i in range(size)])
+            for b in range(batches)
+        ]
+        for c in range(clients)
+    ]
+    failures = Failures()
+    sent = [0] * clients
+    deadline = time.monotonic() + max_s
+
+    def run(index: int) -> None:
+        client = Client(ep)
+        try:
+            for body in bodies[index]:
+                if time.monotonic() > deadline:
+                    break
+                failures.record(*client.post(body.encode()))
+                sent[index] += size
+        except OSError as exc:
+            failures.add(f"{type(exc).__name__}: {exc}")
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    total = sum(sent)
+    return {
+        "clients": clients,
+        "batch_size": size,
+        "statements": total,
+        "seconds": round(elapsed, 3),
+        "statements_per_s": round(total / elapsed) if elapsed else 0,
+        "capped": total < clients * batches * size,
+        **failures.as_dict(),
+    }
+
+
+def _timed(requests: list[Any], send: Any, max_s: float, failures: Failures) -> dict:
+    latencies: list[float] = []
+    deadline = time.monotonic() + max_s
+    start = time.perf_counter()
+    for item in requests:
+        if latencies and time.monotonic() > deadline:  # at least one, however slow
+            break
+        t0 = time.perf_counter()
+        try:
+            failures.record(*send(item))
+        except OSError as exc:
+            failures.add(f"{type(exc).__name__}: {exc}")
+            break
+        latencies.append((time.perf_counter() - t0) * 1000)
+    elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "seconds": round(elapsed, 3),
+        "per_s": round(len(latencies) / elapsed) if elapsed else 0,
+        "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
+        "p99_ms": round(percentile(latencies, 99), 2) if latencies else None,
+        "capped": len(latencies) < len(requests),
+        **failures.as_dict(),
+    }
+
+
+def single(ep: Endpoint, *, count: int, max_s: float, warmup: int = 50) -> dict:
+    """`count` single-statement POSTs, one after the other, on one connection."""
+    client = Client(ep)
+    try:
+        for n in range(warmup):  # not measured
+            client.post(json.dumps(make_statement(n)).encode())
+        bodies = [json.dumps(make_statement(n)).encode() for n in range(count)]
+        return _timed(bodies, client.post, max_s, Failures())
+    finally:
+        client.close()
+
+
+def filtered_get(ep: Endpoint, query: dict[str, str], *, count: int, max_s: float) -> dict:
+    """`count` GETs of the statements resource with `query` (filters and a limit), after one
+    unmeasured GET that also gives the number of statements matched (`matched`)."""
+    client = Client(ep)
+    try:
+        started = time.monotonic()
+        status, body = client.get(query)
+        matched = len(json.loads(body).get("statements", [])) if status == 200 else None
+        left = max_s - (time.monotonic() - started)
+        return {**_timed([query] * count, client.get, left, Failures()), "matched": matched}
+    except OSError as exc:
+        return {
+            "requests": 0,
+            "p50_ms": None,
+            "p99_ms": None,
+            "failures": 1,
+            "first_failure": f"{type(exc).__name__}: {exc}",
+            "capped": True,
+        }
+    finally:
+        client.close()
+
+
+def agent_query(n: int = 0, limit: int = 10) -> dict[str, str]:
+    """`agent=` learner n, the filter the comparison times."""
+    return {"agent": json.dumps(actor(n), separators=(",", ":")), "limit": str(limit)}
