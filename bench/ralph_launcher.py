@@ -5,7 +5,8 @@ backend writes each POST with the CREATE operation: the store file must not exis
 first write succeeds and every later one answers 500. This launcher changes that in this
 process only, at runtime (Ralph's installed files stay as they are): a write without an explicit
 operation appends to the store file, as a JSON-lines log should. Then it serves `ralph.api:app`
-with uvicorn in this process, without the reloader.
+with uvicorn in this process, without the reloader. `--operation create` keeps Ralph's own
+behaviour (the first write only), for tests that judge Ralph as it ships.
 
 Configuration comes from the environment, as for `ralph runserver`: RALPH_APP_DIR (the auth
 file written by `ralph auth`) and RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH.
@@ -44,12 +45,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--operation", choices=("append", "create"), default="append")
+    parser.add_argument("--log-level", default="warning")
     args = parser.parse_args()
     os.environ.setdefault("RALPH_RUNSERVER_BACKEND", "fs")
-    append_by_default()
+    if args.operation == "append":
+        append_by_default()
     import uvicorn
 
-    uvicorn.run("ralph.api:app", host=args.host, port=args.port, log_level="warning")
+    uvicorn.run("ralph.api:app", host=args.host, port=args.port, log_level=args.log_level)
 
 
 if __name__ == "__main__":

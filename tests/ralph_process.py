@@ -1,8 +1,9 @@
 """Ralph (a third-party LRS, installed by `make setup` into .harness/ralph-venv) on loopback.
 
 Its fs backend keeps only the first statement written to a fresh store ("create" mode) and
-answers 500 to later writes; `append=True` runs its app with the backend in append mode, so a
-load's every statement is kept. Ralph itself is not changed: the mode is set in its process.
+answers 500 to later writes; `append=True` runs its app with the backend appending, so a load's
+every statement is kept. Both run through bench/ralph_launcher.py (the one place that sets the
+mode, in Ralph's process; Ralph itself is not changed).
 """
 
 from __future__ import annotations
@@ -17,14 +18,7 @@ from pathlib import Path
 
 RALPH = Path(__file__).resolve().parent.parent / ".harness" / "ralph-venv" / "bin" / "ralph"
 ABSENT = "Ralph is not installed (make setup installs it into .harness/ralph-venv)"
-_SERVE = """
-import sys, uvicorn
-if sys.argv[2] == "append":
-    from ralph.backends.data.base import BaseOperationType
-    from ralph.backends.data.fs import FSDataBackend
-    FSDataBackend.default_operation_type = BaseOperationType.APPEND
-uvicorn.run("ralph.api:app", host="127.0.0.1", port=int(sys.argv[1]), log_level="error")
-"""
+LAUNCHER = Path(__file__).resolve().parent.parent / "bench" / "ralph_launcher.py"
 
 
 def _free_port() -> int:
@@ -51,7 +45,16 @@ def ralph_lrs(workdir: Path, user: str, secret: str, *, append: bool = False) ->
     )  # fmt: skip
     port = _free_port()
     proc = subprocess.Popen(
-        [str(RALPH.parent / "python"), "-c", _SERVE, str(port), "append" if append else "create"],
+        [
+            str(RALPH.parent / "python"),
+            str(LAUNCHER),
+            "--port",
+            str(port),
+            "--operation",
+            "append" if append else "create",
+            "--log-level",
+            "error",
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
