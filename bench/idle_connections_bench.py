@@ -26,7 +26,8 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.lrs_bench import make_statement
+from loads import make_statement
+
 from tests.serve_process import ServeProcess
 
 BENCH_SECONDS = 120  # the whole run, whatever the server does

@@ -26,7 +26,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.lrs_bench import make_statement
+from loads import make_statement
+
 from tests.serve_process import ServeProcess
 
 

@@ -7,8 +7,10 @@ within the cap, and the result says it was cut short (`capped`).
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import math
+import random
 import statistics
 import threading
 import time
@@ -18,58 +20,65 @@ from urllib.parse import urlencode
 
 from targets import Endpoint
 
-ACTORS = 1000  # distinct learners in the generated statements
-STORIES = 100  # distinct stories (activities)
-PER_REGISTRATION = 5  # statements per registration
 CLIENT_TIMEOUT_S = 30.0  # a request not answered within this fails
 
+HOME = "https://lms.example.com"
+LEARNERS = 20_000  # distinct learners in the generated statements
+STORIES = 500  # distinct stories (activities)
+PER_SESSION = 5  # statements a learner sends in a row, under one registration
+VERBS = [
+    "http://adlnet.gov/expapi/verbs/" + v
+    for v in ("launched", "initialized", "completed", "passed", "terminated")
+]
 
-def registration(n: int) -> str:
-    """The registration of statement n: the same for PER_REGISTRATION statements in a row."""
-    return str(uuid.UUID(int=(0xBE0C << 96) + n // PER_REGISTRATION, version=4))
+
+def actor(learner: int) -> dict[str, Any]:
+    return {"objectType": "Agent", "account": {"homePage": HOME, "name": f"l{learner}"}}
 
 
-def story(n: int) -> str:
-    return f"https://weare.example.com/stories/{n % STORIES}"
-
-
-def actor(n: int) -> dict[str, Any]:
+def typical_statement(rng: random.Random, n: int) -> dict[str, Any]:
+    """Statement n as We Are sends it: cmi5 context, a story activity, a registration, ids drawn
+    from `rng`. Learners take turns: each sends PER_SESSION statements (one session of one story,
+    launched to terminated) under one registration."""
+    learner = n // PER_SESSION % LEARNERS
+    story = (n // PER_SESSION * 7919) % STORIES
+    verb = VERBS[n % PER_SESSION]
     return {
-        "objectType": "Agent",
-        "account": {"homePage": "https://lms.example.com", "name": f"learner-{n % ACTORS}"},
-    }
-
-
-def make_statement(n: int) -> dict[str, Any]:
-    """A We Are completion of learner n % ACTORS, story n % STORIES, in registration(n)."""
-    return {
-        "id": str(uuid.uuid4()),
-        "actor": actor(n),
-        "verb": {
-            "id": "http://adlnet.gov/expapi/verbs/completed",
-            "display": {"en-US": "completed"},
-        },
+        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        "actor": actor(learner),
+        "verb": {"id": verb, "display": {"en-US": verb.rsplit("/", 1)[1]}},
         "object": {
-            "id": story(n),
+            "id": f"https://weare.example.com/stories/{story}",
             "objectType": "Activity",
             "definition": {
                 "type": "http://adlnet.gov/expapi/activities/lesson",
-                "name": {"en-US": f"Story {n % STORIES}"},
+                "name": {"en-US": f"Story {story}"},
             },
         },
         "result": {"completion": True, "duration": "PT4M12.5S"},
-        "timestamp": "2024-06-05T13:05:36.253062Z",
+        "timestamp": "2024-06-05T13:05:36.253Z",
         "context": {
-            "registration": registration(n),
+            "registration": str(uuid.UUID(int=(learner << 20) + story, version=4)),
             "contextActivities": {
-                "grouping": [{"id": f"https://weare.example.com/publisher/{n % STORIES}"}],
+                "grouping": [{"id": f"https://weare.example.com/publisher/{story}"}],
                 "category": [{"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"}],
             },
             "extensions": {
-                "https://w3id.org/xapi/cmi5/context/extensions/sessionid": str(uuid.uuid4())
+                "https://w3id.org/xapi/cmi5/context/extensions/sessionid": str(
+                    uuid.UUID(int=rng.getrandbits(128), version=4)
+                )
             },
         },
     }
+
+
+_fresh = random.Random()
+_count = itertools.count()
+
+
+def make_statement() -> dict[str, Any]:
+    """The next typical statement of this process, with ids no other call returns."""
+    return typical_statement(_fresh, next(_count))
 
 
 def percentile(sorted_ms: list[float], q: float) -> float:
@@ -125,9 +134,12 @@ class Failures:
 
 def batched(ep: Endpoint, *, clients: int, batches: int, size: int, max_s: float) -> dict:
     """`clients` threads each POST `batches` batches of `size` statements, on one connection each."""
+    rng = random.Random()
     bodies = [
         [
-            json.dumps([make_statement(c * batches * size + b * size + i) for i in range(size)])
+            json.dumps(
+                [typical_statement(rng, c * batches * size + b * size + i) for i in range(size)]
+            )
             for b in range(batches)
         ]
         for c in range(clients)
@@ -198,10 +210,11 @@ def _timed(requests: list[Any], send: Any, max_s: float, failures: Failures) -> 
 def single(ep: Endpoint, *, count: int, max_s: float, warmup: int = 50) -> dict:
     """`count` single-statement POSTs, one after the other, on one connection."""
     client = Client(ep)
+    rng = random.Random()
     try:
         for n in range(warmup):  # not measured
-            client.post(json.dumps(make_statement(n)).encode())
-        bodies = [json.dumps(make_statement(n)).encode() for n in range(count)]
+            client.post(json.dumps(typical_statement(rng, n)).encode())
+        bodies = [json.dumps(typical_statement(rng, n)).encode() for n in range(count)]
         return _timed(bodies, client.post, max_s, Failures())
     finally:
         client.close()
@@ -231,5 +244,6 @@ def filtered_get(ep: Endpoint, query: dict[str, str], *, count: int, max_s: floa
 
 
 def agent_query(n: int = 0, limit: int = 10) -> dict[str, str]:
-    """`agent=` learner n, the filter the comparison times."""
+    """`agent=` learner n (PER_SESSION statements of every LEARNERS * PER_SESSION), the filter
+    the comparison times."""
     return {"agent": json.dumps(actor(n), separators=(",", ":")), "limit": str(limit)}

@@ -5,8 +5,9 @@ batches of 50 from 4 concurrent clients (statements/s), then a filtered GET (`ag
 on what the load stored (p50). Ralph (a third-party LRS, installed by `make setup` into
 .harness/ralph-venv) runs with its file backend, made to append by bench/ralph_launcher.py.
 Where Ralph is not installed the bench says so and measures weare-harness alone. Then the growth
-table: weare-harness's filtered GET p50 with 0, 100,000 and 1,000,000 statements stored
-(BENCH_GROWTH_MAX=100000 stops at 100k; 0 skips the table).
+table of bench/store_growth.py: weare-harness's filtered GET p50 over HTTP, and its store's query
+alone, with 0, 100,000 and 1,000,000 statements stored (BENCH_GROWTH_MAX=100000 stops at 100k;
+0 skips the table).
 
 Prints both figures and their ratio and writes reports/bench/results.json.
 Exit 0 when every request was answered 200, 1 otherwise, 2 when weare-harness could not start.
@@ -19,13 +20,14 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from growth import STEPS, growth
 from loads import CLIENT_TIMEOUT_S, agent_query, batched, filtered_get, single
+from store_growth import SIZES, growth
 from targets import ROOT, Endpoint, RalphError, RalphTarget, WeareTarget, ralph_installed
 
 OUT = ROOT / "reports" / "bench" / "results.json"
@@ -120,16 +122,21 @@ def _p50(got: dict[str, Any]) -> str:
 
 
 def growth_table(rows: list[dict[str, Any]]) -> str:
+    """Each filter's HTTP GET p50 / the store's query p50, one column per store size."""
     names = list(rows[0]["filters"])
-    head = f"{'filter, limit=10: GET p50 (ms)':34}" + "".join(
-        f"{row['statements']:>12,}" for row in rows
+    head = f"{'filter, limit=10: GET p50 / store p50 (ms)':44}" + "".join(
+        f"{row['statements']:>18,}" for row in rows
     )
     lines = [head]
     for name in names:
-        lines.append(f"{name:34}" + "".join(f"{_p50(row['filters'][name]):>12}" for row in rows))
+        cells = (
+            f"{_p50(row['filters'][name])} / {_cell(row['filters'][name].get('store_p50_ms'))}"
+            for row in rows
+        )
+        lines.append(f"{name:44}" + "".join(f"{cell:>18}" for cell in cells))
     lines.append(
-        f"{'store bytes per statement':34}"
-        + "".join(f"{_cell(row['bytes_per_statement']):>12}" for row in rows)
+        f"{'store bytes per statement (seeded)':44}"
+        + "".join(f"{_cell(row['bytes_per_statement']):>18}" for row in rows)
     )
     return "\n".join(lines)
 
@@ -157,7 +164,7 @@ def main() -> int:
     parser.add_argument(
         "--growth-max",
         type=int,
-        default=int(os.environ.get("BENCH_GROWTH_MAX", STEPS[-1])),
+        default=int(os.environ.get("BENCH_GROWTH_MAX", SIZES[-1])),
         help="largest store of the growth table (default $BENCH_GROWTH_MAX or 1000000; 0: none)",
     )
     parser.add_argument("--out", type=Path, default=OUT, help=f"results file (default {OUT})")
@@ -198,11 +205,12 @@ def main() -> int:
     print()
     print(comparison_table(results))
     # 0, 100k and 1M, stopping at --growth-max (itself a step: 20000 gives 0 and 20,000)
-    steps = tuple(sorted({s for s in STEPS if s < args.growth_max} | {args.growth_max}))
-    steps = steps if args.growth_max > 0 else ()
+    steps = sorted({s for s in SIZES if s < args.growth_max} | {args.growth_max})
+    steps = steps if args.growth_max > 0 else []
     if steps:
         print()
-        results["growth"] = growth(steps)
+        with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
+            results["growth"] = growth(steps, Path(tmp))
         print()
         print(growth_table(results["growth"]))
     results["duration_s"] = round(time.monotonic() - started, 1)

@@ -1,9 +1,11 @@
 """Filtered GET latency as the store grows, and bytes stored per statement.
 
-Seeds a store with N statements (statement_store.bulk_seed: no HTTP, one transaction per
-chunk), starts `weare-harness serve` on it, and times GET /statements with limit=10 for each
-xAPI filter (xAPI-C §2.1.3) over real HTTP on loopback. Then POSTs statements through the
-LRS (journal on) into a fresh store and divides the file size by their count.
+Seeds a store with N typical statements (loads.typical_statement, through
+statement_store.bulk_seed: no HTTP, one transaction per chunk) and 20 probe statements in the
+middle, starts `weare-harness serve` on it, and times GET /statements with limit=10 for each
+xAPI filter (xAPI-C §2.1.3) over real HTTP on loopback, and the store's query alone. Then POSTs
+statements through the LRS (journal on) into a fresh store and divides the file size by their
+count. `growth()` is also the growth table of `make bench` (bench/lrs_bench.py).
 
     .venv/bin/python bench/store_growth.py --sizes 0 100000 1000000
 
@@ -23,60 +25,26 @@ import sys
 import tempfile
 import time
 import urllib.parse
-import uuid
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from loads import CLIENT_TIMEOUT_S, HOME, VERBS, percentile, typical_statement  # noqa: E402
+
 from fake_lms.db import Database  # noqa: E402
 from fake_lms.xapi import statement_store  # noqa: E402
 from fake_lms.xapi.validation import agent_ifi, parse_timestamp  # noqa: E402
 from tests.serve_process import ServeProcess  # noqa: E402
 
-VERBS = [
-    "http://adlnet.gov/expapi/verbs/" + v
-    for v in ("launched", "initialized", "completed", "passed", "terminated")
-]
-HOME = "https://lms.example.com"
+SIZES = (0, 100_000, 1_000_000)
 # The probes: one learner, one story, one registration, all stored once in the middle.
 PROBE_ACTOR = {"objectType": "Agent", "account": {"homePage": HOME, "name": "probe-learner"}}
 PROBE_ACTIVITY = "https://weare.example.com/stories/probe"
 PROBE_REGISTRATION = "6b7c1d2e-0000-4000-8000-00000000beef"
-
-
-def typical_statement(rng: random.Random, n: int) -> dict[str, Any]:
-    """A statement as We Are sends it: cmi5 context, a story activity, a registration. Learners
-    take turns: each sends five statements (one session of one story) under one registration."""
-    learner = n // 5 % 20_000
-    story = (n // 5 * 7919) % 500
-    return {
-        "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-        "actor": {"objectType": "Agent", "account": {"homePage": HOME, "name": f"l{learner}"}},
-        "verb": {"id": VERBS[n % 5], "display": {"en-US": VERBS[n % 5].rsplit("/", 1)[1]}},
-        "object": {
-            "id": f"https://weare.example.com/stories/{story}",
-            "objectType": "Activity",
-            "definition": {
-                "type": "http://adlnet.gov/expapi/activities/lesson",
-                "name": {"en-US": f"Story {story}"},
-            },
-        },
-        "result": {"completion": True, "duration": "PT4M12.5S"},
-        "timestamp": "2024-06-05T13:05:36.253Z",
-        "context": {
-            "registration": str(uuid.UUID(int=(learner << 20) + story, version=4)),
-            "contextActivities": {
-                "grouping": [{"id": f"https://weare.example.com/publisher/{story}"}],
-                "category": [{"id": "https://w3id.org/xapi/cmi5/context/categories/cmi5"}],
-            },
-            "extensions": {
-                "https://w3id.org/xapi/cmi5/context/extensions/sessionid": str(
-                    uuid.UUID(int=rng.getrandbits(128), version=4)
-                )
-            },
-        },
-    }
+PROBES = 20
 
 
 def small_statement() -> dict[str, Any]:
@@ -88,10 +56,10 @@ def small_statement() -> dict[str, Any]:
 
 
 def probe_statements() -> list[dict[str, Any]]:
-    """20 statements of the probe learner on the probe story: what every filter finds."""
+    """PROBES statements of the probe learner on the probe story: what every filter finds."""
     rng = random.Random(7)
     out = []
-    for n in range(20):
+    for n in range(PROBES):
         s = typical_statement(rng, n)
         s["actor"] = PROBE_ACTOR
         s["object"]["id"] = PROBE_ACTIVITY
@@ -203,7 +171,7 @@ def filters(since_us: int, until_us: int) -> dict[str, dict[str, str]]:
 class Client:
     def __init__(self, server: ServeProcess) -> None:
         host, _, port = server.base_url.removeprefix("http://").partition(":")
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=60)
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=CLIENT_TIMEOUT_S)
         self.headers = {
             "Authorization": "Basic " + base64.b64encode(server.api_key.encode()).decode(),
             "X-Experience-API-Version": "1.0.3",
@@ -230,30 +198,100 @@ class Client:
         return response.status
 
 
-def time_filters(server: ServeProcess, since_us: int, until_us: int, repeat: int) -> dict:
-    client = Client(server)
+def time_filters(
+    server: ServeProcess, since_us: int, until_us: int, repeat: int, max_s: float = 10.0
+) -> dict:
+    """Each filter's GET with limit=10: `repeat` timed after one warm-up, within `max_s` (at
+    least one), then its `more` page once. A request not answered 200 counts as a failure."""
     out = {}
     for name, params in filters(since_us, until_us).items():
+        out[name] = _time_filter(Client(server), params, repeat, max_s)
+    return out
+
+
+def _time_filter(client: Client, params: dict[str, str], repeat: int, max_s: float) -> dict:
+    times: list[float] = []
+    statuses: list[int] = []
+    page: dict = {}
+    more_ms = raised = None
+    deadline = time.monotonic() + max_s
+    try:
         status, page = client.get(params)  # warm-up; also the page followed below
-        times = []
+        statuses.append(status)
         for _ in range(repeat):
+            if times and time.monotonic() > deadline:
+                break
             t0 = time.perf_counter()
             status, page = client.get(params)
             times.append((time.perf_counter() - t0) * 1000)
-        times.sort()
-        more_ms = None
+            statuses.append(status)
         if page.get("more"):
             t0 = time.perf_counter()
-            client.get_url(page["more"])
+            statuses.append(client.get_url(page["more"])[0])
             more_ms = round((time.perf_counter() - t0) * 1000, 2)
-        out[name] = {
-            "status": status,
-            "returned": len(page.get("statements", [])),
-            "p50_ms": round(statistics.median(times), 2),
-            "p99_ms": round(times[max(0, int(len(times) * 0.99) - 1)], 2),
-            "more_ms": more_ms,
-        }
-    return out
+    except OSError as exc:
+        raised = f"{type(exc).__name__}: {exc}"
+    finally:
+        client.conn.close()
+    failed = [f"status {s}" for s in statuses if s != 200] + ([raised] if raised else [])
+    times.sort()
+    return {
+        "status": statuses[-1] if statuses else None,
+        "returned": len(page.get("statements", [])),
+        "requests": len(times),
+        "p50_ms": round(statistics.median(times), 2) if times else None,
+        "p99_ms": round(percentile(times, 99), 2) if times else None,
+        "more_ms": more_ms,
+        "failures": len(failed),
+        "first_failure": failed[0] if failed else None,
+    }
+
+
+def growth(
+    sizes: Iterable[int],
+    tmp: Path,
+    *,
+    repeat: int = 50,
+    max_s: float = 10.0,
+    reuse: bool = False,
+    say: Callable[[str], None] = print,
+) -> list[dict[str, Any]]:
+    """One row per size: a store of that many typical statements (and the probes) in
+    `tmp/growth-N.db`, seeded unless `reuse` finds it there, each filter's HTTP timing and its
+    store query's p50 (`store_p50_ms`), and the store's bytes per statement."""
+    rows = []
+    for size in sizes:
+        path = tmp / f"growth-{size}.db"
+        seconds = None
+        if not (reuse and path.exists()):
+            path.unlink(missing_ok=True)
+            say(f"growth: seeding {size:,} statements")
+            seconds = round(seed(path, size), 1)
+            say(f"growth: seeded {size:,} statements in {seconds} s")
+        since_us, until_us = probe_window(path)
+        in_store = time_store_queries(path, since_us, until_us, repeat)
+        with ServeProcess(path) as server:
+            timed = time_filters(server, since_us, until_us, repeat, max_s)
+        for name, r in timed.items():
+            r["store_p50_ms"] = in_store[name]
+            say(
+                f"  {size:>8} {name:<28} HTTP p50 {r['p50_ms']!s:>7} ms  p99 {r['p99_ms']!s:>7} ms"
+                f"  more {r['more_ms']} ms  store p50 {r['store_p50_ms']} ms"
+                f"  ({r['returned']} returned)"
+            )
+        store_bytes = sum(p.stat().st_size for p in tmp.glob(f"growth-{size}.db*"))
+        rows.append(
+            {
+                "statements": size,
+                "stored": size + PROBES,
+                "seed_seconds": seconds,
+                "filters": timed,
+                "store_bytes": store_bytes,
+                # no journal: the statements were seeded, not POSTed
+                "bytes_per_statement": round(store_bytes / (size + PROBES)) if size else None,
+            }
+        )
+    return rows
 
 
 def bytes_per_statement(tmp: Path, kind: str, statements: int, batch: int) -> dict:
@@ -312,7 +350,7 @@ def _empty_store_bytes(tmp: Path) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=[0, 100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=list(SIZES))
     parser.add_argument("--repeat", type=int, default=50, help="timed GETs per filter")
     parser.add_argument("--bytes-statements", type=int, default=2000)
     parser.add_argument(
@@ -323,31 +361,12 @@ def main() -> int:
         "--reuse", action="store_true", help="time the stores already in --keep, do not seed"
     )
     args = parser.parse_args()
-    results: dict[str, Any] = {"growth": {}, "bytes": []}
+    results: dict[str, Any] = {"growth": [], "bytes": []}
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = args.keep or Path(tmpdir)
         tmp.mkdir(parents=True, exist_ok=True)
-        for size in args.sizes:
-            path = tmp / f"growth-{size}.db"
-            seconds = None
-            if not (args.reuse and path.exists()):
-                path.unlink(missing_ok=True)
-                seconds = round(seed(path, size), 1)
-                print(f"seeded {size} statements in {seconds} s", flush=True)
-            since_us, until_us = probe_window(path)
-            in_store = time_store_queries(path, since_us, until_us, args.repeat)
-            with ServeProcess(path) as server:
-                timed = time_filters(server, since_us, until_us, args.repeat)
-            for name, r in timed.items():
-                r["store_p50_ms"] = in_store[name]
-            results["growth"][str(size)] = {"seed_seconds": seconds, "filters": timed}
-            for name, r in timed.items():
-                print(
-                    f"  {size:>8} {name:<28} HTTP p50 {r['p50_ms']:>7} ms  p99 {r['p99_ms']:>7} ms"
-                    f"  more {r['more_ms']} ms  store p50 {r['store_p50_ms']} ms"
-                    f"  ({r['returned']} returned)",
-                    flush=True,
-                )
+        say = partial(print, flush=True)
+        results["growth"] = growth(args.sizes, tmp, repeat=args.repeat, reuse=args.reuse, say=say)
         for kind, batch in (("small", 1), ("typical", 1), ("small", 50), ("typical", 50)):
             r = bytes_per_statement(tmp, kind, args.bytes_statements, batch)
             results["bytes"].append(r)

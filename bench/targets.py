@@ -48,14 +48,14 @@ def basic(user: str, secret: str) -> str:
 
 
 class WeareTarget:
-    """`weare-harness serve` (waitress, full validation, SQLite WAL, journal on) on a store file;
-    a fresh temporary one unless `db` is given (the growth table seeds one first)."""
+    """`weare-harness serve` (waitress, full validation, SQLite WAL, journal on) on a fresh
+    temporary store file."""
 
     name = "weare-harness"
 
-    def __init__(self, db: Path | None = None, *extra: str) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="bench-weare-") if db is None else None
-        self.db = db if db is not None else Path(self._tmp.name) / "bench.db"  # type: ignore[union-attr]
+    def __init__(self, *extra: str) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="bench-weare-")
+        self.db = Path(self._tmp.name) / "bench.db"
         self.server = ServeProcess(self.db, *extra, api_key="bench:s3cret-bench")
 
     def __enter__(self) -> Endpoint:
@@ -71,8 +71,7 @@ class WeareTarget:
             self.server.terminate()
         except Exception:
             self.server.__exit__()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+        self._tmp.cleanup()
 
 
 def ralph_installed() -> str | None:

@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.lrs_bench import make_statement
+from loads import make_statement
+
 from fake_lms.xapi.limits import MAX_REPORTED_VIOLATIONS
 from fake_lms.xapi.validation import check_batch
 
