@@ -15,6 +15,7 @@ import pytest
 from fake_lms import LMSConfig, journal
 from fake_lms.db import SCHEMA_VERSION, Database
 from fake_lms.live import FakeLMS
+from fake_lms.mounts import ensure_mount
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.statement_store import Filters
 from tests.conftest import statement
@@ -103,6 +104,38 @@ def test_each_filter_reads_an_index_in_page_order(small_store, name):
     page = next(s for s in selects if "statement_index k0" in s)
     plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + page))
     assert "SEARCH k0 USING PRIMARY KEY (kid=? AND seq>? AND seq<?)" in plan, plan
+
+
+def test_registration_listing_reads_the_registration_keys_not_the_table(tmp_path):
+    """GET /api/registrations/R/statements (every mount, arrival order) follows the index: its
+    plan searches index_keys and statement_index and never scans statements; it finds the
+    statements whose own context names R on each mount, and not a StatementRef to one of them."""
+    db = Database(tmp_path / "lms.db")
+    try:
+        registration = str(uuid.uuid4())
+        mine = [statement(context={"registration": registration.upper()}) for _ in range(2)]
+        other = statement(context={"registration": str(uuid.uuid4())})
+        ref = statement(object={"objectType": "StatementRef", "id": mine[0]["id"]})
+        for mount in ("default", "second"):
+            ensure_mount(db, mount)
+        statement_store.bulk_seed(db, "default", [mine[0], other, ref])
+        statement_store.bulk_seed(db, "second", [mine[1]])
+        conn = db.connection()
+        traced: list[str] = []
+        conn.set_trace_callback(traced.append)
+        try:
+            got = statement_store.of_registration(conn, registration)
+        finally:
+            conn.set_trace_callback(None)
+        assert [(mount, s["id"]) for mount, s in got] == [
+            ("default", mine[0]["id"]),
+            ("second", mine[1]["id"]),
+        ]
+        listing = next(sql for sql in traced if "statement_index" in sql)
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + listing)]
+        assert not any(step.startswith("SCAN") for step in plan), plan
+    finally:
+        db.close()
 
 
 # --- semantics -------------------------------------------------------------------------------

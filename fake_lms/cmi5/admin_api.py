@@ -398,15 +398,8 @@ def registration_info(registration: str) -> Response:
 @bp.get("/api/registrations/<registration>/statements")
 def registration_statements(registration: str) -> Response:
     """Every statement of a registration on every mount, in arrival order."""
-    rows = (
-        current_lms()
-        .db.connection()
-        .execute(
-            "SELECT mount, statement FROM statements WHERE registration = ? ORDER BY seq",
-            (registration.lower(),),
-        )
-    )
-    return json_response([{"mount": r[0], "statement": statement_store.load(r[1])} for r in rows])
+    rows = statement_store.of_registration(current_lms().db.connection(), registration)
+    return json_response([{"mount": mount, "statement": stmt} for mount, stmt in rows])
 
 
 @content_bp.get("/content/<course_id>/<path:path>")

@@ -612,6 +612,24 @@ def attachments(db: Database, hashes: list[str]) -> list[tuple[str, str, bytes]]
     return out
 
 
+def of_registration(conn: sqlite3.Connection, registration: str) -> list[tuple[str, dict]]:
+    """(mount, statement) of every statement whose own context names `registration`, on every
+    mount, in arrival order: read through each mount's registration key in statement_index, so
+    the cost follows the registration's statements, not the store's size."""
+    mounts = [row[0] for row in conn.execute("SELECT name FROM mounts")]
+    if not mounts:
+        return []
+    keys = [_key(mount, REGISTRATION, registration.lower()) for mount in mounts]
+    marks = ",".join("?" * len(keys))
+    rows = conn.execute(
+        "SELECT s.mount, s.statement FROM index_keys k"
+        " JOIN statement_index i ON i.kid = k.kid AND i.src = 0"
+        f" JOIN statements s ON s.seq = i.seq WHERE k.key IN ({marks}) ORDER BY s.seq",
+        keys,
+    )
+    return [(mount, load(packed)) for mount, packed in rows]
+
+
 def count(db: Database, mount: str) -> int:
     return (
         db.connection()
