@@ -46,14 +46,13 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--operation", choices=("append", "create"), default="append")
-    parser.add_argument("--log-level", default="warning")
     args = parser.parse_args()
     os.environ.setdefault("RALPH_RUNSERVER_BACKEND", "fs")
     if args.operation == "append":
         append_by_default()
     import uvicorn
 
-    uvicorn.run("ralph.api:app", host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run("ralph.api:app", host=args.host, port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -7,23 +7,19 @@ the Authorization header that opens it) and stop their server on exit.
 from __future__ import annotations
 
 import base64
-import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# RalphError is lrs_bench's to catch: Ralph did not start, the bench measures weare-harness alone.
+from tests.ralph_process import RALPH, RalphError, ralph_lrs  # noqa: E402, F401
 from tests.serve_process import ServeProcess  # noqa: E402
 
-RALPH = ROOT / ".harness" / "ralph-venv" / "bin" / "ralph"
 RALPH_PYTHON = RALPH.with_name("python")
-LAUNCHER = Path(__file__).with_name("ralph_launcher.py")
-START_TIMEOUT_S = 60
 
 
 @dataclass(frozen=True)
@@ -81,99 +77,30 @@ def ralph_installed() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RalphError(RuntimeError):
-    """Ralph could not be set up or started: the bench reports weare-harness alone."""
-
-
 class RalphTarget:
-    """Ralph 5.1.0's LRS (FastAPI on uvicorn, its file backend) started by bench/ralph_launcher.py,
-    which makes the file backend append (Ralph's own runserver refuses a second write)."""
+    """Ralph 5.1.0's LRS (FastAPI on uvicorn, its file backend), started as the tests start it
+    (tests/ralph_process.py), with the file backend appending (Ralph's own runserver refuses a
+    second write). A failure to start raises RalphError: the bench reports weare-harness alone."""
 
     name = "Ralph"
     user, secret = "bench", "s3cret-bench"
 
     def __init__(self) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="bench-ralph-")
-        self.proc: subprocess.Popen[bytes] | None = None
+        self._stack = ExitStack()
 
     def __enter__(self) -> Endpoint:
         try:
-            return self._start()
-        except BaseException:
-            self.__exit__()
-            raise
-
-    def _start(self) -> Endpoint:
-        root = Path(self._tmp.name)
-        (root / "app").mkdir()
-        (root / "data").mkdir()
-        env = {
-            **os.environ,
-            "RALPH_APP_DIR": str(root / "app"),
-            "RALPH_RUNSERVER_BACKEND": "fs",
-            "RALPH_BACKENDS__LRS__FS__DEFAULT_DIRECTORY_PATH": str(root / "data"),
-        }
-        made = subprocess.run(
-            [
-                str(RALPH),
-                "auth",
-                "-u",
-                self.user,
-                "-p",
-                self.secret,
-                "-s",
-                "all",
-                "-w",
-                "-M",
-                "mailto:bench@example.com",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=START_TIMEOUT_S,
-            check=False,
-        )
-        if made.returncode != 0:
-            last = (made.stderr.strip().splitlines() or ["no output"])[-1]
-            raise RalphError(f"`ralph auth` exited {made.returncode}: {last}")
-        port = _free_port()
-        log = root / "ralph.log"
-        with log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [str(RALPH_PYTHON), str(LAUNCHER), "--port", str(port)],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
+            root = Path(
+                self._stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-ralph-"))
             )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                err = log.read_text(errors="replace")
-                last = (err.strip().splitlines() or ["no output"])[-1]
-                raise RalphError(f"Ralph exited while starting ({self.proc.returncode}): {last}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RalphError(f"Ralph did not listen within {START_TIMEOUT_S} s")
+            url = self._stack.enter_context(ralph_lrs(root, self.user, self.secret, append=True))
+        except BaseException:
+            self._stack.close()
+            raise
+        port = int(url.removeprefix("http://127.0.0.1:").partition("/")[0])
         return Endpoint(
             self.name, "127.0.0.1", port, "/xAPI/statements", basic(self.user, self.secret)
         )
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self._tmp.cleanup()
+        self._stack.close()
