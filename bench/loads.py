@@ -106,6 +106,12 @@ class Client:
         response = self.conn.getresponse()
         return response.status, response.read()
 
+    def get_path(self, path: str) -> tuple[int, bytes]:
+        """GET a path of the same server (a `more` link, another resource)."""
+        self.conn.request("GET", path, headers=self.ep.headers(body=False))
+        response = self.conn.getresponse()
+        return response.status, response.read()
+
     def close(self) -> None:
         self.conn.close()
 

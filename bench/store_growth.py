@@ -15,8 +15,6 @@ Writes reports/bench/store_growth.json (not a tracked file).
 from __future__ import annotations
 
 import argparse
-import base64
-import http.client
 import json
 import random
 import sqlite3
@@ -24,7 +22,6 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.parse
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
@@ -32,7 +29,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from loads import CLIENT_TIMEOUT_S, HOME, VERBS, percentile, typical_statement  # noqa: E402
+from loads import HOME, VERBS, Client, percentile, typical_statement  # noqa: E402
+from targets import serve_endpoint  # noqa: E402
 
 from fake_lms.db import Database  # noqa: E402
 from fake_lms.xapi import statement_store  # noqa: E402
@@ -168,34 +166,9 @@ def filters(since_us: int, until_us: int) -> dict[str, dict[str, str]]:
     }
 
 
-class Client:
-    def __init__(self, server: ServeProcess) -> None:
-        host, _, port = server.base_url.removeprefix("http://").partition(":")
-        self.conn = http.client.HTTPConnection(host, int(port), timeout=CLIENT_TIMEOUT_S)
-        self.headers = {
-            "Authorization": "Basic " + base64.b64encode(server.api_key.encode()).decode(),
-            "X-Experience-API-Version": "1.0.3",
-            "Content-Type": "application/json",
-        }
-
-    def get(self, params: dict[str, str]) -> tuple[int, dict]:
-        query = urllib.parse.urlencode({**params, "limit": "10"})
-        self.conn.request("GET", f"/xapi/default/statements?{query}", headers=self.headers)
-        response = self.conn.getresponse()
-        body = response.read()
-        return response.status, json.loads(body) if response.status == 200 else {}
-
-    def get_url(self, url: str) -> tuple[int, dict]:
-        self.conn.request("GET", url, headers=self.headers)
-        response = self.conn.getresponse()
-        body = response.read()
-        return response.status, json.loads(body) if response.status == 200 else {}
-
-    def post(self, body: bytes) -> int:
-        self.conn.request("POST", "/xapi/default/statements", body=body, headers=self.headers)
-        response = self.conn.getresponse()
-        response.read()
-        return response.status
+def _page(answer: tuple[int, bytes]) -> tuple[int, dict]:
+    status, body = answer
+    return status, json.loads(body) if status == 200 else {}
 
 
 def time_filters(
@@ -205,7 +178,7 @@ def time_filters(
     least one), then its `more` page once. A request not answered 200 counts as a failure."""
     out = {}
     for name, params in filters(since_us, until_us).items():
-        out[name] = _time_filter(Client(server), params, repeat, max_s)
+        out[name] = _time_filter(Client(serve_endpoint(server)), params, repeat, max_s)
     return out
 
 
@@ -215,24 +188,25 @@ def _time_filter(client: Client, params: dict[str, str], repeat: int, max_s: flo
     page: dict = {}
     more_ms = raised = None
     deadline = time.monotonic() + max_s
+    query = {**params, "limit": "10"}
     try:
-        status, page = client.get(params)  # warm-up; also the page followed below
+        status, page = _page(client.get(query))  # warm-up; also the page followed below
         statuses.append(status)
         for _ in range(repeat):
             if times and time.monotonic() > deadline:
                 break
             t0 = time.perf_counter()
-            status, page = client.get(params)
+            status, page = _page(client.get(query))
             times.append((time.perf_counter() - t0) * 1000)
             statuses.append(status)
         if page.get("more"):
             t0 = time.perf_counter()
-            statuses.append(client.get_url(page["more"])[0])
+            statuses.append(client.get_path(page["more"])[0])
             more_ms = round((time.perf_counter() - t0) * 1000, 2)
     except OSError as exc:
         raised = f"{type(exc).__name__}: {exc}"
     finally:
-        client.conn.close()
+        client.close()
     failed = [f"status {s}" for s in statuses if s != 200] + ([raised] if raised else [])
     times.sort()
     return {
@@ -300,7 +274,7 @@ def bytes_per_statement(tmp: Path, kind: str, statements: int, batch: int) -> di
     make = small_statement if kind == "small" else None
     rng = random.Random(1)
     with ServeProcess(path) as server:
-        client = Client(server)
+        client = Client(serve_endpoint(server))
         json_bytes = 0
         for n in range(0, statements, batch):
             items = [
@@ -309,9 +283,9 @@ def bytes_per_statement(tmp: Path, kind: str, statements: int, batch: int) -> di
             ]
             json_bytes += sum(len(json.dumps(s, separators=(",", ":"))) for s in items)
             body = json.dumps(items if batch > 1 else items[0]).encode()
-            assert client.post(body) == 200
+            assert client.post(body)[0] == 200
         client.get({"limit": "1"})  # the journal is flushed before a read of it
-        client.get_url("/admin/mounts/default/journal?limit=1")
+        client.get_path("/admin/mounts/default/journal?limit=1")
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("VACUUM")

@@ -43,6 +43,13 @@ def basic(user: str, secret: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
 
 
+def serve_endpoint(server: ServeProcess, name: str = "weare-harness") -> Endpoint:
+    """The default mount's statements resource of a started `serve`, opened by its API key."""
+    host, _, port = server.base_url.removeprefix("http://").partition(":")
+    user, _, secret = server.api_key.partition(":")
+    return Endpoint(name, host, int(port), "/xapi/default/statements", basic(user, secret))
+
+
 class WeareTarget:
     """`weare-harness serve` (waitress, full validation, SQLite WAL, journal on) on a fresh
     temporary store file."""
@@ -56,11 +63,7 @@ class WeareTarget:
 
     def __enter__(self) -> Endpoint:
         self.server.start()
-        host_port = self.server.base_url.removeprefix("http://")
-        host, _, port = host_port.partition(":")
-        return Endpoint(
-            self.name, host, int(port), "/xapi/default/statements", basic("bench", "s3cret-bench")
-        )
+        return serve_endpoint(self.server, self.name)
 
     def __exit__(self, *exc: object) -> None:
         try:
