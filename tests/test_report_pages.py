@@ -95,7 +95,14 @@ class Opened:
         assert self.requests == [self.url]
         assert self.problems == []
         self.page.set_viewport_size({"width": 375, "height": 800})  # a phone: no sideways scroll
-        assert self.page.evaluate("document.documentElement.scrollWidth") <= 375
+        wide = self.page.evaluate(
+            "() => [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > 375)"
+            ".map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}"
+            " ${(e.textContent || '').slice(0, 80)}`)"
+        )
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, (width, wide[-3:])
 
 
 def test_failing_mutant_report_puts_failures_first_grouped_and_open(reports, browser):
