@@ -110,6 +110,9 @@ class _Connection(sqlite3.Connection):
     """A connection that remembers which page limit (see `Database.limit_pages`) it applied."""
 
     page_limit_generation = 0
+    # `Database.close` bumps the database's generation: a connection of an older one, still in
+    # use by a thread when close ran, is closed when that thread gives it back, never pooled.
+    generation = 0
 
 
 class Database:
@@ -136,6 +139,7 @@ class Database:
         # `limit_pages`: the page ceiling every connection applies before its next use.
         self._page_limit = _NO_PAGE_LIMIT
         self._page_limit_generation = 0
+        self._generation = 0
         self._create_or_check(self.connection())
 
     def _create_or_check(self, conn: sqlite3.Connection) -> None:
@@ -189,6 +193,7 @@ class Database:
             check_same_thread=False,
             factory=_Connection,
         )
+        conn.generation = self._generation
         conn.row_factory = sqlite3.Row
         if self.path != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")
@@ -235,7 +240,10 @@ class Database:
         if conn.in_transaction:
             conn.rollback()
         with self._lock:
-            self._pool.append(conn)
+            if conn.generation == self._generation:
+                self._pool.append(conn)
+                return
+        conn.close()  # opened before the last `close()`: not reused
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -264,11 +272,20 @@ class Database:
             conn.execute("COMMIT")
 
     def close(self) -> None:
+        """Close the connections no thread is using: the pooled ones and the caller's own.
+
+        A connection another thread holds may be executing a query right now (a request still
+        being served while its server stops), and closing it under that thread crashes the
+        process. It is closed when that thread gives it back (`release`), or when its last
+        reference goes. The database stays usable: the next `connection()` opens a new one."""
+        own = getattr(self._local, "conn", None)
         with self._lock:
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+            idle = [*self._pool, *([own] if own is not None else [])]
+            self._all.clear()  # the busy ones close when their thread lets go of them
+            self._generation += 1
             self._pool.clear()
+        for conn in idle:
+            conn.close()
         self._local = threading.local()
         if self._keepalive is not None:
             self._keepalive.close()
