@@ -27,7 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-import lrs_bench  # noqa: E402
+import loads  # noqa: E402
+from targets import serve_endpoint  # noqa: E402
 
 from tests.serve_process import ServeProcess  # noqa: E402
 
@@ -67,12 +68,13 @@ def measure(mode: str, args: argparse.Namespace) -> dict:
             )
             time.sleep(1)
         before = cpu_seconds(pid)
+        ep = serve_endpoint(server)
         if mode == "batched":
-            result = lrs_bench.batched(server, 4, args.batches, 50)
+            result = loads.batched(ep, clients=4, batches=args.batches, size=50, max_s=300)
             count = result["statements"]
         else:
-            result = lrs_bench.single(server, args.singles)
-            count = result["requests"] + 50  # lrs_bench.single warms up with 50 more
+            result = loads.single(ep, count=args.singles, max_s=300, warmup=50)
+            count = result["requests"] + 50  # with the 50 of the warm-up
         time.sleep(0.3)  # the journal writer's last entries
         used = cpu_seconds(pid) - before
         result["server_cpu_s"] = round(used, 3)

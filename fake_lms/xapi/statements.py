@@ -195,10 +195,11 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
     _check_attachments(items, parts)
     check_signatures(items, parts)
     principal = g.principal
+    lms_base = request.host_url.rstrip("/")  # (werkzeug builds it anew at each reading)
     authority = {
         "objectType": "Agent",
         "account": {
-            "homePage": request.host_url.rstrip("/"),
+            "homePage": lms_base,
             "name": principal.username or "fetch-token",
         },
     }
@@ -209,7 +210,7 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
     ]
     attachment_rows = [(sha2, ctype, content) for sha2, (ctype, content) in parts.items()]
     # Judged, stored and recorded in one transaction: parallel requests queue on its lock.
-    with judged_write(lms.db, principal, items, request.host_url.rstrip("/")) as conn:
+    with judged_write(lms.db, principal, items, lms_base) as conn:
         if "drops-statements" in g.get("quirks", set()):
             ids = [p.id for p in prepared]  # answered as stored, never stored: a broken LRS
         else:
