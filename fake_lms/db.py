@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 import time
@@ -70,6 +72,8 @@ def _reindex_statements(conn: sqlite3.Connection) -> None:
 
 # What a migration step needs done in Python once the schema is complete.
 REINDEX: dict[int, Callable[[sqlite3.Connection], None]] = {4: _reindex_statements}
+# How long a writer waits for another's lock before "database is locked".
+BUSY_TIMEOUT_S = 30.0
 # SQLite's own ceiling for max_page_count: what `limit_pages(None)` restores.
 _NO_PAGE_LIMIT = 4294967294
 
@@ -115,6 +119,48 @@ class _Connection(sqlite3.Connection):
     generation = 0
 
 
+class _ProcessLock:
+    """The write lock of one store file across processes: `flock` on a file beside it.
+
+    SQLite lets one writer in at a time, and a connection that finds the store locked by another
+    process retries from its busy handler, asleep between tries (up to 100 ms each). Two `serve`
+    processes on one store then spend half their time asleep (bench/ingest_scaling.py: each
+    process busy 0.5 of the time). Here a waiting writer looks again within 2 ms, and gives up
+    after the store's busy timeout as SQLite would ("database is locked"), so no writer waits
+    forever. The file is opened for each write (a few microseconds) and closing it releases the
+    lock: nothing stays open between writes, and a killed process's lock goes with it. The
+    thread lock of `Database` orders the threads of one process."""
+
+    def __init__(self, path: str, timeout_s: float) -> None:
+        self.path = path
+        self.timeout_s = timeout_s
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            self._acquire(fd)
+            yield
+        finally:
+            os.close(fd)  # (releases the lock)
+
+    def _acquire(self, fd: int) -> None:
+        deadline = time.monotonic() + self.timeout_s
+        pause = 0.0002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise sqlite3.OperationalError(
+                        f"database is locked: another process held the write lock of {self.path}"
+                        f" for {self.timeout_s:g} s"
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
+
+
 class Database:
     """A SQLite file (or a shared in-memory database) usable from many threads and processes."""
 
@@ -136,6 +182,12 @@ class Database:
         # not in SQLite's busy handler, which sleeps up to 100 ms between tries; other
         # processes sharing the file still meet the lock in SQLite.
         self._write_lock = threading.Lock()
+        # ... and queue behind other processes' writers on a lock that wakes them too (flock)
+        self._process_lock = (
+            None
+            if self._keepalive is not None
+            else _ProcessLock(self.path + "-writelock", BUSY_TIMEOUT_S)
+        )
         # `limit_pages`: the page ceiling every connection applies before its next use.
         self._page_limit = _NO_PAGE_LIMIT
         self._page_limit_generation = 0
@@ -188,7 +240,7 @@ class Database:
         conn = sqlite3.connect(
             self._uri,
             uri=True,
-            timeout=30.0,
+            timeout=BUSY_TIMEOUT_S,
             isolation_level=None,
             check_same_thread=False,
             factory=_Connection,
@@ -199,7 +251,7 @@ class Database:
             conn.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode: a committed transaction survives a killed process.
             conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
         return conn
 
     def connection(self) -> sqlite3.Connection:
@@ -249,7 +301,7 @@ class Database:
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction that takes the lock up front, so concurrent writers queue, not deadlock."""
         conn = self.connection()
-        with self._write_lock:
+        with self._write_lock, self._held_across_processes():
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -260,6 +312,14 @@ class Database:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def _held_across_processes(self) -> Iterator[None]:
+        if self._process_lock is None:  # an in-memory store: this process's alone
+            yield
+            return
+        with self._process_lock.held():
+            yield
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

@@ -90,3 +90,85 @@ def test_database_works_after_close_and_pools_again(tmp_path):
     assert len(db._pool) == 1
     db.close()
     assert db._pool == [] and db._all == []
+
+
+def _try_lock(path) -> bool:
+    """Whether another open file description (as another process has) gets the lock now."""
+    import fcntl
+    import os
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_a_write_holds_the_store_lock_other_processes_queue_on(tmp_path):
+    db = Database(tmp_path / "lms.db")
+    lock = str(tmp_path / "lms.db") + "-writelock"
+    with db.write() as conn:
+        conn.execute("CREATE TABLE t (n INTEGER)")
+        assert not _try_lock(lock)
+    assert _try_lock(lock)
+    try:
+        with db.write():
+            raise ValueError("a failed write")
+    except ValueError:
+        pass
+    assert _try_lock(lock)  # released by the failure too
+    db.close()
+
+
+_WRITER = r"""
+import sys
+from fake_lms.db import Database
+
+db = Database(sys.argv[1])
+for n in range(300):
+    with db.write() as conn:
+        conn.execute("INSERT INTO t VALUES (?)", (n,))
+"""
+
+
+def test_processes_writing_one_store_at_once_lose_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    db = Database(tmp_path / "lms.db")
+    with db.write() as conn:
+        conn.execute("CREATE TABLE t (n INTEGER)")
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path / "lms.db")])
+        for _ in range(3)
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
+    assert db.connection().execute("SELECT COUNT(*) FROM t").fetchone()[0] == 900
+    db.close()
+
+
+def test_a_writer_gives_up_on_a_lock_held_too_long_with_sqlites_message(tmp_path):
+    import fcntl
+    import os
+    import sqlite3
+
+    import pytest
+
+    from fake_lms.db import _ProcessLock
+
+    path = str(tmp_path / "lms.db-writelock")
+    holder = os.open(path, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another process's writer that does not let go
+    try:
+        with (
+            pytest.raises(sqlite3.OperationalError, match="database is locked"),
+            _ProcessLock(path, timeout_s=0.05).held(),
+        ):
+            pass
+    finally:
+        os.close(holder)
+    with _ProcessLock(path, timeout_s=0.05).held():  # and takes it once it is free
+        assert not _try_lock(path)
