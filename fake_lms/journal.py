@@ -81,7 +81,7 @@ class JournalWriter:
 
     A request does not wait for its own journal commit; every reader calls `flush()` first, so
     what a reader sees is complete up to the moment it asked. The price: a `kill -9` can lose
-    the last few milliseconds of journal entries. Statements are committed before they are
+    the journal entries of the last LINGER_S (25 ms). Statements are committed before they are
     answered and are never lost that way.
 
     A failed write (a full disk) does not stop the writer: the batch is retried `attempts`
