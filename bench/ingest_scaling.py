@@ -17,14 +17,12 @@ import argparse
 import json
 import sys
 import tempfile
-import threading
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from ingest_cpu import cpu_seconds
-from loads import batched, single
+from loads import batched, in_threads, single
 from targets import ROOT, serve_endpoint
 
 from harness.console import plural
@@ -49,13 +47,7 @@ def spread(processes: int, mode: str, args: argparse.Namespace) -> dict[str, Any
                 results[i] = single(ep, count=args.singles, max_s=120, warmup=20)
 
         before = [cpu_seconds(s.proc.pid) for s in servers]
-        threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - started
+        elapsed = in_threads(client, CLIENTS)
         busy = [
             round((cpu_seconds(s.proc.pid) - b) / elapsed, 2)
             for s, b in zip(servers, before, strict=True)

@@ -15,6 +15,7 @@ import statistics
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -138,6 +139,18 @@ class Failures:
         return {"failures": self.count, "first_failure": self.first}
 
 
+def in_threads(target: Callable[[int], None], count: int) -> float:
+    """Run target(0) ... target(count - 1) in `count` threads at once; the wall-clock seconds
+    from their start until the last one is done."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
+
+
 def batched(ep: Endpoint, *, clients: int, batches: int, size: int, max_s: float) -> dict:
     """`clients` threads each POST `batches` batches of `size` statements, on one connection each."""
     rng = random.Random()
@@ -167,13 +180,7 @@ def batched(ep: Endpoint, *, clients: int, batches: int, size: int, max_s: float
         finally:
             client.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
+    elapsed = in_threads(run, clients)
     total = sum(sent)
     return {
         "clients": clients,

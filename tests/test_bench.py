@@ -51,3 +51,36 @@ def test_bench_measures_both_lrss_and_the_growth_table(tmp_path: Path) -> None:
     assert grown["registration"]["returned"] == 10 and grown["agent"]["returned"] == 10
     for name, got in grown.items():
         assert got["failures"] == 0 and got["p50_ms"] > 0 and got["store_p50_ms"] > 0, name
+
+
+def test_the_ingest_profiles_run_on_a_tiny_load(tmp_path: Path) -> None:
+    """bench/ingest_cpu.py (server CPU per statement) and bench/ingest_scaling.py (1 and 2 serve
+    processes on one store) give their figures: the README's ingest table comes from them."""
+    cpu_out, scaling_out = tmp_path / "cpu.json", tmp_path / "scaling.json"
+    runs = [
+        ["bench/ingest_cpu.py", "--batches", "1", "--singles", "5", "--out", str(cpu_out)],
+        [
+            "bench/ingest_scaling.py",
+            "--processes",
+            "2",
+            "--batches",
+            "1",
+            "--singles",
+            "3",
+            "--out",
+            str(scaling_out),
+        ],
+    ]
+    for args in runs:
+        done = subprocess.run(
+            [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=240
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    cpu = json.loads(cpu_out.read_text())
+    assert cpu["batched"]["statements"] == 4 * 50 and cpu["single"]["requests"] == 5
+    for mode in ("batched", "single"):
+        assert cpu[mode]["failures"] == 0 and cpu[mode]["server_cpu_us_per_statement"] > 0
+    scaling = json.loads(scaling_out.read_text())
+    assert [(r["processes"], r["load"]) for r in scaling] == [(2, "batched"), (2, "single")]
+    for row in scaling:
+        assert row["failures"] == 0 and row["per_s"] > 0 and len(row["busy"]) == 2, row
