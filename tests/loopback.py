@@ -8,11 +8,13 @@ accepts connections and never answers.
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 Reply = tuple[int, dict[str, str], bytes]
 AnswerFunc = Callable[[str, str, bytes], Reply]
@@ -80,19 +82,31 @@ def dead_port() -> int:
         return s.getsockname()[1]
 
 
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands out for port 0 and for outgoing connections."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        low, high = 32768, 60999  # Linux's default
+    return range(low, high + 1)
+
+
 def free_port_pair() -> int:
-    """A port P with P and P+1 free on loopback (bounded tries)."""
-    for _ in range(20):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = first.getsockname()[1]
-            if port >= 65535:
-                continue
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
+    """A port P with P and P+1 free on loopback (bounded tries), outside the ephemeral range.
+
+    A port the kernel once gave for port 0 is handed out again to any other server asking for
+    port 0, or to a client connection, before the test binds it: under parallel tests one did
+    ("Address already in use"). Outside that range only a port someone asks for by number can
+    be taken in between."""
+    ephemeral = _ephemeral_ports()
+    candidates = [p for p in range(10000, 65535) if p not in ephemeral and p + 1 not in ephemeral]
+    for port in random.sample(candidates, 20):
+        try:
+            with socket.socket() as first, socket.socket() as second:
+                first.bind(("127.0.0.1", port))
+                second.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
         return port
     raise AssertionError("no two consecutive free loopback ports in 20 tries")
 
