@@ -2,12 +2,13 @@
 
 `answering(func)` serves until the block ends; `func(method, path, body)` returns (status,
 headers, body). `serving(handler)` does the same for any http.server handler. `dead_port()` is
-a port nothing listens on, `free_port_pair()` a port P with P and P+1 free; `black_hole()`
-accepts connections and never answers.
+a port nothing listens on, `free_port()` one to start a server on, `free_port_pair()` a port P
+with P and P+1 free; `black_hole()` accepts connections and never answers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import threading
@@ -76,10 +77,8 @@ def server_error(method: str, path: str, body: bytes) -> Reply:
 
 
 def dead_port() -> int:
-    """A loopback port nothing listens on (bound, then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port nothing listens on (see `free_port`)."""
+    return free_port()
 
 
 def _ephemeral_ports() -> range:
@@ -91,24 +90,37 @@ def _ephemeral_ports() -> range:
     return range(low, high + 1)
 
 
-def free_port_pair() -> int:
-    """A port P with P and P+1 free on loopback (bounded tries), outside the ephemeral range.
+def _free_ports(count: int) -> int:
+    """A port P with P ... P+count-1 free on loopback (bounded tries), outside the ephemeral range.
 
     A port the kernel once gave for port 0 is handed out again to any other server asking for
     port 0, or to a client connection, before the test binds it: under parallel tests one did
     ("Address already in use"). Outside that range only a port someone asks for by number can
     be taken in between."""
     ephemeral = _ephemeral_ports()
-    candidates = [p for p in range(10000, 65535) if p not in ephemeral and p + 1 not in ephemeral]
+    last = 65535 - count
+    candidates = [
+        p for p in range(10000, last) if p not in ephemeral and p + count - 1 not in ephemeral
+    ]
     for port in random.sample(candidates, 20):
         try:
-            with socket.socket() as first, socket.socket() as second:
-                first.bind(("127.0.0.1", port))
-                second.bind(("127.0.0.1", port + 1))
+            with contextlib.ExitStack() as stack:
+                for n in range(count):
+                    stack.enter_context(socket.socket()).bind(("127.0.0.1", port + n))
         except OSError:
             continue
         return port
-    raise AssertionError("no two consecutive free loopback ports in 20 tries")
+    raise AssertionError(f"no {count} consecutive free loopback ports in 20 tries")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server the test starts on it."""
+    return _free_ports(1)
+
+
+def free_port_pair() -> int:
+    """A port P with P and P+1 free (a server per pytest-xdist worker, say)."""
+    return _free_ports(2)
 
 
 @contextmanager

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.loopback import free_port
+
 RALPH = Path(__file__).resolve().parent.parent / ".harness" / "ralph-venv" / "bin" / "ralph"
 ABSENT = "Ralph is not installed (make setup installs it into .harness/ralph-venv)"
 LAUNCHER = Path(__file__).resolve().parent.parent / "bench" / "ralph_launcher.py"
@@ -25,12 +27,6 @@ START_TIMEOUT_S = 60
 
 class RalphError(RuntimeError):
     """Ralph could not be set up or started; the message ends with the last line it wrote."""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _last_line(text: str) -> str:
@@ -55,7 +51,7 @@ def ralph_lrs(workdir: Path, user: str, secret: str, *, append: bool = False) ->
     )  # fmt: skip
     if made.returncode != 0:
         raise RalphError(f"`ralph auth` exited {made.returncode}: {_last_line(made.stderr)}")
-    port = _free_port()
+    port = free_port()
     log = workdir / "ralph.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from harness.doctor_checks import python_supported
+from tests.loopback import free_port
 
 
 def doctor(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -147,9 +148,7 @@ def test_a_taken_port_is_named_with_the_fix(tmp_path):
 
 
 def test_a_free_port_is_ok(tmp_path):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as finder:
-        finder.bind(("127.0.0.1", 0))
-        port = finder.getsockname()[1]
+    port = free_port()
     check = by_id(as_json(doctor("--json", "--port", str(port), cwd=tmp_path)))["port"]
     assert check["status"] == "ok"
     assert str(port) in check["found"]

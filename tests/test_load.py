@@ -8,7 +8,6 @@ drops-statements quirk loses what it acknowledged), and the usage errors (exit 2
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 
@@ -18,6 +17,7 @@ import requests
 from harness.cli import main
 from harness.load.config import ConfigError, read_launch_urls
 from harness.load.readback import count_learner
+from tests.loopback import free_port
 from tests.ralph_process import ABSENT, RALPH, ralph_lrs
 from tests.serve_process import ServeProcess
 
@@ -50,9 +50,7 @@ def serve(tmp_path_factory):
 def test_two_locust_workers_against_serve_lose_nothing(serve, tmp_path):
     """One local worker process (--workers 1) and one that joins with --master, as a worker
     on another machine would: the master waits for both (--remote-workers 1)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     cli = [sys.executable, "-m", "harness", "load"]
     master = subprocess.Popen(
         [*cli, "--lms", serve.base_url, "--api-key", API_KEY, "--users", "4", "--duration", "2",
@@ -150,9 +148,7 @@ def _one_line_exit_2(r: subprocess.CompletedProcess[str]) -> str:
 
 
 def test_server_down_exits_2_in_one_line(load):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     line = _one_line_exit_2(load("--lms", f"http://127.0.0.1:{port}", "--api-key", API_KEY))
     assert f"cannot reach the fake LMS at http://127.0.0.1:{port}" in line
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import re
-import socket
 from pathlib import Path
 
 import pytest
 import requests
 
 from harness.testing import assert_received, launch_story
+from tests.loopback import free_port
 
 pytest_plugins = ["pytester"]
 
@@ -197,15 +197,9 @@ def test_lms_listens_where_the_environment_says(fake_lms):
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_entry_point_gives_a_fresh_pytest_the_fixtures_and_the_port_from_env(pytester, monkeypatch):
-    port = _free_port()
+    port = free_port()
     monkeypatch.setenv("WEARE_HARNESS_HOST", "127.0.0.1")
     monkeypatch.setenv("WEARE_HARNESS_PORT", str(port))
     pytester.makepyfile(test_qa=QA_TEST.replace("{port}", str(port)))
