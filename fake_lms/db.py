@@ -179,10 +179,9 @@ class Database:
         self._pool: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         # Writers of this process queue here, woken the moment the writer before them commits,
-        # not in SQLite's busy handler, which sleeps up to 100 ms between tries; other
-        # processes sharing the file still meet the lock in SQLite.
+        # not in SQLite's busy handler, which sleeps up to 100 ms between tries; then they
+        # queue behind other processes' writers on the store's lock file (a file store only).
         self._write_lock = threading.Lock()
-        # ... and queue behind other processes' writers on a lock that wakes them too (flock)
         self._process_lock = (
             None
             if self._keepalive is not None
