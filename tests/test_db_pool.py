@@ -1,10 +1,18 @@
-"""Thread-per-request servers reuse SQLite connections instead of opening one per thread."""
+"""The store's connections and write locks: pooled across threads, closed only when idle, and
+one writer at a time across processes."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import subprocess
+import sys
 import threading
 
-from fake_lms.db import Database
+import pytest
+
+from fake_lms.db import Database, _ProcessLock
 from tests.conftest import statement
 
 
@@ -70,8 +78,6 @@ sys.exit(1 if errors else 0)
 
 
 def test_close_leaves_connections_other_threads_are_using_open(tmp_path):
-    import subprocess
-    import sys
 
     done = subprocess.run(
         [sys.executable, "-c", _READ_WHILE_CLOSING, str(tmp_path / "lms.db")],
@@ -94,8 +100,6 @@ def test_database_works_after_close_and_pools_again(tmp_path):
 
 def _try_lock(path) -> bool:
     """Whether another open file description (as another process has) gets the lock now."""
-    import fcntl
-    import os
 
     fd = os.open(path, os.O_RDWR | os.O_CREAT)
     try:
@@ -135,8 +139,6 @@ for n in range(300):
 
 
 def test_processes_writing_one_store_at_once_lose_nothing(tmp_path):
-    import subprocess
-    import sys
 
     db = Database(tmp_path / "lms.db")
     with db.write() as conn:
@@ -151,13 +153,6 @@ def test_processes_writing_one_store_at_once_lose_nothing(tmp_path):
 
 
 def test_a_writer_gives_up_on_a_lock_held_too_long_with_sqlites_message(tmp_path):
-    import fcntl
-    import os
-    import sqlite3
-
-    import pytest
-
-    from fake_lms.db import _ProcessLock
 
     path = str(tmp_path / "lms.db-writelock")
     holder = os.open(path, os.O_RDWR | os.O_CREAT)
