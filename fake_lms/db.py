@@ -131,18 +131,32 @@ class _ProcessLock:
     lock: nothing stays open between writes, and a killed process's lock goes with it. The
     thread lock of `Database` orders the threads of one process."""
 
-    def __init__(self, path: str, timeout_s: float) -> None:
-        self.path = path
+    def __init__(self, store: str, timeout_s: float) -> None:
+        self.store = store
+        self.path = store + "-writelock"
         self.timeout_s = timeout_s
 
     @contextmanager
     def held(self) -> Iterator[None]:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, self._mode())
+        except OSError:
+            # (a lock file another user made and this one may not open): SQLite's own lock
+            # still keeps writers apart, only more slowly; a write must not fail for it
+            yield
+            return
         try:
             self._acquire(fd)
             yield
         finally:
             os.close(fd)  # (releases the lock)
+
+    def _mode(self) -> int:
+        """The store file's permissions, as SQLite gives its -wal and -shm files."""
+        try:
+            return os.stat(self.store).st_mode & 0o777
+        except OSError:
+            return 0o644
 
     def _acquire(self, fd: int) -> None:
         deadline = time.monotonic() + self.timeout_s
@@ -183,9 +197,7 @@ class Database:
         # queue behind other processes' writers on the store's lock file (a file store only).
         self._write_lock = threading.Lock()
         self._process_lock = (
-            None
-            if self._keepalive is not None
-            else _ProcessLock(self.path + "-writelock", BUSY_TIMEOUT_S)
+            None if self._keepalive is not None else _ProcessLock(self.path, BUSY_TIMEOUT_S)
         )
         # `limit_pages`: the page ceiling every connection applies before its next use.
         self._page_limit = _NO_PAGE_LIMIT

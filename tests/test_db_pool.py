@@ -154,16 +154,35 @@ def test_processes_writing_one_store_at_once_lose_nothing(tmp_path):
 
 def test_a_writer_gives_up_on_a_lock_held_too_long_with_sqlites_message(tmp_path):
 
-    path = str(tmp_path / "lms.db-writelock")
+    store = str(tmp_path / "lms.db")
+    path = store + "-writelock"
     holder = os.open(path, os.O_RDWR | os.O_CREAT)
     fcntl.flock(holder, fcntl.LOCK_EX)  # another process's writer that does not let go
     try:
         with (
             pytest.raises(sqlite3.OperationalError, match="database is locked"),
-            _ProcessLock(path, timeout_s=0.05).held(),
+            _ProcessLock(store, timeout_s=0.05).held(),
         ):
             pass
     finally:
         os.close(holder)
-    with _ProcessLock(path, timeout_s=0.05).held():  # and takes it once it is free
+    with _ProcessLock(store, timeout_s=0.05).held():  # and takes it once it is free
         assert not _try_lock(path)
+
+
+def test_the_lock_file_has_the_stores_permissions_and_an_unusable_one_stops_no_write(tmp_path):
+    db = Database(tmp_path / "lms.db")
+    os.chmod(tmp_path / "lms.db", 0o640)
+    with db.write() as conn:
+        conn.execute("CREATE TABLE t (n INTEGER)")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(str(tmp_path / "lms.db") + "-writelock").st_mode & 0o777 == 0o640 & ~umask
+    other = Database(tmp_path / "other.db")
+    os.mkdir(str(tmp_path / "other.db") + "-writelock")  # a lock file that cannot be opened
+    with other.write() as conn:  # SQLite's own lock still keeps writers apart
+        conn.execute("CREATE TABLE t (n INTEGER)")
+        conn.execute("INSERT INTO t VALUES (1)")
+    assert other.connection().execute("SELECT n FROM t").fetchone()[0] == 1
+    db.close()
+    other.close()
