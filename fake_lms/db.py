@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 
@@ -139,7 +139,7 @@ class _ProcessLock:
     @contextmanager
     def held(self) -> Iterator[None]:
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, self._mode())
+            fd = self._open()
         except OSError:
             # (a lock file another user made and this one may not open): SQLite's own lock
             # still keeps writers apart, only more slowly; a write must not fail for it
@@ -151,12 +151,17 @@ class _ProcessLock:
         finally:
             os.close(fd)  # (releases the lock)
 
-    def _mode(self) -> int:
-        """The store file's permissions, as SQLite gives its -wal and -shm files."""
+    def _open(self) -> int:
+        """The lock file, opened; made on first use with the store file's permissions, as SQLite
+        gives its -wal and -shm files (looked up then only, not at every write)."""
         try:
-            return os.stat(self.store).st_mode & 0o777
-        except OSError:
-            return 0o644
+            return os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            try:
+                mode = os.stat(self.store).st_mode & 0o777
+            except OSError:
+                mode = 0o644
+            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode)
 
     def _acquire(self, fd: int) -> None:
         deadline = time.monotonic() + self.timeout_s
@@ -196,8 +201,11 @@ class Database:
         # not in SQLite's busy handler, which sleeps up to 100 ms between tries; then they
         # queue behind other processes' writers on the store's lock file (a file store only).
         self._write_lock = threading.Lock()
-        self._process_lock = (
-            None if self._keepalive is not None else _ProcessLock(self.path, BUSY_TIMEOUT_S)
+        # (an in-memory store is this process's alone: nothing to share)
+        self._held_across_processes: Callable[[], AbstractContextManager[None]] = (
+            nullcontext
+            if self._keepalive is not None
+            else _ProcessLock(self.path, BUSY_TIMEOUT_S).held
         )
         # `limit_pages`: the page ceiling every connection applies before its next use.
         self._page_limit = _NO_PAGE_LIMIT
@@ -323,14 +331,6 @@ class Database:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 raise
-
-    @contextmanager
-    def _held_across_processes(self) -> Iterator[None]:
-        if self._process_lock is None:  # an in-memory store: this process's alone
-            yield
-            return
-        with self._process_lock.held():
-            yield
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
