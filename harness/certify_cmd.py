@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from harness.certify import certificate, report
+from harness.certify.browser_play import BrowserUnavailable, certify_in_browser
 from harness.certify.capture import command as capture_command
 from harness.certify.context import CertInputs
 from harness.certify.run import STAGES, Unreachable, certify, notice, start
@@ -30,7 +31,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=http_url,
         metavar="URL",
         help="a launch URL copied from the LMS; give a second, unused one so the full cmi5 "
-        "flow gets a session of its own and GET on a fresh fetch URL is checked",
+        "flow gets a session of its own and GET on a fresh fetch URL is checked. Each launch "
+        "URL must be for another learner or registration, or made after the previous one was "
+        "used: an LMS may abandon a session when it makes a newer launch for the same "
+        "registration (cmi5 allows it), and the older URL's token is then refused",
+    )
+    p.add_argument(
+        "--driver",
+        choices=("browser", "http"),
+        default="browser",
+        help="browser (default): play We Are in headless Chromium from --origin, as the "
+        "learner's browser does; http: from Python only (CORS, mixed content and redirects "
+        "as a browser meets them are then not tested, and no behaviour can be better than "
+        "works-with-warnings)",
     )
     p.add_argument(
         "--endpoint", type=http_url, metavar="URL", help="the API URL a customer pastes into We Are"
@@ -43,8 +56,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--origin",
+        type=origin,
         default="https://weare.example.com",
-        help="the story's origin, for the CORS checks",
+        help="the origin We Are's story is served from (the one your LMS allowlists for We Are); "
+        "the browser's requests carry it (default https://weare.example.com)",
     )
     p.add_argument(
         "--timeout",
@@ -68,6 +83,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     capture_command.add_arguments(p)
     p.set_defaults(run=run)
+
+
+def origin(text: str) -> str:
+    """An origin: scheme, host and port of an http(s) URL, nothing else."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(http_url(text))
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"--origin {text!r} must be an origin only (scheme://host[:port]), no path or query"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def verify(report_dir: Path) -> int:
@@ -98,14 +125,21 @@ def run(args: argparse.Namespace) -> int:
         api_key=api_key,
         origin=args.origin,
         timeout=args.timeout,
+        driver=args.driver,
     )
     try:
-        ctx = start(inputs)
-        console.line(notice(inputs))
-        console.line("")
-        with console.progress("certify", STAGES) as advance:
-            cert = certify(inputs, ctx, advance)
-    except Unreachable as exc:
+        if args.driver == "browser":
+            console.line(notice(inputs))
+            console.line("")
+            with console.progress("certify", max(1, len(inputs.launch_urls))) as advance:
+                cert = certify_in_browser(inputs, advance)
+        else:
+            ctx = start(inputs)
+            console.line(notice(inputs))
+            console.line("")
+            with console.progress("certify", STAGES) as advance:
+                cert = certify(inputs, ctx, advance)
+    except (Unreachable, BrowserUnavailable) as exc:
         raise UsageError(str(exc)) from None
     console.line(report.summary(cert))
     try:

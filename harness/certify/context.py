@@ -75,6 +75,7 @@ class CertInputs:
     api_key: str | None = None
     origin: str = "https://weare.example.com"
     timeout: float = 10.0
+    driver: str = "http"  # "browser" when the reference story's script ran in a browser
 
 
 @dataclass

@@ -28,6 +28,12 @@ def network_error(exc: requests.RequestException) -> str:
     return type(exc).__name__
 
 
+def compact(body: Any) -> bytes:
+    """The bytes a browser's JSON.stringify sends: no spaces, UTF-8 (a proxy that forwards the
+    original Content-Length of re-serialised JSON is judged as We Are's story meets it)."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 @dataclass
 class Exchange:
     """One request certify made and what came back, as shown in reports (secrets redacted)."""
@@ -119,7 +125,7 @@ class Recorder:
         follow_redirects: bool = False,
     ) -> Exchange:
         headers = dict(headers or {})
-        data = raw_body if raw_body is not None else (None if body is None else json.dumps(body))
+        data = raw_body if raw_body is not None else (None if body is None else compact(body))
         shown_body = (
             ""
             if data is None

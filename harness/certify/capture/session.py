@@ -44,17 +44,24 @@ from harness.certify.context import (
 from harness.certify.flow import (
     CMI5_STEPS,
     Unreachable,
+    accepted_id,
     credentials,
+    fetch_again,
     preflight,
     probe,
-    put_and_read_back,
+    read_back_cmi5,
+    read_back_documented,
+    remaining_probes,
+    session_probes,
+    session_statement,
     xapi_probes,
 )
 from harness.certify.recorder import Exchange
 from harness.certify.run import Certification, conclude
 from harness.urls import is_http_url
 
-PHASES = ("fetch", "documented", "cmi5-full")
+PHASES = ("fetch", "documented", "cmi5-start", "cmi5-end")
+CMI5_PHASES = ("cmi5-start", "cmi5-end")
 STEP_LIMIT = 20  # a phase makes at most 6 requests; anything longer is not the capture page
 
 
@@ -70,7 +77,7 @@ def plan(number: int, total: int) -> list[str]:
     """The page's phases on launch `number` of `total`."""
     if total == 1:
         return list(PHASES)
-    return ["fetch", "documented"] if number == 1 else ["fetch", "cmi5-full"]
+    return ["fetch", "documented"] if number == 1 else ["fetch", *CMI5_PHASES]
 
 
 def _ok(ex: Exchange | None) -> bool:
@@ -88,8 +95,17 @@ class CaptureSession:
         page_url: str,
         endpoint: str | None = None,
         api_key: str | None = None,
+        launch_urls: list[str] | None = None,
+        defer_judging: bool = False,
+        driver: str = "browser",
     ) -> None:
+        self.driver = driver
         self.total = launches
+        # certify --launch-url: the LMS's own launch URLs (the page opens their parameters on
+        # certify's origin); None in capture mode, where the page's URL is the launch URL.
+        self.launch_urls = launch_urls
+        self.defer_judging = defer_judging  # the browser driver adds the browser's words first
+        self.played = threading.Event()
         self.endpoint, self.api_key = endpoint, api_key  # We Are's configured API URL and key
         self.request_timeout = request_timeout
         self.page_url = page_url
@@ -119,18 +135,22 @@ class CaptureSession:
                 raise CaptureError(400, "launch_url must be the page's http(s) URL")
             number = len(self.launches) + 1
             phases = plan(number, self.total)
-            launch = {"number": number, "plan": phases, "done": []}
+            launch: dict[str, Any] = {"number": number, "plan": phases, "done": []}
             self.launches.append(launch)
             self._note(f"launch {number} of {self.total} arrived", "done")
+            real = self._real_launch(number, launch_url)
             if number == 1:
-                self._first(launch_url, origin)
+                self._first(real, origin)
             else:
-                self._another(launch_url)
-            if "cmi5-full" in phases and not read_launch(launch_url)[0].get("fetch"):
-                phases.remove("cmi5-full")  # as `certify --launch-url` judges such a launch
+                self._another(real)
+            if CMI5_PHASES[0] in phases and not read_launch(launch_url)[0].get("fetch"):
+                for name in CMI5_PHASES:  # as `certify --launch-url` judges such a launch
+                    phases.remove(name)
                 self._ctx().not_tested["cmi5-full"] = (
                     f"launch {number} has no fetch parameter: not a cmi5 launch (import the "
                     "course package as cmi5 content to test the full cmi5 flow)"
+                    if self.launch_urls is None
+                    else "needs a cmi5 launch URL (--launch-url with a fetch parameter)"
                 )
             launch["user_agent"] = user_agent[:300]
             self.lock.notify_all()
@@ -139,7 +159,15 @@ class CaptureSession:
                 "total": self.total,
                 "phases": phases,
                 "integration": self.integration(),
+                "timeout_ms": round(self.request_timeout * 1000),
             }
+
+    def _real_launch(self, number: int, page_url: str) -> str | None:
+        """The launch URL certify judges: the LMS's own with --launch-url (None for a launch
+        made up for an API-key set-up), else the page's."""
+        if self.launch_urls is None:
+            return page_url
+        return self.launch_urls[number - 1] if number <= len(self.launch_urls) else None
 
     def integration(self) -> dict[str, str | None]:
         """We Are's own integration settings for the page, as a customer sets them (or none)."""
@@ -168,8 +196,10 @@ class CaptureSession:
                 self._fetched(number, exchanges, body.get("authorization"), error)
             elif phase == "documented":
                 self._documented(exchanges, error)
+            elif phase == "cmi5-start":
+                self._cmi5_start(launch, exchanges, error)
             else:
-                self._cmi5(number, exchanges, error)
+                self._cmi5_end(launch, exchanges, error)
             launch["done"].append(phase)
             self._sync(exchanges)
             word = "stopped: " + self.ctx.http.clean(error) if error else "done"  # type: ignore[union-attr]
@@ -179,19 +209,23 @@ class CaptureSession:
             if len(self.launches) == self.total and all(
                 len(x["done"]) == len(x["plan"]) for x in self.launches
             ):
-                self._judge()
+                if self.defer_judging:
+                    self.played.set()
+                else:
+                    self._judge()
             self.lock.notify_all()
             return {"ok": True}
 
     # -- certify's side -----------------------------------------------------------------------
 
-    def _first(self, launch_url: str, origin: str) -> None:
+    def _first(self, launch_url: str | None, origin: str) -> None:
         inputs = CertInputs(
-            launch_urls=[launch_url],
+            launch_urls=[launch_url] if launch_url else [],
             endpoint=self.endpoint,
             api_key=self.api_key,
             origin=origin,
             timeout=self.request_timeout,
+            driver=self.driver,
         )
         self.ctx = ctx = CertContext.create(inputs)
         ctx.notes["started"] = datetime.now(UTC)
@@ -202,8 +236,10 @@ class CaptureSession:
             self.lock.notify_all()
             raise CaptureError(502, f"certify {exc}") from None
 
-    def _another(self, launch_url: str) -> None:
+    def _another(self, launch_url: str | None) -> None:
         ctx = self._ctx()
+        if launch_url is None:
+            return
         ctx.inputs.launch_urls.append(launch_url)
         fetch = read_launch(launch_url)[0].get("fetch")
         for secret in fetch_capability(fetch):
@@ -221,6 +257,7 @@ class CaptureSession:
         self, number: int, exchanges: list[Exchange], authorization: Any, error: str | None
     ) -> None:
         ctx = self._ctx()
+        launch = self.launches[number - 1]
         name = "fetch" if number == 1 else "cmi5.fetch"
         fetches = [ex for ex in exchanges if ex.label.endswith(LABELS["fetch"])]
         if fetches:
@@ -232,22 +269,25 @@ class CaptureSession:
             token = authorization.partition(" ")[2] or authorization
             ctx.http.add_secret(token)
             ctx.http.add_secret(authorization)
+            launch["authorization"] = authorization
             if fetch:
                 ctx.token, ctx.authorization, ctx.credentials = token, authorization, "fetch-token"
         if number != 1:
             return
         if not fetch:
             credentials(ctx)  # no fetch parameter: the configured API key, as the page used it
-        if fetch and ctx.token:
-            ctx.send("fetch-again", "fetch again (POST)", "POST", fetch)
-        else:
-            reason = "the page got no token from the fetch URL" if fetch else "no fetch parameter"
-            ctx.skip("fetch-again", reason)
+            launch["authorization"] = ctx.authorization
+        fetch_again(ctx, fetch if fetches else None, "the page made no fetch")
         if self.total < 2:
+            how = (
+                "certify --capture --launches 2"
+                if self.launch_urls is None
+                else "--launch-url twice"
+            )
             ctx.skip(
                 "fetch-get",
-                "needs a second launch (certify --capture --launches 2): GET is tried on a "
-                "fetch URL nobody has used yet",
+                f"needs a second, unused launch ({how}): GET is tried on a fetch URL nobody "
+                "has used yet",
             )
         preflight(ctx)
         xapi_probes(ctx)
@@ -257,27 +297,48 @@ class CaptureSession:
         sent = [ex for ex in exchanges if ex.method == "POST"]
         if not sent:
             reason = f"not sent by the page: {error or 'it stopped before'}"
-            for name in ("documented.completed", "documented.put", "documented.read-back"):
+            for name in ("documented.completed", "documented.read-back"):
                 ctx.skip(name, reason)
             return
         ex = sent[-1]
         self._put("documented.completed", ex)
-        statement = parse_json(ex.request_body) or {}
-        ids = ex.json()
-        sid = statement.get("id") if isinstance(statement, dict) else None
-        accepted = ex.status == 200 and isinstance(ids, list) and sid in ids
         if ctx.authorization:
-            put_and_read_back(ctx, sid if accepted else None)
+            read_back_documented(ctx, accepted_id(ex, parse_json(ex.request_body)))
         else:
-            ctx.skip("documented.put", "no credentials: the page got no auth-token")
             ctx.skip("documented.read-back", "no credentials: the page got no auth-token")
 
-    def _cmi5(self, number: int, exchanges: list[Exchange], error: str | None) -> None:
+    def _cmi5_start(
+        self, launch: dict[str, Any], exchanges: list[Exchange], error: str | None
+    ) -> None:
+        """LMS.LaunchData, preferences, initialized and completed from the page; then, inside
+        the started session, certify's statement-writing probes and the read-backs."""
         ctx = self._ctx()
         for name in CMI5_STEPS:
             if name not in ctx.sent:
                 ctx.skip(name, f"not sent by the page: {error or 'it stopped before'}")
-        ctx.notes["cmi5_launch"] = number
+        ctx.notes["cmi5_launch"] = launch["number"]
+        played = self._cmi5_statements(exchanges)
+        authorization = launch.get("authorization")
+        if "cmi5.initialized" in ctx.sent and _ok(ctx.sent["cmi5.initialized"]):
+            where = f"inside the full cmi5 flow's session (launch {launch['number']})"
+            urls = ctx.inputs.launch_urls
+            params, actor, _ = read_launch(urls[launch["number"] - 1]) if urls else ({}, {}, None)
+            data = ctx.sent["cmi5.launch-data"].json() if "cmi5.launch-data" in ctx.sent else None
+            template = data.get("contextTemplate") if isinstance(data, dict) else None
+            session_probes(ctx, authorization, where, session_statement(params, actor, template))
+        read_back_cmi5(ctx, played, authorization)
+
+    def _cmi5_end(
+        self, launch: dict[str, Any], exchanges: list[Exchange], error: str | None
+    ) -> None:
+        ctx = self._ctx()
+        if "cmi5.terminated" not in ctx.sent:
+            ctx.skip("cmi5.terminated", f"not sent by the page: {error or 'it stopped before'}")
+        read_back_cmi5(ctx, self._cmi5_statements(exchanges), launch.get("authorization"))
+
+    def _cmi5_statements(self, exchanges: list[Exchange]) -> list[tuple[str, Any]]:
+        """Put the page's cmi5 requests where the checks look; the statements it POSTed."""
+        played: list[tuple[str, Any]] = []
         for ex in exchanges:
             if ex.label.endswith(LABELS["launch-data"]):
                 self._put("cmi5.launch-data", ex)
@@ -290,6 +351,8 @@ class CaptureSession:
                     verb = str(statement["verb"].get("id", "")).rsplit("/", 1)[-1]
                 if f"cmi5.{verb}" in CMI5_STEPS:
                     self._put(f"cmi5.{verb}", ex)
+                    played.append((verb, statement))
+        return played
 
     def _put(self, name: str, ex: Exchange) -> None:
         """Judge a step by its latest answer, unless an earlier launch's went wrong."""
@@ -305,8 +368,16 @@ class CaptureSession:
         self._seen = len(ctx.http.exchanges)
         self.timeline += browser
 
+    def judge(self) -> None:
+        """Run the checks on everything gathered: the verdict the page and the command show."""
+        with self.lock:
+            self._judge()
+            self.lock.notify_all()
+
     def _judge(self) -> None:
         ctx = self._ctx()
+        remaining_probes(ctx)  # no cmi5 session had them: after the documented flow
+        self._sync([])
         ctx.notes["capture"] = {
             "page_url": ctx.http.clean(self.page_url),
             "launches": [

@@ -8,7 +8,7 @@ import importlib
 
 from harness.certify.registry import REGISTRY
 
-MODULES = ("launch", "fetch", "statements", "cmi5", "xapi")
+MODULES = ("launch", "fetch", "statements", "cmi5", "readback", "xapi", "browser")
 for _module in MODULES:
     importlib.import_module(f"{__name__}.{_module}")
 

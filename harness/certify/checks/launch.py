@@ -102,11 +102,14 @@ def launch_actor_is_account_agent(ctx: CertContext) -> Finding:
         )
     account = ctx.actor.get("account")
     if not isinstance(account, dict):
+        # A valid Agent all the same: We Are echoes it and the LRS stores the completion.
         ifi = next((k for k in ("mbox", "mbox_sha1sum", "openid") if k in ctx.actor), "?")
         return Finding(
-            FAIL,
+            WARN,
             f"actor is identified by {ifi} ({ctx.actor.get(ifi)!r}), not by an account "
-            "(homePage, name) as cmi5 9.2.0.0-3 requires",
+            "(homePage, name) as cmi5 9.2.0.0-3 requires; a valid xAPI Agent, so We Are's "
+            "completions still arrive, but a strict cmi5 LRS may refuse them",
+            diagnose=False,
         )
     return Finding(PASS, f"actor account {account.get('name')!r} at {account.get('homePage')!r}")
 
@@ -148,7 +151,7 @@ def launch_activity_id_iri(ctx: CertContext) -> Finding:
 @check(
     "destination",
     title="We Are knows where to send",
-    source="seed: The endpoint query parameter has precedence.",
+    source="seed: The endpoint query parameter has precedence.; cmi5 8.1.1.0-3",
     severity=BLOCKER,
     why="Completions go to the endpoint parameter, or to the configured API URL.",
     fix="Give the endpoint launch parameter, or configure the API URL in We Are.",
@@ -159,4 +162,13 @@ def destination_resolved(ctx: CertContext) -> Finding:
     parts = urlsplit(ctx.destination)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return Finding(FAIL, f"destination {ctx.destination!r} is not an http(s) URL")
+    if not ctx.destination.endswith("/"):
+        return Finding(
+            WARN,
+            f"{ctx.destination_source} {ctx.destination!r} has no trailing slash: We Are "
+            f"sends to {ctx.statements}, but a cmi5 AU that appends 'statements' to it as "
+            f"cmi5 8.1.1.0-3 describes calls {ctx.destination + 'statements'!r}; expected "
+            f"{ctx.destination + '/'!r}",
+            diagnose=False,
+        )
     return Finding(PASS, f"We Are sends to {ctx.destination} ({ctx.destination_source})")

@@ -11,7 +11,6 @@ from harness.certify.registry import (
     BLOCKER,
     FAIL,
     PASS,
-    WARN,
     WARNING,
     Finding,
     check,
@@ -71,26 +70,3 @@ def statement_put(ctx: CertContext) -> Finding:
     if ex.status == 204:
         return Finding(PASS, "PUT with statementId answered 204", [ex])
     return Finding(FAIL, f"PUT answered {answer(ex)}; expected 204", [ex])
-
-
-@check(
-    "statement.read-back",
-    title="An accepted statement can be read back",
-    source="xAPI-C §2.1.2 (stored means retrievable)",
-    severity=BLOCKER,
-    why="A statement answered 200 but not stored is a lost completion.",
-    fix="Store what you acknowledge; allow GET ?statementId= for the same credentials.",
-    behaviours=DOCUMENTED,
-)
-@requires_response("documented.read-back")
-def statement_read_back(ctx: CertContext) -> Finding:
-    ex = ctx.sent["documented.read-back"]
-    wanted = ctx.notes.get("documented_id")
-    body = ex.json()
-    if ex.status == 200 and isinstance(body, dict) and body.get("id") == wanted:
-        return Finding(PASS, "the statement reads back by id", [ex])
-    if ex.status in (401, 403):
-        return Finding(
-            WARN, f"reading back is not permitted with these credentials ({ex.status})", [ex]
-        )
-    return Finding(FAIL, f"the accepted statement {wanted} does not read back: {answer(ex)}", [ex])

@@ -8,7 +8,7 @@ const CMI5_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/cmi5";
 const MOVEON_CATEGORY = "https://w3id.org/xapi/cmi5/context/categories/moveon";
 const VERBS = "http://adlnet.gov/expapi/verbs/";
 const REQUIRED = ["actor", "activityId"];
-const TIMEOUT_MS = 10000;
+let TIMEOUT_MS = 10000; // a page that drives the story (certify) may set its own
 
 class StoryFailure extends Error {}
 
@@ -314,14 +314,22 @@ async function cmi5Start() {
   await send(cmi5Statement("initialized"));
 }
 
-async function cmi5Finish() {
+async function cmi5Complete() {
   if ((launchData.launchMode || "Normal") === "Normal") {
     const completed = cmi5Statement("completed", { completion: true, duration: duration() }, true);
     if (flag("verb_id") !== VERBS + "completed") completed.verb.id = flag("verb_id");
     await send(completed);
   }
+}
+
+async function cmi5Terminate() {
   await send(cmi5Statement("terminated", { duration: duration() }));
   outcome.redirect = launchData.returnURL || null;
+}
+
+async function cmi5Finish() {
+  await cmi5Complete();
+  await cmi5Terminate();
 }
 
 // --- the flow ----------------------------------------------------------------------------------

@@ -1,0 +1,30 @@
+"""Whether a browser judged the run: We Are is a page in the learner's browser."""
+
+from __future__ import annotations
+
+from harness.certify.context import CertContext
+from harness.certify.registry import PASS, WARN, WARNING, Finding, check
+
+
+@check(
+    "browser.judged",
+    title="The story's own script ran in a browser",
+    source="seed: We Are runs in the learner's browser (Fetch standard: CORS, mixed content)",
+    severity=WARNING,
+    why="Only a browser meets the LMS as We Are does: CORS on every answer, preflights, "
+    "blocked redirects and mixed content are judged there and nowhere else.",
+    fix="Run certify with its default browser driver (Chromium: `make setup`), or "
+    "`certify --capture` in your own browser.",
+)
+def browser_judged(ctx: CertContext) -> Finding:
+    if ctx.inputs.driver == "browser":
+        return Finding(
+            PASS, f"the reference story's script ran in a browser from {ctx.inputs.origin}"
+        )
+    return Finding(
+        WARN,
+        "not tested in a browser (--driver http): CORS on the fetch and xAPI answers, "
+        "preflights, redirects and mixed content as a browser meets them were not judged; "
+        "no behaviour can be better than works-with-warnings",
+        diagnose=False,
+    )
