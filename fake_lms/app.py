@@ -203,7 +203,7 @@ def _xapi_error(exc: XAPIError) -> Response:
                 "violations": exc.violations,
             }
         )
-    return json_response(exc.body(), exc.status, exc.headers)
+    return json_response(quirks.error_body(exc, quirks.active()), exc.status, exc.headers)
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -230,6 +230,7 @@ def _launch_request(au: store.AU, body: dict[str, Any]) -> LaunchRequest:
         launch_parameters=body.get("launch_parameters"),
         mastery_score=body.get("mastery_score"),
         entitlement_key_alternate=body.get("entitlement_key_alternate"),
+        reuse_registration="relaunch-abandons" in launch_quirks,
     )
 
 

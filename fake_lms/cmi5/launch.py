@@ -41,6 +41,9 @@ class LaunchRequest:
     launch_parameters: str | None = None  # None: the AU's course-structure value
     mastery_score: float | None = None  # None: the AU's course-structure value
     entitlement_key_alternate: str | None = None
+    # Without a registration given, the learner's last registration for this AU on this mount
+    # (the relaunch-abandons quirk: an LMS that keeps one registration per learner and course).
+    reuse_registration: bool = False
 
     @property
     def effective_launch_parameters(self) -> str | None:
@@ -133,7 +136,26 @@ def launch(
     With `conn` (a write transaction the caller holds) the launch joins it, so a caller that
     also registers the AU stores both or neither."""
     check_request(req)
-    registration = (req.registration or str(uuid.uuid4())).lower()
+    with nullcontext(conn) if conn is not None else db.write() as conn:
+        registration = req.registration or (
+            _last_registration(conn, req) if req.reuse_registration else None
+        )
+        return _launch_in(conn, req, (registration or str(uuid.uuid4())).lower(), lms_base)
+
+
+def _last_registration(conn: sqlite3.Connection, req: LaunchRequest) -> str | None:
+    """The registration of the learner's latest launch of this AU on this mount, if any."""
+    learner = agent_ifi(req.actor)
+    for old in store.sessions_of_au(conn, req.au.id, req.mount):
+        if agent_ifi(old.actor) == learner:
+            return old.registration
+    return None
+
+
+def _launch_in(
+    conn: sqlite3.Connection, req: LaunchRequest, registration: str, lms_base: str
+) -> dict[str, Any]:
+    """The launch in `conn`'s transaction: open sessions of the registration are abandoned."""
     at = now_us() // 1000 * 1000
     session_id = str(uuid.uuid4())
     template = lms_statements.context_template(session_id, req.au.publisher_id)
@@ -156,75 +178,74 @@ def launch(
     }
     launch_url = build_launch_url(req.au.url, values, req.variant)
     abandoned: list[str] = []
-    with nullcontext(conn) if conn is not None else db.write() as conn:
-        known = store.registration_row(conn, registration)
-        if known is None:
-            store.ensure_registration(conn, registration, req.au.course_id, req.actor)
-            # moveOn is evaluated at registration time (9.6.1.1-3), outside any session.
-            satisfaction.evaluate(
-                conn,
-                registration,
-                req.au.course_id,
-                req.actor,
-                req.mount,
-                str(uuid.uuid4()),
-                lms_base,
-            )
-        elif known["course_id"] != req.au.course_id or known["actor"] != req.actor:
-            raise LaunchError(
-                f"registration {registration} belongs to another course or learner", status=409
-            )
-        for old in store.sessions_of(conn, registration):
-            if old.open:
-                old_au = store.get_au_in(conn, old.au_id)
-                abandon_session(conn, old, old_au, lms_base, at)
-                abandoned.append(old.id)
-        session = Session(
-            id=session_id,
-            registration=registration,
-            au_id=req.au.id,
-            mount=req.mount,
-            actor=req.actor,
-            launch_mode=req.launch_mode,
-            mastery_score=req.effective_mastery_score,
-            move_on=req.au.move_on,
-            context_template=template,
-            state="launched",
-            prefs_fetched=False,
-            launch_data_fetched=False,
-            verbs=[],
-            fetch_id=fetch_id,
-            fetch_calls=0,
-            token=str(uuid.uuid4()),
-            token_fetched=False,
-            launch_url=launch_url,
-            profile=req.variant.profile,
-            return_url=req.return_url,
-            launched_us=at,
-            last_us=at,
+    known = store.registration_row(conn, registration)
+    if known is None:
+        store.ensure_registration(conn, registration, req.au.course_id, req.actor)
+        # moveOn is evaluated at registration time (9.6.1.1-3), outside any session.
+        satisfaction.evaluate(
+            conn,
+            registration,
+            req.au.course_id,
+            req.actor,
+            req.mount,
+            str(uuid.uuid4()),
+            lms_base,
         )
-        store.insert_session(conn, session)
-        scope = document_store.DocScope(
-            mount=req.mount,
-            kind=document_store.STATE,
-            activity_id=req.au.activity_id,
-            agent_ifi=agent_ifi(req.actor) or "",
-            registration=registration,
+    elif known["course_id"] != req.au.course_id or known["actor"] != req.actor:
+        raise LaunchError(
+            f"registration {registration} belongs to another course or learner", status=409
         )
-        data = json.dumps(_launch_data(req, template)).encode()
-        document_store.put(conn, scope, STATE_ID_LAUNCH_DATA, data, "application/json", at)
-        view = store.view(conn, session, req.au)
-        launched = lms_statements.launched(
-            view,
-            launch_url=req.au.url,
-            launch_parameters=req.effective_launch_parameters,
-            authority=store.lms_authority(lms_base),
-            timestamp=_iso(at),
-        )
-        prepared = statement_store.prepare(
-            launched, authority=store.lms_authority(lms_base), version="1.0.3", stored_us=at
-        )
-        statement_store.insert(conn, req.mount, [prepared])
+    for old in store.sessions_of(conn, registration):
+        if old.open:
+            old_au = store.get_au_in(conn, old.au_id)
+            abandon_session(conn, old, old_au, lms_base, at)
+            abandoned.append(old.id)
+    session = Session(
+        id=session_id,
+        registration=registration,
+        au_id=req.au.id,
+        mount=req.mount,
+        actor=req.actor,
+        launch_mode=req.launch_mode,
+        mastery_score=req.effective_mastery_score,
+        move_on=req.au.move_on,
+        context_template=template,
+        state="launched",
+        prefs_fetched=False,
+        launch_data_fetched=False,
+        verbs=[],
+        fetch_id=fetch_id,
+        fetch_calls=0,
+        token=str(uuid.uuid4()),
+        token_fetched=False,
+        launch_url=launch_url,
+        profile=req.variant.profile,
+        return_url=req.return_url,
+        launched_us=at,
+        last_us=at,
+    )
+    store.insert_session(conn, session)
+    scope = document_store.DocScope(
+        mount=req.mount,
+        kind=document_store.STATE,
+        activity_id=req.au.activity_id,
+        agent_ifi=agent_ifi(req.actor) or "",
+        registration=registration,
+    )
+    data = json.dumps(_launch_data(req, template)).encode()
+    document_store.put(conn, scope, STATE_ID_LAUNCH_DATA, data, "application/json", at)
+    view = store.view(conn, session, req.au)
+    launched = lms_statements.launched(
+        view,
+        launch_url=req.au.url,
+        launch_parameters=req.effective_launch_parameters,
+        authority=store.lms_authority(lms_base),
+        timestamp=_iso(at),
+    )
+    prepared = statement_store.prepare(
+        launched, authority=store.lms_authority(lms_base), version="1.0.3", stored_us=at
+    )
+    statement_store.insert(conn, req.mount, [prepared])
     return {
         "launch_url": launch_url,
         "registration": registration,

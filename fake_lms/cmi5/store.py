@@ -306,6 +306,15 @@ def sessions_of(conn: sqlite3.Connection, registration_id: str) -> list[Session]
     return [_session(r) for r in rows]
 
 
+def sessions_of_au(conn: sqlite3.Connection, au_id: str, mount: str) -> list[Session]:
+    """The sessions of an AU on one mount, the latest launch first."""
+    rows = conn.execute(
+        "SELECT * FROM sessions WHERE au_id = ? AND mount = ? ORDER BY launched_us DESC, rowid DESC",
+        (au_id, mount),
+    )
+    return [_session(r) for r in rows]
+
+
 def view(conn: sqlite3.Connection, session: Session, au: AU) -> SessionView:
     """What the cmi5 rules need to judge a request made with this session's token."""
     done = progress(conn, session.registration, session.au_id)

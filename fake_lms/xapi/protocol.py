@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -28,6 +28,7 @@ ALTERNATE_HEADERS = (
 ALTERNATE_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
 _UNSAFE_HEADER_CHARS = re.compile(r"[\r\n\x00]")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class XAPIError(Exception):
@@ -98,9 +99,11 @@ class XRequest:
         return self.headers.get(name)
 
 
-def consistent_through() -> str:
-    """Every write is committed before it is answered, so the store is consistent up to now."""
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+def consistent_through(at_us: int | None = None) -> str:
+    """Every write is committed before it is answered, so the store is consistent up to now (or
+    up to `at_us`, microseconds since the epoch, for an LRS whose reads lag behind)."""
+    at = datetime.now(UTC) if at_us is None else _EPOCH + timedelta(microseconds=at_us)
+    return at.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 # Where each version's versioning rules are written (the 400s cite them).

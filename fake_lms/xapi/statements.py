@@ -12,6 +12,7 @@ from typing import Any, get_type_hints
 
 from flask import Blueprint, Response, g, request
 
+from fake_lms import quirks
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
 from fake_lms.xapi import statement_store
@@ -247,7 +248,17 @@ def _record_verdicts(items: list[dict[str, Any]], violations: list, unchecked: i
             verdicts.append({"verdict": verdict, "statements": count, "violations": []})
 
 
+def _acknowledged_unstored() -> bool:
+    """ok-without-ids: the LMS answers every write as done, stores nothing and names no id."""
+    if "ok-without-ids" not in quirks.active():
+        return False
+    g.verdicts.append({"verdict": "not stored (quirk ok-without-ids)", "violations": []})
+    return True
+
+
 def _post(xreq: XRequest) -> Response:
+    if _acknowledged_unstored():
+        return json_response({"success": True})
     check_params(xreq, frozenset())
     body, parts = _read_body(xreq)
     items = body if isinstance(body, list) else [body]
@@ -265,6 +276,8 @@ def _post(xreq: XRequest) -> Response:
 
 
 def _put(xreq: XRequest) -> Response:
+    if _acknowledged_unstored():
+        return Response(status=204)
     check_params(xreq, frozenset({"statementId"}), required=("statementId",))
     statement_id = xreq.params["statementId"]
     if not is_uuid(statement_id):
@@ -329,6 +342,9 @@ def _get(xreq: XRequest) -> Response:
         return _get_single(xreq)
     check_params(xreq, FILTER_PARAMS)
     filters = _filters(xreq)
+    if "eventual-read" in quirks.active():  # the later statements are not readable yet
+        until = quirks.readable_until_us()
+        filters.until_us = until if filters.until_us is None else min(filters.until_us, until)
     limit = _limit(xreq)
     return _page(xreq, filters, limit, after=None, snapshot=None, fmt=_format(xreq))
 
@@ -345,7 +361,7 @@ def _get_single(xreq: XRequest) -> Response:
     if not is_uuid(wanted):
         raise XAPIError(400, f"{name} {wanted[:60]!r} is not a UUID", SECTION_GET, f"query:{name}")
     stmt = statement_store.get_one(current_lms().db, g.mount, wanted, voided=voided)
-    if stmt is None:
+    if stmt is None or not quirks.readable_yet(stmt):
         state = "voided " if voided else ""
         raise XAPIError(
             404, f"no {state}statement with id {wanted}", "xAPI-C §2.1.3 (404)", f"query:{name}"
@@ -353,6 +369,8 @@ def _get_single(xreq: XRequest) -> Response:
     stored = datetime.fromisoformat(stmt["stored"].replace("Z", "+00:00"))
     headers = {"Last-Modified": format_datetime(stored.astimezone(UTC), usegmt=True)}
     formatted = format_statement(stmt, _format(xreq), xreq.header("Accept-Language"))
+    if "statement-as-list" in quirks.active():
+        return _respond([formatted], [stmt], xreq, headers)
     return _respond(formatted, [stmt], xreq, headers)
 
 
