@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import itertools
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import pytest
@@ -24,7 +25,8 @@ from fake_lms import LMSConfig, MountSpec
 from fake_lms.live import FakeLMS
 from harness.certify.context import CertInputs
 from harness.certify.flow import Unreachable
-from harness.certify.registry import REGISTRY
+from harness.certify.registry import BEHAVIOURS, REGISTRY
+from harness.certify.report import junit
 from harness.certify.run import Certification, certify
 from tests.loopback import answering, dead_port, html_page, server_error
 
@@ -38,6 +40,7 @@ ORACLE: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "launch.required-parameters": (("conformant",), {"missing-actor": FAIL}),
     "launch.no-html-entities": (("conformant",), {"quirk:amp-launch-url": FAIL}),
     "launch.values-encoded": (("conformant",), {"raw-actor": FAIL}),
+    "launch.fetch-url": (("conformant",), {"fetch-encoded-twice": FAIL}),
     "launch.actor": (("conformant",), {"quirk:mbox-actor": FAIL}),
     "launch.registration-uuid": (("conformant",), {"quirk:registration-not-uuid": FAIL}),
     "launch.activity-id": (("conformant",), {"activity-not-iri": FAIL}),
@@ -102,6 +105,7 @@ ORACLE: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 
 # Per-behaviour verdicts a few whole behaviours must get (exit code follows from them).
 VERDICTS = {
+    "fetch-encoded-twice": {"weare-documented": "will-not-work", "cmi5-full": "will-not-work"},
     "conformant": {"weare-documented": "works", "cmi5-full": "works"},
     "enforce": {"weare-documented": "will-not-work", "cmi5-full": "works"},
     "api-key": {"weare-documented": "works", "cmi5-full": "not-tested"},
@@ -112,6 +116,19 @@ VERDICTS = {
     },
     "500-endpoint": {"weare-documented": "will-not-work", "cmi5-full": "will-not-work"},
 }
+
+
+# The verdict on the whole: plain "works" only when both behaviours work.
+OVERALL = {
+    "conformant": "works",
+    "enforce": "works-only-with-cmi5-full",
+    "api-key": "works-with-weare-documented-cmi5-full-not-tested",
+    "api-key-500": "will-not-work",
+    "quirk:reusable-fetch-token": "works-with-warnings",
+    "500-endpoint": "will-not-work",
+    "fetch-encoded-twice": "will-not-work",
+}
+REQUIRES = ("any", "both", "weare-documented", "cmi5-full")
 
 
 def with_param(url: str, name: str, value: str | None) -> str:
@@ -186,6 +203,10 @@ def _inputs(s: Servers, behaviour: str) -> CertInputs:
         return CertInputs(s.launches(overrides={"activityId": "story one"}), timeout=5)
     if behaviour == "no-destination":
         return CertInputs(s.launches(omit=["endpoint"]), timeout=5)
+    if behaviour == "fetch-encoded-twice":  # 'http%3A%2F%2F…' once decoded
+        fetch_of = lambda url: dict(parse_qsl(urlsplit(url).query))["fetch"]  # noqa: E731
+        urls = [with_param(u, "fetch", quote(fetch_of(u), safe="")) for u in s.launches()]
+        return CertInputs(urls, timeout=5)
     if behaviour == "dead-fetch-port":
         dead = f"http://127.0.0.1:{dead_port()}/fetch/x"
         return CertInputs([with_param(u, "fetch", dead) for u in s.launches()], timeout=5)
@@ -259,9 +280,39 @@ def test_oracle(certified, check_id, behaviour, status):
 @pytest.mark.parametrize("behaviour", sorted(VERDICTS))
 def test_behaviour_verdicts(certified, behaviour):
     cert = certified(behaviour)
-    assert {n: b.verdict for n, b in cert.behaviours.items()} == VERDICTS[behaviour]
-    works = any(v.startswith("works") for v in VERDICTS[behaviour].values())
-    assert cert.exit_code == (0 if works else 1)
+    verdicts = {n: b.verdict for n, b in cert.behaviours.items()}
+    assert verdicts == VERDICTS[behaviour]
+    assert cert.verdict == OVERALL[behaviour]
+    works = {n for n, v in verdicts.items() if v.startswith("works")}
+    assert cert.exit_code == (0 if works else 1)  # --require any, the default
+    for result in cert.behaviours.values():  # the reason names every blocker
+        assert all(f"{b} " in result.reason for b in result.blockers), result.reason
+    for require in REQUIRES:
+        held = replace(cert, require=require)
+        needed = set(BEHAVIOURS) if require == "both" else {require}
+        met = bool(works) if require == "any" else needed <= works
+        assert held.exit_code == (0 if met else 1), require
+        root = ET.fromstring(junit(held, held.as_dict()))
+        failures = root.findall(".//failure")
+        assert bool(failures) == (held.exit_code == 1), (require, len(failures))
+        failed_behaviours = {
+            c.get("name")
+            for c in root.iter("testcase")
+            if c.get("classname") == "certify.behaviour" and c.find("failure") is not None
+        }
+        assert failed_behaviours == set(held.unmet())
+
+
+def test_a_fetch_value_encoded_twice_fails_with_the_value_shown(certified):
+    cert = certified("fetch-encoded-twice")
+    outcome = next(o for o in cert.outcomes if o.check.id == "launch.fetch-url")
+    assert "'http%3A%2F%2F127.0.0.1%3A" in outcome.finding.detail
+    assert "percent-encoded once too often" in outcome.finding.detail
+    assert "8.1.2.0-1" in outcome.finding.detail
+    token = next(o for o in cert.outcomes if o.check.id == "fetch.token")
+    assert token.status == "skipped" and "not an absolute http(s) URL" in token.finding.detail
+    reason = cert.behaviours["weare-documented"].reason
+    assert reason.startswith("launch.fetch-url fail: ") and "; statement.completed " in reason
 
 
 def test_a_dead_port_gets_no_verdict_at_all():
