@@ -1,7 +1,9 @@
 """`weare-harness certify`: will an LMS receive We Are completions? Check by check, per behaviour.
 
-Exit codes: 0 when at least one We Are behaviour works, 1 when none does, 2 for a usage error or
-a target that answers nothing at all (one line naming the URL and the network error).
+Exit codes: 0 when the requirement (`--require`, default `any`: at least one We Are behaviour
+works) is met, 1 when it is not, 2 for a usage error or a target that answers nothing at all (one
+line naming the URL and the network error), 3 for an internal error of certify itself (one line;
+the traceback, redacted, in the report folder). No input ends in a Python traceback.
 `certify --verify DIR` checks a certificate against its evidence: 0 intact, 1 changed, 2 missing.
 """
 
@@ -10,13 +12,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from harness.certify import certificate, report
 from harness.certify.browser_play import BrowserUnavailable, certify_in_browser
 from harness.certify.capture import command as capture_command
-from harness.certify.context import CertInputs
-from harness.certify.run import STAGES, Unreachable, certify, notice, start
+from harness.certify.context import CertInputs, input_secrets
+from harness.certify.recorder import secret_forms
+from harness.certify.run import REQUIREMENTS, STAGES, Unreachable, certify, notice, start
 from harness.cli_args import http_url
 from harness.console import Console
 from harness.report.meta import command_line
@@ -76,6 +81,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         f"here (default {report.DEFAULT_DIR})",
     )
     p.add_argument(
+        "--require",
+        choices=REQUIREMENTS,
+        default="any",
+        help="what exit code 0 needs: any (at least one We Are behaviour works), both, or the "
+        "named behaviour (weare-documented: the lone Completed statement; cmi5-full: a whole "
+        "cmi5 session); junit.xml fails exactly when the exit code is 1",
+    )
+    p.add_argument(
         "--verify",
         type=Path,
         metavar="DIR",
@@ -103,15 +116,60 @@ def verify(report_dir: Path) -> int:
     return code
 
 
+# Where an internal error's traceback goes, in the report folder.
+TRACEBACK = "traceback.txt"
+SecretSource = Callable[[], Iterable[str]]
+
+
+def internal_error(exc: Exception, report_dir: Path, sources: list[SecretSource]) -> int:
+    """An unexpected exception: one redacted line on stderr, the redacted traceback in the
+    report folder, exit 3 (never 1, which is a verdict)."""
+    from fake_lms.redact import redact_text
+
+    secrets: list[str] = []
+    for source in sources:
+        try:
+            secrets += list(source())
+        except Exception:  # a source that breaks hides nothing more
+            continue
+    forms = secret_forms(secrets)
+    text = redact_text("".join(traceback.format_exception(exc)), forms)
+    reason = " ".join(redact_text(f"{type(exc).__name__}: {exc}", forms).split())[:300]
+    path = Path(report_dir) / TRACEBACK
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")
+        where = f"traceback written to {path}"
+    except OSError as error:
+        where = f"the traceback could not be written to {path} ({error.strerror or error})"
+    print(f"weare-harness certify: internal error ({reason}); {where}", file=sys.stderr)
+    return 3
+
+
 def run(args: argparse.Namespace) -> int:
     from harness.cli import UsageError
 
     if args.verify is not None:
         return verify(args.verify)
-    if args.capture:
-        return capture_command.run(args)
-    args.timeout = 10.0 if args.timeout is None else args.timeout
+    sources: list[SecretSource] = []  # what an internal error's report must hide
+    try:
+        if args.capture:
+            return capture_command.run(args, sources)
+        return certify_launch(args, sources)
+    except (UsageError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        return internal_error(exc, args.report_dir, sources)
+
+
+def certify_launch(args: argparse.Namespace, sources: list[SecretSource]) -> int:
+    """certify on launch URLs or an API URL and key: play, judge, write the reports."""
+    from harness.cli import UsageError
+
     api_key = args.api_key or os.environ.get("WEARE_HARNESS_CERTIFY_API_KEY")
+    given = CertInputs(launch_urls=list(args.launch_url), api_key=api_key)
+    sources.append(lambda: input_secrets(given))
+    args.timeout = 10.0 if args.timeout is None else args.timeout
     if not args.launch_url and not args.endpoint:
         raise UsageError("give --launch-url, or --endpoint with --api-key (or both)")
     if args.endpoint and not api_key and not args.launch_url:
@@ -135,15 +193,17 @@ def run(args: argparse.Namespace) -> int:
                 cert = certify_in_browser(inputs, advance)
         else:
             ctx = start(inputs)
+            sources.append(lambda: ctx.http.secrets)  # with the tokens fetched since
             console.line(notice(inputs))
             console.line("")
             with console.progress("certify", STAGES) as advance:
                 cert = certify(inputs, ctx, advance)
     except (Unreachable, BrowserUnavailable) as exc:
         raise UsageError(str(exc)) from None
+    cert.require = args.require
     console.line(report.summary(cert))
     try:
-        paths = report.write(cert, args.report_dir, command_line(sys.argv[1:]))
+        paths = report.write(cert, args.report_dir, command_line(args.argv))
     except OSError as exc:
         raise UsageError(f"cannot write the reports to {args.report_dir}: {exc}") from None
     console.line(

@@ -110,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # as the reports record it
     try:
         return int(args.run(args))
     except UsageError as exc:

@@ -277,6 +277,12 @@ def test_enforcing_lms_refuses_documented_flow_and_accepts_cmi5_full(runs, brows
     assert behaviours["cmi5-full"]["verdict"] == "works"
     assert "11.0.0.0-3" in run["results"]["summary"]
     assert "11.0.0.0-3" in run["page_text"]
+    # the page's headline and exit code are the report's: never plain WORKS here
+    assert run["results"]["verdict"] == "works-only-with-cmi5-full"
+    assert "WORKS ONLY WITH THE FULL cmi5 FLOW" in run["page_text"]
+    assert "requirement met (--require any" in run["page_text"]
+    assert run["results"]["meta"]["command"].startswith("weare-harness certify --capture")
+    assert run["results"]["meta"]["driver"] != "http"
     assert main(["certify", "--verify", str(run["capture"].report_dir)]) == 0  # intact
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     run["page"].screenshot(  # the verdict, what to fix and the first checks

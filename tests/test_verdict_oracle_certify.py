@@ -19,9 +19,10 @@ Chromium serves every browser certification of the module.
 from __future__ import annotations
 
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import pytest
@@ -33,7 +34,8 @@ from harness.certify.browser_play import BROWSER_ARGS, certify_in_browser, page_
 from harness.certify.capture.session import CaptureSession
 from harness.certify.context import CertInputs
 from harness.certify.flow import Unreachable
-from harness.certify.registry import REGISTRY
+from harness.certify.registry import BEHAVIOURS, REGISTRY
+from harness.certify.report import junit
 from harness.certify.run import Certification, certify
 from tests.loopback import answering, dead_port, html_page, server_error
 
@@ -48,6 +50,7 @@ ORACLE: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "launch.required-parameters": (("conformant",), {"missing-actor": FAIL}),
     "launch.no-html-entities": (("conformant",), {"quirk:amp-launch-url": FAIL}),
     "launch.values-encoded": (("conformant",), {"raw-actor": FAIL}),
+    "launch.fetch-url": (("conformant",), {"fetch-encoded-twice": FAIL}),
     "launch.actor": (("conformant",), {"quirk:mbox-actor": WARN, "garbage-actor": FAIL}),
     "launch.registration-uuid": (("conformant",), {"quirk:registration-not-uuid": FAIL}),
     "launch.activity-id": (("conformant",), {"activity-not-iri": FAIL}),
@@ -139,6 +142,7 @@ MODE_VERDICTS = {
 
 # Per-behaviour verdicts a few whole behaviours must get (exit code follows from them).
 VERDICTS = {
+    "fetch-encoded-twice": {"weare-documented": "will-not-work", "cmi5-full": "will-not-work"},
     "conformant": {"weare-documented": "works", "cmi5-full": "works"},
     "quirk:mbox-actor": {
         "weare-documented": "works-with-warnings",
@@ -152,6 +156,22 @@ VERDICTS = {
         "cmi5-full": "works-with-warnings",
     },
     "500-endpoint": {"weare-documented": "will-not-work", "cmi5-full": "will-not-work"},
+}
+
+
+# The verdict on the whole: plain "works" only when both behaviours work.
+OVERALL = {
+    "conformant": "works",
+    "enforce": "works-only-with-cmi5-full",
+    "api-key": "works-with-weare-documented-cmi5-full-not-tested",
+    "api-key-500": "will-not-work",
+    "quirk:reusable-fetch-token": "works-with-warnings",
+    "500-endpoint": "will-not-work",
+    "fetch-encoded-twice": "will-not-work",
+}
+REQUIRES = ("any", "both", "weare-documented", "cmi5-full")
+MODE_OVERALL = {
+    ("api-key", "capture"): "works-with-weare-documented-cmi5-full-not-tested",
 }
 
 
@@ -235,6 +255,10 @@ def _inputs(s: Servers, behaviour: str) -> CertInputs:
         return CertInputs(s.launches(overrides={"activityId": "story one"}), timeout=5)
     if behaviour == "no-destination":
         return CertInputs(s.launches(omit=["endpoint"]), timeout=5)
+    if behaviour == "fetch-encoded-twice":  # 'http%3A%2F%2F…' once decoded
+        fetch_of = lambda url: dict(parse_qsl(urlsplit(url).query))["fetch"]  # noqa: E731
+        urls = [with_param(u, "fetch", quote(fetch_of(u), safe="")) for u in s.launches()]
+        return CertInputs(urls, timeout=5)
     if behaviour == "dead-fetch-port":
         dead = f"http://127.0.0.1:{dead_port()}/fetch/x"
         return CertInputs([with_param(u, "fetch", dead) for u in s.launches()], timeout=5)
@@ -358,11 +382,43 @@ def _in_mode(verdict: str, mode: str) -> str:
 @pytest.mark.parametrize("behaviour", sorted(VERDICTS))
 def test_behaviour_verdicts(certified, behaviour, mode):
     cert = certified(behaviour, mode)
-    verdicts = MODE_VERDICTS.get((behaviour, mode), VERDICTS[behaviour])
-    expected = {n: _in_mode(v, mode) for n, v in verdicts.items()}
-    assert {n: b.verdict for n, b in cert.behaviours.items()} == expected
-    works = any(v.startswith("works") for v in VERDICTS[behaviour].values())
-    assert cert.exit_code == (0 if works else 1)
+    verdicts = {n: b.verdict for n, b in cert.behaviours.items()}
+    wanted = MODE_VERDICTS.get((behaviour, mode), VERDICTS[behaviour])
+    assert verdicts == {n: _in_mode(v, mode) for n, v in wanted.items()}
+    overall = MODE_OVERALL.get((behaviour, mode), OVERALL.get(behaviour))
+    if overall is not None:
+        assert cert.verdict == _in_mode(overall, mode)
+    works = {n for n, v in verdicts.items() if v.startswith("works")}
+    assert cert.exit_code == (0 if works else 1)  # --require any, the default
+    for result in cert.behaviours.values():  # the reason names every blocker
+        assert all(f"{b} " in result.reason for b in result.blockers), result.reason
+    for require in REQUIRES:
+        held = replace(cert, require=require)
+        needed = set(BEHAVIOURS) if require == "both" else {require}
+        met = bool(works) if require == "any" else needed <= works
+        assert held.exit_code == (0 if met else 1), require
+        root = ET.fromstring(junit(held, held.as_dict()))
+        failures = root.findall(".//failure")
+        assert bool(failures) == (held.exit_code == 1), (require, len(failures))
+        failed_behaviours = {
+            c.get("name")
+            for c in root.iter("testcase")
+            if c.get("classname") == "certify.behaviour" and c.find("failure") is not None
+        }
+        assert failed_behaviours == set(held.unmet())
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_fetch_value_encoded_twice_fails_with_the_value_shown(certified, mode):
+    cert = certified("fetch-encoded-twice", mode)
+    outcome = next(o for o in cert.outcomes if o.check.id == "launch.fetch-url")
+    assert "'http%3A%2F%2F127.0.0.1%3A" in outcome.finding.detail
+    assert "percent-encoded once too often" in outcome.finding.detail
+    assert "8.1.2.0-1" in outcome.finding.detail
+    token = next(o for o in cert.outcomes if o.check.id == "fetch.token")
+    assert token.status == "skipped" and "not an absolute http(s) URL" in token.finding.detail
+    reason = cert.behaviours["weare-documented"].reason
+    assert reason.startswith("launch.fetch-url fail: ") and "; statement.completed " in reason
 
 
 def test_a_dead_port_gets_no_verdict_at_all():

@@ -1,8 +1,9 @@
 """certificate.json: a verdict a vendor can forward, bound by SHA-256 to the evidence behind it.
 
 evidence.json is the redacted record of the run (every request and answer, every check's
-finding); certificate.json names the verdicts, every check's id, status and severity, and the
-SHA-256 of evidence.json's bytes. `verify(dir)` recomputes the hash and compares the
+finding); certificate.json names the verdicts, the requirement the run was held to
+(`--require`) and whether it was met, every check's id, status and severity, and the SHA-256 of
+evidence.json's bytes. `verify(dir)` recomputes the hash and compares the
 certificate with the evidence: 0 intact, 1 changed, 2 files missing or unreadable.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 EVIDENCE, CERTIFICATE = "evidence.json", "certificate.json"
+REQUIREMENT = ("require", "require_met", "exit_code")  # what --require asked, and the outcome
 
 
 def sha256(path: Path) -> str:
@@ -21,10 +23,13 @@ def sha256(path: Path) -> str:
 
 
 def certificate_from(evidence: dict[str, Any], digest: str) -> dict[str, Any]:
-    """What the certificate states, derived from the evidence alone."""
+    """What the certificate states, derived from the evidence alone. Evidence written before
+    certify had `--require` holds no requirement, and its certificate states none."""
+    required = {k: evidence[k] for k in REQUIREMENT if k in evidence}
     return {
         "verdict": evidence["verdict"],
         "summary": evidence["summary"],
+        **required,
         "behaviours": {n: b["verdict"] for n, b in evidence["behaviours"].items()},
         "tool_version": evidence["tool_version"],
         "started_at": evidence["started_at"],

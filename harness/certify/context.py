@@ -9,7 +9,7 @@ import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from harness.certify.recorder import Exchange, Recorder
 from harness.console import noun
@@ -58,14 +58,37 @@ def read_launch(url: str) -> tuple[dict[str, str], dict[str, Any], str | None]:
     return params, actor, None
 
 
+DECODE_ROUNDS = 3  # how many layers of percent-encoding a fetch value is read through
+
+
 def fetch_capability(fetch: str | None) -> list[str]:
-    """The parts of a fetch URL that hand out a token to whoever holds them: kept out of reports."""
+    """The parts of a fetch URL that hand out a token to whoever holds them: kept out of reports.
+
+    A value percent-encoded once too often ('http%3A%2F%2F…', which `launch.fetch-url` fails)
+    is read through its layers, so its token is hidden and the rest of the value can be shown.
+    """
     if not fetch:
         return []
+    for _ in range(DECODE_ROUNDS):
+        if "://" in fetch or "%" not in fetch:
+            break
+        fetch = unquote(fetch)
     parts = urlsplit(fetch)
     found = [parts.path.rstrip("/").rsplit("/", 1)[-1]]
     found += [value for _, value in parse_qsl(parts.query)]
     return [value for value in found if len(value) >= 8]
+
+
+def input_secrets(inputs: CertInputs) -> list[str]:
+    """The secrets a run's inputs hold: the API key (whole, its secret part and as the Basic
+    credential) and every launch URL's fetch capability."""
+    secrets = []
+    if inputs.api_key:
+        secrets += [inputs.api_key, basic_credential(inputs.api_key)]
+        secrets += [inputs.api_key.partition(":")[2]] if ":" in inputs.api_key else []
+    for url in inputs.launch_urls:
+        secrets += fetch_capability(read_launch(url)[0].get("fetch"))
+    return secrets
 
 
 @dataclass
@@ -97,12 +120,7 @@ class CertContext:
 
     @classmethod
     def create(cls, inputs: CertInputs) -> CertContext:
-        secrets = [inputs.api_key or ""]
-        if inputs.api_key:
-            secrets.append(basic_credential(inputs.api_key))
-        for url in inputs.launch_urls:
-            secrets += fetch_capability(read_launch(url)[0].get("fetch"))
-        ctx = cls(inputs, Recorder(inputs.timeout, secrets))
+        ctx = cls(inputs, Recorder(inputs.timeout, input_secrets(inputs)))
         if inputs.launch_urls:
             ctx.params, ctx.actor, ctx.launch_error = read_launch(inputs.launch_urls[0])
         endpoint = ctx.params.get("endpoint")

@@ -81,8 +81,8 @@ def as_authorization(token: str) -> str:
 def credentials(ctx: CertContext) -> None:
     """What We Are authenticates with: the fetch URL's auth-token, else the API key."""
     fetch = ctx.params.get("fetch")
-    if fetch and not is_http_url(fetch):
-        ctx.skip("fetch", f"the fetch parameter {fetch[:120]!r} is not an absolute http(s) URL")
+    if fetch and not is_http_url(fetch):  # We Are cannot POST to it: launch.fetch-url fails
+        ctx.skip("fetch", f"the fetch parameter {fetch[:200]!r} is not an absolute http(s) URL")
         return
     if fetch:
         ex = ctx.send("fetch", "fetch (POST)", "POST", fetch)
@@ -383,8 +383,10 @@ def cmi5_full(ctx: CertContext) -> None:
     ctx.notes["cmi5_launch"] = 2 if own else 1
     authorization = ctx.authorization
     if own:
-        ex = ctx.send("cmi5.fetch", "second launch: fetch (POST)", "POST", params["fetch"])
-        token = ctx.token_from(ex)
+        token = None  # no absolute fetch URL (launch.fetch-url fails): no token, no session
+        if is_http_url(params["fetch"]):
+            ex = ctx.send("cmi5.fetch", "second launch: fetch (POST)", "POST", params["fetch"])
+            token = ctx.token_from(ex)
         ctx.http.add_secret(token)
         authorization = as_authorization(token) if token else None
     if not authorization:

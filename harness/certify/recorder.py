@@ -8,6 +8,7 @@ import shlex
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import requests
 
@@ -90,6 +91,20 @@ class Exchange:
         return None
 
 
+def secret_forms(secrets: list[str]) -> list[str]:
+    """Each secret as it may be written: raw, percent-encoded (twice, as inside a launch URL's
+    encoded value), form-encoded and JSON-escaped; longest first, so no form is cut by a
+    shorter one."""
+    forms = set()
+    for secret in secrets:
+        if not secret:
+            continue
+        once = quote(secret, safe="")
+        forms |= {secret, once, quote(once, safe=""), quote_plus(secret)}
+        forms.add(json.dumps(secret)[1:-1])
+    return sorted(forms, key=len, reverse=True)
+
+
 class Recorder:
     """Makes certify's requests; nothing it sends or receives reaches a report unredacted."""
 
@@ -107,10 +122,10 @@ class Recorder:
 
     def clean(self, text: str) -> str:
         """Text as reports may show it: known secrets and credentials redacted."""
-        return redact_text(text, self.secrets)
+        return redact_text(text, secret_forms(self.secrets))
 
     def _clean(self, text: str) -> str:
-        return redact_text(text[: self.BODY_LIMIT], self.secrets)
+        return self.clean(text[: self.BODY_LIMIT])
 
     def request(
         self,

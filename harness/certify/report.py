@@ -1,5 +1,13 @@
 """certify's outputs: a terminal summary and, in the report directory, report.html,
-results.json, junit.xml, evidence.json and certificate.json (all redacted)."""
+results.json, junit.xml, evidence.json and certificate.json (all redacted: credentials by their
+shape, and this run's own secrets, its fetch URLs' tokens and API key, in every form).
+
+junit.xml follows the exit code: one testcase per behaviour (classname `certify.behaviour`)
+fails when the requirement (`--require`) needs that behaviour and it does not work, and a
+check's testcase fails only when it is a failed blocker of such a behaviour. Every other
+finding is a passing testcase with the finding in its system-out. So a run that exits 0 has
+no <failure>, and one that exits 1 has at least one.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from fake_lms.redact import KnownSecrets, redact_strings
 from harness.certify import certificate
-from harness.certify.run import Certification, CheckOutcome
+from harness.certify.recorder import secret_forms
+from harness.certify.run import FLOW_NAMES, Certification, CheckOutcome, tone
 from harness.report import history, redact
 from harness.report.causes import group
 from harness.report.history import History
@@ -23,14 +33,27 @@ DEFAULT_DIR = Path("reports") / "certify"
 MARKS = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "unsupported": "N/S ", "skipped": "SKIP"}
 
 
+CREDENTIALS = {
+    "fetch-token": "auth-token from the fetch URL",
+    "api-key": "API key",
+    None: "none (no token was fetched, no API key)",
+}
+
+
+def redacted(cert: Certification, value: Any) -> Any:
+    """JSON-like data as reports hold it: credentials and this run's secrets hidden."""
+    return redact_strings(redact(value), KnownSecrets(secret_forms(cert.secrets)))
+
+
 def header_lines(cert: Certification) -> list[str]:
-    data = redact(cert.as_dict())
+    data = redacted(cert, cert.as_dict())
     target = data["target"]
     counts = data["counts"]
+    credentials = CREDENTIALS.get(data["credentials"], data["credentials"])
     lines = [
         f"weare-harness certify {data['tool_version']} · started {data['started_at']} (UTC)",
         f"target: {len(target['launch_urls'])} launch URL(s); destination "
-        f"{target['destination']}; credentials {data['credentials']}",
+        f"{target['destination']}; credentials: {credentials}",
         f"options: origin {data['options']['origin']}, timeout {data['options']['timeout']:g} s",
         f"counts: {counts['checks']} checks — {counts['pass']} pass, {counts['warn']} warn, "
         f"{counts['fail']} fail, {counts['unsupported']} not supported, {counts['skipped']} "
@@ -52,20 +75,18 @@ def summary(cert: Certification) -> str:
     for name, behaviour in cert.behaviours.items():
         lines.append(f"{name}: {behaviour.verdict.upper()} — {behaviour.reason}")
     lines.append(cert.plain_words())
-    lines.append(f"verdict: {cert.verdict.upper()}")
+    lines.append(f"verdict: {cert.headline} ({cert.verdict})")
+    lines.append(cert.requirement())
     fixes = cert.top_fixes()
     if fixes:
         lines.append("top fixes:")
         lines += [f"  {i}. {fix}" for i, fix in enumerate(fixes, 1)]
-    return redact("\n".join(lines))
+    return cert.clean(redact("\n".join(lines)))
 
 
-def _junit_case(outcome: CheckOutcome, check: dict[str, Any]) -> JUnitCase:
-    status = {"fail": "failed", "skipped": "skipped", "unsupported": "skipped"}.get(
-        check["status"], "passed"
-    )
+def _finding_text(check: dict[str, Any]) -> str:
     advice = check["advice"] or {}
-    text = "\n".join(
+    return "\n".join(
         [
             check["detail"],
             f"severity: {check['severity']}",
@@ -76,6 +97,16 @@ def _junit_case(outcome: CheckOutcome, check: dict[str, Any]) -> JUnitCase:
             f"reproduce: {check['curl'] or '-'}",
         ]
     )
+
+
+def _check_case(outcome: CheckOutcome, check: dict[str, Any], failing: set[str]) -> JUnitCase:
+    """A check's testcase: failed only for a failed blocker of a behaviour the requirement
+    needs; other findings pass, with the finding in system-out."""
+    failed = check["id"] in failing
+    status = "failed" if failed else "passed"
+    if check["status"] in ("skipped", "unsupported"):
+        status = "skipped"
+    text = _finding_text(check)
     return JUnitCase(
         classname="certify." + check["id"].split(".")[0],
         name=check["id"],
@@ -83,14 +114,42 @@ def _junit_case(outcome: CheckOutcome, check: dict[str, Any]) -> JUnitCase:
         time_s=sum(e["seconds"] for e in check["exchanges"]),
         file=inspect.getsourcefile(inspect.unwrap(outcome.check.func)) or "",
         message=check["detail"],
-        text=text if status == "failed" else "",
-        type=f"{check['severity']}" if status == "failed" else "",
-        system_out=text if check["status"] == "warn" else "",
+        text=text if failed else "",
+        type=check["severity"] if failed else "",
+        system_out=text if not failed and check["status"] in ("fail", "warn") else "",
+    )
+
+
+def _behaviour_case(name: str, behaviour: dict[str, Any], needed: bool) -> JUnitCase:
+    """A behaviour's testcase: failed when the requirement needs it and it does not work."""
+    line = f"{name}: {behaviour['verdict']} — {behaviour['reason']}"
+    return JUnitCase(
+        classname="certify.behaviour",
+        name=name,
+        status="failed" if needed else "passed",
+        file=inspect.getsourcefile(Certification) or "",
+        message=line,
+        text=line if needed else "",
+        type=behaviour["verdict"] if needed else "",
+        system_out="" if needed else line,
     )
 
 
 def junit(cert: Certification, data: dict[str, Any]) -> bytes:
-    cases = [_junit_case(o, c) for o, c in zip(cert.outcomes, data["checks"], strict=True)]
+    unmet = cert.unmet()
+    failing = {
+        check_id
+        for name in unmet
+        for check_id in data["behaviours"][name]["blockers"]
+        if next(c for c in data["checks"] if c["id"] == check_id)["status"] == "fail"
+    }
+    cases = [
+        _behaviour_case(name, behaviour, name in unmet)
+        for name, behaviour in data["behaviours"].items()
+    ]
+    cases += [
+        _check_case(o, c, failing) for o, c in zip(cert.outcomes, data["checks"], strict=True)
+    ]
     properties = {f"behaviour.{n}": b["verdict"] for n, b in data["behaviours"].items()}
     return write_junit(
         cases,
@@ -100,6 +159,8 @@ def junit(cert: Certification, data: dict[str, Any]) -> bytes:
         properties={
             "verdict": data["verdict"],
             **properties,
+            "require": data["require"],
+            "exit_code": data["exit_code"],
             "destination": data["destination"],
             "tool_version": data["tool_version"],
         },
@@ -140,13 +201,15 @@ def target_label(data: dict[str, Any]) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
 
 
-def run_meta(data: dict[str, Any], command: str) -> dict[str, Any]:
-    """The "meta" block of results.json and report.html (no scenario files here)."""
+def run_meta(cert: Certification, data: dict[str, Any], command: str) -> dict[str, Any]:
+    """The "meta" block of results.json and report.html (no scenario files here): the driver
+    and Chromium version as the run noted them, the command line without this run's secrets."""
     block = meta(
         started=data["started_at"],
         duration_s=data["duration_s"],
-        command=command,
-        driver="http",
+        command=cert.clean(command),
+        driver=cert.notes.get("driver", "http"),
+        chromium=cert.notes.get("chromium"),
         target=target_label(data),
     )
     del block["scenarios_sha256"]
@@ -198,14 +261,16 @@ def _html(
     counts = data["counts"]
     return render(
         "certify.html.j2",
-        title=f"weare-harness certify: {data['verdict'].upper()} — {meta_block['target']}",
-        verdict=data["verdict"],
-        verdict_label=data["verdict"].upper(),
+        title=f"weare-harness certify: {data['headline']} — {meta_block['target']}",
+        verdict=tone(data["verdict"]),
+        verdict_label=data["headline"],
         heading="Will your LMS receive We Are completions?",
         summary=data["summary"],
         meta=meta_block,
         counts=counts,
         behaviours=data["behaviours"],
+        flow_names=FLOW_NAMES,
+        requirement=cert.requirement(),
         top_fixes=data["top_fixes"],
         header_lines=header_lines(cert),
         filters=[(s, counts[s]) for s in FILTER_ORDER],
@@ -221,8 +286,8 @@ def _html(
 def write(cert: Certification, report_dir: Path, command: str = "") -> dict[str, Path]:
     """The reports, and one more line in report_dir's history.jsonl (per target LMS)."""
     report_dir.mkdir(parents=True, exist_ok=True)
-    data = redact(cert.as_dict())
-    meta_block = run_meta(data, command)
+    data = redacted(cert, cert.as_dict())
+    meta_block = run_meta(cert, data, command)
     results = {"meta": meta_block, **{k: v for k, v in data.items() if k != "exchanges"}}
     paths = {
         "html": report_dir / "report.html",
@@ -238,7 +303,7 @@ def write(cert: Certification, report_dir: Path, command: str = "") -> dict[str,
     line = history.entry(
         time=meta_block["started_at"],
         target=meta_block["target"],
-        driver="http",
+        driver=meta_block["driver"],
         counts={k: v for k, v in data["counts"].items()},
         failed=[c["id"] for c in data["checks"] if c["status"] == "fail"],
         passed=[c["id"] for c in data["checks"] if c["status"] == "pass"],

@@ -1,10 +1,16 @@
 """Play both We Are behaviours, run every registered check, and reach a verdict per behaviour.
 
 A behaviour's verdict comes from blocker-severity checks only: a failed blocker (or a core
-check that did not pass) means `will-not-work`; a failed warning-severity check, a warning or
-an unsupported feature means `works-with-warnings`. A behaviour that could not be played at all
-is `not-tested` with its reason and counts as not working. Overall, certify exits 0 when at
-least one behaviour works.
+check that did not pass) means `will-not-work`, its reason naming every blocker; a failed
+warning-severity check, a warning or an unsupported feature means `works-with-warnings`. A
+behaviour that could not be played at all is `not-tested` with its reason and counts as not
+working.
+
+The overall verdict never says plain `works` unless both behaviours work: `works` (both, no
+warning), `works-with-warnings` (both, some warning), `works-only-with-NAME` (the other will
+not work), `works-with-NAME-OTHER-not-tested` (the other could not be played) and
+`will-not-work` (none works). The exit code follows the requirement (`--require`): `any`
+behaviour working, `both`, or one named behaviour; `unmet()` names the behaviours that fail it.
 """
 
 from __future__ import annotations
@@ -15,10 +21,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import harness.certify.checks  # noqa: F401  (registers every check)
+from fake_lms.redact import redact_text
 from harness.certify.causes import Cause, diagnose
 from harness.certify.context import TEST_EXTENSION, CertContext, CertInputs
 from harness.certify.flow import STEPS, Unreachable, play, probe
-from harness.certify.recorder import Exchange
+from harness.certify.recorder import Exchange, secret_forms
 from harness.certify.registry import (
     BEHAVIOURS,
     BLOCKER,
@@ -36,6 +43,10 @@ WORKS, WITH_WARNINGS, WILL_NOT_WORK = "works", "works-with-warnings", "will-not-
 NOT_TESTED = "not-tested"
 VERDICTS = (WORKS, WITH_WARNINGS, WILL_NOT_WORK)
 WORKING = (WORKS, WITH_WARNINGS)
+ANY, BOTH = "any", "both"
+REQUIREMENTS = (ANY, BOTH, *BEHAVIOURS)  # what --require accepts; ANY by default
+FLOW_NAMES = {"weare-documented": "We Are's documented flow", "cmi5-full": "the full cmi5 flow"}
+DETAIL_LIMIT = 160  # characters of each blocker's detail in a behaviour's reason
 
 __all__ = [
     "Certification",
@@ -120,13 +131,67 @@ def judge_behaviour(name: str, outcomes: list[CheckOutcome], ctx: CertContext) -
     warnings = [o for o in mine if o.status in (FAIL, WARN, UNSUPPORTED) and o not in blockers]
     ids = [o.check.id for o in blockers]
     if blockers:
-        first = blockers[0]
-        reason = f"{first.check.id} {first.status}: {first.finding.detail[:200]}"
+        reason = "; ".join(
+            f"{o.check.id} {o.status}: {shorten(o.finding.detail)}" for o in blockers
+        )
         return BehaviourResult(name, WILL_NOT_WORK, reason, ids, [o.check.id for o in warnings])
     if warnings:
         reason = "completions arrive; " + ", ".join(f"{o.check.id} {o.status}" for o in warnings)
         return BehaviourResult(name, WITH_WARNINGS, reason, [], [o.check.id for o in warnings])
     return BehaviourResult(name, WORKS, "every check that applies passed or had nothing to judge")
+
+
+def shorten(detail: str, limit: int = DETAIL_LIMIT) -> str:
+    """A finding's detail cut to `limit` characters (an ellipsis says it was cut)."""
+    return detail if len(detail) <= limit else detail[: limit - 1].rstrip() + "…"
+
+
+def overall(behaviours: dict[str, BehaviourResult]) -> str:
+    """The verdict on the whole: plain `works` only when both behaviours work."""
+    working = [n for n in BEHAVIOURS if behaviours[n].verdict in WORKING]
+    if len(working) == len(BEHAVIOURS):
+        all_clean = all(behaviours[n].verdict == WORKS for n in BEHAVIOURS)
+        return WORKS if all_clean else WITH_WARNINGS
+    if not working:
+        return WILL_NOT_WORK
+    (name,) = working
+    (other,) = [n for n in BEHAVIOURS if n != name]
+    if behaviours[other].verdict == NOT_TESTED:
+        return f"works-with-{name}-{other}-not-tested"
+    return f"works-only-with-{name}"
+
+
+def headline(verdict: str) -> str:
+    """The verdict as a report's headline says it (upper case, the flows named in words)."""
+    for name, words in FLOW_NAMES.items():
+        other = next(n for n in BEHAVIOURS if n != name)
+        if verdict == f"works-only-with-{name}":
+            return f"WORKS ONLY WITH {upper(words)}"
+        if verdict == f"works-with-{name}-{other}-not-tested":
+            return f"WORKS WITH {upper(words)}; {upper(FLOW_NAMES[other])} WAS NOT TESTED"
+    return verdict.upper().replace("-", " ")
+
+
+def upper(words: str) -> str:
+    """Upper case, keeping the name 'cmi5' as it is spelled."""
+    return words.upper().replace("CMI5", "cmi5")
+
+
+def tone(verdict: str) -> str:
+    """The headline's colour class: `works`, `will-not-work` or `partial` (amber)."""
+    return verdict if verdict in (WORKS, WILL_NOT_WORK) else "partial"
+
+
+def unmet(require: str, behaviours: dict[str, BehaviourResult]) -> list[str]:
+    """The behaviours whose verdict fails the requirement (none: certify exits 0)."""
+    broken = [n for n in BEHAVIOURS if behaviours[n].verdict not in WORKING]
+    if require == ANY:
+        return broken if len(broken) == len(BEHAVIOURS) else []
+    if require == BOTH:
+        return broken
+    if require in BEHAVIOURS:
+        return [require] if require in broken else []
+    raise ValueError(f"unknown requirement {require!r}; expected one of {REQUIREMENTS}")
 
 
 @dataclass
@@ -141,16 +206,42 @@ class Certification:
     duration_s: float
     notes: dict[str, Any] = field(default_factory=dict)
     launch_urls: list[str] = field(default_factory=list)  # as reports show them (redacted)
+    require: str = ANY  # which behaviours must work for exit 0 (--require)
+    secrets: list[str] = field(default_factory=list, repr=False)  # the run's, kept out of reports
 
     @property
     def verdict(self) -> str:
-        """The best behaviour's verdict: what a vendor can count on."""
-        found = [b.verdict for b in self.behaviours.values() if b.verdict in VERDICTS]
-        return min(found, key=VERDICTS.index) if found else WILL_NOT_WORK
+        return overall(self.behaviours)
+
+    @property
+    def headline(self) -> str:
+        return headline(self.verdict)
+
+    def unmet(self) -> list[str]:
+        """The behaviours the requirement needs that do not work."""
+        return unmet(self.require, self.behaviours)
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.verdict in WORKING else 1
+        return 1 if self.unmet() else 0
+
+    def requirement(self) -> str:
+        """What --require asked and whether it is met: the exit code's reason, in words."""
+        missing = self.unmet()
+        asked = {ANY: "at least one behaviour works", BOTH: "both behaviours work"}.get(
+            self.require, f"{self.require} works"
+        )
+        if not missing:
+            return f"requirement met (--require {self.require}: {asked}): exit 0"
+        verb = "does" if len(missing) == 1 else "do"
+        return (
+            f"requirement not met (--require {self.require}: {asked}; "
+            f"{' and '.join(missing)} {verb} not): exit 1"
+        )
+
+    def clean(self, text: str) -> str:
+        """Text as reports may show it: this run's secrets (raw, URL- or JSON-encoded) hidden."""
+        return redact_text(text, secret_forms(self.secrets))
 
     def failed(self) -> list[CheckOutcome]:
         return [o for o in self.outcomes if o.status == FAIL]
@@ -216,6 +307,10 @@ class Certification:
     def as_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict,
+            "headline": self.headline,
+            "require": self.require,
+            "require_met": not self.unmet(),
+            "exit_code": self.exit_code,
             "summary": self.plain_words(),
             "behaviours": {n: b.as_dict() for n, b in self.behaviours.items()},
             "tool_version": tool_version(),
@@ -321,4 +416,5 @@ def conclude(
         duration_s=(datetime.now(UTC) - started).total_seconds(),
         notes=dict(ctx.notes),
         launch_urls=[ctx.http.clean(url) for url in inputs.launch_urls],
+        secrets=ctx.http.secrets,  # the recorder's own list: tokens fetched later join it
     )

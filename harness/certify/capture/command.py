@@ -11,6 +11,7 @@ import argparse
 import os
 import socket
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from fake_lms.cmi5.course import CourseImportError
@@ -18,8 +19,10 @@ from harness.certify import report
 from harness.certify.capture import package
 from harness.certify.capture.server import CaptureServer
 from harness.certify.capture.session import CaptureSession
+from harness.certify.context import CertInputs, input_secrets
 from harness.certify.run import notice
 from harness.cli_args import http_url, port
+from harness.report.meta import command_line
 
 DEFAULT_TIMEOUT_S = 900.0  # how long certify --capture waits for the launches
 REQUEST_TIMEOUT_S = 10.0  # each of certify's own requests
@@ -82,12 +85,16 @@ def listen_problem(host: str, port: int) -> str | None:
     return None
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, secrets: list[Callable[[], Iterable[str]]] | None = None) -> int:
+    """Capture, judge and report; `secrets` gets the sources of what an internal error's
+    report must hide (the API key, then every secret the session's recorder learns)."""
     from harness.cli import UsageError
 
+    sources = [] if secrets is None else secrets
     if args.launch_url:
         raise UsageError("--capture takes the launch from your LMS: drop --launch-url")
     api_key = args.api_key or os.environ.get("WEARE_HARNESS_CERTIFY_API_KEY")
+    sources.append(lambda: input_secrets(CertInputs(api_key=api_key)))
     if bool(args.endpoint) != bool(api_key):
         raise UsageError(
             "--endpoint and --api-key go together: We Are's configured API URL and key, for "
@@ -105,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         endpoint=args.endpoint,
         api_key=api_key,
     )
+    sources.append(lambda: session.ctx.http.secrets if session.ctx else [])
     server = CaptureServer(session, host=args.host, port=args.port)
     problem = listen_problem(args.host, args.port)
     if problem is None:
@@ -146,9 +154,11 @@ def run(args: argparse.Namespace) -> int:
                 f"{arrived} of {args.launches} launch(es) arrived and finished their browser "
                 f"steps within {wait_s:g} s; keep the page open until the verdict shows"
             )
+        cert.require = args.require  # before the page reads the exit code (after the reports)
+        cert.notes.setdefault("driver", "capture (the learner's own browser)")
         print(report.summary(cert))
         try:
-            paths = report.write(cert, args.report_dir)
+            paths = report.write(cert, args.report_dir, command_line(args.argv))
         except OSError as exc:
             raise UsageError(f"cannot write the reports to {args.report_dir}: {exc}") from None
         session.finish(str(Path(args.report_dir).resolve()))

@@ -15,7 +15,7 @@ from typing import Any
 from fake_lms.redact import redact_headers
 from harness.certify.causes import BLOCKED_IN_BROWSER
 from harness.certify.recorder import Exchange
-from harness.certify.run import Certification
+from harness.certify.run import Certification, tone
 
 BODY_LIMIT = 4000
 LABELS = {
@@ -76,9 +76,14 @@ def browser_exchange(step: dict[str, Any], clean: Callable[[str], str]) -> Excha
 
 
 def page_verdict(cert: Certification) -> dict[str, Any]:
-    """The verdict as the page shows it: per behaviour, what to fix, every check."""
+    """The verdict as the page shows it: the report's headline and colour, the requirement and
+    the exit code it gives, per behaviour, what to fix, every check."""
     return {
         "verdict": cert.verdict,
+        "headline": cert.headline,
+        "tone": tone(cert.verdict),
+        "require": cert.require,
+        "requirement": cert.requirement(),
         "summary": cert.plain_words(),
         "exit_code": cert.exit_code,
         "behaviours": {n: b.as_dict() for n, b in cert.behaviours.items()},

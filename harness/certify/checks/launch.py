@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from fake_lms.xapi.validation import is_iri, is_uuid, validate_agent
-from harness.certify.context import CertContext
+from harness.certify.context import CertContext, read_launch
 from harness.certify.registry import (
     BLOCKER,
     FAIL,
@@ -19,6 +19,7 @@ from harness.certify.registry import (
     requires_launch_url,
     requires_readable_launch,
 )
+from harness.urls import is_http_url
 
 
 @check(
@@ -83,6 +84,36 @@ def launch_values_encoded(ctx: CertContext) -> Finding:
     if unencoded:
         return Finding(FAIL, f"values not URL-encoded: {unencoded}; expected percent-encoding")
     return Finding(PASS, "every value is URL-encoded")
+
+
+@check(
+    "launch.fetch-url",
+    title="The fetch parameter is an absolute http(s) URL",
+    source="cmi5 §8.1.2 (8.1.2.0-1): fetch is the token service's absolute URL, URL-encoded once",
+    severity=BLOCKER,
+    why="We Are POSTs to the fetch value as it reads it; a value that is no absolute URL (encoded "
+    "twice, relative) gets no auth-token, and no statement is authorised.",
+    fix="Put the fetch URL in the launch URL absolute (scheme and host) and percent-encoded "
+    "once (encodeURIComponent / urllib.parse.quote), not twice.",
+)
+@requires_launch_url
+def launch_fetch_url(ctx: CertContext) -> Finding:
+    wrong = []
+    for number, url in enumerate(ctx.inputs.launch_urls, 1):
+        fetch = read_launch(url)[0].get("fetch")
+        if fetch is None or is_http_url(fetch):
+            continue
+        twice = " (percent-encoded once too often)" if is_http_url(unquote(fetch)) else ""
+        wrong.append(f"launch URL {number}: fetch {fetch[:200]!r}{twice}")
+    if wrong:
+        return Finding(
+            FAIL,
+            "; ".join(wrong) + " is not an absolute http(s) URL; expected e.g. "
+            "'https://lms.example/fetch/…' once decoded (cmi5 8.1.2.0-1)",
+        )
+    if "fetch" not in ctx.params:
+        return Finding(SKIPPED, "no fetch parameter: We Are uses the configured API key")
+    return Finding(PASS, f"fetch is an absolute {urlsplit(ctx.params['fetch']).scheme} URL")
 
 
 @check(

@@ -129,7 +129,9 @@ function showProgress(progress) {
 function showVerdict(status) {
   const v = status.verdict;
   document.getElementById("verdict").hidden = false;
-  item(document.getElementById("verdict-word"), "strong", v.verdict.toUpperCase().replace(/-/g, " "), v.verdict);
+  // The headline as the report has it: plain WORKS only when both behaviours work.
+  item(document.getElementById("verdict-word"), "strong", v.headline, v.tone);
+  document.getElementById("requirement").textContent = v.requirement;
   document.getElementById("summary").textContent = v.summary;
   const behaviours = document.getElementById("behaviours");
   for (const [name, b] of Object.entries(v.behaviours)) {
