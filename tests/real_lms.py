@@ -17,11 +17,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tests.loopback import serving
+from tests.loopback import answering
 
 Reply = tuple[int, str, str]  # status, content type, body
 Shape = Callable[[int, str, str], Reply]  # (status, requirement id, message) -> reply
@@ -181,32 +180,16 @@ class RealLMS:
 def real_lms(lms: RealLMS) -> Iterator[RealLMS]:
     """Serve `lms` on a loopback port until the block ends (its `base` set)."""
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def reply(method: str, path: str, body: bytes, headers: dict[str, str]):
+        if method == "OPTIONS":
+            status, kind, text_ = 204, "", ""
+        else:
+            status, kind, text_ = lms.answer(method, path, headers, body)
+        sent = {**CORS, "X-Experience-API-Version": "1.0.3"}
+        if kind:
+            sent["Content-Type"] = kind
+        return status, sent, text_.encode()
 
-        def _any(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            if self.command == "OPTIONS":
-                status, kind, text_ = 204, "", ""
-            else:
-                status, kind, text_ = lms.answer(self.command, self.path, dict(self.headers), body)
-            payload = text_.encode()
-            self.send_response(status)
-            for name, value in CORS.items():
-                self.send_header(name, value)
-            self.send_header("X-Experience-API-Version", "1.0.3")
-            if kind:
-                self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = _any
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    with serving(Handler) as base:
+    with answering(reply, headers=True) as base:
         lms.base = base
         yield lms
