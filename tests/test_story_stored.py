@@ -100,23 +100,28 @@ def in_python(base: str) -> dict:
     return client.run(f"https://weare.example.com/story?{launch_query()}").as_dict()
 
 
-def test_200_without_the_statement_ids_fails_the_story_saying_why(browser, story):
-    with lrs(success_only) as base:
-        page, shown = in_the_page(browser, story, base)
+@pytest.mark.parametrize(
+    ("statements", "status", "reason", "shown"),
+    [
+        (
+            success_only,
+            "failed",
+            NOT_STORED,
+            "POST statements → 200, not stored: the answer lacks the statement's id",
+        ),
+        (with_its_id, "completed", "", "POST statements → 200, 1 statement stored"),
+    ],
+)
+def test_a_statement_is_stored_only_when_the_answer_carries_its_id(
+    browser, story, statements, status, reason, shown
+):
+    """200 {"success": true} fails the story saying why; 200 with the sent id completes it."""
+    with lrs(statements) as base:
+        page, listed = in_the_page(browser, story, base)
         client = in_python(base)
     for outcome in (page, client):
-        assert outcome["status"] == "failed", outcome
-        assert outcome["reason"] == NOT_STORED
-    assert shown == ["POST statements → 200, not stored: the answer lacks the statement's id"]
-
-
-def test_200_with_the_sent_statements_id_completes_the_story(browser, story):
-    with lrs(with_its_id) as base:
-        page, shown = in_the_page(browser, story, base)
-        client = in_python(base)
-    for outcome in (page, client):
-        assert outcome["status"] == "completed", outcome
-    assert shown == ["POST statements → 200, 1 statement stored"]
+        assert (outcome["status"], outcome["reason"]) == (status, reason), outcome
+    assert listed == [shown]
 
 
 def test_a_refusal_names_the_requirement_from_any_member(browser, story):
