@@ -1,7 +1,7 @@
 """Tiny real HTTP servers on 127.0.0.1 for tests: an answer function decides each reply.
 
 `answering(func)` serves until the block ends; `func(method, path, body)` returns (status,
-headers, body). `serving(handler)` does the same for any http.server handler. `dead_port()` is
+headers, body) (with `headers=True`, `func(method, path, body, request_headers)`). `serving(handler)` does the same for any http.server handler. `dead_port()` is
 a port nothing listens on, `free_port()` one to start a server on, `free_port_pair()` a port P
 with P and P+1 free; `black_hole()` accepts connections and never answers.
 """
@@ -18,12 +18,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 Reply = tuple[int, dict[str, str], bytes]
-AnswerFunc = Callable[[str, str, bytes], Reply]
+AnswerFunc = Callable[..., Reply]
 
 
 @contextmanager
-def answering(func: AnswerFunc) -> Iterator[str]:
-    """A server whose every request is answered by func; yields its base URL."""
+def answering(func: AnswerFunc, *, headers: bool = False) -> Iterator[str]:
+    """A server whose every request is answered by func; yields its base URL. With `headers`,
+    func is also given the request's headers (a dict)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -31,9 +32,10 @@ def answering(func: AnswerFunc) -> Iterator[str]:
         def _any(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            status, headers, payload = func(self.command, self.path, body)
+            extra = (dict(self.headers),) if headers else ()
+            status, reply_headers, payload = func(self.command, self.path, body, *extra)
             self.send_response(status)
-            for name, value in headers.items():
+            for name, value in reply_headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()

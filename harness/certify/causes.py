@@ -8,15 +8,13 @@ answer was a well-formed success that is wrong in substance) does the check's ow
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from harness.certify.answer import page_title
 from harness.certify.recorder import Exchange
-
-REQUIREMENT = re.compile(r'"requirement":\s*"([^"]+)"')
+from harness.certify.words import Words, read_words
 
 
 @dataclass(frozen=True)
@@ -64,14 +62,19 @@ def _where(ex: Exchange) -> str:
     return f"{ex.method} {urlsplit(ex.url).path or '/'}"
 
 
+def _words(ex: Exchange) -> Words:
+    """The answer's own words (requirement id, error word, message), from the redacted body."""
+    return read_words(ex.response_body)
+
+
 def _message(ex: Exchange) -> str:
-    """The LRS's own words, short: a JSON error/message member or the start of the body."""
-    body = ex.json()
-    if isinstance(body, dict):
-        for key in ("error", "message", "detail", "error-text"):
-            if isinstance(body.get(key), str):
-                return body[key][:200]
-    return " ".join(ex.response_body.split())[:200]
+    """The LRS's own words, short: its message member, its text, or its page's words."""
+    return _words(ex).message
+
+
+def _is_fetch(ex: Exchange) -> bool:
+    """A request to a launch's fetch URL (certify's own or the capture page's)."""
+    return "fetch (" in ex.label
 
 
 def _is_write(ex: Exchange) -> bool:
@@ -100,15 +103,19 @@ def blocked_in_browser(ex: Exchange, history: list[Exchange]) -> Cause | None:
     """A request the capture page made that the browser gave no answer to: CORS, most often."""
     if not (ex.error and ex.error.startswith(BLOCKED_IN_BROWSER)):
         return None
+    if _is_fetch(ex):
+        return _blocked_fetch(ex, history)
     host = urlsplit(ex.url).netloc
     answered = any(e.status is not None and urlsplit(e.url).netloc == host for e in history)
-    preflight = next((e for e in history if e.method == "OPTIONS" and e.status is not None), None)
+    failed = _failed_preflight(history)
+    allowed = next((e for e in history if e.method == "OPTIONS" and e.status is not None), None)
     observed = f"{_where(ex)} from the capture page: {ex.error}"
-    if preflight is not None:
+    if failed is not None:
+        observed += f"; certify's own CORS preflight was refused: {_preflight_words(failed)}"
+    elif allowed is not None:
         observed += (
-            f"; certify's own CORS preflight got {preflight.status} with Allow-Origin "
-            f"{preflight.header('Access-Control-Allow-Origin')!r} and Allow-Headers "
-            f"{preflight.header('Access-Control-Allow-Headers')!r}"
+            "; certify's own CORS preflight was allowed, so look at the answer's own "
+            "Access-Control-Allow-Origin"
         )
     elif answered:
         observed += f"; {host} answers certify's own requests, so the browser refused it (CORS)"
@@ -117,11 +124,64 @@ def blocked_in_browser(ex: Exchange, history: list[Exchange]) -> Cause | None:
         observed,
         "A browser gives a page no answer from another origin unless the CORS preflight "
         "allows it and the answer carries Access-Control-Allow-Origin; We Are's story is such "
-        "a page, so its fetch and statements never arrive.",
-        f"Answer OPTIONS on {host}'s fetch URL and xAPI resources with "
-        "Access-Control-Allow-Origin (the story's origin or *) and Access-Control-Allow-Headers: "
-        "Authorization, Content-Type, X-Experience-API-Version; put Access-Control-Allow-Origin "
-        "on every answer too.",
+        "a page, so its statements never arrive.",
+        f"Answer OPTIONS on {host}'s xAPI resources with Access-Control-Allow-Origin (the "
+        "story's origin or *) and Access-Control-Allow-Headers: Authorization, Content-Type, "
+        "X-Experience-API-Version; put Access-Control-Allow-Origin on every answer too.",
+    )
+
+
+def _blocked_fetch(ex: Exchange, history: list[Exchange]) -> Cause:
+    """The fetch URL's POST is a simple request (no custom headers): no preflight is sent for
+    it, so what the browser missed is Access-Control-Allow-Origin on its answer itself."""
+    host = urlsplit(ex.url).netloc
+    observed = (
+        f"{_where(ex)} from the capture page: {ex.error}; the fetch request carries no custom "
+        "header, so the browser sends no preflight for it and hides its answer unless the "
+        "answer carries Access-Control-Allow-Origin"
+    )
+    fix = (
+        f"Put Access-Control-Allow-Origin (the story's origin or *) on every answer of {host}'s "
+        "fetch URL itself (the POST's answer, errors included); no preflight is involved."
+    )
+    failed = _failed_preflight(history)
+    if failed is not None:
+        observed += "; certify's CORS preflight of the xAPI resources was refused too: " + (
+            _preflight_words(failed)
+        )
+        fix += (
+            " The xAPI resources need CORS too: answer their OPTIONS with "
+            "Access-Control-Allow-Origin and Access-Control-Allow-Headers: Authorization, "
+            "Content-Type, X-Experience-API-Version."
+        )
+    return Cause(
+        "blocked-in-browser",
+        observed,
+        "A browser hands a page the answer from another origin only when that answer carries "
+        "Access-Control-Allow-Origin; without it We Are's story gets no auth-token and sends "
+        "nothing.",
+        fix,
+    )
+
+
+def _failed_preflight(history: list[Exchange]) -> Exchange | None:
+    """A CORS preflight that was answered but did not allow the story's request."""
+    return next(
+        (
+            e
+            for e in history
+            if e.method == "OPTIONS"
+            and e.status is not None
+            and (e.status >= 400 or cors_missing(e, history) is not None)
+        ),
+        None,
+    )
+
+
+def _preflight_words(ex: Exchange) -> str:
+    return (
+        f"{ex.status} with Allow-Origin {ex.header('Access-Control-Allow-Origin')!r} and "
+        f"Allow-Headers {ex.header('Access-Control-Allow-Headers')!r}"
     )
 
 
@@ -176,19 +236,65 @@ def redirect(ex: Exchange, history: list[Exchange]) -> Cause | None:
     )
 
 
+ABANDONED_RULES = ("8.1.2.0-2", "9.3.6.0-2")  # token limited to the session; none after it
+ABANDONED = "this launch's session was abandoned by a newer launch for the same registration"
+
+
+@cause("session-abandoned")  # before cmi5-rule and forbidden: it names why the rule applied
+def session_abandoned(ex: Exchange, history: list[Exchange]) -> Cause | None:
+    """A refusal for an ended session after another launch was used: cmi5 lets an LMS abandon
+    a registration's open session when it is launched again (§9.3.6, 8.1.2.0-2)."""
+    if ex.status not in (401, 403):
+        return None
+    words = _words(ex)
+    if words.base_requirement not in ABANDONED_RULES and "abandon" not in words.message.lower():
+        return None
+    newer = _newer_launch_fetch(ex, history)
+    if newer is None:
+        return None
+    naming = f" naming cmi5 requirement {words.requirement}" if words.requirement else ""
+    return Cause(
+        "session-abandoned",
+        f"{_where(ex)} answered {ex.status}{naming}: {words.message}; another launch's fetch "
+        f"({newer.label!r}) was made: {ABANDONED}",
+        f"{ABANDONED[0].upper()}{ABANDONED[1:]}: cmi5 lets an LMS abandon a registration's open "
+        "session when the registration is launched again (§9.3.6), and the token of an "
+        "abandoned session is refused (8.1.2.0-2). The learner's completion in the older "
+        "launch is lost.",
+        "Make each launch URL for another learner or registration, or make it after the "
+        "previous one was used (its story finished), so that no launch's session is abandoned "
+        "by a newer launch for the same registration.",
+        words.requirement,
+    )
+
+
+def _newer_launch_fetch(ex: Exchange, history: list[Exchange]) -> Exchange | None:
+    """A fetch of another launch made after the fetch this exchange's session began with: the
+    last fetch before it. A repeat of the same fetch URL ('fetch again') is not another launch."""
+    index = next((i for i, e in enumerate(history) if e is ex), len(history))
+    own = next((i for i in range(index - 1, -1, -1) if _is_fetch(history[i])), None)
+    if own is None:
+        return None
+    return next(
+        (e for e in history[own + 1 :] if e is not ex and _is_fetch(e) and "again" not in e.label),
+        None,
+    )
+
+
 @cause("cmi5-rule")
 def cmi5_rule(ex: Exchange, history: list[Exchange]) -> Cause | None:
-    found = REQUIREMENT.search(ex.response_body)
-    if ex.status != 403 or not found:
+    """A 403 naming a requirement of the cmi5 catalogue, in whatever shape the LMS words it."""
+    words = _words(ex)
+    if ex.status != 403 or words.requirement is None:
         return None
     return Cause(
         "cmi5-rule",
-        f"{_where(ex)} answered 403 naming cmi5 requirement {found.group(1)}: {_message(ex)}",
+        f"{_where(ex)} answered 403 naming cmi5 requirement {words.requirement}: {words.message}",
         "This LMS enforces cmi5 session rules. We Are's documented flow sends only the "
         "Completed statement (no initialized, no terminated), which strict cmi5 refuses.",
         "Accept We Are's documented Completed for its launches (relax this rule for them), "
         "or have We Are play the full cmi5 flow.",
-        found.group(1),
+        words.requirement,
     )
 
 
@@ -196,14 +302,15 @@ def cmi5_rule(ex: Exchange, history: list[Exchange]) -> Cause | None:
 def unauthorized(ex: Exchange, history: list[Exchange]) -> Cause | None:
     if ex.status != 401:
         return None
-    found = REQUIREMENT.search(ex.response_body)
-    if found:
+    requirement = _words(ex).requirement
+    if requirement:
         return Cause(
             "401-for-a-rule",
-            f"{_where(ex)} answered 401 naming cmi5 requirement {found.group(1)}",
+            f"{_where(ex)} answered 401 naming cmi5 requirement {requirement}",
             "401 means 'unknown credentials': We Are would ask for new ones instead of "
             "reporting the rule break.",
             "Refuse rule breaks with 403 Forbidden; keep 401 for missing or unknown credentials.",
+            requirement,
         )
     earlier = [
         e

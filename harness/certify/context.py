@@ -99,6 +99,10 @@ class CertInputs:
     origin: str = "https://weare.example.com"
     timeout: float = 10.0
     driver: str = "http"  # "browser" when the reference story's script ran in a browser
+    # The activityId the launch must carry, when certify knows it: launch.activity-id fails a
+    # launch whose activityId differs. Not the course structure's AU id (publisher id): cmi5
+    # 8.1.5.0-3 says the LMS's generated activityId MUST NOT match that one.
+    expected_activity_id: str | None = None
 
 
 @dataclass

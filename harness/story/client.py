@@ -100,6 +100,27 @@ def cors_unsafe_headers(headers: dict[str, str]) -> tuple[str, ...]:
     return tuple(sorted(unsafe))
 
 
+def not_stored(status: int, text: str, stmt: dict[str, Any]) -> str | None:
+    """Why a statement POST's answer does not say the statement was stored, None when it does:
+    200 with a JSON array of ids, the sent statement's among them (xAPI Communication §2.1.2).
+    story.js's `notStored` says it in the same words."""
+    rule = "not stored (xAPI Communication §2.1.2)"
+    try:
+        ids = json.loads(text)
+    except ValueError:
+        ids = None
+    if status == 200 and isinstance(ids, list) and ids:
+        if "id" not in stmt or stmt["id"] in ids:
+            return None
+        shown = json.dumps(ids, separators=(",", ":"))[:120]
+        return (
+            f"the LRS answered 200 with ids {shown}, not the sent statement's id {stmt['id']}: "
+            f"{rule}"
+        )
+    shape = text.strip()[:120]
+    return f"the LRS answered {status} without the statement ids{f' ({shape})' if shape else ''}: {rule}"
+
+
 def utc_timestamp(offset: str) -> str:
     """Now, with microseconds as in the article's example; `offset` 'Z' or e.g. '+02:00'."""
     now = datetime.now(UTC)
@@ -352,10 +373,14 @@ class WeAreClient:
         response = self._request("statement", "POST", url, headers=self._xapi_headers(), body=stmt)
         assert response is not None
         self.outcome.statements.append(stmt)
-        if response.status_code not in (200, 204):
+        if not 200 <= response.status_code < 300:
             raise StoryFailure(
                 f"the LRS refused the statement: {response.status_code} {response.text[:200]}"
             )
+        why = not_stored(response.status_code, response.text, stmt)
+        self.outcome.steps[-1]["notStored"] = why
+        if why:
+            raise StoryFailure(why)
 
     # -- the statement the article documents -------------------------------------------------
     def _actor(self) -> dict[str, Any]:

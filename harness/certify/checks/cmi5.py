@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from harness.certify.answer import answer
-from harness.certify.checks.statements import refused
+from harness.certify.checks.statements import not_stored, refused
 from harness.certify.context import CertContext
 from harness.certify.registry import (
     BLOCKER,
     FAIL,
     PASS,
+    WARN,
     Finding,
     check,
     requires_sent,
@@ -18,43 +22,130 @@ FULL = ("cmi5-full",)
 SESSION = ("cmi5.initialized", "cmi5.completed", "cmi5.terminated")
 
 
+LAUNCH_MODES = ("Normal", "Browse", "Review")  # cmi5 §10.2.2
+MOVE_ON = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
+AUDIO = ("on", "off")  # cmi5 §11.2
+LANGUAGES = re.compile(r"[-A-Za-z0-9]+(?:,[-A-Za-z0-9]+)*")  # RFC 5646 tags, comma-separated
+
+
+def launch_data_faults(data: dict[str, Any]) -> list[str]:
+    """The properties cmi5 §10.2 requires of LMS.LaunchData that are missing or invalid."""
+    faults = []
+    for name, allowed, requirement in (
+        ("launchMode", LAUNCH_MODES, "10.2.2.0-4"),
+        ("moveOn", MOVE_ON, "10.2.5.0-1"),
+    ):
+        if name not in data:
+            faults.append(f"no {name} (cmi5 {requirement}; expected one of {list(allowed)})")
+        elif data[name] not in allowed:
+            faults.append(
+                f"{name} {data[name]!r} is not one of {list(allowed)} (cmi5 {requirement})"
+            )
+    return faults
+
+
 @check(
     "cmi5.launch-data",
-    title="LMS.LaunchData is readable with the token",
-    source="cmi5 §10.1 (10.1.0.0-1)",
+    title="LMS.LaunchData is readable with the token and holds what cmi5 requires",
+    source="cmi5 §10.1 (10.1.0.0-1), §10.2 (10.2.1.0-1, 10.2.2.0-4, 10.2.5.0-1)",
     severity=BLOCKER,
-    why="A cmi5 AU reads its context template there before it sends anything.",
-    fix="Write LMS.LaunchData in the State API before each launch.",
+    why="A cmi5 AU reads its context template, launch mode and moveOn there before it sends "
+    "anything.",
+    fix="Write LMS.LaunchData in the State API before each launch, with contextTemplate, "
+    "launchMode and moveOn.",
     behaviours=FULL,
 )
 @requires_sent("cmi5.launch-data")
 def launch_data_readable(ctx: CertContext) -> Finding:
     ex = ctx.sent["cmi5.launch-data"]
     data = ex.json()
-    if ex.status == 200 and isinstance(data, dict) and "contextTemplate" in data:
+    if ex.status != 200 or not isinstance(data, dict):
         return Finding(
-            PASS, f"launchMode {data.get('launchMode')!r}, moveOn {data.get('moveOn')!r}", [ex]
+            FAIL,
+            f"GET LMS.LaunchData answered {answer(ex)}; expected 200 with contextTemplate",
+            [ex],
         )
+    template = data.get("contextTemplate")
+    if not isinstance(template, dict):
+        return Finding(
+            FAIL,
+            f"LMS.LaunchData's contextTemplate is {template!r}, not an object (cmi5 10.2.1.0-1): "
+            "an AU has no context for its statements",
+            [ex],
+        )
+    faults = launch_data_faults(data)
+    if faults:
+        return Finding(WARN, f"LMS.LaunchData: {'; '.join(faults)}", [ex])
     return Finding(
-        FAIL, f"GET LMS.LaunchData answered {answer(ex)}; expected 200 with contextTemplate", [ex]
+        PASS, f"launchMode {data.get('launchMode')!r}, moveOn {data.get('moveOn')!r}", [ex]
     )
+
+
+def preference_faults(prefs: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(invalid values, missing properties) of a cmi5LearnerPreferences document (cmi5 §11)."""
+    invalid, missing = [], []
+    language = prefs.get("languagePreference")
+    if "languagePreference" not in prefs:
+        missing.append("languagePreference")
+    elif not isinstance(language, str) or not LANGUAGES.fullmatch(language):
+        invalid.append(
+            f"languagePreference {language!r} is not a comma-separated list of RFC 5646 tags "
+            "(cmi5 11.1.0.0-1)"
+        )
+    if "audioPreference" not in prefs:
+        missing.append("audioPreference")
+    elif prefs["audioPreference"] not in AUDIO:
+        invalid.append(
+            f"audioPreference {prefs['audioPreference']!r} is not 'on' or 'off' (cmi5 §11.2)"
+        )
+    return invalid, missing
 
 
 @check(
     "cmi5.learner-preferences",
-    title="The learner preferences answer 200 or 404",
-    source="cmi5 §11.0 (agent profile cmi5LearnerPreferences)",
+    title="The learner preferences answer 404, or 200 with a preferences document",
+    source="cmi5 §11.0 (agent profile cmi5LearnerPreferences; 11.0.0.0-5)",
     severity=BLOCKER,
     why="A cmi5 AU stops when it cannot read the learner's preferences.",
-    fix="Serve GET agents/profile?profileId=cmi5LearnerPreferences with 200, or 404 if none.",
+    fix="Serve GET agents/profile?profileId=cmi5LearnerPreferences with 200 and "
+    '{"languagePreference": …, "audioPreference": "on"|"off"}, or 404 if none.',
     behaviours=FULL,
 )
 @requires_sent("cmi5.preferences")
 def learner_preferences(ctx: CertContext) -> Finding:
     ex = ctx.sent["cmi5.preferences"]
-    if ex.status == 404 or (ex.status == 200 and isinstance(ex.json(), dict)):
-        return Finding(PASS, f"learner preferences answered {ex.status}", [ex])
-    return Finding(FAIL, f"learner preferences answered {answer(ex)}; expected 200 or 404", [ex])
+    if ex.status == 404:
+        return Finding(PASS, "learner preferences answered 404 (none yet)", [ex])
+    prefs = ex.json()
+    if ex.status != 200:
+        return Finding(
+            FAIL, f"learner preferences answered {answer(ex)}; expected 200 or 404", [ex]
+        )
+    shown = ex.response_body.strip()[:120] or "an empty body"
+    if not isinstance(prefs, dict):
+        return Finding(
+            FAIL,
+            f"learner preferences answered 200 with {shown}, not a JSON object with "
+            "languagePreference and audioPreference (cmi5 11.0.0.0-5)",
+            [ex],
+        )
+    invalid, missing = preference_faults(prefs)
+    if invalid or len(missing) == 2:
+        faults = invalid + ([f"no {' and no '.join(missing)}"] if missing else [])
+        return Finding(
+            FAIL,
+            f"learner preferences answered 200 with {shown}: not a preferences document "
+            f"({'; '.join(faults)}; cmi5 11.0.0.0-5)",
+            [ex],
+        )
+    if missing:
+        return Finding(
+            WARN,
+            f"learner preferences lack {missing[0]} (cmi5 11.0.0.0-5 requires languagePreference "
+            "and audioPreference)",
+            [ex],
+        )
+    return Finding(PASS, f"learner preferences answered 200: {shown}", [ex])
 
 
 @check(
@@ -71,7 +162,7 @@ def learner_preferences(ctx: CertContext) -> Finding:
 def session_accepted(ctx: CertContext) -> Finding:
     sent = [ctx.sent[name] for name in SESSION if name in ctx.sent]
     for ex in sent:
-        if ex.status != 200 or not isinstance(ex.json(), list):
+        if not_stored(ex) is not None:
             return refused(ex, ex.label)
     verbs = ", ".join(ex.label.split()[1] for ex in sent)
     return Finding(PASS, f"{verbs} accepted (200 with their ids)", sent)

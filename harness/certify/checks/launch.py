@@ -165,17 +165,28 @@ def launch_registration_uuid(ctx: CertContext) -> Finding:
 
 @check(
     "launch.activity-id",
-    title="The activityId is an absolute IRI",
-    source="seed: activityId; cmi5 8.1.5.0-1",
+    title="The activityId is an absolute IRI, and the AU's when certify knows it",
+    source="seed: activityId (the Activity ID of the AU being launched); cmi5 8.1.5.0-1, "
+    "8.1.5.0-4, 8.1.5.0-6",
     severity=BLOCKER,
-    why="It becomes the statement's object id; the LRS refuses one that is not an IRI.",
-    fix="Use an absolute URL/IRI as activityId.",
+    why="It becomes the statement's object id: the LRS refuses one that is not an IRI, and a "
+    "completion of another activity id is not recorded against the AU that was launched.",
+    fix="Use the AU's activity id, an absolute URL/IRI, as activityId in every launch of it.",
 )
 @requires_readable_launch
 def launch_activity_id_iri(ctx: CertContext) -> Finding:
     activity = ctx.params["activityId"]
     if not is_iri(activity):
         return Finding(FAIL, f"activityId {activity[:80]!r} is not an absolute IRI")
+    expected = ctx.inputs.expected_activity_id
+    if expected is not None and activity != expected:
+        return Finding(
+            FAIL,
+            f"activityId {activity[:120]!r} is not the AU's activity id {expected[:120]!r}: "
+            "We Are's completion would name another activity (cmi5 8.1.5.0-4, 8.1.5.0-6)",
+        )
+    if expected is not None:
+        return Finding(PASS, f"activityId {activity} is the AU's activity id")
     return Finding(PASS, f"activityId {activity}")
 
 

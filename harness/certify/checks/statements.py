@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import re
+import json
+from typing import Any
 
 from harness.certify.answer import answer
 from harness.certify.context import CertContext
@@ -17,40 +18,71 @@ from harness.certify.registry import (
     requires_response,
     requires_sent,
 )
+from harness.certify.words import read_words
 
 SEED = "seed: Technical documentation"
-REQUIREMENT = re.compile(r'"requirement":\s*"([^"]+)"')
+STORED = "xAPI-C §2.1.2"  # POST answers 200 with the ids of the statements it stored
 DOCUMENTED = ("weare-documented",)
 
 
 def requirement_id(ex: Exchange) -> str | None:
-    """The cmi5 requirement id an LMS names in its refusal, if any."""
-    found = REQUIREMENT.search(ex.response_body)
-    return found.group(1) if found else None
+    """The cmi5 requirement id an LMS names in its refusal, in whatever shape it words it."""
+    return read_words(ex.response_body).requirement
 
 
 def refused(ex: Exchange, what: str) -> Finding:
-    """A statement not accepted: the answer, and the cmi5 requirement the LMS names."""
+    """A statement not stored: what came back, why it is not an acknowledgement of the sent
+    statement, and the cmi5 requirement the LMS names."""
     requirement = requirement_id(ex)
     hint = f" (cmi5 {requirement})" if requirement else ""
+    if ex.status is not None and 200 <= ex.status < 300:
+        why = not_stored(ex)
+        return Finding(FAIL, f"{what} {why}; expected 200 with its id ({STORED})", [ex])
     return Finding(FAIL, f"{what} answered {answer(ex)}{hint}; expected 200 with its id", [ex])
+
+
+def sent_id(ex: Exchange) -> str | None:
+    """The id of the statement a POST sent (None when it sent none or not one statement)."""
+    try:
+        body = json.loads(ex.request_body)
+    except ValueError:
+        return None
+    found = body.get("id") if isinstance(body, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def not_stored(ex: Exchange) -> str | None:
+    """Why a statement POST's answer does not say the statement was stored; None when it does:
+    200 with a JSON array of ids holding the sent statement's id (xAPI-C §2.1.2)."""
+    ids: Any = ex.json()
+    wanted = sent_id(ex)
+    if ex.status == 200 and isinstance(ids, list) and ids:
+        if wanted is None or wanted in ids:
+            return None
+        return f"answered 200 with ids {json.dumps(ids)[:120]} without the sent id {wanted}"
+    if ex.status == 200 and isinstance(ids, list):
+        return "answered 200 with an empty list of ids"
+    shape = ex.response_body.strip()
+    if isinstance(ids, dict | list | str | int | float | bool):
+        shape = json.dumps(ids)
+    shown = f" {shape[:120]}" if shape else " with an empty body"
+    return f"answered {ex.status}{shown} without the statement ids"
 
 
 @check(
     "statement.completed",
     title="The Completed statement We Are sends is accepted",
-    source=f"{SEED}: Example request from We Are to your LMS",
+    source=f"{SEED}: Example request from We Are to your LMS; {STORED}",
     severity=BLOCKER,
     why="This is the completion the customer expects to see in the LMS.",
-    fix="Accept the statement with 200 and its id.",
+    fix="Store the statement and answer 200 with a JSON array holding its id.",
     behaviours=DOCUMENTED,
     core=True,
 )
 @requires_sent("documented.completed")
 def completion_accepted(ctx: CertContext) -> Finding:
     ex = ctx.sent["documented.completed"]
-    ids = ex.json()
-    if ex.status == 200 and isinstance(ids, list) and ctx.notes.get("documented_id") in ids:
+    if not_stored(ex) is None:
         return Finding(PASS, "the Completed statement was accepted (200 with its id)", [ex])
     return refused(ex, "POST statements (Completed)")
 

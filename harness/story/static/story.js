@@ -70,27 +70,65 @@ function parsed(body) {
   try { return JSON.parse(body); } catch (_) { return null; }
 }
 
-// An error body's rule, with its cmi5 requirement id first; the body kept is cut at 500
-// characters, so the JSON may be unfinished: the fields are then read with a pattern.
-const REQUIREMENT_ID = /^(\d+(?:\.\d+)+-\d+)\s*-?\s*/;
+// An error body's rule, with its cmi5 requirement id first. The id may be in any member at any
+// depth ("requirement", "violatedReqId", an error list) or in the text; the body kept is cut at
+// 500 characters, so unfinished JSON is read with patterns.
+const REQUIREMENT_ID = /(?<![\d.])(\d+\.\d+\.\d+\.\d+-\d+)(?!\d|\.\d)/;
+const REQUIREMENT_MEMBER = /req|rule|violat|cmi5/i;
+const MESSAGE_MEMBERS = ["message", "detail", "error_description", "errormessage", "error-text",
+                         "description", "error"];
+const HTTP_WORDS = "bad request|unauthorized|forbidden|not found|conflict|internal server error";
+const HTTP_WORD = new RegExp(`^(?:${HTTP_WORDS})$`, "i");
+const STATUS_LINE = new RegExp(`^\\d{3}(?:\\s+(?:${HTTP_WORDS}))?\\s*[:\\-–—]?\\s*`, "i");
+
+function strings(value, key, out) {
+  if (typeof value === "string") out.push([key, value]);
+  else if (Array.isArray(value)) { for (const item of value) strings(item, key, out); }
+  else if (value && typeof value === "object") {
+    for (const [name, item] of Object.entries(value)) strings(item, name, out);
+  }
+  return out;
+}
 
 function refusalInWords(text) {
   const body = parsed(text);
-  let error = body && typeof body.error === "string" ? body.error : null;
-  let requirement = body && typeof body.requirement === "string" ? body.requirement : null;
-  if (error === null) {
-    const e = /"error"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text);
-    const r = /"requirement"\s*:\s*"([^"\\]*)"/.exec(text);
-    if (!e) return text.trim();
-    error = e[1].replace(/\\(.)/g, "$1");
-    requirement = r ? r[1] : null;
+  const pairs = body && typeof body === "object" ? strings(body, "", []) : [];
+  const named = pairs.filter(([key]) => REQUIREMENT_MEMBER.test(key));
+  let requirement = null;
+  for (const [, value] of [...named, ...pairs, ["", text]]) {
+    const found = REQUIREMENT_ID.exec(value);
+    if (found) { requirement = found[1]; break; }
   }
-  const leading = REQUIREMENT_ID.exec(error);
-  if (leading) {
-    requirement = requirement || leading[1];
-    error = error.slice(leading[0].length);
+  let message = null;
+  for (const name of MESSAGE_MEMBERS) {
+    const hit = pairs.find(([key, value]) => key.toLowerCase() === name && value.trim()
+      && value.trim() !== requirement && !HTTP_WORD.test(value.trim()));
+    if (hit) { message = hit[1]; break; }
   }
-  return requirement ? `cmi5 ${requirement} ${error}` : error;
+  if (message === null && body === null) {
+    const e = /"(?:message|error)"\s*:\s*"((?:[^"\\]|\\.)*)/.exec(text);
+    message = e ? e[1].replace(/\\(.)/g, "$1") : text;
+  }
+  if (message === null) message = JSON.stringify(body);
+  message = message.trim().replace(STATUS_LINE, "");
+  if (requirement && message.startsWith(requirement)) {
+    message = message.slice(requirement.length).replace(/^[\s:\-–—]+/, "");
+  }
+  return requirement ? `cmi5 ${requirement} ${message}` : message;
+}
+
+// A statement POST is stored only when the answer is 200 with the statement ids, the sent
+// statement's among them (xAPI Communication §2.1.2); why not, or null when it is.
+function notStored(record, stmt) {
+  const ids = parsed(record.body || "");
+  const rule = "not stored (xAPI Communication §2.1.2)";
+  if (record.status === 200 && Array.isArray(ids) && ids.length) {
+    if (stmt.id === undefined || ids.includes(stmt.id)) return null;
+    return `the LRS answered 200 with ids ${JSON.stringify(ids).slice(0, 120)}, not the sent ` +
+      `statement's id ${stmt.id}: ${rule}`;
+  }
+  const shape = (record.body || "").trim().slice(0, 120);
+  return `the LRS answered ${record.status} without the statement ids${shape ? ` (${shape})` : ""}: ${rule}`;
 }
 
 function answerInWords(step) {
@@ -102,8 +140,9 @@ function answerInWords(step) {
     reason = body && typeof body["auth-token"] === "string" ? "auth-token received"
       : `no auth-token${body && body["error-text"] ? ": " + body["error-text"] : ""}`;
   } else if (step.status >= 200 && step.status < 300 && step.step === "statement") {
-    const n = Array.isArray(body) ? body.length : 1;
-    reason = `${n} statement${n === 1 ? "" : "s"} stored`;
+    const n = Array.isArray(body) ? body.length : 0;
+    reason = n && !step.notStored ? `${n} statement${n === 1 ? "" : "s"} stored`
+      : "not stored: the answer lacks the statement's id";
   } else if (step.step === "preferences" && step.status === 404) {
     reason = "no learner preferences yet (allowed)";
   } else if (step.status >= 400) {
@@ -270,9 +309,11 @@ async function send(stmt) {
   const url = statementsUrl(outcome.destination);
   const record = await request("statement", "POST", url, { headers: xapiHeaders(true), body: stmt });
   outcome.statements.push(stmt);
-  if (record.status !== 200 && record.status !== 204) {
+  if (record.status < 200 || record.status >= 300) {
     throw new StoryFailure(`the LRS refused the statement: ${record.status} ${record.body.slice(0, 200)}`);
   }
+  record.notStored = notStored(record, stmt);
+  if (record.notStored) throw new StoryFailure(record.notStored);
 }
 
 // --- cmi5-full: the whole AU session ---------------------------------------------------------
