@@ -164,5 +164,5 @@ def session_accepted(ctx: CertContext) -> Finding:
     for ex in sent:
         if not_stored(ex) is not None:
             return refused(ex, ex.label)
-    verbs = ", ".join(ex.label.split()[1] for ex in sent)
+    verbs = ", ".join(name.removeprefix("cmi5.") for name in SESSION if name in ctx.sent)
     return Finding(PASS, f"{verbs} accepted (200 with their ids)", sent)
