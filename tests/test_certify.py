@@ -47,6 +47,7 @@ CAUGHT_BY = {
     "ok-without-ids": ("statement.completed", "fail"),
 }
 ENFORCING = ("401-for-403", "cmi5-errors-in-message")
+BROWSER_ONLY = ("fetch-no-cors",)  # CORS on the fetch answer: only a browser enforces it
 # Quirks under which We Are's completions arrive all the same: certify must say both work.
 HARMLESS = {
     "stale-content-length": "the browser sends JSON.stringify's compact bytes, and so does "
@@ -146,8 +147,14 @@ def test_certify_says_works_despite_a_harmless_quirk(tmp_path, quirk):
 @pytest.mark.parametrize("quirk", sorted(CAUGHT_BY))
 def test_certify_flags_each_quirk(tmp_path, quirk):
     mode = "enforce" if quirk in ENFORCING else "observe"
+    # From Python, except what only a browser sees: the browser modes of every check and quirk
+    # are proved in-process by tests/test_verdict_oracle_certify.py, with one shared Chromium.
+    driver = "browser" if quirk in BROWSER_ONLY else "http"
     with fake(tmp_path, mode=mode, quirks=(quirk,)) as lms:
-        r = certify(*launch_urls(lms), "--report-dir", str(tmp_path / "rep"), "--timeout", "5")
+        r = certify(
+            *launch_urls(lms), "--report-dir", str(tmp_path / "rep"), "--timeout", "5",
+            "--driver", driver,
+        )  # fmt: skip
     check, status = CAUGHT_BY[quirk]
     data = report(tmp_path / "rep")
     outcome = next(c for c in data["checks"] if c["id"] == check)
@@ -329,3 +336,34 @@ def test_certify_against_serve_mode_observe_works(tmp_path):
         assert r.returncode == 0, r.stdout + r.stderr
         assert verdicts(tmp_path / "report") == {"weare-documented": "works", "cmi5-full": "works"}
         assert "This LMS enforces cmi5 session rules" not in r.stdout
+
+
+def test_a_fetch_answer_without_cors_fails_both_behaviours_in_the_browser(tmp_path):
+    """The fetch answer lacks Access-Control-Allow-Origin: the page never reads its token (and
+    the blocked POST used it up); certify in Chromium says so, naming the missing header."""
+    with fake(tmp_path, quirks=("fetch-no-cors",)) as lms:
+        r = certify(*launch_urls(lms), "--report-dir", str(tmp_path / "rep"), "--timeout", "5")
+    assert r.returncode == 1, r.stdout
+    assert verdicts(tmp_path / "rep") == {
+        "weare-documented": "will-not-work",
+        "cmi5-full": "will-not-work",
+    }
+    fetch = next(c for c in report(tmp_path / "rep")["checks"] if c["id"] == "fetch.token")
+    assert "Access-Control-Allow-Origin" in fetch["detail"], fetch["detail"]
+    assert "Access-Control-Allow-Origin" in fetch["advice"]["fix"], fetch["advice"]
+    used = next(c for c in report(tmp_path / "rep")["checks"] if c["id"] == "fetch.single-use")
+    assert used["status"] == "pass"  # certify's own second POST: the token was used up
+
+
+def test_cmi5_rules_named_in_another_lms_shape_are_read(tmp_path):
+    """An enforcing LMS naming the rule as violatedReqId / in its message: certify still says
+    the LMS enforces cmi5 session rules, naming 11.0.0.0-3."""
+    with fake(tmp_path, mode="enforce", quirks=("cmi5-errors-in-message",)) as lms:
+        r = certify(*launch_urls(lms), "--report-dir", str(tmp_path / "rep"), "--timeout", "5")
+    assert "This LMS enforces cmi5 session rules" in r.stdout, r.stdout
+    assert "11.0.0.0-3" in r.stdout
+    completed = next(
+        c for c in report(tmp_path / "rep")["checks"] if c["id"] == "statement.completed"
+    )
+    assert completed["advice"]["cause"] == "cmi5-rule"
+    assert "requirement" not in completed["exchanges"][0]["response_body"]
