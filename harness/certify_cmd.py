@@ -187,6 +187,7 @@ def certify_launch(args: argparse.Namespace, sources: list[SecretSource]) -> int
     )
     try:
         if args.driver == "browser":
+            start(inputs)  # something must answer before anything is said or written
             console.line(notice(inputs))
             console.line("")
             with console.progress("certify", max(1, len(inputs.launch_urls))) as advance:

@@ -238,7 +238,7 @@ def test_observe_mode_lms_works_both_ways_in_the_browser(runs) -> None:
     capture = run["results"]["capture"]
     assert [x["phases"] for x in capture["launches"]] == [
         ["fetch", "documented"],
-        ["fetch", "cmi5-full"],
+        ["fetch", "cmi5-start", "cmi5-end"],
     ]
     assert "WORKS" in run["page_text"]
     assert "  launch 2 of 2 arrived" in run["out"]  # the console follows as the page does
@@ -431,7 +431,7 @@ def test_capture_api_takes_odd_reports_without_a_5xx() -> None:
             == 400
         )
         assert (
-            requests.post(f"{api}/1/phases/cmi5-full", json={"steps": []}, timeout=5).status_code
+            requests.post(f"{api}/1/phases/cmi5-start", json={"steps": []}, timeout=5).status_code
             == 409
         )
         assert (

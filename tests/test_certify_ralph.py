@@ -41,6 +41,8 @@ def test_certify_reports_ralph_check_by_check(ralph, tmp_path):
             "certify:s3cret-ralph",
             "--report-dir",
             str(tmp_path / "rep"),
+            "--driver",  # Ralph's LRS as a server-side API-key client meets it
+            "http",
         ],
         capture_output=True,
         text=True,

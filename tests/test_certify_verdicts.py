@@ -206,7 +206,9 @@ def test_an_amp_launch_url_hides_no_other_check(lms):
         "cmi5.session",
     ):
         assert statuses[check_id] == "pass", check_id
-    advised = [c["advice"]["fix"] for c in cert.as_dict()["checks"] if c["advice"]]
+    checks = cert.as_dict()["checks"]
+    # browser.judged warns in every --driver http run; it says nothing about the launch URL
+    advised = [c["advice"]["fix"] for c in checks if c["advice"] and c["id"] != "browser.judged"]
     assert advised == ["Do not HTML-escape the launch URL when you build or store it."]
     assert cert.behaviours["weare-documented"].verdict == "will-not-work"
 
@@ -268,8 +270,12 @@ def test_certificate_names_verdicts_checks_and_the_evidence_hash(certified):
     import hashlib
 
     cert = json.loads((certified / "certificate.json").read_text())
-    assert cert["verdict"] == "works"
-    assert cert["behaviours"] == {"weare-documented": "works", "cmi5-full": "works"}
+    # from Python (--driver http): browser.judged caps each behaviour at works-with-warnings
+    assert cert["verdict"] == "works-with-warnings"
+    assert cert["behaviours"] == {
+        "weare-documented": "works-with-warnings",
+        "cmi5-full": "works-with-warnings",
+    }
     assert cert["tool_version"] and cert["started_at"].endswith("Z")
     assert cert["target"]["destination"].startswith("http://127.0.0.1:")
     assert {c["id"] for c in cert["checks"]} == {c.id for c in REGISTRY}
@@ -310,7 +316,11 @@ def hostile(method: str, path: str, body: bytes):
 
 def test_junit_stays_well_formed_with_control_characters_and_cdata_end(tmp_path):
     with answering(hostile) as base:
-        r = cli("--endpoint", base + "/xapi/", "--api-key", "a:b", "--report-dir", str(tmp_path))
+        # from Python: the hostile answer itself reaches the report (a browser blocks it first)
+        r = cli(
+            "--endpoint", base + "/xapi/", "--api-key", "a:b", "--report-dir", str(tmp_path),
+            "--driver", "http",
+        )  # fmt: skip
     assert r.returncode == 1, r.stdout + r.stderr
     raw = (tmp_path / "junit.xml").read_bytes()
     root = ET.fromstring(raw)  # well-formed

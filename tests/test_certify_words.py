@@ -194,8 +194,9 @@ def test_a_session_abandoned_by_a_newer_launch_is_named_so():
     assert words in advice["why"].lower()
     assert "another learner or registration" in advice["fix"]
     assert "after the previous one was used" in advice["fix"]
-    # the newer launch's own session is not abandoned: the full flow on it works
-    assert cert.behaviours["cmi5-full"].verdict == "works"
+    # the newer launch's own session is not abandoned: the full flow on it works (from Python,
+    # --driver http: browser.judged caps it at works-with-warnings)
+    assert cert.behaviours["cmi5-full"].verdict == "works-with-warnings"
 
 
 def test_the_same_refusal_without_another_launch_is_not_called_abandoned():

@@ -58,8 +58,9 @@ def browser_exchange(step: dict[str, Any], clean: Callable[[str], str]) -> Excha
     text = str(step.get("response_text") or step.get("body") or "")
     ms = step.get("ms")
     error = None
-    if status is None:
-        error = f"{BLOCKED_IN_BROWSER} ({clean(str(step.get('error')))[:300]})"
+    said = clean(str(step.get("error")))[:300]
+    if status is None:  # the story's own timeout is no answer, not a refusal by the browser
+        error = said if said.startswith("no answer within") else f"{BLOCKED_IN_BROWSER} ({said})"
     return Exchange(
         label=f"in the browser: {_label(step)}",
         method=str(step.get("method") or "GET")[:10],

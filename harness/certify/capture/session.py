@@ -260,7 +260,11 @@ class CaptureSession:
         launch = self.launches[number - 1]
         name = "fetch" if number == 1 else "cmi5.fetch"
         fetches = [ex for ex in exchanges if ex.label.endswith(LABELS["fetch"])]
-        if fetches:
+        urls = ctx.inputs.launch_urls
+        given = read_launch(urls[number - 1])[0].get("fetch") if len(urls) >= number else None
+        if given and not is_http_url(given):  # the page resolved it against its own origin
+            ctx.skip(name, f"the fetch parameter {given[:200]!r} is not an absolute http(s) URL")
+        elif fetches:
             self._put(name, fetches[-1])
         else:
             ctx.skip(name, f"the page made no fetch: {error or 'no fetch parameter'}")
