@@ -105,7 +105,7 @@ def origin(text: str) -> str:
     parts = urlsplit(http_url(text))
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise argparse.ArgumentTypeError(
-            f"--origin {text!r} must be an origin only (scheme://host[:port]), no path or query"
+            f"{text!r} must be an origin only (scheme://host[:port]), no path or query"
         )
     return f"{parts.scheme}://{parts.netloc}"
 
