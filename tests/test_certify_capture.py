@@ -29,7 +29,7 @@ import requests
 
 from harness.browser import launch_chromium
 from harness.certify.capture.server import CaptureServer
-from harness.certify.capture.session import CaptureSession
+from harness.certify.capture.session import CaptureError, CaptureSession
 from harness.cli import main
 from tests.serve_process import ServeProcess
 
@@ -439,3 +439,20 @@ def test_capture_api_takes_odd_reports_without_a_5xx() -> None:
         )
         assert requests.post(f"{api}/1/phases/documented", data="[", timeout=5).status_code == 400
         assert requests.get(server.base_url + "/api/status", timeout=5).status_code == 200
+
+
+def test_certify_waits_for_each_page_to_say_it_shows_the_verdict() -> None:
+    """Reading the status is not enough to release certify: the answer may still be on its
+    way when the server stops. Only the page's own word (`shown`) is, and only with a verdict."""
+    session = CaptureSession(launches=1, request_timeout=1, page_url="http://127.0.0.1:9/")
+    with pytest.raises(CaptureError) as unknown:
+        session.shown(1)
+    assert unknown.value.status == 404
+    session.launches.append({"number": 1, "plan": [], "done": []})
+    with pytest.raises(CaptureError) as early:
+        session.shown(1)
+    assert early.value.status == 409  # no verdict yet
+    session.result, session.reports = object(), "reports/certify"  # type: ignore[assignment]
+    assert not session.final_seen.is_set()
+    session.shown(1)
+    assert session.final_seen.is_set()

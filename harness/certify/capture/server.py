@@ -94,10 +94,18 @@ def report_phase(number: int, phase: str) -> Response:
         return _error(exc.status, str(exc))
 
 
+@bp.post("/api/launches/<int:number>/shown")
+def shown(number: int) -> Response:
+    try:
+        _session().shown(number)
+    except CaptureError as exc:
+        return _error(exc.status, str(exc))
+    return jsonify({"ok": True})
+
+
 @bp.get("/api/status")
 def status() -> Response:
-    launch = request.args.get("launch", "")
-    return jsonify(_session().status(int(launch) if launch.isdigit() else None))
+    return jsonify(_session().status())
 
 
 def _headers(response: Response) -> Response:

@@ -430,9 +430,21 @@ class CaptureSession:
             self.reports = reports
             self._note(f"reports written to {reports}", "done")
 
-    def status(self, launch: int | None = None) -> dict[str, Any]:
-        """What the page shows: progress, then the verdict; every string redacted. certify
-        may exit once the page of every launch (`launch`: the asking page's) has the verdict."""
+    def shown(self, number: int) -> None:
+        """The page of launch `number` says it shows the verdict. Only then may certify stop
+        its server: a status answer still on its way when the server stops never arrives, and
+        that page would show no verdict."""
+        with self.lock:
+            if not 1 <= number <= len(self.launches):
+                raise CaptureError(404, f"no launch {number}")
+            if self.result is None or self.reports is None:
+                raise CaptureError(409, "there is no verdict to show yet")
+            self._shown.add(number)
+            if self._shown >= {x["number"] for x in self.launches}:
+                self.final_seen.set()
+
+    def status(self) -> dict[str, Any]:
+        """What the page shows: progress, then the verdict; every string redacted."""
         with self.lock:
             state = "waiting" if not self.launches else "running"
             data: dict[str, Any] = {
@@ -449,10 +461,6 @@ class CaptureSession:
             if cert is not None and self.reports is not None:
                 data["state"] = "done"
                 data["verdict"] = page_verdict(cert)
-                if launch is not None:
-                    self._shown.add(launch)
-                if self._shown >= {x["number"] for x in self.launches}:
-                    self.final_seen.set()
             if self.ctx is None:
                 return data
             return redact_strings(data, KnownSecrets(self.ctx.http.secrets))
