@@ -74,6 +74,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "launches (default 900)",
     )
     p.add_argument(
+        "--give-up-after",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long certify's first request waits for any answer at all (default 60): a "
+        "target that answers after --timeout is judged too slow (exit 1); one that answers "
+        "nothing within this is unreachable (exit 2)",
+    )
+    p.add_argument(
         "--report-dir",
         type=Path,
         default=report.DEFAULT_DIR,
@@ -176,6 +185,8 @@ def certify_launch(args: argparse.Namespace, sources: list[SecretSource]) -> int
         raise UsageError("--endpoint needs --api-key (the key We Are would use there)")
     if args.timeout <= 0:
         raise UsageError("--timeout must be positive")
+    if args.give_up_after <= 0:
+        raise UsageError("--give-up-after must be positive")
     console = Console()
     inputs = CertInputs(
         launch_urls=list(args.launch_url),
@@ -183,6 +194,7 @@ def certify_launch(args: argparse.Namespace, sources: list[SecretSource]) -> int
         api_key=api_key,
         origin=args.origin,
         timeout=args.timeout,
+        give_up=args.give_up_after,
         driver=args.driver,
     )
     try:

@@ -34,12 +34,13 @@ def answering(func: AnswerFunc, *, headers: bool = False) -> Iterator[str]:
             body = self.rfile.read(length) if length else b""
             extra = (dict(self.headers),) if headers else ()
             status, reply_headers, payload = func(self.command, self.path, body, *extra)
-            self.send_response(status)
-            for name, value in reply_headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # client gave up
+                self.send_response(status)
+                for name, value in reply_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_OPTIONS = _any
 

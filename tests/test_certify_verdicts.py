@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shlex
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlencode
@@ -84,7 +86,10 @@ def test_a_dead_target_exits_2_with_one_line_and_no_verdict(kind, tmp_path, requ
         url = f"http://127.0.0.1:{hole.__enter__()}/xapi/"
         request.addfinalizer(lambda: hole.__exit__(None, None, None))
     rep = tmp_path / "rep"
-    r = cli("--endpoint", url, "--api-key", "a:b", "--timeout", "1", "--report-dir", str(rep))
+    r = cli(
+        "--endpoint", url, "--api-key", "a:b", "--timeout", "1", "--give-up-after", "1",
+        "--report-dir", str(rep),
+    )  # fmt: skip
     assert r.returncode == 2, r.stdout
     assert r.stdout == ""  # no notice, no check results, no verdict
     lines = r.stderr.strip().splitlines()
@@ -98,6 +103,40 @@ def test_a_dead_target_exits_2_with_one_line_and_no_verdict(kind, tmp_path, requ
     }[kind]
     assert expected in lines[0]
     assert not rep.exists()
+
+
+def slow_lrs(delay_s: float):
+    """An LRS that answers every request, but only after `delay_s` (About as xAPI says)."""
+
+    def answer(method: str, path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        time.sleep(delay_s)
+        if path.split("?")[0].endswith("/about"):
+            return 200, {"Content-Type": "application/json"}, b'{"version": ["1.0.3"]}'
+        return 200, {"Content-Type": "application/json"}, b"[]"
+
+    return answering(answer)
+
+
+@pytest.mark.parametrize("driver", ["browser", "http"])
+def test_a_target_that_answers_too_late_is_a_verdict_with_the_figure_not_unreachable(
+    driver, tmp_path
+):
+    """Issue 20 item 9: it answered, so it is judged (will-not-work, exit 1), not exit 2."""
+    with slow_lrs(1.5) as base:
+        rep = tmp_path / "rep"
+        r = cli(
+            "--endpoint", base + "/xapi/", "--api-key", "a:b", "--driver", driver,
+            "--timeout", "1", "--give-up-after", "6", "--report-dir", str(rep),
+        )  # fmt: skip
+    assert r.returncode == 1, r.stdout + r.stderr
+    results = json.loads((rep / "results.json").read_text())
+    assert results["verdict"] == "will-not-work"
+    found = {c["id"]: c for c in results["checks"]}["performance.response-times"]
+    assert found["status"] == "fail"
+    assert "no answer within 1 s, the time We Are waits" in found["detail"]
+    slowest = re.search(r"slowest (\d+\.\d+) s \(reachability", found["detail"])
+    assert slowest and 1.5 <= float(slowest[1]) < 6, found["detail"]  # the figure
+    assert "performance.response-times" in results["behaviours"]["weare-documented"]["blockers"]
 
 
 def test_a_dead_launch_target_exits_2(tmp_path):

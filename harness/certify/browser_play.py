@@ -88,6 +88,7 @@ def certify_in_browser(
     session = CaptureSession(
         launches=len(launches),
         request_timeout=inputs.timeout,
+        give_up=inputs.give_up,
         page_url=origin + "/",
         endpoint=inputs.endpoint,
         api_key=inputs.api_key,
@@ -109,7 +110,7 @@ def play_pages(
     """Open each page (a launch of the capture page) in turn in one browser context, let it
     play its phases, then judge. With `origin`, requests to it are answered by the capture
     server, which is then started here: the page lives on that origin."""
-    budget_s = REQUESTS_PER_LAUNCH * (session.request_timeout + 1)
+    budget_s = REQUESTS_PER_LAUNCH * (session.request_timeout + 1) + session.give_up
     server = CaptureServer(session, host="127.0.0.1", port=0).start()
     messages: list[str] = []
     try:

@@ -97,7 +97,10 @@ class CertInputs:
     endpoint: str | None = None  # the API URL a customer pastes into We Are
     api_key: str | None = None
     origin: str = "https://weare.example.com"
-    timeout: float = 10.0
+    timeout: float = 10.0  # We Are's patience per request: an answer later than this is lost
+    # How long the reachability probe waits for any answer at all: a target that answers only
+    # after `timeout` is judged (too slow), one that answers nothing within this is unreachable.
+    give_up: float = 60.0
     driver: str = "http"  # "browser" when the reference story's script ran in a browser
     # The activityId the launch must carry, when certify knows it: launch.activity-id fails a
     # launch whose activityId differs. Not the course structure's AU id (publisher id): cmi5

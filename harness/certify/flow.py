@@ -58,7 +58,10 @@ def unanswered(ex: Exchange) -> bool:
 
 
 def probe(ctx: CertContext) -> None:
-    """One unauthenticated GET of the About resource: raise Unreachable if nothing answers."""
+    """One unauthenticated GET of the About resource: raise Unreachable if nothing answers
+    within `give_up` seconds. It waits that long (not just `timeout`) so that a target which
+    answers, but too slowly for We Are, is judged (performance.response-times) rather than
+    called unreachable."""
     fetch = ctx.params.get("fetch")
     if is_http_url(ctx.destination):
         url = ctx.resource("about")
@@ -67,7 +70,15 @@ def probe(ctx: CertContext) -> None:
         url = f"{parts.scheme}://{parts.netloc}/"
     else:
         return
-    ex = ctx.send("probe", "reachability (GET about)", "GET", url, headers=ctx.xapi_headers())
+    patience = max(ctx.inputs.give_up, ctx.inputs.timeout)
+    ex = ctx.send(
+        "probe",
+        "reachability (GET about)",
+        "GET",
+        url,
+        headers=ctx.xapi_headers(),
+        timeout=patience,
+    )
     if unanswered(ex):
         raise Unreachable(f"cannot reach {ex.url}: {ex.error}")
 

@@ -138,7 +138,10 @@ class Recorder:
         raw_body: bytes | None = None,
         params: dict[str, str] | None = None,
         follow_redirects: bool = False,
+        timeout: float | None = None,
     ) -> Exchange:
+        """One request, bounded by `timeout` (default the recorder's) and recorded."""
+        patience = self.timeout if timeout is None else timeout
         headers = dict(headers or {})
         data = raw_body if raw_body is not None else (None if body is None else compact(body))
         shown_body = (
@@ -158,11 +161,9 @@ class Recorder:
         )
         started = time.perf_counter()
         try:
-            response = self.http.send(
-                prepared, timeout=self.timeout, allow_redirects=follow_redirects
-            )
+            response = self.http.send(prepared, timeout=patience, allow_redirects=follow_redirects)
         except requests.Timeout:
-            exchange.error = f"no answer within {self.timeout:g} s"
+            exchange.error = f"no answer within {patience:g} s"
         except requests.RequestException as exc:
             exchange.error = f"{network_error(exc)} ({self._clean(str(exc))[:240]})"
         else:

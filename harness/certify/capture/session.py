@@ -93,6 +93,7 @@ class CaptureSession:
         launches: int,
         request_timeout: float,
         page_url: str,
+        give_up: float = 60.0,
         endpoint: str | None = None,
         api_key: str | None = None,
         launch_urls: list[str] | None = None,
@@ -108,6 +109,7 @@ class CaptureSession:
         self.played = threading.Event()
         self.endpoint, self.api_key = endpoint, api_key  # We Are's configured API URL and key
         self.request_timeout = request_timeout
+        self.give_up = give_up  # how long the first probe waits for any answer (CertInputs)
         self.page_url = page_url
         self.lock = threading.Condition(threading.RLock())
         self.ctx: CertContext | None = None
@@ -225,6 +227,7 @@ class CaptureSession:
             api_key=self.api_key,
             origin=origin,
             timeout=self.request_timeout,
+            give_up=self.give_up,
             driver=self.driver,
         )
         self.ctx = ctx = CertContext.create(inputs)

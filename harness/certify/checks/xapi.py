@@ -213,7 +213,8 @@ def response_times(ctx: CertContext) -> Finding:
     if timeouts:
         return Finding(
             FAIL,
-            f"{len(timeouts)} requests got no answer in time ({timeouts[0].label}); " + summary,
+            f"{len(timeouts)} of {len(ctx.http.exchanges)} requests got no answer within "
+            f"{ctx.inputs.timeout:g} s, the time We Are waits ({timeouts[0].label}); " + summary,
             timeouts[:1],
         )
     if slowest.seconds > SLOW_FAIL_S:
