@@ -12,6 +12,9 @@ two substitutions and nothing else:
   machine's Chromium is used (no downloads here); without one, `--driver browser` becomes
   `--driver http`.
 
+A command another recipe already ran (the same text, in the same venv) is not run again: the
+files it wrote are copied into this recipe's folder.
+
 Each recipe must exit 0 and leave `reports/junit.xml` and `reports/report.html`; every path it
 publishes must be a file `run` wrote, and its JUnit reporter must get `reports/junit.xml`.
 """
@@ -130,6 +133,10 @@ def runnable(commands: list[str], *, browser: bool) -> list[str]:
     return local if browser else [c.replace("--driver browser", "--driver http") for c in local]
 
 
+# Each distinct command runs once (the recipes share one venv): command -> the folder it ran in.
+RAN: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def clean_venv(tmp_path_factory) -> Path:
     """One fresh venv outside the repository for every recipe (pip's cache keeps installs quick)."""
@@ -162,6 +169,10 @@ def test_recipe_commands_run_in_a_clean_venv(name, clean_venv, tmp_path):
     env["PATH"] = f"{clean_venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
 
     for command in commands:
+        earlier = RAN.get(command)
+        if earlier is not None:  # the same command, in the same venv: what it wrote is this one's
+            shutil.copytree(earlier, checkout, dirs_exist_ok=True)
+            continue
         proc = subprocess.run(
             ["bash", "-e", "-c", command],
             cwd=checkout,
@@ -173,6 +184,7 @@ def test_recipe_commands_run_in_a_clean_venv(name, clean_venv, tmp_path):
         assert proc.returncode == 0, (
             f"{command!r} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
         )
+        RAN[command] = checkout
 
     assert shutil.which("weare-harness", path=env["PATH"]) == str(clean_venv / "bin/weare-harness")
     where = subprocess.run(

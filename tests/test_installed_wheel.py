@@ -5,8 +5,9 @@ For each of Python 3.11, 3.12 and 3.13 (found as a developer would: `python3.X` 
 pyenv), a venv outside the repository gets the wheel and pytest (what a QA team's test
 requirements hold) and nothing else; the venvs are made concurrently. Then, from an empty
 directory and with no PYTHONPATH, the installed console script prints its version, runs the
-built-in suite over http, serves (`/xapi/default/about` answers, SIGTERM stops it with 0) and
-certifies that serve, and the README's pytest example passes through the installed plugin.
+built-in suite over http; on the Python running the tests it also serves (`/xapi/default/about`
+answers, SIGTERM stops it with 0) and certifies that serve in Chromium, and the README's pytest
+example passes through the installed plugin.
 """
 
 from __future__ import annotations
@@ -235,6 +236,17 @@ def installed(
 
 
 @pytest.fixture
+def installed_here(installs: dict[str, Installed | Absent | str]) -> Installed:
+    """The install on the Python that runs the tests: the longer checks (serve and certify in
+    a browser, the pytest plugin) run there; every version gets --version and the suite."""
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    got = installs.get(here)
+    if not isinstance(got, Installed):
+        pytest.fail(f"Python {here} (running the tests) has no install of the wheel: {got}")
+    return got
+
+
+@pytest.fixture
 def empty_dir(tmp_path: Path) -> Path:
     """The user's working directory: empty, outside the repository."""
     assert not any(tmp_path.iterdir())
@@ -353,8 +365,9 @@ def test_run_builtin_suite_over_http(installed: Installed, empty_dir: Path) -> N
 
 
 def test_serve_answers_about_certify_works_and_sigterm_stops_it(
-    installed: Installed, empty_dir: Path
+    installed_here: Installed, empty_dir: Path
 ) -> None:
+    installed = installed_here
     serve = ServeProcess(
         empty_dir / "D" / "lms.db", command=[installed.script], cwd=empty_dir, env=installed.env()
     )
@@ -380,8 +393,9 @@ def test_serve_answers_about_certify_works_and_sigterm_stops_it(
 
 
 def test_readme_pytest_example_through_the_installed_plugin(
-    installed: Installed, empty_dir: Path
+    installed_here: Installed, empty_dir: Path
 ) -> None:
+    installed = installed_here
     shutil.copy(EXAMPLE, empty_dir / EXAMPLE.name)
     r = installed.run(
         installed.python,

@@ -106,7 +106,10 @@ def test_invalid_scenario_file_names_file_and_path(tmp_path):
 
 
 def test_mutation_subset_writes_mutation_json(tmp_path):
-    r = run("--mutation", "-k", "content-", "--report-dir", str(tmp_path), timeout=600)
+    r = run(
+        "--mutation", "-k", "content-actor or content-session", "--report-dir", str(tmp_path),
+        timeout=600,
+    )  # fmt: skip
     report = json.loads((tmp_path / "mutation.json").read_text())
     assert report["mutants"] == 17
     assert report["killed"] + len(report["survivors"]) == 17
