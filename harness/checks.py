@@ -16,10 +16,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.evidence import Evidence
+from harness.evidence import (
+    COMPLETED,
+    FAILED,
+    INITIALIZED,
+    PASSED,
+    TERMINATED,
+    VERBS,
+    Evidence,
+    verb_of,
+)
 
 MISSING = object()
 NOTHING_TO_JUDGE = "nothing to judge"
+# The verbs cmi5 defines for an AU (§9.3): each at most once in a session (9.3.0.0-2).
+CMI5_AU_VERBS = (INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED)
+SATISFACTION = (COMPLETED, PASSED, FAILED)  # none in Browse or Review mode (10.2.2.0-2, -3)
 
 CheckFunc = Callable[[Evidence, Any], tuple[bool, Any, str]]
 
@@ -101,9 +113,33 @@ requires_fetch = _requires(
 requires_outcome = _requires(lambda ev: ev.outcome.get("status"), "the story reported no outcome")
 
 
+def difference(expected: Any, actual: Any) -> str:
+    """Where two values differ, in words: the keys or the first position that differ."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        keys = [k for k in expected if not _same(expected[k], actual.get(k, MISSING))]
+        parts = [f"{k}: {actual.get(k, '<missing>')!r} for {expected[k]!r}" for k in keys[:4]]
+        return "; ".join(parts)
+    if isinstance(expected, list) and isinstance(actual, list):
+        for index, (want, got) in enumerate(zip(expected, actual, strict=False)):
+            if want != got:
+                return f"item {index}: {got!r} for {want!r}"
+        if len(expected) != len(actual):
+            return f"{len(actual)} items for {len(expected)}"
+    return ""
+
+
+def _same(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, dict) and set(expected) == {"at_least"} and isinstance(actual, int):
+        return actual >= expected["at_least"]
+    return bool(expected == actual)
+
+
 def _result(check: Check, expected: Any, passed: bool, actual: Any, detail: str) -> CheckResult:
     verdict = "as expected" if passed else "NOT as expected"
     message = f"{check.key}: {verdict}: expected {expected!r}, got {actual!r}"
+    differs = "" if passed else difference(expected, actual)
+    if differs:
+        message += f" [differs at {differs}]"
     if detail:
         message += f" ({detail})"
     if not passed:
@@ -181,11 +217,19 @@ def failure_reason(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     "of statements the LRS accepted (answered 2xx and stored)",
     source="seed",
 )
-def statements_per_mount(ev: Evidence, expected: dict[str, int]) -> tuple[bool, Any, str]:
+def statements_per_mount(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
     actual = {role: len(ev.received(role)) for role in expected}
     detail = "statements accepted per mount"
     lost = _fates(ev, expected)
-    return actual == expected, actual, f"{detail}; {lost}" if lost else detail
+    ok = all(count_matches(actual[role], want) for role, want in expected.items())
+    return ok, actual, f"{detail}; {lost}" if lost else detail
+
+
+def count_matches(actual: int, expected: int | dict[str, int]) -> bool:
+    """A count as a scenario states it: exactly `N`, or `{at_least: N}`."""
+    if isinstance(expected, dict):
+        return actual >= expected["at_least"]
+    return actual == expected
 
 
 @check(
@@ -193,7 +237,7 @@ def statements_per_mount(ev: Evidence, expected: dict[str, int]) -> tuple[bool, 
     rule="statements the LRS refused (non-2xx), per mount, named with the LRS's answer",
     source="xAPI-C §3.2 (status codes)",
 )
-def refused_per_mount(ev: Evidence, expected: dict[str, int]) -> tuple[bool, Any, str]:
+def refused_per_mount(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
     actual = {role: len(ev.refused(role)) for role in expected}
     answers = [
         f"{s.exchange.role}: {s.answer}" for s in ev.refused() if s.exchange.role in expected
@@ -201,7 +245,8 @@ def refused_per_mount(ev: Evidence, expected: dict[str, int]) -> tuple[bool, Any
     detail = "statements refused per mount"
     if answers:
         detail += f"; {'; '.join(dict.fromkeys(answers))}"
-    return actual == expected, actual, detail
+    ok = all(count_matches(actual[role], want) for role, want in expected.items())
+    return ok, actual, detail
 
 
 @check(
@@ -278,7 +323,10 @@ def sent_field_values(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any
 def fields_absent(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
     stmt = ev.main_statement()
     present = [p for p in expected if dig(stmt, p) is not MISSING]
-    return not present, present, "these properties must not be sent"
+    if not present:
+        return True, "none of them present", "these properties must not be sent"
+    found = {p: dig(stmt, p) for p in present}
+    return False, {"present": found}, "these properties must not be sent, and were"
 
 
 @check("verb_id", rule="a verb is identified by its id", source="xAPI-D §2.4.3")
@@ -412,20 +460,125 @@ def verbs_sent(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
 
 @check(
     "every_statement",
-    rule="launch values in every accepted statement, not just one",
-    source="cmi5 8.1.3.0-3, 8.1.4.0-3, 9.6.3.1-4",
+    rule="launch values in every accepted statement, not just one (the object: in every cmi5 "
+    "defined statement; an allowed statement, such as answered, has its own)",
+    source="cmi5 8.1.3.0-3, 8.1.4.0-3, 9.6.3.1-4, 8.1.5.0-6, 9.4.0.0-2",
 )
 @requires_accepted_statement
 def every_statement(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
     wrong = []
     for index, stmt in enumerate(ev.received()):
         for path, want in expected.items():
+            if path.startswith("object") and verb_of(stmt) not in CMI5_AU_VERBS:
+                continue  # a cmi5 allowed statement has an object of its own (8.1.5.0-6)
             value = dig(stmt, path)
             if value != ev.lookup(want):
                 wrong.append({"statement": index, path: "<missing>" if value is MISSING else value})
     detail = "fields of every accepted statement"
     lost = _fates(ev, ev.mount_names)
     return not wrong, wrong or "all as expected", f"{detail}; {lost}" if lost else detail
+
+
+@check(
+    "delivered",
+    rule="every statement the story sent went to this mount and was accepted there, and none "
+    "went anywhere else ('none': the story sent no statement at all)",
+    source="seed: The endpoint query parameter has precedence (else the API URL set in We Are)",
+)
+def delivered(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+    where = {role: len(ev.sent(role)) for role in ev.mount_names if ev.sent(role)}
+    lost = _fates(ev, ev.mount_names)
+    if expected == "none":
+        return not where, where or "nothing sent", "no statement may be sent anywhere"
+    if not ev.sent():
+        raise NothingToJudge(f"the story sent no statement (expected them at {expected!r})")
+    elsewhere = sorted(set(where) - {expected})
+    accepted = len(ev.received(expected))
+    ok = not elsewhere and accepted == where.get(expected, 0) and accepted > 0
+    detail = f"statements sent per mount {where}, {accepted} accepted at {expected!r}"
+    if elsewhere:
+        detail += f"; sent to {', '.join(elsewhere)} instead of or besides {expected!r}"
+    return ok, where, f"{detail}; {lost}" if lost else detail
+
+
+@check(
+    "completed",
+    rule="true: the story's Completed statement was accepted, at most one per registration; "
+    "false: no completed, passed or failed statement was sent",
+    source="seed: completions are reported; cmi5 9.3.0.0-6, 9.3.3.0-2 (once per registration), "
+    "10.2.2.0-2 (none in Browse or Review mode)",
+)
+def completed_once(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
+    if not expected:
+        satisfying = [v for s in ev.sent() if (v := verb_of(s.statement)) in SATISFACTION]
+        short = [v.removeprefix(VERBS) for v in satisfying]
+        return not satisfying, short or "none sent", "no completed, passed or failed may be sent"
+    sent = [s for s in ev.sent() if verb_of(s.statement) == COMPLETED]
+    if not ev.sent():
+        raise NothingToJudge("the story sent no statement")
+    accepted = [s for s in sent if s.fate == "accepted"]
+    by_registration: dict[Any, int] = {}
+    for s in accepted:
+        registration = dig(s.statement, "context.registration")
+        key = None if registration is MISSING else str(registration).lower()
+        by_registration[key] = by_registration.get(key, 0) + 1
+    twice = {k: n for k, n in by_registration.items() if n > 1}
+    actual = f"{len(accepted)} Completed accepted of {len(sent)} sent"
+    if twice:
+        return (
+            False,
+            actual,
+            f"more than one Completed for registration(s) {sorted(map(str, twice))}",
+        )
+    if not accepted:
+        lost = _fates(ev, ev.mount_names)
+        return (
+            False,
+            actual,
+            f"no Completed statement accepted; {lost}"
+            if lost
+            else ("no Completed statement accepted"),
+        )
+    return True, actual, "one Completed accepted per registration"
+
+
+def session_problem(verbs: list[str | None]) -> str | None:
+    """The first way a statement sequence breaks a cmi5 AU session, with its rule, or None."""
+    if not verbs:
+        return None
+    if verbs[0] != INITIALIZED:
+        return f"the first statement is {verbs[0]!r}, not initialized (cmi5 9.3.2.0-2, 9.3.0.0-4)"
+    if TERMINATED in verbs:
+        end = verbs.index(TERMINATED)
+        if end != len(verbs) - 1:
+            return (
+                f"{len(verbs) - end - 1} statement(s) after terminated, first "
+                f"{verbs[end + 1]!r} (cmi5 9.3.8.0-2, 9.3.0.0-5)"
+            )
+    else:
+        return "no terminated statement ends the session (cmi5 9.3.8.0-1)"
+    for verb in CMI5_AU_VERBS:
+        if verbs.count(verb) > 1:
+            return f"{verb} sent {verbs.count(verb)} times in one session (cmi5 9.3.0.0-2)"
+    if PASSED in verbs and FAILED in verbs:
+        return "both passed and failed in one session (cmi5 9.3.0.0-3)"
+    return None
+
+
+@check(
+    "cmi5_session",
+    rule="the statements sent form a cmi5 AU session: initialized first, terminated last, "
+    "nothing after it, no cmi5 verb twice; any other statement may come in between",
+    source="cmi5 9.3.2.0-2, 9.3.0.0-4, 9.3.8.0-1, 9.3.8.0-2, 9.3.0.0-5, 9.3.0.0-2, 9.3.0.0-3",
+)
+@requires_sent_statement
+def cmi5_session(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
+    verbs = [verb_of(s) for s in ev.sent_statements()]
+    problem = session_problem(verbs)
+    short = [v.removeprefix(VERBS) if v else v for v in verbs]
+    if expected:
+        return problem is None, short, problem or "a whole cmi5 session"
+    return problem is not None, short, problem or "a whole cmi5 session, though none was expected"
 
 
 BY_KEY = REGISTRY

@@ -20,6 +20,33 @@ _REDACTED_USER = re.compile(r"user='([^']*)'")
 NOT_BASIC = "<not a Basic credential>"
 ACCEPTED, REFUSED, DROPPED = "accepted", "refused", "dropped"
 ANSWER_LIMIT = 200
+VERBS = "http://adlnet.gov/expapi/verbs/"
+INITIALIZED, COMPLETED, TERMINATED = (
+    VERBS + "initialized",
+    VERBS + "completed",
+    VERBS + "terminated",
+)
+PASSED, FAILED = VERBS + "passed", VERBS + "failed"
+# What a story plays, told from what it sent: We Are's two behaviours, something else, nothing.
+DOCUMENTED, CMI5_FULL, OTHER, NOTHING = "weare-documented", "cmi5-full", "other", "nothing sent"
+
+
+def verb_of(statement: dict[str, Any]) -> str | None:
+    verb = statement.get("verb")
+    verb_id = verb.get("id") if isinstance(verb, dict) else None
+    return verb_id if isinstance(verb_id, str) else None
+
+
+def behaviour_of(statements: list[dict[str, Any]]) -> str:
+    """`cmi5-full` when the story opened a cmi5 session (an initialized statement),
+    `weare-documented` when it sent a Completed without one (We Are's article), `other` when
+    it sent neither, `nothing sent` when it sent no statement."""
+    verbs = [verb_of(s) for s in statements]
+    if not verbs:
+        return NOTHING
+    if INITIALIZED in verbs:
+        return CMI5_FULL
+    return DOCUMENTED if COMPLETED in verbs else OTHER
 
 
 @dataclass
@@ -190,6 +217,10 @@ class Evidence:
             ):
                 return stmt
         return received[0] if received else None
+
+    def behaviour(self) -> str:
+        """What the story played, told from the statements it sent (`behaviour_of`)."""
+        return behaviour_of(self.sent_statements())
 
     def fetches(self) -> list[Exchange]:
         return [e for e in self.exchanges if e.is_fetch]

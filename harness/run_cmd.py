@@ -59,6 +59,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="with --au URL: a Python file defining `async def finish(page)` (Playwright)",
     )
+    p.add_argument(
+        "--story",
+        type=Path,
+        metavar="FILE",
+        help="a story profile (YAML or JSON: au_url, finish, done_selector, outcome, behaviour) "
+        "for a story weare-harness did not write; runs in the browser",
+    )
     p.add_argument("--no-color", action="store_true", help="plain output")
     p.set_defaults(run=run)
 
@@ -111,7 +118,17 @@ def run(args: argparse.Namespace) -> int:
     if not scenarios:
         raise UsageError(f"-k {args.keyword!r} selects no scenario")
     try:
-        target = Target.parse(args.au, args.finish_selector)
+        if args.story is not None:
+            from harness.story_profile import load_profile
+
+            if args.au != "reference" or args.finish_selector or args.finish_script:
+                raise ValueError(
+                    "--story holds the story's URL and finish: drop --au and --finish-*"
+                )
+            target = load_profile(args.story)
+            args.driver = "browser"
+        else:
+            target = Target.parse(args.au, args.finish_selector)
         if args.finish_script is not None:
             target.finish_script = load_finish_script(args.finish_script)
     except ValueError as exc:
@@ -137,6 +154,10 @@ def run(args: argparse.Namespace) -> int:
         results = runner.run()
     info = RunInfo(target.label(), args.driver, stamp, time.monotonic() - started, command)
     info.chromium = runner.browser_version
+    if target.kind == "url":
+        info.story_behaviour = runner.story_behaviour or (
+            f"unknown ({runner.behaviour_error})" if runner.behaviour_error else None
+        )
     info.scenario_files = sorted({s.file for s in scenarios})
     console.line(summary_table(results, info, color=console.color))
     if args.report_dir:
@@ -166,10 +187,12 @@ def load_finish_script(path: Path) -> Any:
 
 
 def exit_code(results: list[ScenarioResult]) -> int:
-    """2 if the bench itself failed somewhere, 1 if a check failed, else 0."""
-    if any(r.status == "error" for r in results):
+    """2 when nothing could be run (every scenario an error of the bench), 1 when a scenario
+    failed or errored, else 0: an error in one scenario is that scenario's failure."""
+    ran = [r for r in results if r.status != "skipped"]
+    if ran and all(r.status == "error" for r in ran):
         return 2
-    return 1 if any(r.status == "failed" for r in results) else 0
+    return 1 if any(r.status in ("failed", "error") for r in results) else 0
 
 
 def mutant_results(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,8 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fake_lms.quirks import SLOW_SECONDS
 from harness.bench import Bench, BenchError, Prepared
 from harness.checks import CheckResult, evaluate
+from harness.evidence import COMPLETED, INITIALIZED, TERMINATED, verb_of
 from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig
 from harness.story.client import WeAreClient
@@ -42,6 +46,25 @@ FINISH_WHEN_READY = """(seconds) => new Promise((resolve, reject) => {
 })"""
 # Checks that need the reference story's own report of what it did.
 OUTCOME_CHECKS = ("outcome", "reason_contains", "redirect")
+# What an external story's visible outcome cannot tell: the reference's own failure wording
+# and where it went on exit.
+REFERENCE_WORDS = ("reason_contains", "redirect")
+# How long an external story may take after the learner's action, before the LRS's delays.
+STORY_BUDGET_S = 20.0
+REQUESTS_PER_STORY = 12  # what a full cmi5 session sends, with room: what a slow LRS delays
+REFERENCE_TRAIT = "reference-trait"  # a scenario pinning the reference's choice, not a rule
+POLL_S = 0.25  # how often the runner looks at what an external story sent
+SETTLE_S = 0.5  # quiet after the story's closing statement, for anything it sends after it
+NOTHING_S = 3.0  # quiet that says a story expected to send nothing has sent nothing
+
+
+@dataclass(frozen=True)
+class StoryOutcome:
+    """An external story's visible outcome: the element that shows it and the words for each."""
+
+    selector: str
+    completed: str  # a regular expression the text matches when the story completed
+    failed: str  # ... and when it failed
 
 
 @dataclass
@@ -53,6 +76,9 @@ class Target:
     url: str | None = None
     finish_selector: str | None = None
     finish_script: Callable[[Any], Any] | None = None  # async def finish(page)
+    behaviour: str | None = None  # what the story plays, when known beforehand
+    done_selector: str | None = None  # shown once the story has sent what it sends
+    outcome: StoryOutcome | None = None  # how to read the story's visible outcome
 
     @classmethod
     def parse(cls, text: str, finish_selector: str | None = None) -> Target:
@@ -83,6 +109,7 @@ class ScenarioResult:
     journal: list[dict[str, Any]] = field(default_factory=list)
     message: str = ""
     duration_s: float = 0.0
+    behaviour: str = ""  # what the story played in this scenario, told from what it sent
 
     def as_dict(self) -> dict[str, Any]:
         s = self.scenario
@@ -94,6 +121,7 @@ class ScenarioResult:
             "status": self.status,
             "message": self.message,
             "duration_s": round(self.duration_s, 3),
+            "behaviour": self.behaviour,
             "launch_url": self.launch.get("launch_url"),
             "launch": self.launch,
             "outcome": self.outcome,
@@ -113,17 +141,120 @@ async def _until(condition: Callable[[], bool], seconds: float, what: str) -> No
         await asyncio.sleep(0.02)
 
 
-def _skip_reason(scenario: Scenario, target: Target, driver: str) -> str | None:
-    if target.kind == "url":
-        omitted = set(scenario.launch.get("omit", []))
-        if omitted & {"endpoint", "fetch"} or scenario.launch.get("overrides"):
-            return (
-                "an external story's API URL and key are unknown to the harness; only scenarios "
-                "whose launch gives endpoint and fetch (which win over the configuration) apply"
-            )
-        if driver != "browser":
-            return "an external story runs in a browser: use --driver browser"
+def _skip_reason(
+    scenario: Scenario, target: Target, driver: str, behaviour: str | None = None
+) -> str | None:
+    """Why a scenario cannot judge this target, or None. For an external story: `behaviour`
+    is what the story plays (told from what it sent, or given in its profile)."""
+    if target.kind != "url":
+        return None
+    if driver != "browser":
+        return "an external story runs in a browser: use --driver browser"
+    if REFERENCE_TRAIT in scenario.tags:
+        return (
+            "it describes what the reference story does where the contract leaves a choice "
+            "(tag reference-trait), not a rule every story must follow"
+        )
+    declared = scenario.story.get("behaviour")
+    if declared and behaviour and declared != behaviour:
+        return f"it is about the {declared} behaviour, and this story plays {behaviour}"
+    omitted = set(scenario.launch.get("omit", [])) & {"endpoint", "fetch"}
+    if omitted:
+        return (
+            f"the launch leaves out {' and '.join(sorted(omitted))}, so the story must fall back "
+            "on its own integration settings (API URL, API key), which the harness does not know"
+        )
+    if scenario.expect.get("outcome") == "failed" and target.outcome is None:
+        return (
+            "its point is that the story fails clearly, and this story's visible outcome cannot "
+            "be read (give an outcome selector)"
+        )
     return None
+
+
+# The launch that tells an external story's behaviour: every parameter, nothing refused.
+BASELINE = Scenario(
+    id="story-behaviour",
+    title="what the story plays on a plain launch",
+    rule={"text": "told from the statements it sends", "source": "seed; cmi5 §9.3"},
+    expect={"completed": True},
+    launch={"profile": "weare"},
+)
+
+
+async def forget_story_data(page: Any, url: str) -> None:
+    """Clear what the story's origin keeps in the browser (cookies, local and session storage,
+    IndexedDB, caches, service workers), so that a tab reused for the next scenario launches the
+    story as a fresh browser would: a new tab costs a renderer process per scenario."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    await page.context.clear_cookies()
+    cdp = await page.context.new_cdp_session(page)
+    try:
+        await cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+    finally:
+        await cdp.detach()
+
+
+class Traffic:
+    """What the story sends to a scenario's mounts, read from their journals a little at a time
+    (each look reads only the entries after the last one seen)."""
+
+    def __init__(self, bench: Bench, prepared: Prepared) -> None:
+        self.bench, self.prepared = bench, prepared
+        self.after = dict.fromkeys(prepared.mounts, 0)  # role -> last journal seq seen
+        self.entries: list[tuple[str, dict[str, Any]]] = []
+        self.since = 0  # entries before this index came before the learner's action
+
+    def read(self) -> bool:
+        """Fetch what is new; True when something was."""
+        before = len(self.entries)
+        for role, mount in self.prepared.mounts.items():
+            for entry in self.bench.admin.journal(mount, after=self.after[role]):
+                self.after[role] = max(self.after[role], entry["seq"])
+                self.entries.append((role, entry))
+        return len(self.entries) > before
+
+    def mark(self) -> None:
+        self.since = len(self.entries)
+
+    def _statement_entries(self, everything: bool) -> list[dict[str, Any]]:
+        chosen = self.entries if everything else self.entries[self.since :]
+        return [
+            e for _, e in chosen if "/statements" in e["path"] and e["method"] in ("POST", "PUT")
+        ]
+
+    def verbs(self, *, everything: bool = False) -> list[str | None]:
+        """The verb of each statement sent since the mark (or ever)."""
+        out: list[str | None] = []
+        for entry in self._statement_entries(everything):
+            try:
+                body = json.loads(entry["request_body"])
+            except ValueError:
+                continue
+            items = body if isinstance(body, list) else [body]
+            out += [verb_of(s) for s in items if isinstance(s, dict)]
+        return out
+
+    def refused(self) -> bool:
+        """A statement request since the mark was answered non-2xx."""
+        return any(not 200 <= e["status"] < 300 for e in self._statement_entries(False))
+
+
+def delays(scenario: Scenario) -> float:
+    """The seconds an LRS slowed on purpose adds to a story's run (quirk slow-responses)."""
+    if "slow-responses" in scenario.lms.get("quirks", []):
+        return SLOW_SECONDS * REQUESTS_PER_STORY
+    return 0.0
+
+
+def expects_no_statement(scenario: Scenario) -> bool:
+    """The scenario's point is that nothing is sent (or accepted) anywhere."""
+    expect = scenario.expect
+    if expect.get("delivered") == "none" or expect.get("credentials") == "none":
+        return True
+    counts = [expect.get("statements", {}), expect.get("refused", {})]
+    return bool(counts[0]) and all(v == 0 for c in counts for v in c.values())
 
 
 def _journal_excerpt(evidence: Any) -> list[dict[str, Any]]:
@@ -164,6 +295,9 @@ class Runner:
         # Scenario i gets index first_index + i, which names its mounts on the bench.
         self.first_index = first_index
         self.browser_version: str | None = None  # set once the browser driver has run
+        # What an external story plays: given in its profile, else told from a first launch.
+        self.story_behaviour: str | None = self.target.behaviour
+        self.behaviour_error: str | None = None  # why the first launch told nothing
 
     # -- shared steps ---------------------------------------------------------------------------
     def _story(self) -> StoryConfig:
@@ -177,13 +311,22 @@ class Runner:
     ) -> ScenarioResult:
         evidence = bench.evidence(prepared, outcome)
         expect = dict(prepared.scenario.expect)
+        notes = [outcome.pop("waited")] if outcome.get("waited") else []
         if self.target.kind == "url":
-            for key in OUTCOME_CHECKS:
-                expect.pop(key, None)
+            unjudged = REFERENCE_WORDS if self.target.outcome else OUTCOME_CHECKS
+            dropped = [key for key in unjudged if expect.pop(key, None) is not None]
+            if dropped:
+                notes.append(
+                    f"not judged for an external story: {', '.join(dropped)} (the reference "
+                    "story's own report)"
+                )
         checks = evaluate(evidence, expect)
+        passed = all(c.passed for c in checks)
         return ScenarioResult(
             scenario=prepared.scenario,
-            status="passed" if all(c.passed for c in checks) else "failed",
+            status="passed" if passed else "failed",
+            message="; ".join(notes),
+            behaviour=evidence.behaviour(),
             checks=checks,
             launch=prepared.launch,
             outcome=outcome,
@@ -227,18 +370,18 @@ class Runner:
     ) -> ScenarioResult:
         async with gate:
             started = time.monotonic()
-            reason = _skip_reason(scenario, self.target, "browser")
+            reason = _skip_reason(scenario, self.target, "browser", self.story_behaviour)
             if reason:
                 return self._report(ScenarioResult(scenario, "skipped", message=reason))
             page, clean = None, False
             try:
-                # An external story may keep state in its origin's storage: a fresh context.
-                page = await tabs.take(fresh=self.target.kind == "url")
+                page = await tabs.take()
+                if self.target.kind == "url":  # it may keep state in its origin's storage
+                    await forget_story_data(page, self.target.url or "")
                 prepared = await asyncio.to_thread(self._prepare, bench, scenario, index)
-                outcome = await asyncio.wait_for(
-                    self._drive_page(bench, page, prepared), SCENARIO_TIMEOUT_S
-                )
-                clean = self.target.kind != "url"
+                limit = SCENARIO_TIMEOUT_S + delays(scenario)
+                outcome = await asyncio.wait_for(self._drive_page(bench, page, prepared), limit)
+                clean = True
                 result = await asyncio.to_thread(self._finish, bench, prepared, outcome, started)
             except BenchError as exc:
                 result = ScenarioResult(scenario, "error", message=str(exc))
@@ -246,7 +389,7 @@ class Runner:
                 result = ScenarioResult(
                     scenario,
                     "failed",
-                    message=f"the story did not finish in {SCENARIO_TIMEOUT_S} s",
+                    message=f"the story did not finish in {limit:g} s",
                 )
             except Exception as exc:  # one broken scenario is reported; the run goes on
                 result = ScenarioResult(scenario, "error", message=f"{type(exc).__name__}: {exc}")
@@ -258,8 +401,8 @@ class Runner:
     async def _drive_page(self, bench: Bench, page: Any, prepared: Prepared) -> dict[str, Any]:
         await page.goto(prepared.launch["launch_url"], wait_until="domcontentloaded")
         if self.target.kind == "url":
-            return await self._drive_external(page, prepared)
-        finish = await page.evaluate(FINISH_WHEN_READY, READY_TIMEOUT_S)
+            return await self._drive_external(bench, page, prepared)
+        finish = await page.evaluate(FINISH_WHEN_READY, READY_TIMEOUT_S + delays(prepared.scenario))
         key = parse_qs(urlsplit(prepared.launch["launch_url"]).query)["cfg"][0]
         results = bench.story.registry.results
         for action in prepared.scenario.actions:
@@ -267,27 +410,161 @@ class Runner:
                 results.pop(key, None)
                 await page.mouse.click(finish["x"], finish["y"])
                 # The page reports to its server before it may redirect to returnURL.
-                await _until(lambda: key in results, 20.0, "the story to report its outcome")
+                await _until(
+                    lambda: key in results,
+                    STORY_BUDGET_S + delays(prepared.scenario),
+                    "the story to report its outcome",
+                )
             elif action == "reload":
                 results.pop(key, None)
                 await page.reload(wait_until="domcontentloaded")
-                finish = await page.evaluate(FINISH_WHEN_READY, READY_TIMEOUT_S)
+                finish = await page.evaluate(
+                    FINISH_WHEN_READY, READY_TIMEOUT_S + delays(prepared.scenario)
+                )
         reported = results.get(key)
         if reported is None:
             reported = await page.evaluate("window.weareOutcome || null") or {}
         return reported
 
-    async def _drive_external(self, page: Any, prepared: Prepared) -> dict[str, Any]:
+    async def _drive_external(self, bench: Bench, page: Any, prepared: Prepared) -> dict[str, Any]:
+        """The learner's actions on an external story, each `finish` followed by a wait for
+        what the story sends (not for a quiet network); then its visible outcome, if readable."""
+        budget = STORY_BUDGET_S + delays(prepared.scenario)
+        waited: list[str] = []
+        for action in prepared.scenario.actions:
+            if action == "reload":
+                await page.reload(wait_until="domcontentloaded")
+                continue
+            stopped = await self._finish_story(page, budget)
+            if stopped:
+                waited.append(stopped)
+                break
+            note = await self._await_story(bench, page, prepared, budget)
+            if note:
+                waited.append(note)
+        outcome = await self._read_outcome(page, budget)
+        if waited:
+            outcome["waited"] = "; ".join(waited)
+        return outcome
+
+    async def _await_story(
+        self, bench: Bench, page: Any, prepared: Prepared, budget: float
+    ) -> str | None:
+        """Wait until the story has sent what it sends after the learner's action: its done
+        signal (the profile's selector), or its closing statement (terminated in a cmi5 session,
+        else Completed) or a refusal, then SETTLE_S of quiet; a scenario that expects nothing
+        waits NOTHING_S of quiet. Bounded by `budget`; answers why it stopped waiting, or None.
+        Only the journal entries new since the last look are read."""
+        started = time.monotonic()
+        expects_nothing = expects_no_statement(prepared.scenario)
+        traffic = Traffic(bench, prepared)
+        await asyncio.to_thread(traffic.read)  # what came before the action does not count
+        traffic.mark()
+        changed = started
+        while (now := time.monotonic()) - started < budget:
+            if self.target.done_selector and await page.locator(self.target.done_selector).count():
+                return None
+            if await asyncio.to_thread(traffic.read):
+                changed = now
+            quiet = now - changed
+            verbs = traffic.verbs()
+            closing = TERMINATED if INITIALIZED in traffic.verbs(everything=True) else COMPLETED
+            if (closing in verbs or traffic.refused()) and quiet >= SETTLE_S:
+                return None
+            if expects_nothing and quiet >= NOTHING_S:
+                return None
+            await asyncio.sleep(POLL_S)
+        sent = len(traffic.verbs())
+        return (
+            f"waited {budget:g} s after the learner's action for the story's closing statement "
+            f"(or its done signal); it sent {sent} statement{'s' if sent != 1 else ''} meanwhile"
+        )
+
+    async def _finish_story(self, page: Any, budget: float) -> str | None:
+        """The learner finishes the story (its profile's script or selector), as soon as the
+        story lets them; None once done, else why not: the story showed its failure first (the
+        learner cannot finish a story that failed), or its finish never became clickable."""
         if self.target.finish_script is not None:
-            await self.target.finish_script(page)
-        elif self.target.finish_selector:
-            await page.click(self.target.finish_selector, timeout=20_000)
-        await page.wait_for_load_state("networkidle", timeout=20_000)
-        return {"status": "unknown", "reason": "an external story does not report its outcome"}
+            await asyncio.wait_for(self.target.finish_script(page), budget)
+            return None
+        selector = self.target.finish_selector
+        if not selector:
+            return None  # a story that finishes by itself
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        deadline = time.monotonic() + budget
+        while time.monotonic() < deadline:
+            shown = await self._shown_outcome(page)
+            if shown is not None and shown["status"] == "failed":
+                return f"the story failed before it could be finished: {shown['reason']!r}"
+            try:
+                await page.click(selector, timeout=500)
+                return None
+            except PlaywrightTimeout:
+                continue
+        return f"the story's finish ({selector}) could not be clicked within {budget:g} s"
+
+    async def _shown_outcome(self, page: Any) -> dict[str, Any] | None:
+        """The outcome the story shows now (completed or failed), or None (none yet/unreadable)."""
+        how = self.target.outcome
+        if how is None:
+            return None
+        found = page.locator(how.selector)
+        if not await found.count():
+            return None
+        text = " ".join(((await found.first.text_content()) or "").split())
+        for status, pattern in (("failed", how.failed), ("completed", how.completed)):
+            if text and re.search(pattern, text, re.IGNORECASE):
+                return {"status": status, "reason": text}
+        return None
+
+    async def _read_outcome(self, page: Any, budget: float) -> dict[str, Any]:
+        how = self.target.outcome
+        if how is None:
+            return {"status": "unknown", "reason": "an external story does not report its outcome"}
+        deadline = time.monotonic() + budget
+        while time.monotonic() < deadline:
+            shown = await self._shown_outcome(page)
+            if shown is not None:
+                return shown
+            await asyncio.sleep(0.2)
+        found = page.locator(how.selector)
+        text = (await found.first.text_content() or "") if await found.count() else ""
+        return {
+            "status": "unknown",
+            "reason": f"{how.selector} showed {' '.join(text.split())!r} after {budget:g} s, "
+            f"neither the completed words ({how.completed!r}) nor the failed ones "
+            f"({how.failed!r})",
+        }
+
+    async def _learn_behaviour(self, bench: Bench, tabs: Tabs) -> None:
+        """An external story's behaviour, told from what it sends on a plain launch (every
+        parameter of We Are's article, an observing LMS): before any scenario is judged."""
+        if self.target.kind != "url" or self.story_behaviour is not None:
+            return
+        page = await tabs.take()
+        await forget_story_data(page, self.target.url or "")
+        clean = False
+        try:
+            prepared = await asyncio.to_thread(
+                self._prepare, bench, BASELINE, self.first_index + len(self.scenarios)
+            )
+            await asyncio.wait_for(
+                self._drive_page(bench, page, prepared), SCENARIO_TIMEOUT_S + STORY_BUDGET_S
+            )
+            evidence = await asyncio.to_thread(bench.evidence, prepared, {})
+            self.story_behaviour = evidence.behaviour()
+            clean = True
+        except Exception as exc:  # the scenarios then run and say what went wrong
+            self.story_behaviour = None
+            self.behaviour_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            await tabs.give(page, reuse=clean)
 
     async def _run_browser_on(
         self, bench: Bench, tabs: Tabs, gate: asyncio.Semaphore
     ) -> list[ScenarioResult]:
+        await self._learn_behaviour(bench, tabs)
         return list(
             await asyncio.gather(
                 *(

@@ -39,6 +39,8 @@ def _value(node: dict[str, Any]) -> str:
     if "enum" in node:
         return " \\| ".join(f"`{v}`" for v in node["enum"])
     kind = node.get("type")
+    if isinstance(kind, list):  # e.g. a count: an integer, or a mapping such as {at_least: N}
+        return ", or ".join(_value({**node, "type": one}) for one in kind)
     if kind == "array":
         return f"list of {_value(node.get('items', {}))}"
     if kind == "object":

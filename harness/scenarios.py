@@ -76,7 +76,7 @@ class Scenario:
         )
 
 
-def _load_data(path: Traversable) -> Any:
+def load_data(path: Traversable) -> Any:
     """The file's data; a syntax error names `FILE:LINE:COLUMN` and the problem."""
     suffix = PurePath(path.name).suffix
     try:
@@ -152,7 +152,7 @@ def scenario_items(path: Traversable) -> list[dict[str, Any]]:
 
     A file is either `{description?, scenarios: [...]}` or one scenario mapping on its own.
     """
-    data = _load_data(path)
+    data = load_data(path)
     if data is None:
         raise ScenarioError(f"{path}: the file is empty (expected a scenario or 'scenarios:')")
     single = (

@@ -119,11 +119,11 @@ def test_failing_mutant_report_puts_failures_first_grouped_and_open(reports, bro
             "all => all.map(d => [d.classList.contains('st-failed'), d.open])"
         )
         assert opened and all(failed == is_open for failed, is_open in opened)
-        # Grouped by cause: the statements count several scenarios got wrong, read once.
+        # Grouped by cause: the completion several scenarios did not get, read once.
         first = page.locator("table.causes tbody tr").first
         count = int(first.locator("td.count").inner_text())
         assert count >= 3 and first.locator("a").count() == count
-        assert first.locator("code").inner_text() == "statements"
+        assert first.locator("code").inner_text() == "completed"
         # History: this run and the earlier one; the corrupt line is skipped and said.
         warnings = page.locator(".warnings").inner_text()
         assert "history.jsonl line 1 skipped: not valid JSON" in warnings

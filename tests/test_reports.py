@@ -219,7 +219,9 @@ def test_results_json_round_trips(written, planted):
     text = written["json"].read_text(encoding="utf-8")
     data = json.loads(text)
     assert list(data) == ["meta", "run", "totals", "scenarios"]
-    assert list(data["run"]) == ["target", "driver", "started", "duration_s", "command"]
+    assert list(data["run"]) == [
+        "target", "driver", "started", "duration_s", "command", "story_behaviour",
+    ]  # fmt: skip
     meta = data["meta"]
     assert meta["started_at"] == "2026-01-02T03:04:05Z"
     assert (meta["target"], meta["driver"], meta["duration_s"]) == (

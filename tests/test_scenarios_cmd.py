@@ -300,7 +300,8 @@ def test_rows_cover_nested_keys_with_value_and_required():
 
     table = {key: (value, needed) for key, value, needed, _ in rows()}
     assert table["rule.source"] == ("text", True)
-    assert table["expect.statements.launch"] == ("integer ≥ 0", False)
+    assert table["expect.statements.launch"] == ("integer ≥ 0, or mapping (keys below)", False)
+    assert table["expect.statements.launch.at_least"] == ("integer ≥ 0", True)
     assert table["lms.mode"] == ("`enforce` \\| `observe` \\| `plain`", False)
     assert table["actions"] == ("list of `finish` \\| `reload`", False)
 

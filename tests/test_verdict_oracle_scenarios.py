@@ -58,6 +58,14 @@ DOCUMENTED_RETURN = Behaviour(
     "documented story with returnURL, enforcing LMS", {"return_url": RETURN_URL}, "enforce"
 )
 DOCUMENTED_ENFORCED = Behaviour("documented story, enforcing LMS", mode="enforce")
+CMI5_BROWSE = Behaviour(
+    "cmi5-full story in Browse mode, enforcing LMS",
+    {"behaviour": "cmi5-full", "launch_mode": "Browse"},
+    "enforce",
+)
+CMI5_REFUSED = Behaviour(
+    "cmi5-full story, LMS answering 503", {"behaviour": "cmi5-full"}, quirks=("statements-503",)
+)
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,27 @@ CASES: tuple[Case, ...] = (
     ),
     Case("authorization_scheme", "Basic", REFERENCE, (mutant("token-without-basic"),)),
     Case("verbs", [COMPLETED], REFERENCE, (mutant("sends-twice"), mutant("verb-display-only"))),
+    Case(
+        "delivered",
+        "launch",
+        REFERENCE,
+        (
+            mutant("ignores-endpoint"),
+            quirk("statements-401"),
+            quirk("drops-statements"),
+            DOCUMENTED_ENFORCED,
+        ),
+    ),
+    Case("delivered", "none", quirk("fetch-application-error"), (REFERENCE,)),
+    Case(
+        "completed",
+        True,
+        REFERENCE,
+        (mutant("sends-twice"), mutant("verb-display-only"), quirk("statements-503")),
+    ),
+    Case("completed", False, CMI5_BROWSE, (REFERENCE, CMI5_FULL)),
+    Case("cmi5_session", True, CMI5_FULL, (REFERENCE, CMI5_REFUSED)),
+    Case("cmi5_session", False, REFERENCE, (CMI5_FULL,)),
     Case(
         "every_statement",
         {"context.registration": "$launch.registration", "actor": "$launch.actor"},

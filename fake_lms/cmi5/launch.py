@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import sqlite3
@@ -234,6 +235,12 @@ def _launch_in(
     )
     data = json.dumps(_launch_data(req, template)).encode()
     document_store.put(conn, scope, STATE_ID_LAUNCH_DATA, data, "application/json", at)
+    given = req.variant.overrides.get("activityId")
+    if given and given != req.au.activity_id:
+        # The launch names another activityId: an LMS that does so keeps its LaunchData there
+        # too (cmi5 10.1.0.0-3: the launch activityId), so an AU reading it finds it.
+        there = dataclasses.replace(scope, activity_id=given)
+        document_store.put(conn, there, STATE_ID_LAUNCH_DATA, data, "application/json", at)
     view = store.view(conn, session, req.au)
     launched = lms_statements.launched(
         view,

@@ -33,6 +33,9 @@ class RunInfo:
     command: str  # the command line, for the record
     chromium: str | None = None  # the browser's version when the browser driver ran
     scenario_files: list[str] = field(default_factory=list)  # the files the scenarios came from
+    # What an external story plays (weare-documented, cmi5-full, other, nothing sent), told
+    # from what it sent or given in its profile; None for the reference story and its mutants.
+    story_behaviour: str | None = None
 
 
 def _redact_authorization(value: str) -> str:

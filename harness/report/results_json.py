@@ -30,6 +30,7 @@ def results_document(scenarios: list[dict[str, Any]], info: RunInfo) -> dict[str
     run = {name: getattr(info, name) for name in RUN_FIELDS}
     run["duration_s"] = round(info.duration_s, 3)
     run["command"] = redact_text(info.command)
+    run["story_behaviour"] = info.story_behaviour
     return {
         "meta": run_meta(info),
         "run": run,

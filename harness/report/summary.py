@@ -82,4 +82,6 @@ def summary_table(results: list[ScenarioResult], info: RunInfo, *, color: bool) 
         f"{verdict}: {plural(counts['scenarios'], 'scenario')}, {', '.join(parts)} "
         f"in {info.duration_s:.2f} s (target {info.target}, driver {info.driver})"
     )
+    if info.story_behaviour:
+        lines.append(f"the story plays: {info.story_behaviour} (told from what it sent)")
     return "\n".join(lines)

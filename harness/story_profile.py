@@ -1,0 +1,86 @@
+"""Story profiles: how to run a story weare-harness did not write (`run --story FILE`).
+
+A profile is YAML or JSON data, validated against `harness/schemas/story-profile.schema.json`;
+every problem names the file, the JSON path, the value and the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from harness.runner import StoryOutcome, Target
+from harness.scenarios import ScenarioError, load_data
+
+DEFAULT_COMPLETED = "complete"
+DEFAULT_FAILED = "fail|error"
+
+
+class ProfileError(ValueError):
+    """A story profile that cannot be used; the message says where and why."""
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    text = resources.files("harness").joinpath("schemas/story-profile.schema.json").read_text()
+    return Draft202012Validator(json.loads(text))
+
+
+def _path(parts: list[Any]) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+def load_profile(path: Path) -> Target:
+    """The target a profile describes; ProfileError names every problem found."""
+    try:
+        data = load_data(path)
+    except ScenarioError as exc:
+        raise ProfileError(f"--story {exc}") from exc
+    if not isinstance(data, dict):
+        raise ProfileError(f"--story {path}: expected a mapping with au_url, got {data!r:.80}")
+    problems = [
+        f"--story {path}: at {_path(list(e.absolute_path))}: {e.message} (schema rule: "
+        f"{e.validator})"
+        for e in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
+    ]
+    if problems:
+        raise ProfileError("; ".join(problems))
+    outcome = None
+    if "outcome" in data:
+        shown = data["outcome"]
+        outcome = StoryOutcome(
+            shown["selector"],
+            shown.get("completed", DEFAULT_COMPLETED),
+            shown.get("failed", DEFAULT_FAILED),
+        )
+        for key in ("completed", "failed"):
+            try:
+                re.compile(getattr(outcome, key))
+            except re.error as exc:
+                raise ProfileError(
+                    f"--story {path}: at $.outcome.{key}: not a regular expression: {exc}"
+                ) from exc
+    finish = data.get("finish", {})
+    target = Target(
+        "url",
+        url=data["au_url"],
+        finish_selector=finish.get("selector"),
+        behaviour=data.get("behaviour"),
+        done_selector=data.get("done_selector"),
+        outcome=outcome,
+    )
+    if "script" in finish:
+        from harness.run_cmd import load_finish_script
+
+        script = (path.parent / finish["script"]).resolve()
+        try:
+            target.finish_script = load_finish_script(script)
+        except ValueError as exc:
+            raise ProfileError(f"--story {path}: at $.finish.script: {exc}") from exc
+    return target
