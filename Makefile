@@ -39,10 +39,11 @@ run: $(STAMP) .harness/chromium
 serve: $(STAMP)
 	$(VENV)/bin/weare-harness serve
 
-# Two pytest-xdist workers, one test file each at a time (--dist loadfile keeps a file's shared
-# servers and the installed-wheel build to one worker): 4.6 min instead of 7.5 on 2 cores.
-# TEST_WORKERS=0 runs everything in one process.
-TEST_WORKERS ?= 2
+# Three pytest-xdist workers on 2 cores (the tests wait on browsers, subprocesses and servers
+# about a third of the time), one test file each at a time (--dist loadfile keeps a file's
+# shared servers and the installed-wheel build to one worker). TEST_WORKERS=0 runs everything
+# in one process.
+TEST_WORKERS ?= 3
 test: setup lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
+from urllib.parse import unquote_plus
 
 from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
@@ -16,6 +18,7 @@ from harness.evidence import Evidence, gather
 from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig
 from harness.story.server import StoryServer
+from harness.story_integration import MOUNT, StoryIntegration
 
 ROLES = ("launch", "configured", "other")
 
@@ -52,6 +55,27 @@ class Prepared:
     keys: dict[str, tuple[str, str]]  # role -> (user, secret)
     story: StoryConfig
     launch: dict[str, Any]
+    # Roles whose mount other scenarios share (an external story's own API URL): of their
+    # journal and store, only what names one of `markers` (this launch's registration, its
+    # learner's account name) is this scenario's.
+    shared: frozenset[str] = frozenset()
+    markers: tuple[str, ...] = ()
+
+    def mine(self, role: str, entries: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+        """`entries` of `role`'s mount that belong to this scenario (all, if not shared)."""
+        if role not in self.shared:
+            return entries
+        return [e for e in entries if mentions(e, field, self.markers)]
+
+
+def mentions(entry: dict[str, Any], field: str, markers: tuple[str, ...]) -> bool:
+    """Whether a journal entry (`field` "request") or a stored statement ("statement") names a
+    marker: in the request's body or query, or anywhere in the statement."""
+    if field == "statement":
+        text = json.dumps(entry, ensure_ascii=False)
+    else:
+        text = f"{entry.get('request_body', '')} {unquote_plus(entry.get('query', ''))}"
+    return any(marker and marker in text for marker in markers)
 
 
 class Bench:
@@ -111,14 +135,27 @@ class Bench:
         index: int,
         story: StoryConfig | None = None,
         au_url: str | None = None,
+        shared: StoryIntegration | None = None,
     ) -> Prepared:
-        """Mounts, integration config, story and launch for one scenario."""
+        """Mounts, integration config, story and launch for one scenario. With `shared` (an
+        external story's own settings in We Are) the `configured` role is that one mount, the
+        same in every scenario and run, and each launch has a learner of its own."""
+        prefix = f"s{index}-{secrets.token_hex(2)}"
         mounts, keys = create_role_mounts(
             self.admin,
-            f"s{index}-{secrets.token_hex(2)}",
+            prefix,
             mode=scenario.lms.get("mode", "observe"),
             quirks=scenario.lms.get("quirks", []),
         )
+        markers: tuple[str, ...] = ()
+        if shared is not None:
+            mounts["configured"], keys["configured"] = MOUNT, shared.credentials
+            # The story's key comes from the same LMS: it opens the launch's endpoint too.
+            self.admin.create_mount(
+                MOUNT, mode="observe", credentials=shared.credentials, also_opens=[mounts["launch"]]
+            )
+            learner = f"learner-{prefix}"
+            markers = (learner,)
         integration = scenario.integration
         api_url = None
         if integration.get("api_url", "configured") != "none":
@@ -152,8 +189,16 @@ class Bench:
             "profile", "weare" if scenario.behaviour == "weare-documented" else "cmi5"
         )
         body = {"au_url": url, "mount": mounts["launch"], **launch_opts}
+        if shared is not None and "actor" not in body:
+            body["actor"] = {
+                "objectType": "Agent",
+                "account": {"homePage": self.lms.base_url, "name": markers[0]},
+            }
         launch = self.admin.launch(body)
-        return Prepared(scenario, mounts, keys, config, launch)
+        if shared is not None:
+            markers = (*markers, str(launch.get("registration") or ""))
+        roles = frozenset({"configured"}) if shared is not None else frozenset()
+        return Prepared(scenario, mounts, keys, config, launch, roles, markers)
 
     def evidence(self, prepared: Prepared, outcome: dict[str, Any]) -> Evidence:
         """The whole journal and store of the scenario's mounts; BenchError if not readable whole."""
@@ -162,6 +207,12 @@ class Bench:
             outcome=outcome,
             mounts=prepared.mounts,
             keys=prepared.keys,
-            journals={role: self.admin.journal(m) for role, m in prepared.mounts.items()},
-            stored={role: self.admin.statements(m) for role, m in prepared.mounts.items()},
+            journals={
+                role: prepared.mine(role, self.admin.journal(m), "request")
+                for role, m in prepared.mounts.items()
+            },
+            stored={
+                role: prepared.mine(role, self.admin.statements(m), "statement")
+                for role, m in prepared.mounts.items()
+            },
         )

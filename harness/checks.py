@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from harness.evidence import (
     COMPLETED,
@@ -176,6 +177,18 @@ def _cmi5_found(ev: Evidence) -> list[str]:
     )
 
 
+def silence(ev: Evidence, parameter: str, setting: str, wanted: str) -> str:
+    """Why nothing could be judged when the story sent nothing, in the contract's words: the
+    launch that lacks `parameter` leaves the story its configured `setting` to fall back on."""
+    query = urlsplit(str(ev.launch.get("launch_url", ""))).query
+    if parameter not in parse_qs(query.replace("&amp;", "&")):
+        return (
+            f"no `{parameter}` in the launch and the story sent nothing: it did not fall back to "
+            f"its configured {setting}"
+        )
+    return f"the story sent no statement (expected them {wanted})"
+
+
 def _fates(ev: Evidence, roles: Any) -> str:
     """What became of the statements that were not accepted, per mount, with the LRS's answers."""
     parts = []
@@ -259,7 +272,7 @@ def credentials_used(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     if expected == "none":
         return not ev.statement_requests(), kinds, "no statement request may be sent"
     if not kinds:
-        raise NothingToJudge("the story sent no statement request")
+        raise NothingToJudge(silence(ev, "fetch", "API key", f"with the {expected}"))
     return kinds == [expected], kinds, "Authorization of every statement request"
 
 
@@ -491,7 +504,7 @@ def delivered(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     if expected == "none":
         return not where, where or "nothing sent", "no statement may be sent anywhere"
     if not ev.sent():
-        raise NothingToJudge(f"the story sent no statement (expected them at {expected!r})")
+        raise NothingToJudge(silence(ev, "endpoint", "API URL", f"at {expected!r}"))
     elsewhere = sorted(set(where) - {expected})
     accepted = len(ev.received(expected))
     ok = not elsewhere and accepted == where.get(expected, 0) and accepted > 0

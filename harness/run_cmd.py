@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.bench import Bench
+from harness.bench import Bench, BenchError
 from harness.console import Console, plural
 from harness.runner import Runner, ScenarioResult, Target, run_in_one_browser
 from harness.scenarios import ScenarioError, discover, select
@@ -143,15 +143,31 @@ def run(args: argparse.Namespace) -> int:
         return _mutation(args, scenarios, command, console)
     started = time.monotonic()
     stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    with console.progress("scenarios", len(scenarios)) as advance:
-        runner = Runner(
-            scenarios,
-            target=target,
-            driver=args.driver,
-            workers=args.workers,
-            progress=_printer(len(scenarios), console, advance),
-        )
-        results = runner.run()
+    bench = None
+    if target.integration is not None:  # the story's own settings name a fixed port
+        bench = Bench(port=target.integration.port)
+        try:
+            bench.start()
+        except BenchError as exc:
+            raise UsageError(
+                f"{exc} (the story's API URL in We Are names this port: free it, or set "
+                "integration.port in the story profile and paste the new API URL)"
+            ) from None
+        console.line(target.integration.what_to_paste())
+    try:
+        with console.progress("scenarios", len(scenarios)) as advance:
+            runner = Runner(
+                scenarios,
+                target=target,
+                driver=args.driver,
+                workers=args.workers,
+                progress=_printer(len(scenarios), console, advance),
+                bench=bench,
+            )
+            results = runner.run()
+    finally:
+        if bench is not None:
+            bench.stop()
     info = RunInfo(target.label(), args.driver, stamp, time.monotonic() - started, command)
     info.chromium = runner.browser_version
     if target.kind == "url":

@@ -20,6 +20,7 @@ from harness.evidence import COMPLETED, INITIALIZED, TERMINATED, verb_of
 from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig
 from harness.story.client import WeAreClient
+from harness.story_integration import StoryIntegration
 from harness.urls import is_http_url
 
 SCENARIO_TIMEOUT_S = 45
@@ -79,6 +80,7 @@ class Target:
     behaviour: str | None = None  # what the story plays, when known beforehand
     done_selector: str | None = None  # shown once the story has sent what it sends
     outcome: StoryOutcome | None = None  # how to read the story's visible outcome
+    integration: StoryIntegration | None = None  # its settings in We Are, the same every run
 
     @classmethod
     def parse(cls, text: str, finish_selector: str | None = None) -> Target:
@@ -160,10 +162,12 @@ def _skip_reason(
         return f"it is about the {declared} behaviour, and this story plays {behaviour}"
     omitted = set(scenario.launch.get("omit", [])) & {"endpoint", "fetch"}
     if omitted:
-        return (
-            f"the launch leaves out {' and '.join(sorted(omitted))}, so the story must fall back "
-            "on its own integration settings (API URL, API key), which the harness does not know"
-        )
+        unknown = integration_mismatch(scenario, target.integration)
+        if unknown:
+            return (
+                f"the launch leaves out {' and '.join(sorted(omitted))}, so the story falls back "
+                f"on its integration settings in We Are, and {unknown}"
+            )
     if scenario.expect.get("outcome") == "failed" and target.outcome is None:
         return (
             "its point is that the story fails clearly, and this story's visible outcome cannot "
@@ -210,9 +214,10 @@ class Traffic:
         """Fetch what is new; True when something was."""
         before = len(self.entries)
         for role, mount in self.prepared.mounts.items():
-            for entry in self.bench.admin.journal(mount, after=self.after[role]):
+            fresh = self.bench.admin.journal(mount, after=self.after[role])
+            for entry in fresh:
                 self.after[role] = max(self.after[role], entry["seq"])
-                self.entries.append((role, entry))
+            self.entries += [(role, e) for e in self.prepared.mine(role, fresh, "request")]
         return len(self.entries) > before
 
     def mark(self) -> None:
@@ -239,6 +244,25 @@ class Traffic:
     def refused(self) -> bool:
         """A statement request since the mark was answered non-2xx."""
         return any(not 200 <= e["status"] < 300 for e in self._statement_entries(False))
+
+
+def integration_mismatch(scenario: Scenario, story: StoryIntegration | None) -> str | None:
+    """Why the story's own integration settings cannot be the scenario's, or None."""
+    if story is None:
+        return "the story profile does not say which are set (integration: api_url, api_key)"
+    wanted = scenario.integration
+    for name, is_set in (("api_url", story.api_url_set), ("api_key", story.api_key_set)):
+        role = wanted.get(name, "configured")
+        if role not in ("configured", "none"):
+            return f"this scenario points its {name} at the {role!r} mount, not the story's own"
+        if (role == "configured") != is_set:
+            return (
+                f"this scenario needs the {name} {'set' if role == 'configured' else 'not set'},"
+                f" and the story profile says integration.{name}: {str(is_set).lower()}"
+            )
+    if not wanted.get("api_url_slash", True):
+        return "this scenario needs the API URL set without its trailing slash"
+    return None
 
 
 def delays(scenario: Scenario) -> float:
@@ -304,7 +328,9 @@ class Runner:
         return StoryConfig(mutant=self.target.mutant)
 
     def _prepare(self, bench: Bench, scenario: Scenario, index: int) -> Prepared:
-        return bench.prepare(scenario, index, self._story(), au_url=self.target.url)
+        return bench.prepare(
+            scenario, index, self._story(), au_url=self.target.url, shared=self.target.integration
+        )
 
     def _finish(
         self, bench: Bench, prepared: Prepared, outcome: dict[str, Any], started: float
@@ -435,11 +461,14 @@ class Runner:
             if action == "reload":
                 await page.reload(wait_until="domcontentloaded")
                 continue
+            traffic = Traffic(bench, prepared)
+            await asyncio.to_thread(traffic.read)  # what came before the action does not count
+            traffic.mark()
             stopped = await self._finish_story(page, budget)
             if stopped:
                 waited.append(stopped)
                 break
-            note = await self._await_story(bench, page, prepared, budget)
+            note = await self._await_story(page, prepared, traffic, budget)
             if note:
                 waited.append(note)
         outcome = await self._read_outcome(page, budget)
@@ -448,18 +477,16 @@ class Runner:
         return outcome
 
     async def _await_story(
-        self, bench: Bench, page: Any, prepared: Prepared, budget: float
+        self, page: Any, prepared: Prepared, traffic: Traffic, budget: float
     ) -> str | None:
         """Wait until the story has sent what it sends after the learner's action: its done
         signal (the profile's selector), or its closing statement (terminated in a cmi5 session,
         else Completed) or a refusal, then SETTLE_S of quiet; a scenario that expects nothing
         waits NOTHING_S of quiet. Bounded by `budget`; answers why it stopped waiting, or None.
-        Only the journal entries new since the last look are read."""
+        `traffic` was marked before the action; only journal entries new since the last look
+        are read."""
         started = time.monotonic()
         expects_nothing = expects_no_statement(prepared.scenario)
-        traffic = Traffic(bench, prepared)
-        await asyncio.to_thread(traffic.read)  # what came before the action does not count
-        traffic.mark()
         changed = started
         while (now := time.monotonic()) - started < budget:
             if self.target.done_selector and await page.locator(self.target.done_selector).count():

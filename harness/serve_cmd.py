@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import signal
 import sys
@@ -262,6 +263,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"  reference story (registered as an AU): {info['url']}", flush=True)
     for key in config.api_keys:
         print(f"  API key: {key}", flush=True)
+    if config.api_keys:  # what We Are's integration settings take (its article's Steps 2-3)
+        paste = base64.b64encode(str(config.api_keys[0]).encode()).decode()
+        print(
+            f"  in We Are: API URL {base}/xapi/{config.default_mount}/  API key {paste}",
+            flush=True,
+        )
     print(f"  store: {config.db_path}", flush=True)
 
     def stop(signum: int, _frame: object) -> None:

@@ -17,6 +17,12 @@ from jsonschema import Draft202012Validator
 
 from harness.runner import StoryOutcome, Target
 from harness.scenarios import ScenarioError, load_data
+from harness.story_integration import (
+    DEFAULT_PORT,
+    IntegrationError,
+    StoryIntegration,
+    stable_secret,
+)
 
 DEFAULT_COMPLETED = "complete"
 DEFAULT_FAILED = "fail|error"
@@ -66,6 +72,19 @@ def load_profile(path: Path) -> Target:
                 raise ProfileError(
                     f"--story {path}: at $.outcome.{key}: not a regular expression: {exc}"
                 ) from exc
+    integration = None
+    settings = data.get("integration", {})
+    if settings.get("api_url") or settings.get("api_key"):
+        try:
+            secret = stable_secret()
+        except IntegrationError as exc:
+            raise ProfileError(f"--story {path}: at $.integration: {exc}") from exc
+        integration = StoryIntegration(
+            api_url_set=bool(settings.get("api_url")),
+            api_key_set=bool(settings.get("api_key")),
+            port=int(settings.get("port", DEFAULT_PORT)),
+            secret=secret,
+        )
     finish = data.get("finish", {})
     target = Target(
         "url",
@@ -74,6 +93,7 @@ def load_profile(path: Path) -> Target:
         behaviour=data.get("behaviour"),
         done_selector=data.get("done_selector"),
         outcome=outcome,
+        integration=integration,
     )
     if "script" in finish:
         from harness.run_cmd import load_finish_script

@@ -13,6 +13,7 @@ from harness.evidence import CMI5_FULL, DOCUMENTED, NOTHING, OTHER, behaviour_of
 from harness.run_cmd import exit_code
 from harness.runner import ScenarioResult
 from harness.scenarios import Scenario
+from harness.story_integration import FILE, IntegrationError, StoryIntegration, stable_secret
 from harness.story_profile import ProfileError, load_profile
 
 V = "http://adlnet.gov/expapi/verbs/"
@@ -123,3 +124,19 @@ def test_run_with_a_bad_profile_exits_2_with_one_line(tmp_path):
     )
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "au_url" in r.stderr and str(path) in r.stderr
+
+
+def test_the_story_key_is_made_once_kept_private_and_given_back(tmp_path):
+    folder = tmp_path / "state"
+    first = stable_secret(folder)
+    assert stable_secret(folder) == first  # the same API key in We Are, run after run
+    assert (folder.stat().st_mode & 0o777, (folder / FILE).stat().st_mode & 0o777) == (
+        0o700,
+        0o600,
+    )
+    given = StoryIntegration(True, False, 8471, first)
+    said = given.what_to_paste()
+    assert "API URL: http://127.0.0.1:8471/xapi/we-are/" in said and "API key: (not set)" in said
+    (folder / FILE).write_text("{not json")
+    with pytest.raises(IntegrationError, match=str(folder / FILE)):
+        stable_secret(folder)

@@ -70,7 +70,7 @@ def test_all_good_here_exits_0_with_both_drivers_and_chromium_version(tmp_path):
     assert checks["chromium"]["version"].startswith("Chromium ")
     assert any(ch.isdigit() for ch in checks["chromium"]["version"])
     assert checks["data"]["status"] == "ok"
-    assert "73 built-in scenarios" in checks["data"]["found"]
+    assert "74 built-in scenarios" in checks["data"]["found"]
     assert "node" not in checks, "node and npm are checked only with --interop"
     assert list(tmp_path.iterdir()) == [], "doctor must leave nothing behind"
 

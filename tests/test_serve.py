@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import subprocess
@@ -37,6 +38,9 @@ def test_serve_prints_base_url_endpoint_and_api_key(tmp_path):
         assert server.base_url in text
         assert "/xapi/default/" in text
         assert "API key: qa:s3cret-key" in text
+        # What to paste into We Are's integration settings: the API URL and the Basic key.
+        paste = base64.b64encode(b"qa:s3cret-key").decode()
+        assert f"in We Are: API URL {server.endpoint}  API key {paste}" in text
         assert server.client().get(server.endpoint + "about").status_code == 200
         assert server.terminate() == 0
 

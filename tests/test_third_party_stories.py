@@ -23,7 +23,9 @@ import yaml
 from harness.bench import Bench
 from harness.runner import Runner, ScenarioResult, run_in_one_browser
 from harness.scenarios import discover, select
+from harness.story_integration import StoryIntegration, stable_secret
 from harness.story_profile import load_profile
+from tests.loopback import free_port
 from tests.third_party_stories import CMI5_UMD, serve_story
 
 pytestmark = [
@@ -38,17 +40,16 @@ BREAKS: dict[str, dict[str, str]] = {"documented": {}, "cmi5-session": {}}
 WORKERS = 12  # the stories mostly wait (their closing animation, the LRS): more than the cores
 
 
-def profile(tmp_path: Path, name: str, url: str) -> Path:
+def profile(tmp_path: Path, name: str, url: str, integration: dict | None = None) -> Path:
     path = tmp_path / f"{name}.yaml"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "au_url": url,
-                "finish": {"selector": "#finish"},
-                "outcome": {"selector": "#status", "completed": "^Completed", "failed": "^Failed"},
-            }
-        )
-    )
+    data = {
+        "au_url": url,
+        "finish": {"selector": "#finish"},
+        "outcome": {"selector": "#status", "completed": "^Completed", "failed": "^Failed"},
+    }
+    if integration:
+        data["integration"] = integration
+    path.write_text(yaml.safe_dump(data))
     return path
 
 
@@ -137,3 +138,73 @@ def test_broken_variants_of_the_same_stories_are_caught(tmp_path):
     assert result.status == "failed"
     text = failure_text(result)
     assert "statement(s) after terminated" in text and "9.3.8.0-2" in text, text
+
+
+# -- the story's own integration settings: the precedence matrix against a real story ---------
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> tuple[dict, dict]:
+    """The story's settings in We Are, as `run --story` keeps them (a state folder of the test's
+    own): (the profile's integration, the settings.json a configured story reads)."""
+    monkeypatch.setenv("WEARE_HARNESS_STATE_DIR", str(tmp_path / "state"))
+    port = free_port()
+    given = StoryIntegration(True, True, port, stable_secret())
+    return (
+        {"api_url": True, "api_key": True, "port": port},
+        {"api_url": given.api_url, "api_key": given.api_key},
+    )
+
+
+def run_configured(
+    tmp_path: Path, name: str, integration: dict, served: dict | None, keyword: str
+) -> list[ScenarioResult]:
+    scenarios = select(discover([]), keyword)
+    with serve_story(name, served) as url, Bench(port=integration["port"]) as bench:
+        target = load_profile(profile(tmp_path, name, url, integration))
+        runner = Runner(scenarios, target=target, driver="browser")
+        [results] = run_in_one_browser([runner], bench, WORKERS)
+    return results
+
+
+def test_a_configured_story_serves_every_case_of_the_matrix_it_is_configured_for(
+    tmp_path, settings
+):
+    """The documented story with its API URL and key set in We Are (settings.json): every case
+    whose launch leaves endpoint or fetch out now runs against its configured settings."""
+    integration, served = settings
+    results = run_configured(tmp_path, "documented", integration, served, "precedence or api-url")
+    by_id = {r.scenario.id: r for r in results}
+    failed = {i: failure_text(r) for i, r in by_id.items() if r.status in ("failed", "error")}
+    assert not failed, json.dumps(failed, indent=1)[:4000]
+    for case in (
+        "precedence-endpoint-url-no-fetch-key",  # the configured API key, at the launch endpoint
+        "precedence-no-endpoint-url-no-fetch-key",  # the configured API URL and key
+        "precedence-no-endpoint-url-fetch-key",  # the fetched token, at the configured API URL
+        "launch-api-url-trailing-slash",
+    ):
+        assert by_id[case].status == "passed", (case, by_id[case].message)
+    # Cases that need a setting this story has not got are skipped, naming it.
+    unset = by_id["precedence-no-endpoint-no-url-no-fetch-key"]
+    assert unset.status == "skipped" and "integration.api_url: true" in unset.message
+
+
+def test_a_story_that_does_not_fall_back_fails_with_the_contract_sentence(tmp_path, settings):
+    """A profile that says the settings are set, and a story that ignores them (the cmi5 story
+    reads only its launch): the case fails, saying the story did not fall back."""
+    integration, _ = settings
+    results = run_configured(
+        tmp_path,
+        "cmi5-session",
+        integration,
+        None,
+        "precedence-no-endpoint-url-no-fetch-key or precedence-endpoint-url-fetch-key",
+    )
+    by_id = {r.scenario.id: r for r in results}
+    case = by_id["precedence-no-endpoint-url-no-fetch-key"]
+    assert case.status == "failed"
+    assert (
+        "no `endpoint` in the launch and the story sent nothing: it did not fall back to its "
+        "configured API URL" in failure_text(case)
+    )
+    assert by_id["precedence-endpoint-url-fetch-key"].status == "passed"
