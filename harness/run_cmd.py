@@ -63,7 +63,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--story",
         type=Path,
         metavar="FILE",
-        help="a story profile (YAML or JSON: au_url, finish, done_selector, outcome, behaviour) "
+        help="a story profile (YAML or JSON: au_url, finish, done_selector, outcome, behaviour, "
+        "integration) "
         "for a story weare-harness did not write; runs in the browser",
     )
     p.add_argument("--no-color", action="store_true", help="plain output")
