@@ -28,16 +28,21 @@ class BenchError(AdminError):
 
 
 def create_role_mounts(
-    admin: AdminClient, prefix: str, *, mode: str, quirks: list[str] | tuple[str, ...] = ()
+    admin: AdminClient,
+    prefix: str,
+    *,
+    mode: str,
+    quirks: list[str] | tuple[str, ...] = (),
+    roles: tuple[str, ...] = ROLES,
 ) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    """Fresh mounts `PREFIX-ROLE` for every role, each with an API key of its own.
+    """Fresh mounts `PREFIX-ROLE` for each of `roles`, each with an API key of its own.
 
     Returns (role -> mount name, role -> (user, secret)). The customer's API key (`configured`)
     comes from the same LMS, so it opens the launch endpoint too.
     """
-    mounts = {role: f"{prefix}-{role}" for role in ROLES}
-    keys = {role: (f"{prefix}-{role}-key", secrets.token_urlsafe(12)) for role in ROLES}
-    for role in ROLES:
+    mounts = {role: f"{prefix}-{role}" for role in roles}
+    keys = {role: (f"{prefix}-{role}-key", secrets.token_urlsafe(12)) for role in roles}
+    for role in roles:
         admin.create_mount(
             mounts[role],
             mode=mode,
@@ -146,6 +151,7 @@ class Bench:
             prefix,
             mode=scenario.lms.get("mode", "observe"),
             quirks=scenario.lms.get("quirks", []),
+            roles=ROLES if shared is None else tuple(r for r in ROLES if r != "configured"),
         )
         markers: tuple[str, ...] = ()
         if shared is not None:

@@ -17,22 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from harness.evidence import (
-    COMPLETED,
-    FAILED,
-    INITIALIZED,
-    PASSED,
-    TERMINATED,
-    VERBS,
-    Evidence,
-    verb_of,
+from fake_lms.cmi5.vocab import (
+    AU_VERBS,
+    SATISFACTION_VERBS,
+    VERB_COMPLETED,
+    VERB_FAILED,
+    VERB_INITIALIZED,
+    VERB_PASSED,
+    VERB_TERMINATED,
 )
+from harness.evidence import VERBS, Evidence, verb_of
 
 MISSING = object()
 NOTHING_TO_JUDGE = "nothing to judge"
-# The verbs cmi5 defines for an AU (§9.3): each at most once in a session (9.3.0.0-2).
-CMI5_AU_VERBS = (INITIALIZED, COMPLETED, PASSED, FAILED, TERMINATED)
-SATISFACTION = (COMPLETED, PASSED, FAILED)  # none in Browse or Review mode (10.2.2.0-2, -3)
 
 CheckFunc = Callable[[Evidence, Any], tuple[bool, Any, str]]
 
@@ -130,8 +127,9 @@ def difference(expected: Any, actual: Any) -> str:
 
 
 def _same(expected: Any, actual: Any) -> bool:
+    """Equal, or a count as a scenario states it (`count_matches`)."""
     if isinstance(expected, dict) and set(expected) == {"at_least"} and isinstance(actual, int):
-        return actual >= expected["at_least"]
+        return count_matches(actual, expected)
     return bool(expected == actual)
 
 
@@ -482,7 +480,7 @@ def every_statement(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, 
     wrong = []
     for index, stmt in enumerate(ev.received()):
         for path, want in expected.items():
-            if path.startswith("object") and verb_of(stmt) not in CMI5_AU_VERBS:
+            if path.startswith("object") and verb_of(stmt) not in AU_VERBS:
                 continue  # a cmi5 allowed statement has an object of its own (8.1.5.0-6)
             value = dig(stmt, path)
             if value != ev.lookup(want):
@@ -523,10 +521,10 @@ def delivered(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
 )
 def completed_once(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
     if not expected:
-        satisfying = [v for s in ev.sent() if (v := verb_of(s.statement)) in SATISFACTION]
+        satisfying = [v for s in ev.sent() if (v := verb_of(s.statement)) in SATISFACTION_VERBS]
         short = [v.removeprefix(VERBS) for v in satisfying]
         return not satisfying, short or "none sent", "no completed, passed or failed may be sent"
-    sent = [s for s in ev.sent() if verb_of(s.statement) == COMPLETED]
+    sent = [s for s in ev.sent() if verb_of(s.statement) == VERB_COMPLETED]
     if not ev.sent():
         raise NothingToJudge("the story sent no statement")
     accepted = [s for s in sent if s.fate == "accepted"]
@@ -559,10 +557,10 @@ def session_problem(verbs: list[str | None]) -> str | None:
     """The first way a statement sequence breaks a cmi5 AU session, with its rule, or None."""
     if not verbs:
         return None
-    if verbs[0] != INITIALIZED:
+    if verbs[0] != VERB_INITIALIZED:
         return f"the first statement is {verbs[0]!r}, not initialized (cmi5 9.3.2.0-2, 9.3.0.0-4)"
-    if TERMINATED in verbs:
-        end = verbs.index(TERMINATED)
+    if VERB_TERMINATED in verbs:
+        end = verbs.index(VERB_TERMINATED)
         if end != len(verbs) - 1:
             return (
                 f"{len(verbs) - end - 1} statement(s) after terminated, first "
@@ -570,10 +568,10 @@ def session_problem(verbs: list[str | None]) -> str | None:
             )
     else:
         return "no terminated statement ends the session (cmi5 9.3.8.0-1)"
-    for verb in CMI5_AU_VERBS:
+    for verb in sorted(AU_VERBS):  # each cmi5 verb at most once (9.3.0.0-2)
         if verbs.count(verb) > 1:
             return f"{verb} sent {verbs.count(verb)} times in one session (cmi5 9.3.0.0-2)"
-    if PASSED in verbs and FAILED in verbs:
+    if VERB_PASSED in verbs and VERB_FAILED in verbs:
         return "both passed and failed in one session (cmi5 9.3.0.0-3)"
     return None
 

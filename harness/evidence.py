@@ -14,19 +14,14 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs
 
+from fake_lms.cmi5.vocab import VERB_COMPLETED, VERB_INITIALIZED
 from fake_lms.redact import redact_credentials
 
 _REDACTED_USER = re.compile(r"user='([^']*)'")
 NOT_BASIC = "<not a Basic credential>"
 ACCEPTED, REFUSED, DROPPED = "accepted", "refused", "dropped"
 ANSWER_LIMIT = 200
-VERBS = "http://adlnet.gov/expapi/verbs/"
-INITIALIZED, COMPLETED, TERMINATED = (
-    VERBS + "initialized",
-    VERBS + "completed",
-    VERBS + "terminated",
-)
-PASSED, FAILED = VERBS + "passed", VERBS + "failed"
+VERBS = "http://adlnet.gov/expapi/verbs/"  # ADL's verbs, shown without this prefix
 # What a story plays, told from what it sent: We Are's two behaviours, something else, nothing.
 DOCUMENTED, CMI5_FULL, OTHER, NOTHING = "weare-documented", "cmi5-full", "other", "nothing sent"
 
@@ -44,9 +39,9 @@ def behaviour_of(statements: list[dict[str, Any]]) -> str:
     verbs = [verb_of(s) for s in statements]
     if not verbs:
         return NOTHING
-    if INITIALIZED in verbs:
+    if VERB_INITIALIZED in verbs:
         return CMI5_FULL
-    return DOCUMENTED if COMPLETED in verbs else OTHER
+    return DOCUMENTED if VERB_COMPLETED in verbs else OTHER
 
 
 @dataclass
@@ -242,6 +237,23 @@ class Evidence:
         return value
 
 
+def exchange_of(role: str, entry: dict[str, Any]) -> Exchange:
+    """One journal entry of the admin API, as the checks look at it."""
+    return Exchange(
+        role=role,
+        seq=entry["seq"],
+        method=entry["method"],
+        path=entry["path"],
+        status=entry["status"],
+        headers=entry["request_headers"],
+        body=entry["request_body"],
+        verdicts=entry["verdicts"],
+        principal=entry.get("principal", ""),
+        query=entry.get("query", ""),
+        response_body=entry.get("response_body", ""),
+    )
+
+
 def gather(
     *,
     launch: dict[str, Any],
@@ -253,21 +265,7 @@ def gather(
 ) -> Evidence:
     """Evidence from the admin API's journal entries of each role's mount, in arrival order."""
     exchanges = [
-        Exchange(
-            role=role,
-            seq=entry["seq"],
-            method=entry["method"],
-            path=entry["path"],
-            status=entry["status"],
-            headers=entry["request_headers"],
-            body=entry["request_body"],
-            verdicts=entry["verdicts"],
-            principal=entry.get("principal", ""),
-            query=entry.get("query", ""),
-            response_body=entry.get("response_body", ""),
-        )
-        for role, entries in journals.items()
-        for entry in entries
+        exchange_of(role, entry) for role, entries in journals.items() for entry in entries
     ]
     exchanges.sort(key=lambda e: e.seq)
     return Evidence(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import re
 import time
 from collections.abc import Callable
@@ -13,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fake_lms.cmi5.vocab import VERB_COMPLETED, VERB_INITIALIZED, VERB_TERMINATED
 from fake_lms.quirks import SLOW_SECONDS
 from harness.bench import Bench, BenchError, Prepared
 from harness.checks import CheckResult, evaluate
-from harness.evidence import COMPLETED, INITIALIZED, TERMINATED, verb_of
+from harness.evidence import Exchange, exchange_of, verb_of
 from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig
 from harness.story.client import WeAreClient
@@ -207,43 +207,35 @@ class Traffic:
     def __init__(self, bench: Bench, prepared: Prepared) -> None:
         self.bench, self.prepared = bench, prepared
         self.after = dict.fromkeys(prepared.mounts, 0)  # role -> last journal seq seen
-        self.entries: list[tuple[str, dict[str, Any]]] = []
-        self.since = 0  # entries before this index came before the learner's action
+        self.exchanges: list[Exchange] = []
+        self.since = 0  # exchanges before this index came before the learner's action
 
     def read(self) -> bool:
         """Fetch what is new; True when something was."""
-        before = len(self.entries)
+        before = len(self.exchanges)
         for role, mount in self.prepared.mounts.items():
             fresh = self.bench.admin.journal(mount, after=self.after[role])
             for entry in fresh:
                 self.after[role] = max(self.after[role], entry["seq"])
-            self.entries += [(role, e) for e in self.prepared.mine(role, fresh, "request")]
-        return len(self.entries) > before
+            self.exchanges += [
+                exchange_of(role, e) for e in self.prepared.mine(role, fresh, "request")
+            ]
+        return len(self.exchanges) > before
 
     def mark(self) -> None:
-        self.since = len(self.entries)
+        self.since = len(self.exchanges)
 
-    def _statement_entries(self, everything: bool) -> list[dict[str, Any]]:
-        chosen = self.entries if everything else self.entries[self.since :]
-        return [
-            e for _, e in chosen if "/statements" in e["path"] and e["method"] in ("POST", "PUT")
-        ]
+    def _statement_requests(self, everything: bool) -> list[Exchange]:
+        chosen = self.exchanges if everything else self.exchanges[self.since :]
+        return [e for e in chosen if e.is_statements]
 
     def verbs(self, *, everything: bool = False) -> list[str | None]:
         """The verb of each statement sent since the mark (or ever)."""
-        out: list[str | None] = []
-        for entry in self._statement_entries(everything):
-            try:
-                body = json.loads(entry["request_body"])
-            except ValueError:
-                continue
-            items = body if isinstance(body, list) else [body]
-            out += [verb_of(s) for s in items if isinstance(s, dict)]
-        return out
+        return [verb_of(s) for e in self._statement_requests(everything) for s in e.statements()]
 
     def refused(self) -> bool:
         """A statement request since the mark was answered non-2xx."""
-        return any(not 200 <= e["status"] < 300 for e in self._statement_entries(False))
+        return any(not e.ok for e in self._statement_requests(False))
 
 
 def integration_mismatch(scenario: Scenario, story: StoryIntegration | None) -> str | None:
@@ -495,7 +487,11 @@ class Runner:
                 changed = now
             quiet = now - changed
             verbs = traffic.verbs()
-            closing = TERMINATED if INITIALIZED in traffic.verbs(everything=True) else COMPLETED
+            closing = (
+                VERB_TERMINATED
+                if VERB_INITIALIZED in traffic.verbs(everything=True)
+                else VERB_COMPLETED
+            )
             if (closing in verbs or traffic.refused()) and quiet >= SETTLE_S:
                 return None
             if expects_nothing and quiet >= NOTHING_S:

@@ -105,7 +105,7 @@ def load_data(path: Traversable) -> Any:
         raise ScenarioError(f"{path}: YAML error: {exc}") from exc
 
 
-def _json_path(parts: list[str | int]) -> str:
+def json_path(parts: list[str | int]) -> str:
     """`$.scenarios[0].expect.outcome` for the parts `scenarios, 0, expect, outcome`."""
     out = "$"
     for part in parts:
@@ -141,7 +141,7 @@ def schema_problems(data: Any, path: object, single: bool = False) -> list[str]:
         parts = list(error.absolute_path)
         own = parts[2:] if single else parts  # a single-scenario file has no `scenarios` list
         problems.append(
-            f"{path}: {_which(wrapped, parts)}: at {_json_path(own)}: "
+            f"{path}: {_which(wrapped, parts)}: at {json_path(own)}: "
             f"{error.message} (schema rule: {error.validator})"
         )
     return problems

@@ -11,12 +11,11 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from harness.runner import StoryOutcome, Target
-from harness.scenarios import ScenarioError, load_data
+from harness.scenarios import ScenarioError, json_path, load_data
 from harness.story_integration import (
     DEFAULT_PORT,
     IntegrationError,
@@ -38,10 +37,6 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text))
 
 
-def _path(parts: list[Any]) -> str:
-    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
-
-
 def load_profile(path: Path) -> Target:
     """The target a profile describes; ProfileError names every problem found."""
     try:
@@ -51,7 +46,7 @@ def load_profile(path: Path) -> Target:
     if not isinstance(data, dict):
         raise ProfileError(f"--story {path}: expected a mapping with au_url, got {data!r:.80}")
     problems = [
-        f"--story {path}: at {_path(list(e.absolute_path))}: {e.message} (schema rule: "
+        f"--story {path}: at {json_path(list(e.absolute_path))}: {e.message} (schema rule: "
         f"{e.validator})"
         for e in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path)))
     ]
