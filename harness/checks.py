@@ -26,7 +26,7 @@ from fake_lms.cmi5.vocab import (
     VERB_PASSED,
     VERB_TERMINATED,
 )
-from harness.evidence import VERBS, Evidence, verb_of
+from harness.evidence import ACCEPTED, VERBS, Evidence, verb_of
 
 MISSING = object()
 NOTHING_TO_JUDGE = "nothing to judge"
@@ -175,16 +175,22 @@ def _cmi5_found(ev: Evidence) -> list[str]:
     )
 
 
-def silence(ev: Evidence, parameter: str, setting: str, wanted: str) -> str:
-    """Why nothing could be judged when the story sent nothing, in the contract's words: the
-    launch that lacks `parameter` leaves the story its configured `setting` to fall back on."""
-    query = urlsplit(str(ev.launch.get("launch_url", ""))).query
-    if parameter not in parse_qs(query.replace("&amp;", "&")):
-        return (
-            f"no `{parameter}` in the launch and the story sent nothing: it did not fall back to "
-            f"its configured {setting}"
-        )
-    return f"the story sent no statement (expected them {wanted})"
+def silence(ev: Evidence, wanted: str) -> str:
+    """Why nothing could be judged when the story sent nothing, in the contract's words: a
+    launch without `endpoint` or `fetch` leaves the story its configured API URL or API key
+    to fall back on."""
+    query = parse_qs(urlsplit(str(ev.launch.get("launch_url", ""))).query.replace("&amp;", "&"))
+    missing = [(p, s) for p, s in (("endpoint", "API URL"), ("fetch", "API key")) if p not in query]
+    if not missing:
+        return f"the story sent no statement (expected them {wanted})"
+    (parameter, setting), *also = missing
+    sentence = (
+        f"no `{parameter}` in the launch and the story sent nothing: it did not fall back to "
+        f"its configured {setting}"
+    )
+    for parameter, setting in also:
+        sentence += f" (nor, without `{parameter}`, to its {setting})"
+    return sentence
 
 
 def _fates(ev: Evidence, roles: Any) -> str:
@@ -229,11 +235,10 @@ def failure_reason(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     source="seed",
 )
 def statements_per_mount(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
-    actual = {role: len(ev.received(role)) for role in expected}
-    detail = "statements accepted per mount"
+    accepted = [s.exchange.role for s in ev.sent() if s.fate == ACCEPTED]
     lost = _fates(ev, expected)
-    ok = all(count_matches(actual[role], want) for role, want in expected.items())
-    return ok, actual, f"{detail}; {lost}" if lost else detail
+    detail = "statements accepted per mount" + (f"; {lost}" if lost else "")
+    return _counted(expected, accepted, [], detail)
 
 
 def count_matches(actual: int, expected: int | dict[str, int]) -> bool:
@@ -243,17 +248,12 @@ def count_matches(actual: int, expected: int | dict[str, int]) -> bool:
     return actual == expected
 
 
-@check(
-    "refused",
-    rule="statements the LRS refused (non-2xx), per mount, named with the LRS's answer",
-    source="xAPI-C §3.2 (status codes)",
-)
-def refused_per_mount(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
-    actual = {role: len(ev.refused(role)) for role in expected}
-    answers = [
-        f"{s.exchange.role}: {s.answer}" for s in ev.refused() if s.exchange.role in expected
-    ]
-    detail = "statements refused per mount"
+def _counted(
+    expected: dict[str, Any], roles: list[str], answers: list[str], detail: str
+) -> tuple[bool, Any, str]:
+    """Per-mount counts (one role per counted item) against `expected`, the LRS's answers
+    (distinct, in order) added to the detail."""
+    actual = {role: roles.count(role) for role in expected}
     if answers:
         detail += f"; {'; '.join(dict.fromkeys(answers))}"
     ok = all(count_matches(actual[role], want) for role, want in expected.items())
@@ -261,17 +261,43 @@ def refused_per_mount(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any
 
 
 @check(
+    "refused",
+    rule="statements the LRS refused (non-2xx), per mount, named with the LRS's answer",
+    source="xAPI-C §3.2 (status codes)",
+)
+def refused_per_mount(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
+    refused = [s for s in ev.refused() if s.exchange.role in expected]
+    answers = [f"{s.exchange.role}: {s.answer}" for s in refused]
+    return _counted(
+        expected, [s.exchange.role for s in refused], answers, "statements refused per mount"
+    )
+
+
+@check(
+    "refused_requests",
+    rule="xAPI requests the LRS refused (non-2xx), per mount, whatever the resource (statements, "
+    "state, profiles): an LRS refuses credentials it did not issue",
+    source="xAPI-C §3.2 (status codes), §4 (authentication)",
+)
+def refused_requests(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
+    refused = [e for e in ev.xapi_requests() if not e.ok and e.role in expected]
+    answers = [f"{e.role}: {e.method} {e.path.rsplit('/', 1)[-1]} {e.answer()}" for e in refused]
+    return _counted(expected, [e.role for e in refused], answers, "xAPI requests refused per mount")
+
+
+@check(
     "credentials",
-    rule="the fetch query parameter has precedence over the configured API key",
+    rule="the fetch query parameter has precedence over the configured API key; every xAPI "
+    "request carries the credentials the precedence gives",
     source="seed",
 )
 def credentials_used(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
-    kinds = sorted({ev.credential_kind(e) for e in ev.statement_requests()})
+    kinds = sorted({ev.credential_kind(e) for e in ev.xapi_requests()})
     if expected == "none":
         return not ev.statement_requests(), kinds, "no statement request may be sent"
     if not kinds:
-        raise NothingToJudge(silence(ev, "fetch", "API key", f"with the {expected}"))
-    return kinds == [expected], kinds, "Authorization of every statement request"
+        raise NothingToJudge(silence(ev, f"with the {expected}"))
+    return kinds == [expected], kinds, "Authorization of every xAPI request the story made"
 
 
 @check("fetch_calls", rule="the fetch URL is called once", source="cmi5 8.2.3.0-1")
@@ -502,7 +528,7 @@ def delivered(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     if expected == "none":
         return not where, where or "nothing sent", "no statement may be sent anywhere"
     if not ev.sent():
-        raise NothingToJudge(silence(ev, "endpoint", "API URL", f"at {expected!r}"))
+        raise NothingToJudge(silence(ev, f"at {expected!r}"))
     elsewhere = sorted(set(where) - {expected})
     accepted = len(ev.received(expected))
     ok = not elsewhere and accepted == where.get(expected, 0) and accepted > 0

@@ -155,6 +155,15 @@ class Evidence:
     def statement_requests(self, role: str | None = None) -> list[Exchange]:
         return [e for e in self.exchanges if e.is_statements and role in (None, e.role)]
 
+    def xapi_requests(self, role: str | None = None) -> list[Exchange]:
+        """Every request the story made to an xAPI resource (statements, state, profiles,
+        about), CORS preflights and the fetch URL aside."""
+        return [
+            e
+            for e in self.exchanges
+            if not e.is_fetch and e.method != "OPTIONS" and role in (None, e.role)
+        ]
+
     def sent(self, role: str | None = None) -> list[Sent]:
         """Every statement the story sent (to `role`, or anywhere), each with its fate."""
         return [s for s in self._all_sent if role in (None, s.exchange.role)]

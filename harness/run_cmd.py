@@ -20,6 +20,7 @@ from harness.console import Console, plural
 from harness.runner import Runner, ScenarioResult, Target, run_in_one_browser
 from harness.scenarios import ScenarioError, discover, select
 from harness.story.behaviour import mutants
+from harness.urls import unreachable
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -139,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     _check_driver(args.driver)
+    if target.kind == "url" and (why := unreachable(target.url or "")):
+        raise UsageError(f"the story at {target.url} {why}")
     command = command_line(sys.argv[1:])
     if args.mutation:
         return _mutation(args, scenarios, command, console)

@@ -21,7 +21,7 @@ from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig
 from harness.story.client import WeAreClient
 from harness.story_integration import StoryIntegration
-from harness.urls import is_http_url
+from harness.urls import error_text, is_http_url
 
 SCENARIO_TIMEOUT_S = 45
 READY_TIMEOUT_S = 15
@@ -379,7 +379,7 @@ class Runner:
         except BenchError as exc:
             result = ScenarioResult(scenario, "error", message=str(exc))
         except Exception as exc:  # one broken scenario is reported; the run goes on
-            result = ScenarioResult(scenario, "error", message=f"{type(exc).__name__}: {exc}")
+            result = ScenarioResult(scenario, "error", message=error_text(exc))
         return self._report(result)
 
     # -- browser driver -------------------------------------------------------------------------
@@ -410,7 +410,7 @@ class Runner:
                     message=f"the story did not finish in {limit:g} s",
                 )
             except Exception as exc:  # one broken scenario is reported; the run goes on
-                result = ScenarioResult(scenario, "error", message=f"{type(exc).__name__}: {exc}")
+                result = ScenarioResult(scenario, "error", message=error_text(exc))
             finally:
                 if page is not None:
                     await tabs.give(page, reuse=clean)
@@ -580,7 +580,7 @@ class Runner:
             clean = True
         except Exception as exc:  # the scenarios then run and say what went wrong
             self.story_behaviour = None
-            self.behaviour_error = f"{type(exc).__name__}: {exc}"
+            self.behaviour_error = error_text(exc)
         finally:
             await tabs.give(page, reuse=clean)
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from harness.checks import difference, session_problem
-from harness.evidence import CMI5_FULL, DOCUMENTED, NOTHING, OTHER, behaviour_of
+from harness.checks import difference, session_problem, silence
+from harness.evidence import CMI5_FULL, DOCUMENTED, NOTHING, OTHER, Evidence, behaviour_of
 from harness.run_cmd import exit_code
 from harness.runner import ScenarioResult
 from harness.scenarios import Scenario
@@ -54,6 +54,23 @@ def test_a_failure_says_where_expected_and_got_differ():
     assert difference({"launch": {"at_least": 1}}, {"launch": 3}) == ""  # satisfied
     assert difference([1, 2, 3], [1, 5, 3]) == "item 1: 5 for 2"
     assert difference([1, 2], [1, 2, 3]) == "3 items for 2"
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("endpoint=e&fetch=f", "the story sent no statement (expected them at 'launch')"),
+        ("fetch=f", "no `endpoint` in the launch and the story sent nothing: it did not fall back "
+         "to its configured API URL"),
+        ("endpoint=e", "no `fetch` in the launch and the story sent nothing: it did not fall back "
+         "to its configured API key"),
+        ("actor=a", "to its configured API URL (nor, without `fetch`, to its API key)"),
+    ],
+)  # fmt: skip
+def test_silence_names_the_setting_the_story_did_not_fall_back_on(query, words):
+    launch = {"launch_url": f"https://story.example/?{query}&amp;activityId=x"}
+    evidence = Evidence(launch=launch, outcome={}, mount_names={}, key_users={})
+    assert words in silence(evidence, "at 'launch'")
 
 
 def _result(status: str) -> ScenarioResult:

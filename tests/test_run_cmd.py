@@ -13,6 +13,8 @@ import yaml
 
 from harness.story.behaviour import StoryConfig
 from harness.story.server import StoryServer
+from harness.urls import error_text, unreachable
+from tests.loopback import answering, dead_port
 
 pytestmark = pytest.mark.slow
 
@@ -167,3 +169,25 @@ def test_finish_script_without_finish_is_a_usage_error(tmp_path):
     r = run("--au", "http://127.0.0.1:9/s", "--driver", "browser", "--finish-script", str(script))
     assert r.returncode == 2
     assert "async def finish(page)" in r.stderr
+
+
+def test_a_story_that_cannot_be_loaded_is_a_usage_error_with_one_line():
+    """No answer, or 404 for the story's page: nothing could be judged, exit 2 naming the URL;
+    any other answer counts as reachable (the page may want its launch parameters)."""
+    r = run("--au", f"http://127.0.0.1:{dead_port()}/story", "--driver", "browser")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "cannot be reached" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert unreachable("http://127.0.0.1:1/x") is not None
+    with answering(lambda *_: (404, {}, b"")) as base:
+        assert unreachable(base + "/story") == "answers 404"
+    with answering(lambda *_: (400, {}, b"missing launch parameters")) as base:
+        assert unreachable(base + "/story") is None
+
+
+def test_an_error_is_one_line_without_the_launch_query():
+    launch = "http://127.0.0.1:8001/s?endpoint=http%3A%2F%2Fx&fetch=http%3A%2F%2Fy%2Ffetch%2Fabc"
+    exc = RuntimeError(f"Page.goto: net::ERR_CONNECTION_REFUSED at {launch}\nCall log:\n  - x")
+    said = error_text(exc)
+    assert said == (
+        "RuntimeError: Page.goto: net::ERR_CONNECTION_REFUSED at http://127.0.0.1:8001/s?…"
+    )

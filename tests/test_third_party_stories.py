@@ -167,13 +167,15 @@ def run_configured(
     return results
 
 
+@pytest.mark.parametrize("name", list(STORIES))
 def test_a_configured_story_serves_every_case_of_the_matrix_it_is_configured_for(
-    tmp_path, settings
+    tmp_path, settings, name
 ):
-    """The documented story with its API URL and key set in We Are (settings.json): every case
-    whose launch leaves endpoint or fetch out now runs against its configured settings."""
+    """Each story with its API URL and key set in We Are (settings.json, the variant with the
+    configured-API fallback): every case whose launch leaves endpoint or fetch out now runs
+    against its configured settings."""
     integration, served = settings
-    results = run_configured(tmp_path, "documented", integration, served, "precedence or api-url")
+    results = run_configured(tmp_path, name, integration, served, "precedence or api-url")
     by_id = {r.scenario.id: r for r in results}
     failed = {i: failure_text(r) for i, r in by_id.items() if r.status in ("failed", "error")}
     assert not failed, json.dumps(failed, indent=1)[:4000]
@@ -190,8 +192,9 @@ def test_a_configured_story_serves_every_case_of_the_matrix_it_is_configured_for
 
 
 def test_a_story_that_does_not_fall_back_fails_with_the_contract_sentence(tmp_path, settings):
-    """A profile that says the settings are set, and a story that ignores them (the cmi5 story
-    reads only its launch): the case fails, saying the story did not fall back."""
+    """A profile that says the settings are set, and the variant of the story without them (no
+    settings.json: it reads only its launch): the case fails, saying the story did not fall
+    back."""
     integration, _ = settings
     results = run_configured(
         tmp_path,

@@ -100,6 +100,12 @@ CASES: tuple[Case, ...] = (
         REFERENCE,
         (mutant("capitalised-context"), quirk("statements-401"), DOCUMENTED_ENFORCED),
     ),
+    Case(
+        "refused_requests",
+        {"launch": 0, **NOWHERE_ELSE},
+        REFERENCE,
+        (quirk("statements-401"), DOCUMENTED_ENFORCED, CMI5_REFUSED),
+    ),
     Case("credentials", "fetch-token", REFERENCE, (mutant("prefers-api-key"),)),
     Case("fetch_calls", 1, REFERENCE, (mutant("fetch-twice"),)),
     Case("fetch_method", "POST", REFERENCE, (mutant("fetch-by-get"),)),
