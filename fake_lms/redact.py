@@ -12,10 +12,9 @@ REDACTED = "[redacted]"
 SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 # "Basic <base64>" anywhere in a text (a header line, a log message, a repr).
 _BASIC = re.compile(r"(?i)\b(basic)(\s+)([A-Za-z0-9+/_-]{4,}=*)(?![A-Za-z0-9+/=_-])")
-# An auth-token member in JSON or in a Python repr, also inside a JSON-encoded string.
-_AUTH_TOKEN = re.compile(
-    r"""(?i)(\\*["']auth-token\\*["']\s*:\s*\\*["'])((?:(?!\\*["']).)*)""", re.DOTALL
-)
+# An auth-token member in JSON or in a Python repr, also inside a JSON-encoded string (its
+# quotes then escaped): up to the opening quote of its value, the backslashes before it apart.
+_AUTH_TOKEN = re.compile(r"""(?i)\\*["']auth-token\\*["']\s*:\s*(\\*)(["'])""")
 _PROSE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 # The 1.0.3 alternate request syntax carries the Authorization header as a form field.
 _FORM_AUTH = re.compile(r"((?:^|&)authorization=)([^&]*)", re.IGNORECASE)
@@ -69,12 +68,43 @@ def _basic(match: re.Match[str]) -> str:
     return f"{match.group(1)}{match.group(2)}{REDACTED}"
 
 
+def _value_end(text: str, start: int, quote: str, level: int) -> int:
+    """Where a quoted value that begins at `start` ends: at the quote closing it, escaped
+    `level` times as its opening quote was. Quotes inside the value are escaped once more
+    (2·level + 1 backslashes) and backslashes doubled, so the closing quote is the first whose
+    run of backslashes is ≡ level mod 2·(level + 1); a value cut short ends with the text."""
+    period = 2 * (level + 1)
+    at = start
+    while (found := text.find(quote, at)) >= 0:
+        run = found
+        while run > start and text[run - 1] == "\\":
+            run -= 1
+        if (found - run) % period == level:
+            return found - level
+        at = found + 1
+    return len(text)
+
+
+def _auth_tokens(text: str) -> str:
+    """Every auth-token member's whole value replaced by "[redacted]", whatever it holds."""
+    out: list[str] = []
+    at = 0
+    for m in _AUTH_TOKEN.finditer(text):
+        if m.start() < at:  # inside a value already hidden
+            continue
+        end = _value_end(text, m.end(), m.group(2), len(m.group(1)))
+        out += [text[at : m.end()], REDACTED]
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
 def redact_credentials(text: str) -> str:
     """The text with any Basic credential and any auth-token value replaced by "[redacted]"."""
     if "asic" not in text and "uth-token" not in text and "ASIC" not in text:
         return text
     text = _BASIC.sub(_basic, text)
-    return _AUTH_TOKEN.sub(lambda m: m.group(1) + REDACTED, text)
+    return _auth_tokens(text) if "uth-token" in text.lower() else text
 
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -182,12 +212,13 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 def redact_text(text: str, secrets: KnownSecrets | Iterable[str] = ()) -> str:
-    """Hide credentials, auth tokens and any known secret string wherever they appear."""
-    text = redact_credentials(text)
+    """Hide credentials, auth tokens and any known secret string wherever they appear; known
+    secrets first, whole, before a credential's shape could hide only a part of one."""
+    known = secrets if isinstance(secrets, KnownSecrets) else KnownSecrets(secrets)
+    text = redact_credentials(known.redact(text))
     if "authorization=" in text.lower():
         text = _FORM_AUTH.sub(r"\1[redacted]", text)
-    known = secrets if isinstance(secrets, KnownSecrets) else KnownSecrets(secrets)
-    return known.redact(text)
+    return text
 
 
 def redact_strings(value: Any, secrets: KnownSecrets) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -172,3 +173,111 @@ def test_a_credential_added_later_is_hidden_and_known_tokens_stay_hidden(lms, se
     text = journal_text(lms)
     assert "late-secret-42" not in text
     assert_hidden(text, handed, raw)
+
+
+# --- tokens of any characters: a vendor LMS's auth-token is opaque --------------------------
+
+# Each token's pieces are distinctive, so a piece left in a report shows a partial redaction.
+ODD_TOKENS = {
+    "quote": 'qTokA1x9"qTokB2y8"qTokC3z7',
+    "backslash": "bTokA1x9\\bTokB2y8\\",
+    "spaces": "sTokA1x9 sTokB2y8  sTokC3z7",
+    "unicode": "uTokA1x9ü€uTokB2y8 ☃ uTokC3z7",
+    "everything": 'eTokA1x9"\' \\/eTokB2y8ü\\"eTokC3z7',
+}
+
+
+def pieces(token: str) -> list[str]:
+    return [p for p in re.split(r"[^A-Za-z0-9]+", token) if len(p) >= 6]
+
+
+def leaks(text: str, token: str) -> list[str]:
+    return [p for p in pieces(token) if p in text]
+
+
+@pytest.mark.parametrize("token", ODD_TOKENS.values(), ids=ODD_TOKENS.keys())
+def test_an_auth_token_member_is_hidden_whole_at_any_escaping_level(token):
+    """Without knowing the token: its member in JSON, in JSON inside a JSON string (twice), in
+    a Python repr, with non-ASCII escaped or not."""
+    body = {"auth-token": token, "after": "kept-value"}
+    texts = [
+        json.dumps(body),
+        json.dumps(body, ensure_ascii=False),
+        json.dumps({"body": json.dumps(body)}),
+        json.dumps({"outer": json.dumps({"body": json.dumps(body)})}),
+        repr(body),
+    ]
+    for text in texts:
+        out = redact_text(text)
+        assert not leaks(out, token), (text, out)
+        assert "kept-value" in out and REDACTED in out, out
+
+
+@pytest.mark.parametrize("token", ODD_TOKENS.values(), ids=ODD_TOKENS.keys())
+def test_a_known_token_is_hidden_whole_in_every_form(token):
+    from harness.certify.recorder import secret_forms
+
+    known = KnownSecrets(secret_forms([token]))
+    texts = [
+        token,
+        f"Basic {token}",
+        f"the auth-token {token!r} is not base64",
+        json.dumps({"x": token}),
+        json.dumps({"x": token}, ensure_ascii=False),
+        json.dumps({"x": token}).replace("/", "\\/"),  # as PHP's json_encode writes it
+        "?t=" + quote(token, safe=""),
+    ]
+    for text in texts:
+        out = redact_text(text, known)
+        assert not leaks(out, token), (text, out)
+
+
+def vendor_lms(token: str, *, ascii_json: bool):
+    """A vendor LMS on loopback whose fetch URL hands out `token` (and names it, once used)."""
+    fetched = []
+
+    def answer(method: str, path: str, body: bytes):
+        if path.startswith("/fetch"):
+            payload = (
+                {"error-code": "1", "error-text": f"token {token} was already fetched"}
+                if fetched
+                else {"auth-token": token}
+            )
+            fetched.append(path)
+            data = json.dumps(payload, ensure_ascii=ascii_json).encode()
+            return 200, {"Content-Type": "application/json"}, data
+        return 200, {"Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}, b"{}"
+
+    return answer
+
+
+@pytest.mark.parametrize("ascii_json", [True, False], ids=["escaped", "utf-8"])
+@pytest.mark.parametrize("token", ODD_TOKENS.values(), ids=ODD_TOKENS.keys())
+def test_certify_reports_hide_a_token_of_any_characters(token, ascii_json, tmp_path):
+    """certify against a real LMS on loopback: no piece of the token in evidence.json,
+    results.json or report.html, whatever characters it holds."""
+    from urllib.parse import urlencode
+
+    from harness.certify import report
+    from harness.certify.context import CertInputs
+    from harness.certify.run import certify
+    from tests.loopback import answering
+
+    with answering(vendor_lms(token, ascii_json=ascii_json)) as base:
+        query = urlencode(
+            {
+                "endpoint": base + "/xapi/",
+                "fetch": base + "/fetch/a",
+                "actor": json.dumps({"objectType": "Agent", "mbox": "mailto:l@lms.example"}),
+                "activityId": "https://lms.example/activities/story-1",
+                "registration": "0f7a4b1e-7c2d-4a53-9d1e-3b8c2f6a9e10",
+            }
+        )
+        cert = certify(CertInputs([f"https://story.example/?{query}"], timeout=5))
+    paths = report.write(cert, tmp_path)
+    evidence = (tmp_path / "evidence.json").read_text(encoding="utf-8")
+    assert "auth-token" in evidence  # the fetch answer is in the evidence, its token hidden
+    for name in ("evidence.json", "results.json", "report.html"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert not leaks(text, token), (name, leaks(text, token))
+    assert paths["html"].exists()

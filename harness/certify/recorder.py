@@ -91,17 +91,23 @@ class Exchange:
         return None
 
 
+_UNICODE_ESCAPE = re.compile(r"\\u[0-9a-f]{4}")
+
+
 def secret_forms(secrets: list[str]) -> list[str]:
     """Each secret as it may be written: raw, percent-encoded (twice, as inside a launch URL's
-    encoded value), form-encoded and JSON-escaped; longest first, so no form is cut by a
-    shorter one."""
+    encoded value), form-encoded, JSON-escaped (non-ASCII escaped in either case or kept, '/'
+    escaped or not) and in a Python repr; longest first, so no form is cut by a shorter one.
+    A secret may hold any character: quotes, backslashes, spaces, non-ASCII."""
     forms = set()
     for secret in secrets:
         if not secret:
             continue
         once = quote(secret, safe="")
-        forms |= {secret, once, quote(once, safe=""), quote_plus(secret)}
-        forms.add(json.dumps(secret)[1:-1])
+        forms |= {secret, once, quote(once, safe=""), quote_plus(secret), repr(secret)[1:-1]}
+        for escaped in (json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
+            upper = _UNICODE_ESCAPE.sub(lambda m: m.group(0)[:2] + m.group(0)[2:].upper(), escaped)
+            forms |= {escaped, escaped.replace("/", "\\/"), upper, upper.replace("/", "\\/")}
     return sorted(forms, key=len, reverse=True)
 
 
@@ -166,6 +172,11 @@ class Recorder:
             exchange.error = f"no answer within {patience:g} s"
         except requests.RequestException as exc:
             exchange.error = f"{network_error(exc)} ({self._clean(str(exc))[:240]})"
+        except UnicodeEncodeError:  # http.client refuses it before anything is sent
+            exchange.error = (
+                "not sent: a header holds characters outside ISO-8859-1, which HTTP (and a "
+                "browser's fetch) cannot send"
+            )
         else:
             exchange.status = response.status_code
             exchange.response_headers = {

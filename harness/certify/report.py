@@ -42,7 +42,7 @@ CREDENTIALS = {
 
 def redacted(cert: Certification, value: Any) -> Any:
     """JSON-like data as reports hold it: credentials and this run's secrets hidden."""
-    return redact_strings(redact(value), KnownSecrets(secret_forms(cert.secrets)))
+    return redact(redact_strings(value, KnownSecrets(secret_forms(cert.secrets))))
 
 
 def header_lines(cert: Certification) -> list[str]:
@@ -81,7 +81,7 @@ def summary(cert: Certification) -> str:
     if fixes:
         lines.append("top fixes:")
         lines += [f"  {i}. {fix}" for i, fix in enumerate(fixes, 1)]
-    return cert.clean(redact("\n".join(lines)))
+    return redact(cert.clean("\n".join(lines)))
 
 
 def _finding_text(check: dict[str, Any]) -> str:
