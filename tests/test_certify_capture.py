@@ -344,7 +344,10 @@ def test_no_token_on_the_page_or_in_the_reports(runs, lms) -> None:
                 if path.suffix in (".json", ".html", ".xml")
             },
         }
+        secret = urlsplit(run["capture"].page_url).path.strip("/")  # printed, never reported
+        assert len(secret) >= 32 and secret in run["out"]
         for where, text in texts.items():
+            assert where == "stdout" or secret not in text, f"{case}: the capture secret in {where}"
             assert capability not in text, f"{case}: the fetch URL's capability in {where}"
             assert not [t for t in tokens if t in text], f"{case}: a session token in {where}"
             leaked = re.findall(r'auth-token\\?"\s*:\s*\\?"(?!\[redacted)([^"\\]+)', text)
@@ -401,16 +404,16 @@ def test_capture_page_opened_by_hand_reports_nothing() -> None:
     """Without a launch query the page says to launch it from the LMS; the API refuses junk."""
     session = CaptureSession(launches=1, request_timeout=5, page_url="")
     with CaptureServer(session, host="127.0.0.1", port=0) as server:
-        page = requests.get(server.base_url + "/", timeout=5)
+        page = requests.get(server.page_url, timeout=5)
         assert page.status_code == 200
         assert page.headers["Referrer-Policy"] == "no-referrer"
         assert 'src="story.js" data-library' in page.text
-        status = requests.get(server.base_url + "/api/status", timeout=5).json()
+        status = requests.get(server.page_url + "api/status", timeout=5).json()
         assert status["state"] == "waiting"
         assert status["launches"] == {"expected": 1, "arrived": 0}
-        junk = requests.post(server.base_url + "/api/launches", json={"launch_url": "x"}, timeout=5)
+        junk = requests.post(server.page_url + "api/launches", json={"launch_url": "x"}, timeout=5)
         assert junk.status_code == 400
-        early = requests.post(server.base_url + "/api/launches/1/phases/fetch", json={}, timeout=5)
+        early = requests.post(server.page_url + "api/launches/1/phases/fetch", json={}, timeout=5)
         assert early.status_code == 404
 
 
@@ -418,7 +421,7 @@ def test_capture_api_takes_odd_reports_without_a_5xx() -> None:
     """What the page reports comes from a browser: odd shapes are read or refused, never a 500."""
     session = CaptureSession(launches=1, request_timeout=5, page_url="")
     with CaptureServer(session, host="127.0.0.1", port=0) as server:
-        api = server.base_url + "/api/launches"
+        api = server.page_url + "api/launches"
         opened = requests.post(api, json={"launch_url": "http://127.0.0.1:1/?x=1"}, timeout=5)
         assert opened.status_code == 201, opened.text
         odd = {"status": True, "url": 5, "ms": "x", "request_headers": {"a": 1}, "body": None}
@@ -438,7 +441,7 @@ def test_capture_api_takes_odd_reports_without_a_5xx() -> None:
             requests.post(f"{api}/1/phases/nope", json={"steps": []}, timeout=5).status_code == 404
         )
         assert requests.post(f"{api}/1/phases/documented", data="[", timeout=5).status_code == 400
-        assert requests.get(server.base_url + "/api/status", timeout=5).status_code == 200
+        assert requests.get(server.page_url + "api/status", timeout=5).status_code == 200
 
 
 def test_certify_waits_for_each_page_to_say_it_shows_the_verdict() -> None:

@@ -95,7 +95,7 @@ def certify_in_browser(
         launch_urls=list(inputs.launch_urls),
         defer_judging=True,
     )
-    pages = [f"{origin}/?{page_query(url)}" for url in launches]
+    pages = [f"{origin}/{session.secret}/?{page_query(url)}" for url in launches]
     return play_pages(session, pages, origin=origin, tick=tick, browser=browser)
 
 
@@ -111,7 +111,7 @@ def play_pages(
     play its phases, then judge. With `origin`, requests to it are answered by the capture
     server, which is then started here: the page lives on that origin."""
     budget_s = REQUESTS_PER_LAUNCH * (session.request_timeout + 1) + session.give_up
-    server = CaptureServer(session, host="127.0.0.1", port=0).start()
+    server = CaptureServer(session, host="127.0.0.1", port=0, public_url=origin).start()
     messages: list[str] = []
     try:
         with _browser(browser) as chromium:
@@ -122,7 +122,7 @@ def play_pages(
                 for number, url in enumerate(pages, 1):
                     page = context.new_page()
                     page.on("console", lambda m: messages.append(m.text))
-                    page.goto(url if origin else server.base_url + "/?" + urlsplit(url).query)
+                    page.goto(url if origin else server.page_url + "?" + urlsplit(url).query)
                     _until(
                         page,
                         lambda n=number: session.failure is not None or _played(session, n),

@@ -60,8 +60,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--public-url",
         type=http_url,
         metavar="URL",
-        help="--capture: the capture page's URL as the learner's browser reaches it (your HTTPS "
-        "tunnel or proxy in front of --host:--port); the course package points there",
+        help="--capture: the base URL the learner's browser reaches the capture server by (your "
+        "HTTPS tunnel or proxy in front of --host:--port); the course package's page URL is "
+        "under it, and requests naming another Host are refused",
     )
     p.add_argument(
         "--launches",
@@ -112,8 +113,8 @@ def run(args: argparse.Namespace, secrets: list[Callable[[], Iterable[str]]] | N
         endpoint=args.endpoint,
         api_key=api_key,
     )
-    sources.append(lambda: session.ctx.http.secrets if session.ctx else [])
-    server = CaptureServer(session, host=args.host, port=args.port)
+    sources.append(lambda: [session.secret, *(session.ctx.http.secrets if session.ctx else [])])
+    server = CaptureServer(session, host=args.host, port=args.port, public_url=args.public_url)
     problem = listen_problem(args.host, args.port)
     if problem is None:
         try:
@@ -123,7 +124,7 @@ def run(args: argparse.Namespace, secrets: list[Callable[[], Iterable[str]]] | N
     if problem is not None:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {problem}")
     try:
-        session.page_url = args.public_url or server.base_url + "/"
+        session.page_url = server.page_url
         try:
             zip_path = package.write(session.page_url, args.report_dir)
         except OSError as exc:

@@ -1,5 +1,8 @@
 """The capture server: the capture page (a cmi5 AU) and the API it reports to, on one origin.
 
+Everything it serves lives under `/<capture secret>/` and answers only a Host naming certify's
+own address (`guard`): the page hands out We Are's configured API key.
+
 The page loads the reference story's own `story.js` as a library and drives its functions, so
 the browser side of certify is the reference story's behaviour, not a third copy of it. Every
 answer is `no-store` and `no-referrer`: the page's URL carries the launch's fetch URL.
@@ -13,11 +16,13 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
 from fake_lms.live import LiveServer
+from harness.certify.capture.guard import allowed_hosts, host_problem, secret_problem
 from harness.certify.capture.session import PHASES, CaptureError, CaptureSession
 from harness.story.behaviour import BEHAVIOURS, StoryConfig
 
 bp = Blueprint("capture", __name__)
 BODY_LIMIT = 512 * 1024
+HOSTS = "CAPTURE_HOSTS"  # app.config: the Host values that name this server
 
 
 def _session() -> CaptureSession:
@@ -108,6 +113,15 @@ def status() -> Response:
     return jsonify(_session().status())
 
 
+def _guard() -> Response | None:
+    """Refuse a Host that is not this server's (421) and a path without the secret (403)."""
+    problem = host_problem(request.host, current_app.config.get(HOSTS, set()))
+    if problem is not None:
+        return _error(421, problem)
+    problem = secret_problem(request.path, _session().secret)
+    return None if problem is None else _error(403, problem)
+
+
 def _headers(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -116,15 +130,35 @@ def _headers(response: Response) -> Response:
 
 
 def create_capture_app(session: CaptureSession) -> Flask:
+    """The capture app; it answers no request until `config[HOSTS]` names its addresses."""
     app = Flask("weare_capture")
     app.extensions["capture"] = session
-    app.register_blueprint(bp)
+    app.register_blueprint(bp, url_prefix=f"/{session.secret}")
+    app.before_request(_guard)
     app.after_request(_headers)
     return app
 
 
 class CaptureServer(LiveServer):
-    """The capture page and its API, served by threads of this process."""
+    """The capture page and its API, served by threads of this process; `public_url` is the
+    page's address as browsers reach it when that is not host:port (a proxy or tunnel)."""
 
-    def __init__(self, session: CaptureSession, *, host: str, port: int) -> None:
+    def __init__(
+        self, session: CaptureSession, *, host: str, port: int, public_url: str | None = None
+    ) -> None:
         super().__init__(create_capture_app(session), host=host, port=port)
+        self.session = session
+        self.public_url = public_url
+
+    def start(self) -> CaptureServer:
+        super().start()
+        assert self._server is not None
+        port = self._server.server_port
+        self.app.config[HOSTS] = allowed_hosts(self._host, port, self.public_url)
+        return self
+
+    @property
+    def page_url(self) -> str:
+        """The capture page's URL (it carries the secret): under `public_url` when given."""
+        base = self.public_url or self.base_url
+        return f"{base.rstrip('/')}/{self.session.secret}/"

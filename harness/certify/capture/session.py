@@ -34,6 +34,7 @@ from typing import Any
 
 from fake_lms.redact import KnownSecrets, redact_strings
 from harness.certify.capture.evidence import LABELS, browser_exchange, page_verdict, parse_json
+from harness.certify.capture.guard import new_secret
 from harness.certify.context import (
     CertContext,
     CertInputs,
@@ -111,6 +112,9 @@ class CaptureSession:
         self.request_timeout = request_timeout
         self.give_up = give_up  # how long the first probe waits for any answer (CertInputs)
         self.page_url = page_url
+        # The first path segment of every URL the capture server answers (see guard.py);
+        # reports show it redacted, like any secret of the run.
+        self.secret = new_secret()
         self.lock = threading.Condition(threading.RLock())
         self.ctx: CertContext | None = None
         self.launches: list[dict[str, Any]] = []
@@ -231,6 +235,7 @@ class CaptureSession:
             driver=self.driver,
         )
         self.ctx = ctx = CertContext.create(inputs)
+        ctx.http.add_secret(self.secret)
         ctx.notes["started"] = datetime.now(UTC)
         try:
             probe(ctx)
