@@ -21,6 +21,7 @@ from fake_lms.mounts import (
     get_mount,
     list_mounts,
 )
+from fake_lms.public_url import lms_base
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
@@ -87,7 +88,7 @@ def json_body() -> dict[str, Any]:
 
 
 def endpoint_url(mount: str) -> str:
-    return f"{request.host_url.rstrip('/')}/xapi/{mount}/"
+    return f"{lms_base()}/xapi/{mount}/"
 
 
 def mount_or_404(name: str) -> Mount:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 MOUNT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 MODES = ("enforce", "observe", "plain")
@@ -108,6 +109,17 @@ def check_origin(text: str) -> str:
     return text.lower()
 
 
+def check_public_url(text: str) -> str:
+    """A base URL for `public_url`: http(s), a host, no query or fragment."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            f"public URL {text!r:.200} is not a base URL: expected http(s)://host[:port][/path] "
+            "with no query or fragment, e.g. https://lms.example.com"
+        )
+    return text
+
+
 def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise ConfigError(f"mode {mode!r} is not one of {', '.join(MODES)}")
@@ -138,6 +150,9 @@ class LMSConfig:
     quirks: tuple[str, ...] = ()  # server-wide quirks (fake_lms/data/quirks.json)
     # The xAPI version of every mount not naming its own (`serve --xapi-version`).
     xapi_version: str = "1.0.3"
+    # The base URL other machines reach this LMS by (`serve --public-url`): every absolute URL
+    # it hands out starts with it. None: the address its server listens on (fake_lms.public_url).
+    public_url: str | None = None
 
     def __post_init__(self) -> None:
         if not self.api_keys:
@@ -152,6 +167,8 @@ class LMSConfig:
             if m.xapi_version is not None:
                 check_xapi_version(m.xapi_version)
         self.cors_origins = tuple(check_origin(o) for o in self.cors_origins)
+        if self.public_url is not None:
+            check_public_url(self.public_url)
 
     def mount_xapi_version(self, spec: MountSpec) -> str:
         """The xAPI version configured for `spec`: its own, else the server's."""

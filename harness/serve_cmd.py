@@ -21,7 +21,8 @@ from fake_lms.config import (
 from fake_lms.db import Database
 from fake_lms.mounts import apply_setting, credential_users, list_mounts
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
-from harness.cli_args import port
+from harness.cli_args import http_url, port
+from harness.public_base import bracketed, exposure_warning, reachable_host
 from harness.queue_log import explain_queue_depth
 from harness.serve_server import ServerLimits, make_server, raise_fd_limit
 from harness.serve_story import HostedStory, add_flags, register, story_port
@@ -47,10 +48,26 @@ _LIMIT_FLAGS = (
 )
 
 
+# What `--host` beyond loopback lets other machines reach (README "Network exposure").
+EXPOSED = (
+    "the dashboard, the admin and xAPI APIs (to anyone holding an API key or a launch's fetch "
+    "URL) and the reference story (to anyone)"
+)
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the fake LMS (cmi5 LMS + xAPI LRS) as a server")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=port, default=8080, help="port, 0-65535 (0 picks a free one)")
+    p.add_argument(
+        "--public-url",
+        type=http_url,
+        metavar="URL",
+        help="the base URL other machines reach the fake LMS by (a proxy, a tunnel, this "
+        "machine's name): every URL it hands out (launch, xAPI endpoint, fetch, content) "
+        "starts with it, whatever Host a request names; its host also names the reference "
+        "story (default: http://HOST:PORT, with this machine's address for --host 0.0.0.0)",
+    )
     p.add_argument("--db", default=".harness/lms.db", help="SQLite file")
     p.add_argument(
         "--api-key",
@@ -126,6 +143,7 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
             quirks=quirks,
             # the xapi-2-only quirk server-wide is an alias for --xapi-version 2.0.0
             xapi_version=args.xapi_version or xapi_version("1.0.3", quirks),
+            public_url=args.public_url,
         )
     except (ConfigError, QuirkError) as exc:
         raise UsageError(str(exc)) from exc
@@ -211,12 +229,12 @@ def apply_command_line(db: Database, config: LMSConfig) -> dict[str, dict[str, s
     return changed
 
 
-def start_story(host: str, port: int, lms_server: Any) -> HostedStory:
+def start_story(host: str, port: int, lms_server: Any, public_host: str) -> HostedStory:
     """The reference story on its own port; a port it cannot listen on is a usage error."""
     from harness.cli import UsageError
 
     try:
-        return HostedStory(host, port)
+        return HostedStory(host, port, public_host)
     except OSError as exc:
         lms_server.close()
         raise UsageError(
@@ -250,11 +268,20 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
         ) from exc
-    story = None if story_at is None else start_story(args.host, story_at, server)
+    public_host = reachable_host(args.host, args.public_url)
+    if config.public_url is None:  # the address listened on, as other machines can open it
+        config.public_url = f"http://{public_host}:{server.effective_port}"
+    base = config.public_url.rstrip("/")
+    story = None if story_at is None else start_story(args.host, story_at, server, public_host)
     db = app.extensions["weare"].db
     changed = apply_command_line(db, config)
-    base = f"http://{args.host}:{server.effective_port}"
-    print(f"weare-harness fake LMS listening on {base}", flush=True)
+    listen = f"http://{bracketed(args.host)}:{server.effective_port}"
+    print(f"weare-harness fake LMS listening on {listen}", flush=True)
+    if base != listen:
+        print(f"  public URL (every URL it hands out starts with it): {base}", flush=True)
+    warning = exposure_warning(args.host, EXPOSED, base)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     print(f"  dashboard: {base}/", flush=True)
     for line in mount_lines(db, config, base, changed):
         print(line, flush=True)

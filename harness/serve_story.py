@@ -12,7 +12,7 @@ from fake_lms.admin import STORY_CONFIG
 from fake_lms.cmi5.admin_api import register_au
 from harness.serve_server import ServerLimits, make_server
 from harness.story.behaviour import BEHAVIOURS, StoryConfig
-from harness.story.server import StoryRegistry, create_story_app
+from harness.story.server import STORY_BASE, StoryRegistry, create_story_app
 
 MAX_PORT = 65535
 PROFILE_HINT = {  # how to launch each behaviour, as the AU's title says it in the dashboard
@@ -54,12 +54,16 @@ class HostedStory:
     """The story app on waitress in a thread; one story configuration per behaviour, keyed by
     its name, so each behaviour has a stable URL (`.../story/index.html?cfg=<behaviour>`)."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, public_host: str | None = None) -> None:
+        """Listen on host:port; URLs name `public_host` (default `host`), which other machines
+        can open (`host` may be 0.0.0.0)."""
         registry = StoryRegistry()
         for behaviour in BEHAVIOURS:
             registry.configs[behaviour] = StoryConfig(behaviour=behaviour)
-        self.server = make_server(create_story_app(registry), host, port, ServerLimits())
-        self.base_url = f"http://{host}:{self.server.effective_port}"
+        app = create_story_app(registry)
+        self.server = make_server(app, host, port, ServerLimits())
+        self.base_url = f"http://{public_host or host}:{self.server.effective_port}"
+        app.config[STORY_BASE] = self.base_url
         self._thread = threading.Thread(target=self.server.run, daemon=True)
 
     def urls(self) -> dict[str, str]:

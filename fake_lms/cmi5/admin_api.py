@@ -22,6 +22,7 @@ from fake_lms.cmi5.launch_url import LaunchVariantError, Variant, query_names
 from fake_lms.cmi5.vocab import WAIVE_REASONS
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
+from fake_lms.public_url import lms_base
 from fake_lms.served import CONTENT_HEADERS, NOSNIFF
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.protocol import XAPIError
@@ -46,7 +47,7 @@ MOVE_ON = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "No
 
 
 def _base() -> str:
-    return request.host_url.rstrip("/")
+    return lms_base()
 
 
 def _bad(message: str, path: str = "body", requirement: str | None = None) -> XAPIError:

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, g, request
 from fake_lms import quirks
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
+from fake_lms.public_url import lms_base
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.jsonbody import JSONBodyError, JSONTooDeep, parse_json
 from fake_lms.xapi.limits import LIMITS_SECTION, MAX_BATCH_STATEMENTS, MAX_REPORTED_VIOLATIONS
@@ -196,11 +197,11 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
     _check_attachments(items, parts)
     check_signatures(items, parts)
     principal = g.principal
-    lms_base = request.host_url.rstrip("/")  # (werkzeug builds it anew at each reading)
+    base = lms_base()
     authority = {
         "objectType": "Agent",
         "account": {
-            "homePage": lms_base,
+            "homePage": base,
             "name": principal.username or "fetch-token",
         },
     }
@@ -211,7 +212,7 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
     ]
     attachment_rows = [(sha2, ctype, content) for sha2, (ctype, content) in parts.items()]
     # Judged, stored and recorded in one transaction: parallel requests queue on its lock.
-    with judged_write(lms.db, principal, items, lms_base) as conn:
+    with judged_write(lms.db, principal, items, base) as conn:
         if "drops-statements" in g.get("quirks", set()):
             ids = [p.id for p in prepared]  # answered as stored, never stored: a broken LRS
         else:

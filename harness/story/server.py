@@ -10,10 +10,13 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, request
 
 from fake_lms.live import LiveServer
+from fake_lms.public_url import listening_base
+from fake_lms.served import NOSNIFF
 from harness.story.behaviour import StoryConfig, StoryConfigError
 from harness.story.client import WeAreClient
 
 bp = Blueprint("story", __name__)
+STORY_BASE = "STORY_BASE"  # app.config: the story's base URL as other machines reach it
 
 
 class StoryRegistry:
@@ -36,6 +39,14 @@ def _registry() -> StoryRegistry:
     from flask import current_app
 
     return current_app.extensions["story"]
+
+
+def _base() -> str:
+    """The story's own base URL: as configured (`STORY_BASE`), else the address it listens on;
+    never the request's Host header."""
+    from flask import current_app
+
+    return current_app.config.get(STORY_BASE) or listening_base(request.environ)
 
 
 def _error(status: int, message: str) -> Response:
@@ -86,7 +97,7 @@ def open_session() -> Response:
     config = _registry().configs.get(str(body.get("cfg", "")))
     if config is None:
         return _error(404, "unknown story configuration")
-    client = WeAreClient(config, story_url=request.host_url + "story/index.html")
+    client = WeAreClient(config, story_url=_base() + "/story/index.html")
     client.open(str(body.get("launch_url", "")))
     handle = secrets.token_hex(8)
     _registry().sessions[handle] = client
@@ -111,10 +122,17 @@ def record_result(key: str) -> Response:
     return jsonify({"ok": True})
 
 
+def _nosniff(response: Response) -> Response:
+    """Every answer is read as the type it declares, never sniffed (a JSON error as a page)."""
+    response.headers.update(NOSNIFF)
+    return response
+
+
 def create_story_app(registry: StoryRegistry | None = None) -> Flask:
     app = Flask("weare_story")
     app.extensions["story"] = registry or StoryRegistry()
     app.register_blueprint(bp)
+    app.after_request(_nosniff)
     return app
 
 
