@@ -6,6 +6,10 @@ connections (after which nothing new is accepted) and the lack of any deadline f
 that arrives a byte at a time. Here the limit is high (with `poll()`, which has no 1024-socket
 ceiling, and enough file descriptors), and a request whose head or body does not arrive in time
 is answered 408 and closed.
+
+A client that sends a whole request and then shuts down its sending side (`nc -N`, some proxies)
+is answered too: waitress closes a connection at the end of its input even while a request it
+received is waiting for a worker thread, so that request was dropped, or stored unanswered.
 """
 
 from __future__ import annotations
@@ -50,9 +54,40 @@ class ServerLimits:
 
 
 class SlowClientChannel(HTTPChannel):
-    """A connection that remembers when the request it is receiving began to arrive."""
+    """A connection that remembers when the request it is receiving began to arrive, and that
+    answers the requests it received before the client stopped sending."""
 
     request_started = 0.0
+    input_ended = False  # the client shut down its sending side with requests still to answer
+
+    def handle_read(self) -> None:
+        try:
+            data = self.socket.recv(self.adj.recv_bytes)
+        except OSError:  # reset or gone: nobody is left to answer
+            self.handle_close()
+            return
+        if data:
+            self.last_activity = time.time()
+            self.received(data)
+        elif self.requests or self.total_outbufs_len:
+            self.input_ended = True  # answer what arrived complete, then close
+        else:
+            self.handle_close()
+
+    def readable(self) -> bool:
+        return not self.input_ended and super().readable()
+
+    def writable(self) -> bool:
+        return bool(super().writable()) or self.answered_all()
+
+    def handle_write(self) -> None:
+        if self.answered_all():
+            self.close_when_flushed = True
+        super().handle_write()
+
+    def answered_all(self) -> bool:
+        """Whether the client stopped sending and every request it completed has been served."""
+        return self.input_ended and not self.requests
 
     def received(self, data: bytes) -> bool:
         if self.request is None and data:
