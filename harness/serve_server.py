@@ -23,6 +23,8 @@ from typing import Any
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
+from harness.serve_lanes import LaneDispatcher
+
 FD_HEADROOM = 64  # descriptors beyond the connection limit: store, logs, the listening socket
 
 
@@ -38,6 +40,8 @@ class ServerLimits:
     max_header_bytes: int = 65536  # request line + headers; beyond: 431
     cleanup_interval: float = 1.0  # seconds between checks of the timeouts above
     request_lookahead: int = 4  # requests read ahead; lets the app see a client disconnect
+    large_body_bytes: int = 1024 * 1024  # a body this large runs in the large-body lane
+    large_body_threads: int = 2  # that lane's threads; one large body per credential at a time
 
     def adjustments(self) -> dict[str, Any]:
         """The waitress settings these limits make."""
@@ -163,7 +167,20 @@ def raise_fd_limit(limits: ServerLimits) -> str | None:
 
 def make_server(app: Any, host: str, port: int, limits: ServerLimits) -> Any:
     """A waitress server for `app` on host:port with `limits` (OSError if it cannot listen)."""
-    server = create_server(app, host=host, port=port, ident="weare-harness", **limits.adjustments())
+    lanes = LaneDispatcher(limits.large_body_bytes, limits.large_body_threads)
+    lanes.set_thread_count(limits.threads)
+    try:
+        server = create_server(
+            app,
+            host=host,
+            port=port,
+            ident="weare-harness",
+            _dispatcher=lanes,  # waitress's hook for its own dispatcher
+            **limits.adjustments(),
+        )
+    except BaseException:
+        lanes.shutdown(timeout=1)
+        raise
     for listener in _listeners(server):
         _add_deadlines(listener, limits)
     return server

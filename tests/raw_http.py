@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import socket
+import time
+from pathlib import Path
 
 from tests.serve_process import ServeProcess
 
@@ -53,3 +55,28 @@ def post_statements(server: ServeProcess, body: bytes) -> bytes:
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
+
+
+def wait_until_read(server: ServeProcess, timeout: float = 30.0) -> None:
+    """Wait until the server has read every byte clients sent it on loopback (Linux: the send
+    and receive queues of each connection to its port in /proc/net/tcp are empty)."""
+    port = int(server.base_url.rsplit(":", 1)[1])
+    deadline = time.monotonic() + timeout
+    while _queued_bytes(port):
+        assert time.monotonic() < deadline, f"the server did not read its input in {timeout} s"
+        time.sleep(0.02)
+
+
+def _queued_bytes(port: int) -> int:
+    """Bytes clients sent to `port` that its listener has not read yet."""
+    queued = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        _, local, remote, state, queues, *_ = line.split()
+        tx, rx = (int(q, 16) for q in queues.split(":"))
+        if state != "01":  # ESTABLISHED
+            continue
+        if int(local.split(":")[1], 16) == port:
+            queued += rx  # the server's unread input
+        elif int(remote.split(":")[1], 16) == port:
+            queued += tx  # a client's bytes not yet taken in by the server's side
+    return queued
