@@ -6,6 +6,10 @@ connections (after which nothing new is accepted) and the lack of any deadline f
 that arrives a byte at a time. Here the limit is high (with `poll()`, which has no 1024-socket
 ceiling, and enough file descriptors), and a request whose head or body does not arrive in time
 is answered 408 and closed.
+
+A client that sends a whole request and then shuts down its sending side (`nc -N`, some proxies)
+is answered too: waitress closes a connection at the end of its input even while a request it
+received is waiting for a worker thread, so that request was dropped, or stored unanswered.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any
 
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+
+from harness.serve_lanes import LaneDispatcher
 
 FD_HEADROOM = 64  # descriptors beyond the connection limit: store, logs, the listening socket
 
@@ -34,6 +40,8 @@ class ServerLimits:
     max_header_bytes: int = 65536  # request line + headers; beyond: 431
     cleanup_interval: float = 1.0  # seconds between checks of the timeouts above
     request_lookahead: int = 4  # requests read ahead; lets the app see a client disconnect
+    large_body_bytes: int = 1024 * 1024  # a body this large runs in the large-body lane
+    large_body_threads: int = 2  # that lane's threads; one large body per credential at a time
 
     def adjustments(self) -> dict[str, Any]:
         """The waitress settings these limits make."""
@@ -50,9 +58,40 @@ class ServerLimits:
 
 
 class SlowClientChannel(HTTPChannel):
-    """A connection that remembers when the request it is receiving began to arrive."""
+    """A connection that remembers when the request it is receiving began to arrive, and that
+    answers the requests it received before the client stopped sending."""
 
     request_started = 0.0
+    input_ended = False  # the client shut down its sending side with requests still to answer
+
+    def handle_read(self) -> None:
+        try:
+            data = self.socket.recv(self.adj.recv_bytes)
+        except OSError:  # reset or gone: nobody is left to answer
+            self.handle_close()
+            return
+        if data:
+            self.last_activity = time.time()
+            self.received(data)
+        elif self.requests or self.total_outbufs_len:
+            self.input_ended = True  # answer what arrived complete, then close
+        else:
+            self.handle_close()
+
+    def readable(self) -> bool:
+        return not self.input_ended and super().readable()
+
+    def writable(self) -> bool:
+        return bool(super().writable()) or self.answered_all()
+
+    def handle_write(self) -> None:
+        if self.answered_all():
+            self.close_when_flushed = True
+        super().handle_write()
+
+    def answered_all(self) -> bool:
+        """Whether the client stopped sending and every request it completed has been served."""
+        return self.input_ended and not self.requests
 
     def received(self, data: bytes) -> bool:
         if self.request is None and data:
@@ -128,7 +167,20 @@ def raise_fd_limit(limits: ServerLimits) -> str | None:
 
 def make_server(app: Any, host: str, port: int, limits: ServerLimits) -> Any:
     """A waitress server for `app` on host:port with `limits` (OSError if it cannot listen)."""
-    server = create_server(app, host=host, port=port, ident="weare-harness", **limits.adjustments())
+    lanes = LaneDispatcher(limits.large_body_bytes, limits.large_body_threads)
+    lanes.set_thread_count(limits.threads)
+    try:
+        server = create_server(
+            app,
+            host=host,
+            port=port,
+            ident="weare-harness",
+            _dispatcher=lanes,  # waitress's hook for its own dispatcher
+            **limits.adjustments(),
+        )
+    except BaseException:
+        lanes.shutdown(timeout=1)
+        raise
     for listener in _listeners(server):
         _add_deadlines(listener, limits)
     return server

@@ -8,7 +8,6 @@ sockets stop every other client; `serve` raises the limit and answers 408 to slo
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 
 from fake_lms.app import MAX_URL_BYTES
 from harness.serve_server import ServerLimits
+from tests.raw_http import connect, exchange, read_answer, status
 from tests.serve_process import ServeProcess
 
 pytestmark = pytest.mark.slow
@@ -29,79 +29,45 @@ def server(tmp_path_factory) -> Iterator[ServeProcess]:
         yield running
 
 
-def _connect(server: ServeProcess) -> socket.socket:
-    host, _, port = server.base_url.removeprefix("http://").partition(":")
-    return socket.create_connection((host, int(port)), timeout=10)
-
-
-def _exchange(server: ServeProcess, raw: bytes) -> bytes:
-    """Send raw bytes, read until the server closes or the answer is complete."""
-    with _connect(server) as sock:
-        sock.sendall(raw)
-        return _read_answer(sock)
-
-
-def _read_answer(sock: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < _length(data):
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    return data
-
-
-def _length(data: bytes) -> int:
-    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            return int(line.split(b":", 1)[1])
-    return 0
-
-
-def _status(answer: bytes) -> int:
-    assert answer, "the server closed the connection without an answer"
-    return int(answer.split(b" ", 2)[1])
-
-
 ABOUT = b"GET /xapi/default/about HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
 
 def test_150_idle_connections_do_not_stop_a_normal_request(server):
-    idle = [_connect(server) for _ in range(150)]
-    slow = [_connect(server) for _ in range(20)]
+    idle = [connect(server) for _ in range(150)]
+    slow = [connect(server) for _ in range(20)]
     try:
         for sock in slow:
             sock.sendall(b"GET /xapi/default/about HTTP/1.1\r\nHost: 1")
         # waitress's default limit (100 open connections) left this one waiting forever
-        assert _status(_exchange(server, ABOUT)) == 200
+        assert status(exchange(server, ABOUT)) == 200
     finally:
         for sock in idle + slow:
             sock.close()
 
 
 def test_a_request_head_that_arrives_too_slowly_is_answered_408(server):
-    with _connect(server) as sock:
+    with connect(server) as sock:
         sock.sendall(b"GET /xapi/default/about HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        answer = _read_answer(sock)
-    assert _status(answer) == 408, answer[:200]
+        answer = read_answer(sock)
+    assert status(answer) == 408, answer[:200]
     assert "header timeout of 0.5 s" in json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
 
 
 def test_a_body_that_arrives_too_slowly_is_answered_408(server):
-    with _connect(server) as sock:
+    with connect(server) as sock:
         sock.sendall(
             b"POST /xapi/default/statements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{"
         )
-        answer = _read_answer(sock)
-    assert _status(answer) == 408, answer[:200]
+        answer = read_answer(sock)
+    assert status(answer) == 408, answer[:200]
     assert "request timeout of 1.5 s" in answer.decode()
 
 
 def test_an_overlong_url_is_answered_414_with_the_limit(server):
     path = b"/xapi/default/statements?activity=" + b"a" * MAX_URL_BYTES
-    answer = _exchange(server, b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    assert _status(answer) == 414, answer[:200]
+    answer = exchange(server, b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert status(answer) == 414, answer[:200]
     body = json.loads(answer.split(b"\r\n\r\n", 1)[1])
     assert f"more than the limit of {MAX_URL_BYTES}" in body["error"]
 
@@ -118,8 +84,8 @@ def test_an_overlong_url_is_answered_414_with_the_limit(server):
 )
 def test_a_head_beyond_the_header_limit_is_answered_431(server, raw):
     assert len(raw) > ServerLimits().max_header_bytes
-    answer = _exchange(server, raw)
-    assert _status(answer) == 431, answer[:200]
+    answer = exchange(server, raw)
+    assert status(answer) == 431, answer[:200]
     assert b"exceeds max_header" in answer
 
 
