@@ -27,6 +27,7 @@ __all__ = [
 
 INCLUDE = "x-weare-include"
 STATEMENT_REFS = "#/components/schemas/Statement/$defs/"
+AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
@@ -85,6 +86,10 @@ def _document() -> dict[str, Any]:
     _check(doc)
     schemas = doc["components"]["schemas"]
     schemas["Statement"] = embedded_schema(schemas["Statement"][INCLUDE])
+    # The LRS checks in code that an Agent has exactly one identifier (xAPI-D §2.4.2.1
+    # XAPI-00034); the description says it too, so that `{}` is not described as an Agent.
+    agent = schemas["Statement"]["$defs"]["agent"]
+    agent["oneOf"] = [{"required": [ifi]} for ifi in AGENT_IFIS]
     return doc
 
 
