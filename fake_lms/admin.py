@@ -21,6 +21,7 @@ from fake_lms.mounts import (
     get_mount,
     list_mounts,
 )
+from fake_lms.openapi import allows, body_field_types, json_type
 from fake_lms.public_url import lms_base
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
 from fake_lms.xapi import statement_store
@@ -84,7 +85,24 @@ def json_body() -> dict[str, Any]:
         ) from exc
     if not isinstance(body, dict):
         raise XAPIError(400, "request body must be a JSON object", SECTION, "body")
+    check_field_types(body)
     return body
+
+
+def check_field_types(body: dict[str, Any]) -> None:
+    """Each field of the body has a JSON type the API description (/api/openapi.json) allows
+    for this operation; 400 naming the first field that does not."""
+    rule = request.url_rule
+    if rule is None:
+        return
+    for name, types in body_field_types(request.method, rule.rule).items():
+        if name in body and not allows(types, body[name]):
+            raise XAPIError(
+                400,
+                f"{name} must be {' or '.join(sorted(types))}, got {json_type(body[name])}",
+                SECTION,
+                f"body.{name}",
+            )
 
 
 def endpoint_url(mount: str) -> str:

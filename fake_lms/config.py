@@ -145,6 +145,10 @@ class LMSConfig:
     # Origins answered with credentials (`serve --cors-origin`); any other gets `*` without.
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 16 * 1024 * 1024
+    # Course packages: one package uncompressed (`serve --package-max-mib`), and all package files
+    # in the store together (`serve --package-store-mib`); README "Limits".
+    package_max_bytes: int = 16 * 1024 * 1024
+    package_store_bytes: int = 256 * 1024 * 1024
     page_limit: int = 100
     journal_body_limit: int = 256 * 1024
     quirks: tuple[str, ...] = ()  # server-wide quirks (fake_lms/data/quirks.json)
@@ -169,6 +173,8 @@ class LMSConfig:
         self.cors_origins = tuple(check_origin(o) for o in self.cors_origins)
         if self.public_url is not None:
             check_public_url(self.public_url)
+        if self.package_max_bytes < 1 or self.package_store_bytes < 1:
+            raise ConfigError("the package bound and the package store quota must be positive")
 
     def mount_xapi_version(self, spec: MountSpec) -> str:
         """The xAPI version configured for `spec`: its own, else the server's."""

@@ -15,10 +15,19 @@ import re
 from importlib import resources
 from typing import Any
 
-__all__ = ["OpenAPIDataError", "document"]
+__all__ = [
+    "OpenAPIDataError",
+    "allows",
+    "body_field_types",
+    "document",
+    "json_type",
+    "resolve_ref",
+    "schema_types",
+]
 
 INCLUDE = "x-weare-include"
 STATEMENT_REFS = "#/components/schemas/Statement/$defs/"
+AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
@@ -77,9 +86,85 @@ def _document() -> dict[str, Any]:
     _check(doc)
     schemas = doc["components"]["schemas"]
     schemas["Statement"] = embedded_schema(schemas["Statement"][INCLUDE])
+    # The LRS checks in code that an Agent has exactly one identifier (xAPI-D §2.4.2.1
+    # XAPI-00034); the description says it too, so that `{}` is not described as an Agent.
+    agent = schemas["Statement"]["$defs"]["agent"]
+    agent["oneOf"] = [{"required": [ifi]} for ifi in AGENT_IFIS]
     return doc
 
 
 def document() -> dict[str, Any]:
     """The full description (a fresh copy: callers may change it)."""
     return copy.deepcopy(_document())
+
+
+_FLASK_PARAM = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+_JSON_TYPE_OF_VALUE = {type(None): "null", bool: "boolean", str: "string", list: "array"}
+
+
+def resolve_ref(doc: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        target: Any = doc
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def schema_types(doc: dict[str, Any], schema: Any) -> frozenset[str] | None:
+    """The JSON types a schema allows, from `type`, `const`, `enum` or its alternatives; None
+    when the schema does not say (any type)."""
+    schema = resolve_ref(doc, schema)
+    if not isinstance(schema, dict):
+        return None
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return frozenset({kind})
+    if isinstance(kind, list):
+        return frozenset(kind)
+    values = [schema["const"]] if "const" in schema else schema.get("enum")
+    if isinstance(values, list):
+        return frozenset(json_type(v) for v in values)
+    alternatives = schema.get("anyOf") or schema.get("oneOf")
+    if isinstance(alternatives, list):
+        found = [schema_types(doc, a) for a in alternatives]
+        return None if None in found else frozenset().union(*found)  # type: ignore[arg-type]
+    return None
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a parsed JSON value ("integer" for whole numbers)."""
+    if isinstance(value, bool | str | list) or value is None:
+        return _JSON_TYPE_OF_VALUE[type(value)]
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "object"
+
+
+@functools.cache
+def body_field_types(method: str, flask_rule: str) -> dict[str, frozenset[str]]:
+    """For an operation (its Flask rule, e.g. `/api/mounts/<name>`): each property of its JSON
+    request body and the JSON types the description allows it; {} when it takes no JSON body."""
+    doc = _document()
+    path = _FLASK_PARAM.sub(r"{\1}", flask_rule)
+    operation = doc["paths"].get(path, {}).get(method.lower(), {})
+    content = operation.get("requestBody", {}).get("content", {})
+    schema = resolve_ref(doc, content.get("application/json", {}).get("schema"))
+    if not isinstance(schema, dict):
+        return {}
+    out = {}
+    for name, prop in schema.get("properties", {}).items():
+        types = schema_types(doc, prop)
+        if types is not None:
+            out[name] = types
+    return out
+
+
+def allows(types: frozenset[str], value: Any) -> bool:
+    """Whether a value of `json_type(value)` fits `types` (an integer is also a number)."""
+    kind = json_type(value)
+    if kind in types or (kind == "integer" and "number" in types):
+        return True
+    return kind == "number" and "integer" in types and float(value).is_integer()

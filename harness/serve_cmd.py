@@ -27,6 +27,20 @@ from harness.queue_log import explain_queue_depth
 from harness.serve_server import ServerLimits, make_server, raise_fd_limit
 from harness.serve_story import HostedStory, add_flags, register, story_port
 
+MIB = 1024 * 1024
+# serve's flags for the course package bounds (in MiB): flag, LMSConfig field (bytes), help.
+_PACKAGE_FLAGS = (
+    (
+        "--package-max-mib",
+        "package_max_bytes",
+        "one imported course package, uncompressed, at most N MiB; beyond: 413",
+    ),
+    (
+        "--package-store-mib",
+        "package_store_bytes",
+        "the files of all imported course packages in the store, at most N MiB; beyond: 507",
+    ),
+)
 # serve's flags for ServerLimits fields beyond --threads: flag, field, type, metavar, help.
 _LIMIT_FLAGS = (
     ("--connection-limit", "connection_limit", int, "N", "open connections before new ones wait"),
@@ -113,6 +127,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         p.add_argument(
             flag, type=kind, default=default, metavar=metavar, help=f"{text} (default {default:g})"
         )
+    for flag, name, text in _PACKAGE_FLAGS:
+        default = getattr(LMSConfig, name) // MIB
+        p.add_argument(
+            flag, type=int, default=default, metavar="N", help=f"{text} (default {default})"
+        )
     p.add_argument(
         "--cors-origin",
         action="append",
@@ -140,6 +159,10 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
             api_keys=keys,
             mounts=mounts,
             cors_origins=tuple(args.cors_origin),
+            **{
+                name: getattr(args, flag[2:].replace("-", "_")) * MIB
+                for flag, name, _ in _PACKAGE_FLAGS
+            },
             quirks=quirks,
             # the xapi-2-only quirk server-wide is an alias for --xapi-version 2.0.0
             xapi_version=args.xapi_version or xapi_version("1.0.3", quirks),

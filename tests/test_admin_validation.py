@@ -130,3 +130,29 @@ def test_also_opens_may_name_the_mount_being_created(lms):
     r = lms.admin("POST", "mounts", json=body)
     assert r.status_code == 201, r.text
     assert "fresh" in mount_names(lms)
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(document.cookie)", "data:text/html,hi", "myapp://content/launch"]
+)
+def test_course_import_and_post_aus_refuse_the_same_au_urls(lms, url: str):
+    """One rule (fake_lms/cmi5/au_url.py): course import used to accept `javascript:` AU urls."""
+    by_hand = lms.admin("POST", "aus", json={"url": url})
+    assert by_hand.status_code == 400, by_hand.text
+    structure = (
+        '<?xml version="1.0"?><courseStructure '
+        'xmlns="https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd">'
+        '<course id="https://weare.example.com/c"><title><langstring lang="en">C</langstring>'
+        '</title><description><langstring lang="en">C</langstring></description></course>'
+        '<au id="https://weare.example.com/c/au"><title><langstring lang="en">A</langstring>'
+        '</title><description><langstring lang="en">A</langstring></description>'
+        f"<url>{url}</url></au></courseStructure>"
+    )
+    imported = lms.admin(
+        "POST", "courses", data=structure.encode(), headers={"Content-Type": "application/xml"}
+    )
+    assert imported.status_code == 400, imported.text
+    for answer in (by_hand, imported):
+        assert answer.json()["requirement"] == "13.1.4.0-2"
+        assert "expected http or https" in answer.json()["error"]
+    assert url not in au_urls(lms)

@@ -19,6 +19,7 @@ from fake_lms.cmi5.course import (
     BlockSpec,
     CourseImportError,
     CourseSpec,
+    PackageTooLarge,
     import_package,
     parse_course_xml,
 )
@@ -155,7 +156,7 @@ def test_nested_course_tree_order_and_values() -> None:
     assert first.url == "https://content.weare.example.com/stories/a/index.html?lang=en&mode=quiz"
     assert second.description == {"und": "No language given"}
     assert third.mastery_score == 1.0
-    assert third.url == "myapp://stories/c"
+    assert third.url == "https://content.weare.example.com/stories/c/index.html"
     assert third.launch_parameters == ""  # present but empty is not absent
     assert spec.title == {"en-US": "Stories", "fr-FR": "Histoires"}
     assert [o.id.rsplit("/", 1)[1] for o in spec.objectives] == ["read", "tell"]
@@ -399,13 +400,29 @@ def test_url_not_conforming_to_rfc1738_is_rejected(url: str) -> None:
         "https://example.com/caf%C3%A9.html",
         "https://[::1]:8080/x.html",
         "https://example.com/~user/x.html?a=1&amp;b=2#top",
-        "myapp://content/launch",
-        "https://example.com:8443/x",
+        "http://example.com:8443/x",
     ],
 )
 def test_conforming_urls_pass(url: str) -> None:
-    """The nearest passing urls: escapes, IPv6 host, tilde, application scheme."""
+    """The nearest passing urls: escapes, IPv6 host, tilde, plain http with a port."""
     assert parse_course_xml(course(au(url=url))).aus()[0].url == url.replace("&amp;", "&")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        "JavaScript://example.com/%0Aalert(1)",
+        "data:text/html,hi",
+        "file:///etc/passwd",
+        "myapp://content/launch",
+    ],
+)
+def test_url_the_lms_cannot_launch_is_rejected_as_post_api_aus_rejects_it(url: str) -> None:
+    """13.1.4.0-2: the same rule as an AU registered by hand (fake_lms/cmi5/au_url.py): an
+    absolute AU url is http(s) with a host; course import used to accept `javascript:`."""
+    err = rejects("13.1.4.0-2", course(au(url=url)))
+    assert "expected http or https" in err.rule
 
 
 @pytest.mark.parametrize("name", ["endpoint", "fetch", "actor", "registration", "activityId"])
@@ -675,11 +692,12 @@ def test_encrypted_member_is_refused() -> None:
 
 
 def test_uncompressed_size_bound() -> None:
-    """Zips beyond the bound (200 MB by default) are refused with a clear message."""
-    assert MAX_UNCOMPRESSED_BYTES == 200 * 1024 * 1024
+    """Zips beyond the bound (16 MiB by default) are refused with a clear message."""
+    assert MAX_UNCOMPRESSED_BYTES == 16 * 1024 * 1024
     data = make_zip({"cmi5.xml": course(), "video.bin": b"\0" * 50_000})
     import_package(data, max_uncompressed=100_000)
     err = package_rejects("14.0.0.0-1", data, max_uncompressed=40_000)
+    assert isinstance(err, PackageTooLarge)
     assert "40000 bytes" in err.rule
 
 

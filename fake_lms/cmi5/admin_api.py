@@ -10,15 +10,22 @@ import mimetypes
 import sqlite3
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
 
 from fake_lms.admin import SECTION, json_body, mount_or_404, require_api_key
 from fake_lms.cmi5 import lms_statements, satisfaction, store
-from fake_lms.cmi5.course import AUSpec, CourseImportError, CourseSpec, import_package
+from fake_lms.cmi5.au_url import au_url_problem
+from fake_lms.cmi5.course import (
+    AUSpec,
+    CourseImportError,
+    CourseSpec,
+    PackageTooLarge,
+    import_package,
+)
 from fake_lms.cmi5.launch import LaunchError, LaunchRequest, abandon_session, launch
 from fake_lms.cmi5.launch_url import LaunchVariantError, Variant, query_names
+from fake_lms.cmi5.package_quota import check_package_quota
 from fake_lms.cmi5.vocab import WAIVE_REASONS
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
@@ -60,9 +67,11 @@ def au_spec_from_json(body: dict[str, Any]) -> AUSpec:
     if unknown:
         raise _bad(f"unknown AU field(s) {unknown}; known: {list(AU_FIELDS)}")
     url = body.get("url")
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise _bad(f"url must be an absolute http(s) URL, got {url!r}", "body.url", "13.1.4.0-2")
+    problem = au_url_problem(url) if isinstance(url, str) else "is not a string"
+    if problem:
+        raise _bad(
+            f"url must be an absolute http(s) URL; {url!r} {problem}", "body.url", "13.1.4.0-2"
+        )
     clash = [n for n in query_names(url) if n in LAUNCH_NAMES]
     if clash:
         raise _bad(
@@ -134,18 +143,25 @@ def import_course() -> Response:
     declared_zip = filename.lower().endswith(".zip") or (
         request.mimetype in ("application/zip", "application/x-zip-compressed")
     )
+    lms = current_lms()
     try:
-        spec, files = import_package(data, filename, base_url=base, declared_zip=declared_zip)
+        spec, files = import_package(
+            data,
+            filename,
+            base_url=base,
+            declared_zip=declared_zip,
+            max_uncompressed=lms.config.package_max_bytes,
+        )
     except CourseImportError as exc:
         raise XAPIError(
-            400,
+            413 if isinstance(exc, PackageTooLarge) else 400,
             str(exc),
             f"cmi5 course import ({exc.requirement})",
             exc.where or "body",
             requirement=exc.requirement,
         ) from exc
-    lms = current_lms()
     with lms.db.write() as conn:
+        check_package_quota(conn, sum(len(c) for c in files.values()), lms.config)
         stored_id = store.add_course(conn, spec, _base(), course_id=course_id)
         conn.executemany(
             "INSERT INTO package_files (course_id, path, content) VALUES (?, ?, ?)",

@@ -33,6 +33,8 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 
 from lxml import etree
 
+from fake_lms.cmi5.au_url import au_url_problem
+
 CMI5_NS = "https://w3id.org/xapi/profiles/cmi5/v1/CourseStructure.xsd"
 LEGACY_NAMESPACES = (
     "http://www.adlnet.gov/cmi5/CourseStructure.xsd",
@@ -47,7 +49,12 @@ DEFAULT_MOVE_ON = "NotApplicable"
 DEFAULT_LAUNCH_METHOD = "AnyWindow"
 UNDETERMINED_LANG = "und"  # RFC 5646 tag used for a langstring without a lang attribute
 MASTERY_SCORE_MAX_DECIMALS = 4
-MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+# One package, uncompressed. The real packages the project knows are tiny: the course structures
+# in tests/data/courses are 0.7 and 3.2 KB, the reference We Are story (harness/story/static) is
+# 24 KB. 16 MiB is over 600 times the largest of them, room for packaged media in a test course,
+# and equal to the largest request body (LMSConfig.max_body_bytes), so a package stored expanded
+# is never bigger than an upload could be. `serve --package-max-mib` changes it.
+MAX_UNCOMPRESSED_BYTES = 16 * 1024 * 1024
 MAX_ZIP_ENTRIES = 100_000
 
 _Q = f"{{{CMI5_NS}}}"
@@ -652,6 +659,14 @@ class _Reader:
                 at,
             )
         if _SCHEME_RE.match(url):
+            problem = au_url_problem(url)
+            if problem:
+                self.fail(
+                    "13.1.4.0-2",
+                    f"AU url {url!r} {problem}; expected a URL the LMS can launch",
+                    url_path,
+                    at,
+                )
             if self.packaged and self.base_url and _is_under(url, self.base_url):
                 self.fail(
                     "14.1.0.0-3",
@@ -779,12 +794,17 @@ def _member_problem(name: str) -> str | None:
     return None
 
 
+class PackageTooLarge(CourseImportError):
+    """The package is beyond the fake LMS's own bound (not a cmi5 rule): HTTP 413."""
+
+
 def _size_error(zip_name: str, limit: int, what: str) -> CourseImportError:
     """The implementation bound on package size, reported like any other rejection."""
-    return CourseImportError(
+    return PackageTooLarge(
         "14.0.0.0-1",
-        f"the package {what}; the fake LMS accepts at most {limit} bytes uncompressed "
-        f"(an implementation bound, not a cmi5 rule) and at most {MAX_ZIP_ENTRIES} entries",
+        f"the package {what}; the fake LMS accepts at most {limit} bytes uncompressed per "
+        f"package and at most {MAX_ZIP_ENTRIES} entries (an implementation bound, not a cmi5 "
+        "rule: serve --package-max-mib)",
         zip_name,
     )
 
