@@ -14,12 +14,16 @@ from fake_lms.config import ApiKey, ConfigError, check_xapi_version
 from fake_lms.dashboard import session as dashboard_session
 from fake_lms.lms import current_lms, json_response
 from fake_lms.mounts import (
+    ADMIN,
+    START,
     Mount,
     UnknownMount,
     add_mount,
     change_mount,
+    delete_credentials,
     get_mount,
     list_mounts,
+    mount_credentials,
 )
 from fake_lms.openapi import allows, body_field_types, json_type
 from fake_lms.public_url import lms_base
@@ -198,8 +202,7 @@ def login() -> Response:
 @bp.delete("/session")
 def logout() -> Response:
     """Ends the dashboard session: forgets its id and clears the cookie (idempotent)."""
-    if dashboard_session.cookie_counts(request):
-        dashboard_session.sessions().close(request.cookies[dashboard_session.COOKIE])
+    dashboard_session.forget(request)
     response = Response(status=204)
     dashboard_session.clear_cookie(response, request)
     return response
@@ -254,8 +257,46 @@ def create_mount() -> Response:
     except UnknownMount as exc:
         raise XAPIError(404, str(exc), SECTION, "body.also_opens") from exc
     if key is not None:
-        lms.forget_secrets()
+        lms.key_secret_seen(key.secret)
     return json_response(_describe(mount), 201)
+
+
+ORIGINS = {START: "command line", ADMIN: "admin API"}
+
+
+@bp.get("/mounts/<name>/credentials")
+def mount_credentials_list(name: str) -> Response:
+    """The API keys that open a mount: user name, server-wide or not, and where each was made
+    (never a secret: the store keeps their salted hashes only)."""
+    mount_or_404(name)
+    keys = [
+        {"username": user, "server_wide": wide, "origin": ORIGINS.get(origin, origin)}
+        for user, wide, origin in mount_credentials(current_lms().db, name)
+    ]
+    return json_response({"mount": name, "credentials": keys})
+
+
+@bp.delete("/mounts/<name>/credentials/<username>")
+def delete_mount_credentials(name: str, username: str) -> Response:
+    """Revoke the keys of `username` that the admin API made for this mount."""
+    mount_or_404(name)
+    deleted, kept = delete_credentials(current_lms().db, name, username)
+    if deleted:
+        return json_response({"mount": name, "username": username, "deleted": deleted})
+    if kept:
+        raise XAPIError(
+            409,
+            f"the key of user {username!r} on mount {name!r} was given to `serve` (--api-key or "
+            "--mount), not made through this API: start the server without it to revoke it",
+            SECTION,
+            "path:username",
+        )
+    raise XAPIError(
+        404,
+        f"no key made through this API for user {username!r} opens mount {name!r}",
+        SECTION,
+        "path:username",
+    )
 
 
 @bp.patch("/mounts/<name>")

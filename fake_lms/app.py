@@ -16,7 +16,7 @@ from fake_lms.config import LMSConfig
 from fake_lms.cors import add_cors_headers, preflight
 from fake_lms.db import Database, is_store_full
 from fake_lms.lms import LMS, current_lms, json_response
-from fake_lms.mounts import Principal, add_credential, ensure_mount, get_mount
+from fake_lms.mounts import Principal, ensure_mount, get_mount, replace_start_credentials
 from fake_lms.xapi.endpoint import response_version
 from fake_lms.xapi.policy import Policy
 from fake_lms.xapi.policy import register as register_policy
@@ -43,10 +43,9 @@ def create_app(
     db = Database(config.db_path)
     for spec in config.mounts:
         ensure_mount(db, spec.name, spec.mode, config.mount_xapi_version(spec))
-        if spec.key is not None:
-            add_credential(db, spec.key, mount=spec.name)
-    for key in config.api_keys:
-        add_credential(db, key, mount=None)
+    # The keys of this start, and no others given to an earlier one, open the server.
+    mount_keys = [(spec.name, spec.key) for spec in config.mounts if spec.key is not None]
+    replace_start_credentials(db, config.api_keys, mount_keys)
     app.extensions["weare"] = LMS(config, db)
 
     from fake_lms.admin import bp as admin_bp

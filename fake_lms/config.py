@@ -20,6 +20,11 @@ MODE_MEANING = {  # what a mount in each mode does with a cmi5 violation, as the
     "observe": "cmi5 violations accepted and journaled",
     "plain": "a plain xAPI LRS: session tokens open it, no cmi5 rule is judged",
 }
+TOKEN_READS = {  # which statements a cmi5 auth-token reads on a mount of each mode (banner)
+    "enforce": "the statements of its own registration only",
+    "observe": "every statement of the mount",
+    "plain": "every statement of the mount",
+}
 
 
 class ConfigError(ValueError):

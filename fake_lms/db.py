@@ -13,8 +13,10 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib import resources
 from pathlib import Path
 
+from fake_lms.private_files import FILE_MODE, make_store_file
+
 # Bump when schema.sql changes in a way an existing store cannot follow.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # How a store of an older schema version is brought to the next one, in place: the statements
 # each version needs. A store older than the oldest key is refused with StoreVersionError.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -49,11 +51,14 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DROP TABLE IF EXISTS statement_agents",
         "DROP TABLE IF EXISTS statement_activities",
     ),
+    # 5 -> 6: secrets at rest are hashes (MIGRATION_STEPS)
+    5: (),
 }
 # Steps that need a look at the store first: run after a version's MIGRATIONS statements.
 MIGRATION_STEPS: dict[int, Callable[[sqlite3.Connection], None]] = {
     # journal entries keep their bulky fields zlib-packed in one column (journal.pack)
     4: lambda conn: _add_column(conn, "journal", "packed", "BLOB"),
+    5: lambda conn: _hash_clear_secrets(conn),
 }
 
 
@@ -62,6 +67,22 @@ def _add_column(conn: sqlite3.Connection, table: str, column: str, kind: str) ->
     columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
     if columns and column not in columns:
         conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+def _schema_table(table: str) -> str:
+    """schema.sql's CREATE statement of `table`."""
+    head = f"CREATE TABLE IF NOT EXISTS {table} ("
+    return next(sql for sql in _schema() if f"\n{sql}".count(f"\n{head}"))
+
+
+def _schema() -> list[str]:
+    return _statements(resources.files("fake_lms").joinpath("schema.sql").read_text())
+
+
+def _hash_clear_secrets(conn: sqlite3.Connection) -> None:
+    from fake_lms.upgrade_secrets import hash_clear_secrets
+
+    hash_clear_secrets(conn, _schema_table)
 
 
 def _reindex_statements(conn: sqlite3.Connection) -> None:
@@ -160,7 +181,7 @@ class _ProcessLock:
             try:
                 mode = os.stat(self.store).st_mode & 0o777
             except OSError:
-                mode = 0o644
+                mode = FILE_MODE
             return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, mode)
 
     def _acquire(self, fd: int) -> None:
@@ -190,7 +211,7 @@ class Database:
             self._uri = f"file:weare-{uuid.uuid4().hex}?mode=memory&cache=shared"
             self._keepalive: sqlite3.Connection | None = self._open()
         else:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            make_store_file(Path(self.path))
             self._uri = Path(self.path).resolve().as_uri()
             self._keepalive = None
         self._local = threading.local()
@@ -224,7 +245,7 @@ class Database:
             ).fetchone()[0]
             if tables and version != SCHEMA_VERSION:
                 self._migrate(conn, version)
-            for sql in _statements(resources.files("fake_lms").joinpath("schema.sql").read_text()):
+            for sql in _schema():
                 conn.execute(sql)
             if tables:
                 for step in range(version, SCHEMA_VERSION):
@@ -249,11 +270,14 @@ class Database:
                 f"{SCHEMA_VERSION} and can upgrade stores of version {oldest} or later: move it "
                 "away or point --db at a new file"
             )
+        # Freed pages are zeroed too: an upgrade that hashes secrets leaves none of them behind.
+        conn.execute("PRAGMA secure_delete = ON")
         for step in range(version, SCHEMA_VERSION):
             for sql in MIGRATIONS[step]:
                 conn.execute(sql)
             if step in MIGRATION_STEPS:
                 MIGRATION_STEPS[step](conn)
+        conn.execute("PRAGMA secure_delete = FAST")
 
     def _open(self) -> _Connection:
         conn = sqlite3.connect(
@@ -271,6 +295,9 @@ class Database:
             # NORMAL in WAL mode: a committed transaction survives a killed process.
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        # Deleted content is zeroed where that costs no extra write (within the pages written
+        # anyway): an auth-token cleared once handed out does not linger in the page.
+        conn.execute("PRAGMA secure_delete = FAST")
         return conn
 
     def connection(self) -> sqlite3.Connection:

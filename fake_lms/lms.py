@@ -12,7 +12,7 @@ from flask import Response, current_app
 from fake_lms.config import LMSConfig
 from fake_lms.db import Database
 from fake_lms.journal import JournalWriter
-from fake_lms.mounts import credential_secrets, secrets_of
+from fake_lms.mounts import secrets_of
 from fake_lms.redact import KnownSecrets
 
 
@@ -23,9 +23,13 @@ class LMS:
     journal: JournalWriter = field(init=False)
     _secrets: KnownSecrets | None = field(default=None, repr=False)
     _secrets_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Key secrets this process knows in clear (the store keeps their hashes only).
+    _literals: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self.journal = JournalWriter(self.db)
+        self._literals.update(k.secret for k in self.config.api_keys)
+        self._literals.update(m.key.secret for m in self.config.mounts if m.key is not None)
 
     def close(self) -> None:
         """Flush the journal and close the store."""
@@ -33,24 +37,29 @@ class LMS:
         self.db.close()
 
     def secrets(self) -> KnownSecrets:
-        """Known secrets, read from the store once and cached: call `forget_secrets` after adding
-        credentials and `token_issued` when a fetch URL hands out an auth-token."""
+        """Known secrets, read from the store once and cached: call `key_secret_seen` when a key
+        secret is added or opens a request, `token_issued` when a fetch URL hands out an
+        auth-token."""
         with self._secrets_lock:
             if self._secrets is None:
-                self._secrets = secrets_of(self.db)
+                self._secrets = secrets_of(self.db, sorted(self._literals))
             return self._secrets
 
-    def forget_secrets(self) -> None:
-        """Credentials were added: re-read their secrets (the tokens known so far stay)."""
+    def key_secret_seen(self, secret: str) -> None:
+        """An API key secret came in clear (a key was made, or a request was opened with it):
+        hide it from now on (the store cannot tell it, it keeps a hash)."""
         with self._secrets_lock:
+            if secret in self._literals:
+                return
+            self._literals.add(secret)
             if self._secrets is not None:
-                self._secrets.set_literals(credential_secrets(self.db))
+                self._secrets.set_literals(sorted(self._literals))
 
     def token_issued(self, token: str) -> None:
         """A token just left the LMS (its handing out is committed): hide it from now on."""
+        known = self.secrets()
         with self._secrets_lock:
-            if self._secrets is not None:
-                self._secrets.add_token(token)
+            known.add_token(token)
 
 
 def current_lms() -> LMS:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 from fake_lms.config import ApiKey, check_mode, check_mount_name, check_xapi_version
 from fake_lms.db import Database
 from fake_lms.redact import KnownSecrets
+from fake_lms.secret_hash import digest_with, hash_secret, token_key, verify_secret
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Principal:
     kind: str
     mount: str | None
     session: str | None = None  # for a fetched cmi5 auth-token: the session it belongs to
+    registration: str | None = None  # and that session's registration
 
 
 def _now() -> str:
@@ -98,17 +99,38 @@ def apply_setting(db: Database, name: str, setting: str, value: str) -> str | No
         return str(row[setting])
 
 
-def add_credential(db: Database, key: ApiKey, *, mount: str | None, kind: str = "api-key") -> None:
-    """Register a credential; re-adding the same one is a no-op so restarts are idempotent."""
+# Where a credential comes from (the `origin` column): given to the start that is running
+# (replaced at the next start), or made through the admin API (kept until deleted through it).
+START = "start"
+ADMIN = "admin"
+
+
+def replace_start_credentials(
+    db: Database, server_wide: list[ApiKey], per_mount: list[tuple[str, ApiKey]]
+) -> None:
+    """Make the server-wide keys and mount keys of this start the only ones given to a start:
+    those of earlier starts stop opening anything. Credentials made through the admin API stay."""
     with db.write() as conn:
-        _add_credential(conn, key, mount, kind)
+        conn.execute("DELETE FROM credentials WHERE origin = ?", (START,))
+        for key in server_wide:
+            _add_credential(conn, key, None, START)
+        for mount, key in per_mount:
+            _add_credential(conn, key, mount, START)
 
 
-def _add_credential(conn: sqlite3.Connection, key: ApiKey, mount: str | None, kind: str) -> None:
+def _add_credential(conn: sqlite3.Connection, key: ApiKey, mount: str | None, origin: str) -> None:
+    """Store a credential's hash; one that is there already (same user, secret, mount and origin)
+    is not added twice."""
+    rows = conn.execute(
+        "SELECT secret FROM credentials WHERE username = ? AND mount = ? AND origin = ?",
+        (key.username, mount or "", origin),
+    )
+    if any(verify_secret(key.secret, row[0]) for row in rows.fetchall()):
+        return
     conn.execute(
-        "INSERT OR REPLACE INTO credentials (username, secret, mount, kind, created)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (key.username, key.secret, mount or "", kind, _now()),
+        "INSERT INTO credentials (username, secret, mount, kind, origin, created)"
+        " VALUES (?, ?, ?, 'api-key', ?, ?)",
+        (key.username, hash_secret(key.secret), mount or "", origin, _now()),
     )
 
 
@@ -150,7 +172,7 @@ def add_mount(
             conn.execute("UPDATE mounts SET quirks = ? WHERE name = ?", (json.dumps(quirks), name))
         if key is not None:
             for mount in dict.fromkeys((name, *also_opens)):
-                _add_credential(conn, key, mount, "api-key")
+                _add_credential(conn, key, mount, ADMIN)
     found = get_mount(db, name)
     assert found is not None
     return found
@@ -182,33 +204,54 @@ def change_mount(
 def find_principal(db: Database, username: str, secret: str, mount: str) -> Principal | None:
     """The principal for these credentials if they open `mount`, else None."""
     rows = db.connection().execute(
-        "SELECT username, secret, mount, kind FROM credentials WHERE username = ?", (username,)
+        "SELECT username, secret, mount, kind FROM credentials"
+        " WHERE username = ? AND mount IN ('', ?) ORDER BY mount",
+        (username, mount),
     )
-    for row in rows:
-        if hmac.compare_digest(row["secret"].encode(), secret.encode()) and row["mount"] in (
-            "",
-            mount,
-        ):
+    for row in rows.fetchall():
+        if verify_secret(secret, row["secret"]):
             return Principal(row["username"], row["kind"], row["mount"] or None)
     return None
 
 
 def credential_users(db: Database, mount: str) -> list[tuple[str, bool]]:
     """Who may open `mount` with an API key: (user name, server-wide?), never the secret."""
+    return list(dict.fromkeys((user, wide) for user, wide, _origin in mount_credentials(db, mount)))
+
+
+def mount_credentials(db: Database, mount: str) -> list[tuple[str, bool, str]]:
+    """The API keys that open `mount`: (user name, server-wide?, origin), never a secret."""
     rows = db.connection().execute(
-        "SELECT DISTINCT username, mount = '' AS wide FROM credentials"
-        " WHERE kind = 'api-key' AND mount IN ('', ?) ORDER BY wide, username",
+        "SELECT DISTINCT username, mount = '' AS wide, origin FROM credentials"
+        " WHERE kind = 'api-key' AND mount IN ('', ?) ORDER BY wide, username, origin",
         (mount,),
     )
-    return [(r["username"], bool(r["wide"])) for r in rows]
+    return [(r["username"], bool(r["wide"]), r["origin"]) for r in rows]
 
 
-def credential_secrets(db: Database) -> list[str]:
-    return [r[0] for r in db.connection().execute("SELECT secret FROM credentials")]
+def delete_credentials(db: Database, mount: str, username: str) -> tuple[int, int]:
+    """Delete the keys of `username` bound to `mount` that the admin API made: (how many were
+    deleted, how many keys given to the start remain that it may not delete)."""
+    with db.write() as conn:
+        deleted = conn.execute(
+            "DELETE FROM credentials WHERE mount = ? AND username = ? AND origin = ?",
+            (mount, username, ADMIN),
+        ).rowcount
+        kept = conn.execute(
+            "SELECT COUNT(*) FROM credentials WHERE mount IN ('', ?) AND username = ?",
+            (mount, username),
+        ).fetchone()[0]
+    return deleted, kept
 
 
-def secrets_of(db: Database) -> KnownSecrets:
-    """Every secret known to the store, so recorders can strip them from free text: credential
-    secrets and the cmi5 auth-tokens a fetch URL has handed out."""
-    rows = db.connection().execute("SELECT token FROM sessions WHERE token_fetched = 1")
-    return KnownSecrets(credential_secrets(db), [r[0] for r in rows])
+def secrets_of(db: Database, literals: list[str]) -> KnownSecrets:
+    """The secrets recorders strip from free text: `literals` (the key secrets this process
+    knows in clear; the store keeps hashes only) and the cmi5 auth-tokens a fetch URL has handed
+    out, found by their digest (the store keeps no clear token once handed out)."""
+    conn = db.connection()
+    rows = conn.execute(
+        "SELECT token, token_clear FROM sessions WHERE token_fetched = 1"
+    ).fetchall()
+    known = KnownSecrets(literals, [r[1] for r in rows if r[1]])
+    known.add_digests(digest_with(token_key(conn)), [r[0] for r in rows])
+    return known

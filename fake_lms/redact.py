@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -117,6 +117,10 @@ _HEX8 = re.compile(r"[0-9a-fA-F]{8}")
 _ENCODED_CHARS = r"[A-Za-z0-9+/_%\\-]"
 _PADDING = re.compile(r"(?:=|%3[dD]|\\u003[dD]){0,2}")
 _PREFIX = 6  # characters of an encoded form that index it (the shortest form has 7)
+# base64 of ':' + a UUID (37 bytes: 50 characters before the padding), in any alphabet or escape
+# of `encoded_forms`: where a token known by its digest only may hide.
+_ENCODED_UUID = re.compile(r"O(?=((?:[A-Za-z0-9+/_-]|%2[bBfF]|\\/){49}))")
+_UNESCAPE = (("%2B", "+"), ("%2b", "+"), ("%2F", "/"), ("%2f", "/"), ("\\/", "/"), ("-", "+"))
 
 
 def encoded_forms(token: str) -> set[str]:
@@ -150,8 +154,39 @@ class KnownSecrets:
         self._encoded: dict[str, list[str]] = {}
         self._shortest = 0
         self._start: re.Pattern[str] | None = None
+        self._digest: Callable[[str], str] | None = None
+        self._digests: set[str] = set()
         for token in tokens:
             self.add_token(token)
+
+    def tokens(self) -> list[str]:
+        """The tokens known in clear (those known by digest only are not)."""
+        return [*sorted(self._raw), *self._literal_tokens]
+
+    def add_digests(self, digest: Callable[[str], str], digests: Iterable[str]) -> None:
+        """UUID tokens known by their digest only (`digest(token)`, as the store keeps them)."""
+        self._digest = digest
+        self._digests.update(digests)
+
+    def _digest_known(self, token: str) -> bool:
+        return self._digest is not None and self._digest(token) in self._digests
+
+    def _encoded_by_digest(self, text: str) -> list[tuple[int, int]]:
+        """Spans of `encoded_forms` of tokens known by their digest."""
+        spans = []
+        for m in _ENCODED_UUID.finditer(text):
+            encoded = "O" + m.group(1)
+            for escaped, plain in _UNESCAPE:
+                encoded = encoded.replace(escaped, plain)
+            try:
+                decoded = base64.b64decode(encoded.replace("_", "/") + "==").decode("ascii")
+            except (binascii.Error, ValueError):
+                continue
+            token = decoded[1:]
+            if decoded.startswith(":") and _UUID.fullmatch(token) and self._digest_known(token):
+                end = _PADDING.match(text, m.start() + 1 + len(m.group(1)))
+                spans.append((m.start(), end.end() if end else m.start() + 1 + len(m.group(1))))
+        return spans
 
     def set_literals(self, literals: Iterable[str]) -> None:
         """The literal secrets (shorter than 4 characters: too common to hide)."""
@@ -177,15 +212,18 @@ class KnownSecrets:
     def redact(self, text: str) -> str:
         for s in (*self.literals, *self._literal_tokens):
             text = text.replace(s, REDACTED)
-        if self._start is None:
+        if self._start is None and not self._digests:
             return text
         spans = []
         for m in _UUID_TAIL.finditer(text):
             start = m.start() - 8
             if start >= 0 and _HEX8.fullmatch(text, start, m.start()):
-                if (text[start : m.start()] + m.group()).lower() in self._raw:
+                found = (text[start : m.start()] + m.group()).lower()
+                if found in self._raw or self._digest_known(found):
                     spans.append((start, m.end()))
-        for m in self._start.finditer(text):
+        if self._digests:
+            spans += self._encoded_by_digest(text)
+        for m in self._start.finditer(text) if self._start is not None else ():
             start = m.start()
             for form in self._encoded.get(text[start : start + _PREFIX], ()):
                 if text.startswith(form, start):

@@ -14,12 +14,14 @@ from fake_lms import ApiKey, LMSConfig, MountSpec, create_app
 from fake_lms.config import (
     MODE_MEANING,
     MODES,
+    TOKEN_READS,
     XAPI_VERSION_MEANING,
     XAPI_VERSIONS,
     ConfigError,
 )
 from fake_lms.db import Database
 from fake_lms.mounts import apply_setting, credential_users, list_mounts
+from fake_lms.private_files import make_folder
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
 from harness.cli_args import http_url, port
 from harness.public_base import bracketed, exposure_warning, reachable_host
@@ -215,8 +217,8 @@ def _user_list(db: Database, mount: str) -> str:
 def mount_lines(
     db: Database, config: LMSConfig, base: str, changed: dict[str, dict[str, str]]
 ) -> list[str]:
-    """Banner lines for every mount the server answers: endpoint, mode, quirks, xAPI version and
-    the users whose API key opens it (never a secret).
+    """Banner lines for every mount the server answers: endpoint, mode, quirks, xAPI version,
+    the users whose API key opens it (never a secret) and what an auth-token may read there.
 
     `changed` holds, per mount, the settings this start changed and what they were before."""
     configured = {spec.name for spec in config.mounts}
@@ -236,6 +238,7 @@ def mount_lines(
         lines.append(f"    quirks: {_quirk_list(config.quirks, mount.quirks)}")
         lines.append(f"    xAPI version: {version} ({'; '.join(why)})")
         lines.append(f"    credentials: {_user_list(db, mount.name)}")
+        lines.append(f"    auth-tokens read: {TOKEN_READS[mount.mode]}")
     return lines
 
 
@@ -274,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
     story_at = None if args.no_story else story_port(args)
     if args.db != ":memory:":
         try:
-            Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+            make_folder(Path(args.db).parent)
         except OSError as exc:
             raise UsageError(f"cannot create the folder of --db {args.db!r}: {exc}") from exc
     try:

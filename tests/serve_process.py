@@ -15,13 +15,14 @@ import requests
 
 
 class ServeProcess:
-    """`command` runs the CLI: this interpreter's `-m harness` by default, or an installed script."""
+    """`command` runs the CLI: this interpreter's `-m harness` by default, or an installed script.
+    `api_key=None` starts it without --api-key; `api_key` is then the key it generated."""
 
     def __init__(
         self,
         db: Path,
         *extra: str,
-        api_key: str = "qa:s3cret-key",
+        api_key: str | None = "qa:s3cret-key",
         command: Sequence[str] = (sys.executable, "-m", "harness"),
         cwd: Path | None = None,
         env: Mapping[str, str] | None = None,
@@ -44,8 +45,7 @@ class ServeProcess:
             "0",
             "--db",
             str(self.db),
-            "--api-key",
-            self.api_key,
+            *(("--api-key", self.api_key) if self.api_key is not None else ()),
             *self.extra,
         ]
         self.proc = subprocess.Popen(
@@ -70,7 +70,18 @@ class ServeProcess:
             f"serve did not start: {self.banner} {self.proc.stderr.read() if self.proc.stderr else ''}"
         )
         self.base_url = match.group(1)
+        if self.api_key is None:
+            generated = re.search(r"API key: (\S+)", "\n".join(self.banner))
+            assert generated, self.banner
+            self.api_key = generated.group(1)
         return self
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """The server-wide API key as (user, secret)."""
+        assert self.api_key is not None
+        user, _, secret = self.api_key.partition(":")
+        return user, secret
 
     @property
     def endpoint(self) -> str:
@@ -78,7 +89,7 @@ class ServeProcess:
 
     def client(self) -> requests.Session:
         s = requests.Session()
-        s.auth = tuple(self.api_key.split(":", 1))  # type: ignore[assignment]
+        s.auth = self.key  # type: ignore[assignment]
         s.headers["X-Experience-API-Version"] = "1.0.3"
         return s
 

@@ -102,7 +102,7 @@ def test_token_is_refused_before_fetch(lms):
     row = (
         lms.app.extensions["weare"]
         .db.connection()
-        .execute("SELECT token FROM sessions WHERE id = ?", (out2["session_id"],))
+        .execute("SELECT token_clear FROM sessions WHERE id = ?", (out2["session_id"],))
         .fetchone()
     )
     import base64

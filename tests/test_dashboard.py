@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 from tests.chromium import fresh_page
 from tests.cmi5_au import AU
 from tests.conftest import statement
+from tests.serve_process import ServeProcess
 
 STORY = "http://127.0.0.1:9/story/index.html"
 TIMEOUT_MS = 10_000
@@ -162,6 +163,24 @@ def test_the_session_cookie_counts_only_on_same_origin_requests(lms):
     assert r.status_code == 401 and "expired" in r.json()["error"]
     assert r.headers["WWW-Authenticate"].split()[0] != "Basic"  # no browser password dialog
     assert requests.get(f"{base}/api/session", cookies=jar, timeout=10).json() == {"user": None}
+
+
+def test_a_logout_without_fetch_metadata_or_origin_ends_the_session_for_good(tmp_path):
+    """An old browser (or a script) sends neither Sec-Fetch-Site nor Origin: the logout clears
+    the cookie and the session id is forgotten, so a copy of the cookie no longer opens the API."""
+    with ServeProcess(tmp_path / "lms.db", "--no-story") as server:
+        base = server.base_url
+        login = requests.post(f"{base}/api/session", auth=server.key, timeout=10)
+        assert login.status_code == 200, login.text
+        jar = {"weare_harness_session": login.cookies["weare_harness_session"]}
+        assert requests.get(f"{base}/api/mounts", cookies=jar, timeout=10).ok
+        r = requests.delete(f"{base}/api/session", cookies=jar, timeout=10)
+        assert r.status_code == 204
+        assert "weare_harness_session=;" in r.headers["Set-Cookie"]
+        replayed = requests.get(f"{base}/api/mounts", cookies=jar, timeout=10)
+        assert replayed.status_code == 401, replayed.text
+        r = requests.get(f"{base}/api/session", cookies=jar, timeout=10)
+        assert r.json() == {"user": None}
 
 
 def test_the_login_refuses_a_wrong_key_a_mount_key_and_another_site(lms):

@@ -270,7 +270,7 @@ def start(run: Run) -> None:
 def steal_token(run: Run) -> None:
     """Use the session's token without POSTing the fetch URL (read from the LMS's store)."""
     conn = run.lms.app.extensions["weare"].db.connection()
-    sql = "SELECT token FROM sessions WHERE id = ?"
+    sql = "SELECT token_clear FROM sessions WHERE id = ?"  # (kept until the fetch)
     token = conn.execute(sql, (run.out["session_id"],)).fetchone()[0]
     run.au.http.headers["Authorization"] = (
         "Basic " + base64.b64encode(f":{token}".encode()).decode()

@@ -187,7 +187,7 @@ class Cmi5Policy:
         session = store.session_by_token(conn, secret)
         if session is None or session.mount != mount:
             return None
-        return Principal("", "token", session.mount, session.id)
+        return Principal("", "token", session.mount, session.id, session.registration)
 
     def judge_request(self, conn: sqlite3.Connection, principal: Principal) -> None:
         bound = bound_session(conn, principal)

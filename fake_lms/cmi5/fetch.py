@@ -79,10 +79,17 @@ def _fetch(fetch_id: str) -> Response:
             )
             code = "" if "fetch-empty-error-code" in g.quirks else "1"
             return _error(code, "the auth-token of this fetch URL was already handed out")
-        store.update_session(wconn, fresh.id, token_fetched=1)
-    lms.token_issued(session.token)
+        if fresh.token_clear is None:
+            # (handed out before the quirk reusable-fetch-token was set: only its digest is kept)
+            g.verdicts.append(_verdict("8.2.3.2-1", "auth-token no longer kept", "refused"))
+            return _error("3", "the auth-token of this fetch URL was handed out and not kept")
+        # Once handed out the token only needs checking: the store keeps its digest alone,
+        # unless the quirk reusable-fetch-token will hand it out again.
+        kept = fresh.token_clear if "reusable-fetch-token" in g.quirks else None
+        store.update_session(wconn, fresh.id, token_fetched=1, token_clear=kept)
+    lms.token_issued(fresh.token_clear)
     g.verdicts.append(_verdict("8.2.1.0-3", "auth-token handed out", "accepted"))
-    token = auth_token(session.token)
+    token = auth_token(fresh.token_clear)
     if "token-with-basic-prefix" in g.quirks:
         token = f"Basic {token}"
     return json_response({"auth-token": token})

@@ -16,6 +16,7 @@ from fake_lms.cmi5.launch_url import Variant, build_launch_url
 from fake_lms.cmi5.store import AU, Session
 from fake_lms.cmi5.vocab import LAUNCH_MODES, STATE_ID_LAUNCH_DATA
 from fake_lms.db import Database, now_us
+from fake_lms.secret_hash import token_digest
 from fake_lms.xapi import document_store, statement_store
 from fake_lms.xapi.validation import agent_ifi, is_uuid, validate_agent
 
@@ -161,6 +162,7 @@ def _launch_in(
     session_id = str(uuid.uuid4())
     template = lms_statements.context_template(session_id, req.au.publisher_id)
     fetch_id = secrets.token_urlsafe(18)
+    token = str(uuid.uuid4())
     endpoint = f"{lms_base}/xapi/{req.endpoint_mount or req.mount}/"
     if not req.variant.endpoint_trailing_slash:
         endpoint = endpoint.rstrip("/")
@@ -217,13 +219,14 @@ def _launch_in(
         verbs=[],
         fetch_id=fetch_id,
         fetch_calls=0,
-        token=str(uuid.uuid4()),
+        token=token_digest(conn, token),
         token_fetched=False,
         launch_url=launch_url,
         profile=req.variant.profile,
         return_url=req.return_url,
         launched_us=at,
         last_us=at,
+        token_clear=token,
     )
     store.insert_session(conn, session)
     scope = document_store.DocScope(

@@ -14,6 +14,7 @@ from fake_lms.cmi5.rules import SessionView
 
 __all__ = ["AU", "Session", "SessionView"]
 from fake_lms.db import Database
+from fake_lms.secret_hash import token_digest
 
 OPEN_STATES = ("launched", "initialized")
 
@@ -56,13 +57,14 @@ class Session:
     verbs: list[str]
     fetch_id: str
     fetch_calls: int
-    token: str
+    token: str  # the auth-token's digest (secret_hash.token_digest), as the store keeps it
     token_fetched: bool
     launch_url: str
     profile: str
     return_url: str | None
     launched_us: int
     last_us: int
+    token_clear: str | None = None  # the auth-token itself, until the fetch URL hands it out
 
     @property
     def open(self) -> bool:
@@ -292,7 +294,8 @@ def get_session(conn: sqlite3.Connection, session_id: str) -> Session | None:
 
 
 def session_by_token(conn: sqlite3.Connection, token: str) -> Session | None:
-    return _one(conn, "token", token)
+    """The session whose auth-token is `token` (the store keeps its digest)."""
+    return _one(conn, "token", token_digest(conn, token))
 
 
 def session_by_fetch(conn: sqlite3.Connection, fetch_id: str) -> Session | None:

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fake_lms import quirks
-from fake_lms.auth import authenticate
+from fake_lms.auth import authenticate, parse_basic
 from fake_lms.cors import preflight
 from fake_lms.lms import current_lms
 from fake_lms.mounts import get_mount
@@ -116,6 +116,8 @@ def _prepare() -> Response | None:
     policy = current_policy()
     resolve_token = None if policy is None else policy.resolve_token
     g.principal = authenticate(lms.db, xreq.header("Authorization"), mount.name, resolve_token)
+    if g.principal.kind == "api-key":
+        lms.key_secret_seen(parse_basic(xreq.header("Authorization"))[1])
     if policy is not None:
         policy.judge_request(lms.db.connection(), g.principal)
     return None

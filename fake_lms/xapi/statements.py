@@ -362,6 +362,9 @@ def _get_single(xreq: XRequest) -> Response:
     if not is_uuid(wanted):
         raise XAPIError(400, f"{name} {wanted[:60]!r} is not a UUID", SECTION_GET, f"query:{name}")
     stmt = statement_store.get_one(current_lms().db, g.mount, wanted, voided=voided)
+    own = token_registration()
+    if own is not None and stmt is not None:
+        stmt = stmt if stmt.get("context", {}).get("registration") == own else None
     if stmt is None or not quirks.readable_yet(stmt):
         state = "voided " if voided else ""
         raise XAPIError(
@@ -373,6 +376,16 @@ def _get_single(xreq: XRequest) -> Response:
     if "statement-as-list" in quirks.active():
         return _respond([formatted], [stmt], xreq, headers)
     return _respond(formatted, [stmt], xreq, headers)
+
+
+def token_registration() -> str | None:
+    """The registration a cmi5 auth-token's reads are confined to on an enforce mount: its own,
+    as real LMSs scope an AU's credential (another registration's statements are as absent).
+    None: no confinement (API keys; observe and plain mounts read the whole mount)."""
+    principal = g.get("principal")
+    if principal is None or principal.kind != "token" or g.get("mount_mode") != "enforce":
+        return None
+    return principal.registration or ""
 
 
 def _filters(xreq: XRequest) -> statement_store.Filters:
@@ -438,6 +451,11 @@ def _page(
     snapshot: int | None,
     fmt: str,
 ) -> Response:
+    own = token_registration()
+    if own is not None:
+        if f.registration not in (None, own):  # (another registration: nothing it may read)
+            return _respond({"statements": [], "more": ""}, [], xreq, {})
+        f.registration = own
     stmts, cursor, snapshot = statement_store.query(
         current_lms().db, g.mount, f, limit=limit, after_seq=after, snapshot=snapshot
     )

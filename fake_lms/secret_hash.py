@@ -1,0 +1,86 @@
+"""Secrets at rest: the store keeps what only needs checking as salted hashes, never in clear.
+
+API key and mount secrets are hashed with PBKDF2-HMAC-SHA256 and a random salt of their own
+(`hash_secret`, `verify_secret`); a check that succeeded is remembered in memory, so a client
+that sends the same key on every request pays for the hash once per process. cmi5 auth-tokens
+are random UUIDs that are looked up by value: they are kept as HMAC-SHA256 under a random key of
+the store (`token_digest`), which finds the session in one indexed read.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable
+
+SCHEME = "pbkdf2-sha256"
+ITERATIONS = 60_000
+# The row of `store_meta` holding the key of token digests (made by schema.sql).
+TOKEN_KEY = "token-key"
+_CACHE_LIMIT = 4096
+_checked: set[tuple[str, bytes]] = set()
+_checked_lock = threading.Lock()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode("ascii")
+
+
+def _derive(secret: str, salt: bytes, iterations: int) -> bytes:
+    return hashlib.pbkdf2_hmac("sha256", secret.encode("utf-8"), salt, iterations)
+
+
+def hash_secret(secret: str) -> str:
+    """'pbkdf2-sha256$ITERATIONS$SALT$HASH' (base64) of `secret`, with a fresh random salt."""
+    salt = secrets.token_bytes(16)
+    stored = f"{SCHEME}${ITERATIONS}${_b64(salt)}${_b64(_derive(secret, salt, ITERATIONS))}"
+    _remember(stored, secret)
+    return stored
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    """Whether `secret` is the one `stored` (from `hash_secret`) was made from."""
+    seen = (stored, hashlib.sha256(secret.encode("utf-8")).digest())
+    if seen in _checked:
+        return True
+    scheme, _, rest = stored.partition("$")
+    iterations, _, rest = rest.partition("$")
+    salt, _, digest = rest.partition("$")
+    if scheme != SCHEME or not iterations.isdigit() or not salt or not digest:
+        return False  # (not a hash this version makes: never equal to a secret)
+    try:
+        wanted = base64.b64decode(digest, validate=True)
+        derived = _derive(secret, base64.b64decode(salt, validate=True), int(iterations))
+    except ValueError:
+        return False
+    if not hmac.compare_digest(derived, wanted):
+        return False
+    _remember(stored, secret)
+    return True
+
+
+def _remember(stored: str, secret: str) -> None:
+    with _checked_lock:
+        if len(_checked) >= _CACHE_LIMIT:
+            _checked.clear()
+        _checked.add((stored, hashlib.sha256(secret.encode("utf-8")).digest()))
+
+
+def token_key(conn: sqlite3.Connection) -> bytes:
+    """The store's key of token digests."""
+    row = conn.execute("SELECT value FROM store_meta WHERE name = ?", (TOKEN_KEY,)).fetchone()
+    return bytes.fromhex(row[0])
+
+
+def digest_with(key: bytes) -> Callable[[str], str]:
+    """The token digest function under `key`."""
+    return lambda token: hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def token_digest(conn: sqlite3.Connection, token: str) -> str:
+    """How the store keeps the auth-token `token`: hex HMAC-SHA256 under the store's key."""
+    return digest_with(token_key(conn))(token)

@@ -1,0 +1,157 @@
+"""Credentials of an earlier start stop working; admin-made ones last until deleted; the store is
+private to its owner and keeps hashes, never a key, mount secret or handed-out token in clear."""
+
+from __future__ import annotations
+
+import base64
+import os
+import stat
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.cmi5_au import AU
+from tests.serve_process import ServeProcess
+
+pytestmark = pytest.mark.slow
+
+
+def reads(server: ServeProcess, auth: tuple[str, str], mount: str = "default") -> int:
+    """The status of a statement read on `mount` with `auth` (the About resource is open)."""
+    r = requests.get(
+        f"{server.base_url}/xapi/{mount}/statements",
+        params={"limit": "1"},
+        auth=auth,
+        headers={"X-Experience-API-Version": "1.0.3"},
+        timeout=10,
+    )
+    return r.status_code
+
+
+def admin(server: ServeProcess, method: str, path: str, **kwargs: object) -> requests.Response:
+    return requests.request(
+        method, f"{server.base_url}/api/{path}", auth=server.key, timeout=10, **kwargs
+    )
+
+
+def without_env_key() -> dict[str, str]:
+    """This environment minus WEARE_HARNESS_API_KEY, so a keyless start generates its key."""
+    return {k: v for k, v in os.environ.items() if k != "WEARE_HARNESS_API_KEY"}
+
+
+def test_a_new_api_key_revokes_the_one_of_the_earlier_start(tmp_path):
+    db = tmp_path / "lms.db"
+    with ServeProcess(db, "--no-story", api_key="old:old-secret-1") as server:
+        assert reads(server, ("old", "old-secret-1")) == 200
+        assert server.terminate() == 0
+    with ServeProcess(db, "--no-story", api_key="new:new-secret-2") as server:
+        assert reads(server, ("new", "new-secret-2")) == 200
+        assert reads(server, ("old", "old-secret-1")) == 401
+        r = requests.get(f"{server.base_url}/api/mounts", auth=("old", "old-secret-1"), timeout=10)
+        assert r.status_code == 401
+        assert "credentials: new (server-wide)" in "\n".join(server.banner)
+        assert "old" not in "\n".join(line for line in server.banner if "credentials:" in line)
+
+
+def test_an_old_mount_secret_stops_opening_its_mount(tmp_path):
+    db = tmp_path / "lms.db"
+    with ServeProcess(db, "--no-story", "--mount", "vendor:v:mount-secret-1") as server:
+        assert reads(server, ("v", "mount-secret-1"), "vendor") == 200
+        assert server.terminate() == 0
+    with ServeProcess(db, "--no-story", "--mount", "vendor:v:mount-secret-2") as server:
+        assert reads(server, ("v", "mount-secret-2"), "vendor") == 200
+        assert reads(server, ("v", "mount-secret-1"), "vendor") == 401
+        assert server.terminate() == 0
+    with ServeProcess(db, "--no-story", "--mount", "vendor") as server:  # no key given now
+        assert reads(server, ("v", "mount-secret-2"), "vendor") == 401
+        assert reads(server, server.key, "vendor") == 200
+
+
+def test_a_key_generated_by_a_keyless_start_dies_with_that_start(tmp_path):
+    db = tmp_path / "lms.db"
+    env = without_env_key()
+    with ServeProcess(db, "--no-story", api_key=None, env=env) as first:
+        generated = first.key
+        assert reads(first, generated) == 200
+        assert first.terminate() == 0
+    with ServeProcess(db, "--no-story", api_key=None, env=env) as second:
+        assert second.key != generated
+        assert reads(second, second.key) == 200
+        assert reads(second, generated) == 401
+
+
+def test_an_admin_made_key_lasts_across_restarts_until_it_is_deleted(tmp_path):
+    db = tmp_path / "lms.db"
+    made = ("maker", "made-secret-77")
+    with ServeProcess(db, "--no-story", api_key="qa:first-key") as server:
+        body = {"name": "made", "username": made[0], "secret": made[1]}
+        assert admin(server, "POST", "mounts", json=body).status_code == 201
+        assert reads(server, made, "made") == 200
+        assert server.terminate() == 0
+    with ServeProcess(db, "--no-story", api_key="qa:second-key") as server:
+        assert reads(server, made, "made") == 200
+        listed = admin(server, "GET", "mounts/made/credentials").json()
+        assert listed == {
+            "mount": "made",
+            "credentials": [
+                {"username": "maker", "server_wide": False, "origin": "admin API"},
+                {"username": "qa", "server_wide": True, "origin": "command line"},
+            ],
+        }
+        assert made[1] not in admin(server, "GET", "mounts/made/credentials").text
+        # A key given to the start is not the admin API's to delete.
+        r = admin(server, "DELETE", "mounts/made/credentials/qa")
+        assert r.status_code == 409 and "--api-key" in r.json()["error"], r.text
+        r = admin(server, "DELETE", "mounts/made/credentials/maker")
+        assert r.status_code == 200, r.text
+        assert r.json() == {"mount": "made", "username": "maker", "deleted": 1}
+        assert reads(server, made, "made") == 401
+        r = admin(server, "DELETE", "mounts/made/credentials/maker")
+        assert r.status_code == 404 and "maker" in r.json()["error"]
+        assert admin(server, "DELETE", "mounts/nowhere/credentials/maker").status_code == 404
+        assert server.terminate() == 0
+    with ServeProcess(db, "--no-story", api_key="qa:second-key") as server:
+        assert reads(server, made, "made") == 401
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_store_is_private_and_keeps_no_secret_in_clear(tmp_path):
+    folder = tmp_path / "new" / "sub"
+    db = folder / "lms.db"
+    mount = ("v", "mount-secret-3")
+    made = ("maker", "admin-secret-4")
+    with ServeProcess(db, "--mount", "vendor:v:mount-secret-3", api_key="qa:server-secret-5") as s:
+        body = {"name": "made", "username": made[0], "secret": made[1]}
+        assert admin(s, "POST", "mounts", json=body).status_code == 201
+        for auth, where in ((mount, "vendor"), (made, "made"), (s.key, "default")):
+            assert reads(s, auth, where) == 200
+        launched = admin(s, "POST", "launches", json={"au_url": "https://au.example.com/a.html"})
+        au = AU(launched.json()["launch_url"])
+        au.start()
+        assert au.initialized().status_code in (200, 204)
+        handed = au.http.headers["Authorization"].removeprefix("Basic ")
+        token = base64.b64decode(handed).decode().removeprefix(":")
+        files = sorted(p.name for p in folder.iterdir())
+        assert {"lms.db", "lms.db-wal", "lms.db-shm", "lms.db-writelock"} <= set(files), files
+        for path in folder.iterdir():
+            assert mode(path) == 0o600, (path.name, oct(mode(path)))
+        assert s.terminate() == 0
+    assert mode(tmp_path / "new") == 0o700 and mode(folder) == 0o700
+    stored = b"".join(p.read_bytes() for p in folder.iterdir())
+    secrets = ["mount-secret-3", "admin-secret-4", "server-secret-5", token, handed.rstrip("=")]
+    for secret in secrets:
+        assert secret.encode() not in stored, secret
+    assert token.upper().encode() not in stored
+
+
+def test_an_existing_store_is_made_private_when_opened(tmp_path):
+    db = tmp_path / "lms.db"
+    db.touch(mode=0o644)
+    os.chmod(db, 0o644)
+    with ServeProcess(db, "--no-story") as server:
+        assert mode(db) == 0o600
+        assert reads(server, server.key) == 200
