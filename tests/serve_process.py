@@ -72,6 +72,14 @@ class ServeProcess:
         self.base_url = match.group(1)
         return self
 
+    def banner_url(self, label: str) -> str | None:
+        """The URL the banner gives after `label` (a regular expression) and ': ', or None."""
+        for line in self.banner:
+            match = re.search(label + r": (\S+)", line)
+            if match:
+                return match.group(1)
+        return None
+
     @property
     def endpoint(self) -> str:
         return self.base_url + "/xapi/default/"
