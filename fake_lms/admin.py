@@ -49,9 +49,23 @@ OPEN_ENDPOINTS = (
 
 def require_api_key() -> None:
     """Admin routes need a server-wide API key (not a mount key, never an auth-token), or the
-    dashboard's session cookie on the browser's own same-origin requests (dashboard/session.py)."""
+    dashboard's session cookie on the browser's own same-origin requests (dashboard/session.py).
+
+    A request a page of another origin made (an imported course on the content origin, another
+    site) is refused whatever it carries, with no Basic challenge: the page cannot ride on the
+    dashboard's session nor on Basic credentials the browser keeps, nor raise a password dialog
+    for this server."""
     if request.endpoint in OPEN_ENDPOINTS:
         return
+    elsewhere = dashboard_session.another_origin(request)
+    if elsewhere is not None:
+        raise XAPIError(
+            403,
+            f"the admin API takes no request made by a page of another origin ({elsewhere}): "
+            "use the dashboard, or the API key from outside a browser",
+            SECTION,
+            f"header:{elsewhere.split(':')[0]}",
+        )
     if "Authorization" not in request.headers and dashboard_session.cookie_counts(request):
         if dashboard_session.session_user(request) is not None:
             return

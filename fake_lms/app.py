@@ -73,16 +73,17 @@ def create_app(
 
 
 def _register_cmi5(app: Flask) -> None:
-    """The cmi5 LMS on top of the LRS: its policy, launches, the fetch URL and course content."""
+    """The cmi5 LMS on top of the LRS: its policy, launches, the fetch URL, and the redirect of
+    `/content/` to the content origin."""
     from fake_lms.cmi5.admin_api import bp as cmi5_admin_bp
-    from fake_lms.cmi5.admin_api import content_bp
     from fake_lms.cmi5.enforce import Cmi5Policy
     from fake_lms.cmi5.fetch import bp as fetch_bp
+    from fake_lms.content import moved_bp
 
     register_policy(app, Cmi5Policy())
     app.register_blueprint(cmi5_admin_bp)
     app.register_blueprint(fetch_bp)
-    app.register_blueprint(content_bp)
+    app.register_blueprint(moved_bp)  # course files themselves: fake_lms/content.py
 
 
 class DoubleSlash:

@@ -12,6 +12,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from fake_lms.app import create_app
 from fake_lms.config import LMSConfig
+from fake_lms.content import create_content_app, set_content_origin
 
 if TYPE_CHECKING:
     from harness.admin_client import AdminClient
@@ -72,17 +73,35 @@ class LiveServer:
 
 
 class FakeLMS(LiveServer):
-    """The fake LMS in this process; many can run at once, each with its own store."""
+    """The fake LMS in this process; many can run at once, each with its own store. Imported
+    course files are served from an origin of their own, `content_url` (fake_lms/content.py)."""
 
     def __init__(
         self, config: LMSConfig | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
         self.config = config or LMSConfig()
         super().__init__(create_app(self.config), host=host, port=port)
+        self.content = LiveServer(create_content_app(self.app), host=host)
+
+    def start(self) -> Self:
+        super().start()
+        try:
+            self.content.start()
+        except OSError:
+            super().stop()
+            raise
+        set_content_origin(self.app, self.content.base_url)
+        return self
 
     def stop(self) -> None:
+        self.content.stop()
         super().stop()
         self.app.extensions["weare"].close()
+
+    @property
+    def content_url(self) -> str:
+        """The origin of imported course files (scheme://host:port), apart from `base_url`."""
+        return self.content.base_url
 
     # -- addresses and credentials ---------------------------------------------------------
 

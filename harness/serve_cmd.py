@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 from fake_lms import ApiKey, LMSConfig, MountSpec, create_app
 from fake_lms.config import (
@@ -19,6 +18,7 @@ from fake_lms.config import (
     XAPI_VERSIONS,
     ConfigError,
 )
+from fake_lms.content import create_content_app, set_content_origin
 from fake_lms.db import Database
 from fake_lms.mounts import apply_setting, credential_users, list_mounts
 from fake_lms.private_files import make_folder
@@ -26,6 +26,7 @@ from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, 
 from harness.cli_args import http_url, port
 from harness.public_base import bracketed, exposure_warning, reachable_host
 from harness.queue_log import explain_queue_depth
+from harness.serve_companion import BackgroundServer, companion_port, start_companion
 from harness.serve_server import ServerLimits, make_server, raise_fd_limit
 from harness.serve_story import HostedStory, add_flags, register, story_port
 
@@ -142,6 +143,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="origin (scheme://host[:port]) answered with Access-Control-Allow-Credentials, "
         "repeatable; any other origin gets Access-Control-Allow-Origin: * without credentials",
     )
+    p.add_argument(
+        "--content-port",
+        type=int,
+        default=None,
+        metavar="PORT",
+        help="port of imported course files, an origin of their own that the dashboard's session "
+        "never opens (default: --port + 2, or a free one with --port 0; 0 picks a free one)",
+    )
     add_flags(p)
     p.set_defaults(run=run)
 
@@ -255,26 +264,13 @@ def apply_command_line(db: Database, config: LMSConfig) -> dict[str, dict[str, s
     return changed
 
 
-def start_story(host: str, port: int, lms_server: Any, public_host: str) -> HostedStory:
-    """The reference story on its own port; a port it cannot listen on is a usage error."""
-    from harness.cli import UsageError
-
-    try:
-        return HostedStory(host, port, public_host)
-    except OSError as exc:
-        lms_server.close()
-        raise UsageError(
-            f"cannot listen on {host}:{port} for the story (--story-port): "
-            f"{exc.strerror or exc}; pick another --story-port or use --no-story"
-        ) from exc
-
-
 def run(args: argparse.Namespace) -> int:
     from harness.cli import UsageError
 
     config = build_config(args)
     limits = server_limits(args)
     story_at = None if args.no_story else story_port(args)
+    content_at = companion_port(args.content_port, args.port, 2, "--content-port", "")
     if args.db != ":memory:":
         try:
             make_folder(Path(args.db).parent)
@@ -298,7 +294,27 @@ def run(args: argparse.Namespace) -> int:
     if config.public_url is None:  # the address listened on, as other machines can open it
         config.public_url = f"http://{public_host}:{server.effective_port}"
     base = config.public_url.rstrip("/")
-    story = None if story_at is None else start_story(args.host, story_at, server, public_host)
+    content = start_companion(
+        lambda: BackgroundServer(
+            create_content_app(app), args.host, content_at, limits, public_host=public_host
+        ),
+        "course content",
+        f"{args.host}:{content_at}",
+        "--content-port",
+        "",
+        [server],
+    ).start()
+    set_content_origin(app, content.base_url)
+    story = None
+    if story_at is not None:
+        story = start_companion(
+            lambda: HostedStory(args.host, story_at, public_host),
+            "the story",
+            f"{args.host}:{story_at}",
+            "--story-port",
+            "--no-story",
+            [server, content],
+        )
     db = app.extensions["weare"].db
     changed = apply_command_line(db, config)
     listen = f"http://{bracketed(args.host)}:{server.effective_port}"
@@ -309,6 +325,10 @@ def run(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr, flush=True)
     print(f"  dashboard: {base}/", flush=True)
+    print(
+        f"  course content (imported packages, an origin of its own): {content.base_url}/content/",
+        flush=True,
+    )
     for line in mount_lines(db, config, base, changed):
         print(line, flush=True)
     if story is not None:
@@ -334,6 +354,7 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         server.close()
+        content.close()
         if story is not None:
             story.close()
         app.extensions["weare"].close()

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import threading
 from typing import Any
 
 from flask import Flask
 
 from fake_lms.admin import STORY_CONFIG
 from fake_lms.cmi5.admin_api import register_au
-from harness.serve_server import ServerLimits, make_server
+from harness.serve_companion import BackgroundServer, companion_port
 from harness.story.behaviour import BEHAVIOURS, StoryConfig
 from harness.story.server import STORY_BASE, StoryRegistry, create_story_app
 
-MAX_PORT = 65535
 PROFILE_HINT = {  # how to launch each behaviour, as the AU's title says it in the dashboard
     "weare-documented": "launch with the weare profile",
     "cmi5-full": "launch with the cmi5 profile",
@@ -36,21 +34,10 @@ def add_flags(p: argparse.ArgumentParser) -> None:
 def story_port(args: argparse.Namespace) -> int:
     """The story's port: --story-port, else the LMS port + 1 (a free one when that is 0); a
     port out of 0..65535 is a usage error naming where it came from."""
-    from harness.cli import UsageError
-
-    if args.story_port is not None:
-        port, given = args.story_port, f"--story-port {args.story_port}"
-    else:
-        port = args.port + 1 if args.port else 0
-        given = f"--story-port (default --port + 1 = {port})"
-    if not 0 <= port <= MAX_PORT:
-        raise UsageError(
-            f"{given} is not a port in 0..{MAX_PORT}; give --story-port PORT or --no-story"
-        )
-    return port
+    return companion_port(args.story_port, args.port, 1, "--story-port", "--no-story")
 
 
-class HostedStory:
+class HostedStory(BackgroundServer):
     """The story app on waitress in a thread; one story configuration per behaviour, keyed by
     its name, so each behaviour has a stable URL (`.../story/index.html?cfg=<behaviour>`)."""
 
@@ -61,20 +48,11 @@ class HostedStory:
         for behaviour in BEHAVIOURS:
             registry.configs[behaviour] = StoryConfig(behaviour=behaviour)
         app = create_story_app(registry)
-        self.server = make_server(app, host, port, ServerLimits())
-        self.base_url = f"http://{public_host or host}:{self.server.effective_port}"
+        super().__init__(app, host, port, public_host=public_host)
         app.config[STORY_BASE] = self.base_url
-        self._thread = threading.Thread(target=self.server.run, daemon=True)
 
     def urls(self) -> dict[str, str]:
         return {b: f"{self.base_url}/story/index.html?cfg={b}" for b in BEHAVIOURS}
-
-    def start(self) -> HostedStory:
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self.server.close()
 
 
 def register(app: Flask, lms_base: str, story: HostedStory) -> dict[str, Any]:

@@ -76,6 +76,14 @@ class ServeProcess:
             self.api_key = generated.group(1)
         return self
 
+    def banner_url(self, label: str) -> str | None:
+        """The URL the banner gives after `label` (a regular expression) and ': ', or None."""
+        for line in self.banner:
+            match = re.search(label + r": (\S+)", line)
+            if match:
+                return match.group(1)
+        return None
+
     @property
     def key(self) -> tuple[str, str]:
         """The server-wide API key as (user, secret)."""

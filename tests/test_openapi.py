@@ -134,7 +134,7 @@ def test_refusals_match_the_documented_error_body(lms):
         requests.get(f"{lms.base_url}/xapi/default/statements", timeout=10),  # no version
         lms.client().get(f"{lms.endpoint()}statements", params={"limit": "x"}, timeout=10),
         lms.admin("GET", "/mounts/nope/journal"),
-        requests.get(f"{lms.base_url}/content/x/y", timeout=10),
+        requests.get(f"{lms.content_url}/content/x/y", timeout=10),
         requests.get(f"{lms.base_url}/fetch", timeout=10),
     ]
     for answer in answers:

@@ -8,7 +8,6 @@ launch it gives completes a cmi5 session, driven by the story client and by the 
 from __future__ import annotations
 
 import json
-import re
 import socket
 import subprocess
 import sys
@@ -33,11 +32,7 @@ def _origin(url: str) -> str:
 
 
 def _story_line(server: ServeProcess) -> str | None:
-    for line in server.banner:
-        match = re.search(r"reference story \(registered as an AU\): (\S+)", line)
-        if match:
-            return match.group(1)
-    return None
+    return server.banner_url(r"reference story \(registered as an AU\)")
 
 
 def _launch(server: ServeProcess, *args: str) -> subprocess.CompletedProcess[str]:
@@ -134,7 +129,12 @@ def test_story_port_zero_picks_a_free_port(tmp_path: Path) -> None:
         assert requests.get(url, timeout=10).status_code == 200
 
 
-def test_story_port_in_use_exits_2_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("flag", "what"), [("--story-port", "the story"), ("--content-port", "course content")]
+)
+def test_story_or_content_port_in_use_exits_2_with_one_line(
+    tmp_path: Path, flag: str, what: str
+) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -147,7 +147,7 @@ def test_story_port_in_use_exits_2_with_one_line(tmp_path: Path) -> None:
                 "serve",
                 "--port",
                 "0",
-                "--story-port",
+                flag,
                 str(port),
                 "--db",
                 str(tmp_path / "lms.db"),
@@ -161,7 +161,7 @@ def test_story_port_in_use_exits_2_with_one_line(tmp_path: Path) -> None:
     assert done.returncode == 2, done
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
-    assert f"127.0.0.1:{port}" in lines[0] and "--story-port" in lines[0], lines
+    assert f"127.0.0.1:{port} for {what} ({flag})" in lines[0], lines
 
 
 def _reference_launch(server: ServeProcess, *args: str) -> dict:
@@ -236,9 +236,11 @@ def test_launch_reference_completes_a_session_in_chromium(server: ServeProcess) 
         (("--story-port", "99999"), "--story-port 99999"),
         (("--story-port", "-5"), "--story-port -5"),
         (("--port", "65535"), "--port + 1 = 65536"),
+        (("--port", "65534", "--no-story"), "--content-port (default --port + 2 = 65536)"),
+        (("--content-port", "70000"), "--content-port 70000"),
     ],
 )
-def test_a_story_port_out_of_range_exits_2_with_one_line(
+def test_a_story_or_content_port_out_of_range_exits_2_with_one_line(
     tmp_path: Path, flags: tuple[str, ...], named: str
 ) -> None:
     done = subprocess.run(

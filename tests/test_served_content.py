@@ -1,9 +1,10 @@
 """Bytes served back as stored never run as an LMS page: nosniff and a sandboxing CSP.
 
 A state document stored as `text/html` is answered with `Content-Security-Policy: sandbox`, so
-opened in Chromium its script does not run. Course files under `/content/` get a sandbox that
-still lets a real course run: the @xapi/cmi5 AU page, imported as a zip package and launched from
-`/content/` in Chromium, runs a whole cmi5 session against the LRS.
+opened in Chromium its script does not run. Course files are served under `/content/` on an
+origin of their own (the LMS's origin redirects there), with a sandbox that still lets a real
+course run: the @xapi/cmi5 AU page, imported as a zip package and launched from the content
+origin in Chromium, runs a whole cmi5 session against the LRS.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import zipfile
 from typing import Any
 
 import pytest
+import requests
 
 from fake_lms.served import CONTENT_SANDBOX
 from tests.conftest import ACTOR
@@ -104,7 +106,7 @@ def test_a_stored_html_document_opened_in_chromium_runs_no_script(lms, browser):
         context.close()
 
 
-# --- course files under /content/ ------------------------------------------------------------
+# --- course files under /content/ on the content origin ----------------------------------------
 def package(**files: bytes) -> bytes:
     xml = (
         f'<?xml version="1.0" encoding="utf-8"?><courseStructure xmlns="{NS}">'
@@ -131,7 +133,7 @@ def import_package(lms, data: bytes) -> dict[str, Any]:
 
 def test_course_files_are_served_with_nosniff_and_a_sandbox_that_lets_them_run(lms):
     course = import_package(lms, package(**{PAGE: b"<html>au</html>", "lib.js": b"1;"}))
-    base = f"{lms.base_url}/content/{course['id']}/"
+    base = f"{lms.content_url}/content/{course['id']}/"
     for name, ctype in ((PAGE, "text/html"), ("lib.js", "javascript")):
         r = lms.client().get(base + name)
         assert r.status_code == 200, r.text
@@ -143,6 +145,13 @@ def test_course_files_are_served_with_nosniff_and_a_sandbox_that_lets_them_run(l
     missing = lms.client().get(base + "missing.html")
     assert missing.status_code == 404
     assert missing.headers["X-Content-Type-Options"] == "nosniff"
+    # the LMS's own origin serves no course file: it sends the browser to the content origin
+    moved = requests.get(
+        f"{lms.base_url}/content/{course['id']}/{PAGE}?a=1", allow_redirects=False, timeout=10
+    )
+    assert moved.status_code == 308, moved.text
+    assert moved.headers["Location"] == base + PAGE + "?a=1"
+    assert b"<html>au</html>" not in moved.content
 
 
 @pytest.mark.slow
@@ -154,10 +163,10 @@ def test_a_real_cmi5_page_launched_from_content_runs_a_whole_session(lms, opened
     r = lms.admin("POST", f"courses/{course['id']}/aus/0/launches", json={})
     assert r.status_code == 201, r.text
     launch = r.json()
-    assert launch["launch_url"].startswith(f"{lms.base_url}/content/{course['id']}/{PAGE}?")
+    assert launch["launch_url"].startswith(f"{lms.content_url}/content/{course['id']}/{PAGE}?")
 
     run = opened(launch["launch_url"])
-    served = [x for x in run.responses if x.url.startswith(f"{lms.base_url}/content/")]
+    served = [x for x in run.responses if x.url.startswith(f"{lms.content_url}/content/")]
     assert served and all(
         x.all_headers().get("content-security-policy") == CONTENT_SANDBOX for x in served
     ), [(x.url, x.all_headers()) for x in served]

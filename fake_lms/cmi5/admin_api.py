@@ -6,7 +6,6 @@ It is what an external cmi5 LMS test suite's adapter needs, and what the CLI and
 from __future__ import annotations
 
 import dataclasses
-import mimetypes
 import sqlite3
 import uuid
 from typing import Any
@@ -27,17 +26,16 @@ from fake_lms.cmi5.launch import LaunchError, LaunchRequest, abandon_session, la
 from fake_lms.cmi5.launch_url import LaunchVariantError, Variant, query_names
 from fake_lms.cmi5.package_quota import check_package_quota
 from fake_lms.cmi5.vocab import WAIVE_REASONS
+from fake_lms.content import package_base
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
 from fake_lms.public_url import lms_base
-from fake_lms.served import CONTENT_HEADERS, NOSNIFF
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.protocol import XAPIError
 from fake_lms.xapi.validation import is_iri
 
 bp = Blueprint("cmi5_admin", __name__)
 bp.before_request(require_api_key)
-content_bp = Blueprint("content", __name__)
 
 LAUNCH_NAMES = ("endpoint", "fetch", "actor", "registration", "activityId")
 AU_FIELDS = (
@@ -139,7 +137,7 @@ def import_course() -> Response:
     data = request.get_data(cache=True)
     filename = request.args.get("filename", "")
     course_id = str(uuid.uuid4())
-    base = f"{_base()}/content/{course_id}/"
+    base = package_base(course_id)  # the content origin, never the LMS's own (fake_lms/content.py)
     declared_zip = filename.lower().endswith(".zip") or (
         request.mimetype in ("application/zip", "application/x-zip-compressed")
     )
@@ -160,6 +158,14 @@ def import_course() -> Response:
             exc.where or "body",
             requirement=exc.requirement,
         ) from exc
+    if files and base is None:
+        raise XAPIError(
+            409,
+            "this LMS serves no course content (it runs without its content origin), so a "
+            "package with files cannot be imported; import cmi5.xml with absolute AU URLs",
+            SECTION,
+            "body",
+        )
     with lms.db.write() as conn:
         check_package_quota(conn, sum(len(c) for c in files.values()), lms.config)
         stored_id = store.add_course(conn, spec, _base(), course_id=course_id)
@@ -418,22 +424,3 @@ def registration_statements(registration: str) -> Response:
     """Every statement of a registration on every mount, in arrival order."""
     rows = statement_store.of_registration(current_lms().db.connection(), registration)
     return json_response([{"mount": mount, "statement": stmt} for mount, stmt in rows])
-
-
-@content_bp.get("/content/<course_id>/<path:path>")
-def packaged_content(course_id: str, path: str) -> Response:
-    """Files of an imported zip, so packaged AUs with relative URLs can be launched (14.1.0.0-3)."""
-    row = (
-        current_lms()
-        .db.connection()
-        .execute(
-            "SELECT content FROM package_files WHERE course_id = ? AND path = ?", (course_id, path)
-        )
-        .fetchone()
-    )
-    if row is None:
-        return json_response(
-            {"status": 404, "error": f"no file {path!r} in course {course_id}"}, 404, NOSNIFF
-        )
-    ctype = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return Response(bytes(row[0]), content_type=ctype, headers=CONTENT_HEADERS)

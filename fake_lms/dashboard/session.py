@@ -5,8 +5,11 @@ Max-Age (the browser drops it when it closes), HttpOnly, SameSite=Strict, Path=/
 an opaque random id; the server keeps the ids in memory (a restart logs everyone out), never the
 key. The cookie is a credential only for the browser's own same-origin requests: with
 `Sec-Fetch-Site` it must say `same-origin`; without it (an old browser, or plain http away from
-loopback, where browsers leave it out) SameSite=Strict guards reads and a state-changing request
-must carry this server's `Origin`. Otherwise the cookie is ignored and the API key is required.
+loopback, where browsers leave it out) a request carrying an `Origin` must carry this server's,
+SameSite=Strict guards reads without one and a state-changing request must carry one. Otherwise
+the cookie is ignored and the API key is required. The course content's origin (same host,
+another port: same-site, so the browser sends the cookie along) is such another origin: a
+course never acts with the dashboard's session (fake_lms/content.py).
 """
 
 from __future__ import annotations
@@ -78,9 +81,23 @@ def cookie_counts(request: Request) -> bool:
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
         return site == "same-origin"
-    if request.method in SAFE_METHODS:
-        return True
-    return request.headers.get("Origin") == _own_origin(request)
+    origin = request.headers.get("Origin")
+    if origin is not None:  # the course content's origin, another site's, or "null"
+        return origin == _own_origin(request)
+    return request.method in SAFE_METHODS
+
+
+def another_origin(request: Request) -> str | None:
+    """The header that says a page of another origin made this request (a course on the content
+    origin, another site), or None: the dashboard's own request, a typed URL, a non-browser
+    client. `Sec-Fetch-Site` decides when sent; else an `Origin` other than this server's."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return None if site in ("same-origin", "none") else f"Sec-Fetch-Site: {site}"
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != _own_origin(request):
+        return f"Origin: {origin}"
+    return None
 
 
 def session_user(request: Request) -> str | None:

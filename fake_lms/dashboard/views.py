@@ -40,6 +40,8 @@ def dashboard() -> Response:
     html = render_template("dashboard.html", profiles=_profiles(), encodings=list(ENCODINGS))
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = CSP
+    # A page of another origin (a course) that opens the dashboard keeps no handle on its window.
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
