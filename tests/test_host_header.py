@@ -58,7 +58,9 @@ def urls_handed_out(serve: ServeProcess) -> str:
     return "\n".join(a.text for a in answers)
 
 
-def assert_all_on(text: str, base: str) -> None:
+def assert_all_on(text: str, base: str, content_base: str) -> None:
+    """Every URL handed out starts with `base`; imported content's with `content_base` (its
+    own origin: the same host, the content port)."""
     assert FORGED not in text
     decoded = json.dumps(json.loads("[" + ",".join(text.splitlines()) + "]"))
     assert FORGED not in requests.utils.unquote(decoded)
@@ -71,7 +73,14 @@ def assert_all_on(text: str, base: str) -> None:
     for what, pattern in found.items():
         values = re.findall(pattern, text)
         assert values, f"no {what} URL in the answers"
-        assert all(v.startswith(base + "/") or v == base for v in values), (what, values)
+        wanted = content_base if what == "content" else base
+        assert all(v.startswith(wanted + "/") or v == wanted for v in values), (what, values)
+
+
+def content_origin(serve: ServeProcess) -> str:
+    url = serve.banner_url(r"course content \(imported packages, an origin of its own\)")
+    assert url, serve.banner
+    return url.removesuffix("/").removesuffix("/content")
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +90,15 @@ def listening(tmp_path_factory) -> Iterator[ServeProcess]:
 
 
 def test_a_forged_host_gets_urls_on_the_address_listened_on(listening) -> None:
-    assert_all_on(urls_handed_out(listening), listening.base_url)
+    assert_all_on(urls_handed_out(listening), listening.base_url, content_origin(listening))
 
 
 def test_with_public_url_every_url_handed_out_starts_with_it(tmp_path) -> None:
     with ServeProcess(tmp_path / "lms.db", "--public-url", PUBLIC + "/") as serve:
         assert f"  public URL (every URL it hands out starts with it): {PUBLIC}" in serve.banner
-        assert_all_on(urls_handed_out(serve), PUBLIC)
+        content = content_origin(serve)
+        assert content.startswith("http://lms.example.test:"), content  # public host, own port
+        assert_all_on(urls_handed_out(serve), PUBLIC, content)
         story = next(line for line in serve.banner if "reference story" in line)
         assert "http://lms.example.test:" in story, story  # the public host, the story's port
         assert f"  dashboard: {PUBLIC}/" in serve.banner
