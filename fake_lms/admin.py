@@ -25,7 +25,7 @@ from fake_lms.mounts import (
     list_mounts,
     mount_credentials,
 )
-from fake_lms.openapi import allows, body_field_types, json_type
+from fake_lms.openapi import allows, body_field_enums, body_field_types, json_type
 from fake_lms.public_url import lms_base
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
 from fake_lms.xapi import statement_store
@@ -113,14 +113,13 @@ def check_field_types(body: dict[str, Any]) -> None:
     rule = request.url_rule
     if rule is None:
         return
+    enums = body_field_enums(request.method, rule.rule)
     for name, types in body_field_types(request.method, rule.rule).items():
         if name in body and not allows(types, body[name]):
-            raise XAPIError(
-                400,
-                f"{name} must be {' or '.join(sorted(types))}, got {json_type(body[name])}",
-                SECTION,
-                f"body.{name}",
-            )
+            said = f"{name} must be {' or '.join(sorted(types))}, got {json_type(body[name])}"
+            if name in enums:
+                said += f": {body[name]!r} is not one of {', '.join(map(str, enums[name]))}"
+            raise XAPIError(400, said, SECTION, f"body.{name}")
 
 
 def endpoint_url(mount: str) -> str:

@@ -148,18 +148,39 @@ def body_field_types(method: str, flask_rule: str) -> dict[str, frozenset[str]]:
     """For an operation (its Flask rule, e.g. `/api/mounts/<name>`): each property of its JSON
     request body and the JSON types the description allows it; {} when it takes no JSON body."""
     doc = _document()
+    out = {}
+    for name, prop in _body_properties(method, flask_rule).items():
+        types = schema_types(doc, prop)
+        if types is not None:
+            out[name] = types
+    return out
+
+
+@functools.cache
+def body_field_enums(method: str, flask_rule: str) -> dict[str, tuple[Any, ...]]:
+    """Each property of the operation's JSON body that the description limits to a list of
+    values (`enum`), with those values."""
+    doc = _document()
+    out = {}
+    for name, prop in _body_properties(method, flask_rule).items():
+        values = (
+            resolve_ref(doc, prop).get("enum") if isinstance(resolve_ref(doc, prop), dict) else None
+        )
+        if isinstance(values, list):
+            out[name] = tuple(values)
+    return out
+
+
+def _body_properties(method: str, flask_rule: str) -> dict[str, Any]:
+    doc = _document()
     path = _FLASK_PARAM.sub(r"{\1}", flask_rule)
     operation = doc["paths"].get(path, {}).get(method.lower(), {})
     content = operation.get("requestBody", {}).get("content", {})
     schema = resolve_ref(doc, content.get("application/json", {}).get("schema"))
     if not isinstance(schema, dict):
         return {}
-    out = {}
-    for name, prop in schema.get("properties", {}).items():
-        types = schema_types(doc, prop)
-        if types is not None:
-            out[name] = types
-    return out
+    properties = schema.get("properties", {})
+    return properties if isinstance(properties, dict) else {}
 
 
 def allows(types: frozenset[str], value: Any) -> bool:
