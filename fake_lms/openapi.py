@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 INCLUDE = "x-weare-include"
+ENUM_FROM = "x-weare-enum"  # a schema whose enum is the keys of a packaged data file's "quirks"
 STATEMENT_REFS = "#/components/schemas/Statement/$defs/"
 AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -90,7 +91,23 @@ def _document() -> dict[str, Any]:
     # XAPI-00034); the description says it too, so that `{}` is not described as an Agent.
     agent = schemas["Statement"]["$defs"]["agent"]
     agent["oneOf"] = [{"required": [ifi]} for ifi in AGENT_IFIS]
+    # So does a Group's member; a Group has at most one, and one without lists its members
+    # (xAPI-D §2.4.2.2 XAPI-00036, XAPI-00037).
+    defs = schemas["Statement"]["$defs"]
+    defs["member"]["oneOf"] = copy.deepcopy(agent["oneOf"])
+    for name in ("group", "team"):
+        defs[name]["not"] = {"anyOf": [{"required": pair} for pair in _two_of(AGENT_IFIS)]}
+        defs[name]["anyOf"] = [*copy.deepcopy(agent["oneOf"]), _LISTS_MEMBERS]
+    # Quirk names are those of data/quirks.json, listed from it.
+    schemas["QuirkName"]["enum"] = sorted(_read(schemas["QuirkName"].pop(ENUM_FROM))["quirks"])
     return doc
+
+
+_LISTS_MEMBERS = {"required": ["member"], "properties": {"member": {"minItems": 1}}}
+
+
+def _two_of(names: tuple[str, ...]) -> list[list[str]]:
+    return [[a, b] for i, a in enumerate(names) for b in names[i + 1 :]]
 
 
 def document() -> dict[str, Any]:
