@@ -16,11 +16,13 @@ from importlib import resources
 from typing import Any
 
 __all__ = [
+    "LISTS_MEMBERS",
     "OpenAPIDataError",
     "allows",
     "body_field_types",
     "document",
     "json_type",
+    "one_identifier",
     "resolve_ref",
     "schema_types",
 ]
@@ -87,27 +89,32 @@ def _document() -> dict[str, Any]:
     _check(doc)
     schemas = doc["components"]["schemas"]
     schemas["Statement"] = embedded_schema(schemas["Statement"][INCLUDE])
-    # The LRS checks in code that an Agent has exactly one identifier (xAPI-D §2.4.2.1
-    # XAPI-00034); the description says it too, so that `{}` is not described as an Agent.
-    agent = schemas["Statement"]["$defs"]["agent"]
-    agent["oneOf"] = [{"required": [ifi]} for ifi in AGENT_IFIS]
-    # So does a Group's member; a Group has at most one, and one without lists its members
-    # (xAPI-D §2.4.2.2 XAPI-00036, XAPI-00037).
+    # The LRS checks in code that an Agent, and a Group's member, has exactly one identifier
+    # (xAPI-D §2.4.2.1 XAPI-00034), and that a Group has at most one and, without one, lists its
+    # members (§2.4.2.2 XAPI-00036, XAPI-00037); the description says it too. Each alternative
+    # names the one identifier it has and forbids the others, so generators need not filter.
     defs = schemas["Statement"]["$defs"]
-    defs["member"]["oneOf"] = copy.deepcopy(agent["oneOf"])
+    for name in ("agent", "member"):
+        defs[name]["oneOf"] = one_identifier()
     for name in ("group", "team"):
-        defs[name]["not"] = {"anyOf": [{"required": pair} for pair in _two_of(AGENT_IFIS)]}
-        defs[name]["anyOf"] = [*copy.deepcopy(agent["oneOf"]), _LISTS_MEMBERS]
+        defs[name]["oneOf"] = [*one_identifier(), LISTS_MEMBERS]
     # Quirk names are those of data/quirks.json, listed from it.
     schemas["QuirkName"]["enum"] = sorted(_read(schemas["QuirkName"].pop(ENUM_FROM))["quirks"])
     return doc
 
 
-_LISTS_MEMBERS = {"required": ["member"], "properties": {"member": {"minItems": 1}}}
+LISTS_MEMBERS = {
+    "required": ["member"],
+    "properties": {"member": {"minItems": 1}, **dict.fromkeys(AGENT_IFIS, False)},
+}
 
 
-def _two_of(names: tuple[str, ...]) -> list[list[str]]:
-    return [[a, b] for i, a in enumerate(names) for b in names[i + 1 :]]
+def one_identifier() -> list[dict[str, Any]]:
+    """One alternative per identifier: it is required, the others are absent."""
+    return [
+        {"required": [ifi], "properties": {other: False for other in AGENT_IFIS if other != ifi}}
+        for ifi in AGENT_IFIS
+    ]
 
 
 def document() -> dict[str, Any]:
