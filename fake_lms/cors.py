@@ -42,11 +42,15 @@ def add_cors_headers(response: Response, origin: str | None, credentialed: tuple
         response.vary.add("Origin")  # the answer depends on Origin only when some are named
 
 
-def preflight(origin: str | None, credentialed: tuple[str, ...]) -> Response:
-    """Answer an OPTIONS preflight: 204 with the methods and the headers xAPI clients send."""
+def preflight(
+    origin: str | None, credentialed: tuple[str, ...], methods: tuple[str, ...] | None = None
+) -> Response:
+    """Answer an OPTIONS preflight: 204 with the headers xAPI clients send and, in `Allow`, exactly
+    the resource's `methods` and OPTIONS (every method when the path names no resource)."""
     response = Response(status=204)
-    response.headers["Allow"] = ALLOW_METHODS
-    response.headers["Access-Control-Allow-Methods"] = ALLOW_METHODS
+    allow = ", ".join((*methods, "OPTIONS")) if methods is not None else ALLOW_METHODS
+    response.headers["Allow"] = allow
+    response.headers["Access-Control-Allow-Methods"] = allow
     response.headers["Access-Control-Allow-Headers"] = ", ".join(ALLOW_HEADERS)
     response.headers["Access-Control-Max-Age"] = "600"
     add_cors_headers(response, origin, credentialed)

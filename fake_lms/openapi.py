@@ -16,16 +16,19 @@ from importlib import resources
 from typing import Any
 
 __all__ = [
+    "LISTS_MEMBERS",
     "OpenAPIDataError",
     "allows",
     "body_field_types",
     "document",
     "json_type",
+    "one_identifier",
     "resolve_ref",
     "schema_types",
 ]
 
 INCLUDE = "x-weare-include"
+ENUM_FROM = "x-weare-enum"  # a schema whose enum is the keys of a packaged data file's "quirks"
 STATEMENT_REFS = "#/components/schemas/Statement/$defs/"
 AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
 _HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
@@ -86,11 +89,32 @@ def _document() -> dict[str, Any]:
     _check(doc)
     schemas = doc["components"]["schemas"]
     schemas["Statement"] = embedded_schema(schemas["Statement"][INCLUDE])
-    # The LRS checks in code that an Agent has exactly one identifier (xAPI-D §2.4.2.1
-    # XAPI-00034); the description says it too, so that `{}` is not described as an Agent.
-    agent = schemas["Statement"]["$defs"]["agent"]
-    agent["oneOf"] = [{"required": [ifi]} for ifi in AGENT_IFIS]
+    # The LRS checks in code that an Agent, and a Group's member, has exactly one identifier
+    # (xAPI-D §2.4.2.1 XAPI-00034), and that a Group has at most one and, without one, lists its
+    # members (§2.4.2.2 XAPI-00036, XAPI-00037); the description says it too. Each alternative
+    # names the one identifier it has and forbids the others, so generators need not filter.
+    defs = schemas["Statement"]["$defs"]
+    for name in ("agent", "member"):
+        defs[name]["oneOf"] = one_identifier()
+    for name in ("group", "team"):
+        defs[name]["oneOf"] = [*one_identifier(), LISTS_MEMBERS]
+    # Quirk names are those of data/quirks.json, listed from it.
+    schemas["QuirkName"]["enum"] = sorted(_read(schemas["QuirkName"].pop(ENUM_FROM))["quirks"])
     return doc
+
+
+LISTS_MEMBERS = {
+    "required": ["member"],
+    "properties": {"member": {"minItems": 1}, **dict.fromkeys(AGENT_IFIS, False)},
+}
+
+
+def one_identifier() -> list[dict[str, Any]]:
+    """One alternative per identifier: it is required, the others are absent."""
+    return [
+        {"required": [ifi], "properties": {other: False for other in AGENT_IFIS if other != ifi}}
+        for ifi in AGENT_IFIS
+    ]
 
 
 def document() -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 A few deterministic (derandomized) examples per operation and generation mode, so that the run
 is the same on every machine and `make test` stays fast; `make fuzz` (bench/fuzz.py) runs the
-long campaign. Checks: no 5xx, the status code and content type are documented, the body fits
-the documented response schema, and data that breaks the schema is refused.
+long campaign. Every check Schemathesis has (`--checks all`): among them no 5xx, documented
+status codes, content types and headers, response bodies that fit their schema, data that breaks
+the schema refused and data that fits it accepted, an exact Allow header, and credentials that
+matter. Where a refusal of schema-valid data is right, tests/fuzz_campaign.py says why
+(ACCEPTED_REFUSALS).
 """
 
 from __future__ import annotations

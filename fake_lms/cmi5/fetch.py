@@ -48,9 +48,9 @@ def _fetch(fetch_id: str) -> Response:
     g.journal_mount = session.mount if session else lms.config.default_mount
     mount = get_mount(lms.db, g.journal_mount)
     g.quirks = set(lms.config.quirks) | set(mount.quirks if mount else ())
-    if request.method == "OPTIONS":
-        return preflight(request.headers.get("Origin"), lms.config.cors_origins)
     wanted = "GET" if "fetch-get-only" in g.quirks else "POST"
+    if request.method == "OPTIONS":
+        return preflight(request.headers.get("Origin"), lms.config.cors_origins, (wanted,))
     if request.method != wanted:
         rule = f"the fetch URL must be called with {wanted}, not {request.method}"
         if wanted == "POST":

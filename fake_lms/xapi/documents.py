@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from fake_lms.xapi.jsonbody import JSONBodyError, JSONTooDeep, parse_json
 from fake_lms.xapi.policy import current_policy
 from fake_lms.xapi.protocol import XAPIError, XRequest, check_params
 from fake_lms.xapi.resources import parse_agent_param
-from fake_lms.xapi.validation import agent_ifi, is_iri, is_uuid, parse_timestamp
+from fake_lms.xapi.validation import agent_ifi, instant_us, is_iri, is_uuid
 
 bp = Blueprint("documents", __name__)
 
@@ -33,7 +33,6 @@ SECTION_MERGE = "xAPI-C §2.2 (JSON procedure, 2.2.s8.b1)"
 SECTION_CONCURRENCY = "xAPI-C §3.1 (concurrency)"
 SECTION_CONTENT_TYPE = "xAPI-C §3.2 (3.2.s3.b6: Content-Type must match the content)"
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -199,24 +198,17 @@ def _target(res: DocResource, xreq: XRequest, *, id_required: bool, since: bool)
 
     since_us = None
     if since and "since" in p:
-        when = parse_timestamp(p["since"])
-        if when is None:
+        since_us = instant_us(p["since"])
+        if since_us is None:
             raise XAPIError(
                 400,
                 f"since {p['since'][:60]!r} is not an ISO 8601 timestamp",
                 res.section,
                 "query:since",
             )
-        since_us = _to_us(when)
 
     scope = DocScope(g.mount, res.kind, activity_id, ifi, registration)
     return Target(scope, doc_id, since_us)
-
-
-def _to_us(when: datetime) -> int:
-    if when.tzinfo is None:  # a timestamp without zone is read as UTC
-        when = when.replace(tzinfo=UTC)
-    return (when - _EPOCH) // timedelta(microseconds=1)
 
 
 def _http_date(us: int) -> str:

@@ -26,6 +26,14 @@ ALLOWED_METHODS = {
     "xapi.resources.agents": ("GET", "HEAD"),
     "xapi.resources.activities": ("GET", "HEAD"),
 }
+_DOCUMENT_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
+RESOURCE_METHODS = {  # what OPTIONS lists in Allow, per resource
+    **ALLOWED_METHODS,
+    "xapi.resources.about": ("GET", "HEAD"),
+    "xapi.documents.state": _DOCUMENT_METHODS,
+    "xapi.documents.agent_profile": _DOCUMENT_METHODS,
+    "xapi.documents.activity_profile": _DOCUMENT_METHODS,
+}
 
 
 _assembled = False
@@ -83,7 +91,8 @@ def _prepare() -> Response | None:
     if answered is not None:
         return answered
     if request.method == "OPTIONS":
-        return preflight(request.headers.get("Origin"), lms.config.cors_origins)
+        methods = RESOURCE_METHODS.get(request.endpoint or "")
+        return preflight(request.headers.get("Origin"), lms.config.cors_origins, methods)
     try:
         body = request.get_data(cache=True)
     except RequestEntityTooLarge as exc:

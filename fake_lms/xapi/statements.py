@@ -29,9 +29,9 @@ from fake_lms.xapi.validation import (
     ValidationAbandoned,
     agent_ifi,
     check_batch,
+    instant_us,
     is_iri,
     is_uuid,
-    parse_timestamp,
     validate_actor,
 )
 
@@ -421,7 +421,7 @@ def _filters(xreq: XRequest) -> statement_store.Filters:
         f.registration = p["registration"]
     for name in ("since", "until"):
         if name in p:
-            when = parse_timestamp(p[name])
+            when = instant_us(p[name])
             if when is None:
                 raise XAPIError(
                     400,
@@ -429,7 +429,7 @@ def _filters(xreq: XRequest) -> statement_store.Filters:
                     SECTION_GET,
                     f"query:{name}",
                 )
-            setattr(f, f"{name}_us", int(when.timestamp() * 1_000_000))
+            setattr(f, f"{name}_us", when)
     f.related_agents = _flag(xreq, "related_agents")
     f.related_activities = _flag(xreq, "related_activities")
     f.ascending = _flag(xreq, "ascending")

@@ -152,6 +152,23 @@ def is_real_instant(s: Any) -> bool:
     return day <= calendar.monthrange(year or 400, month)[1]
 
 
+def instant_us(s: Any) -> int | None:
+    """A query's timestamp (since, until) as microseconds since 1970 UTC, to compare with stored
+    times; None when it is no real instant. The years 0000 and 10000, which no datetime holds,
+    come before and after every time a datetime holds."""
+    when = parse_timestamp(s)
+    if when is not None:
+        return (when - _EPOCH) // timedelta(microseconds=1)
+    if not is_real_instant(s):
+        return None
+    return _BEFORE_ALL_US if s.startswith("0000") else _AFTER_ALL_US
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BEFORE_ALL_US = (datetime.min.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1) - 1
+_AFTER_ALL_US = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1) + 1
+
+
 _IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
 
 
