@@ -22,7 +22,7 @@ from tests.conftest import statement
 from tests.serve_process import ServeProcess
 
 # Enough statements for many chunks: the batch is pending for a good while.
-BATCH = staged_batch.CHUNK_ROWS * 30
+BATCH = staged_batch.CHUNK_ROWS * 100
 
 
 def batch_of(size: int, registration: str) -> list[dict]:
