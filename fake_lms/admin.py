@@ -407,8 +407,8 @@ def all_statements(name: str) -> Response:
         current_lms()
         .db.connection()
         .execute(
-            "SELECT seq, statement FROM statements WHERE mount = ? AND seq > ? ORDER BY seq"
-            " LIMIT ?",
+            "SELECT seq, statement FROM statements WHERE mount = ? AND seq > ?"
+            f" AND {statement_store.visible('seq')} ORDER BY seq LIMIT ?",
             (name, after, limit + 1),
         )
         .fetchall()

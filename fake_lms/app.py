@@ -17,6 +17,7 @@ from fake_lms.cors import add_cors_headers, preflight
 from fake_lms.db import Database, is_store_full
 from fake_lms.lms import LMS, current_lms, json_response
 from fake_lms.mounts import Principal, ensure_mount, get_mount, replace_start_credentials
+from fake_lms.xapi import statement_store
 from fake_lms.xapi.endpoint import response_version
 from fake_lms.xapi.policy import Policy
 from fake_lms.xapi.policy import register as register_policy
@@ -150,7 +151,9 @@ def _finish_exchange(response: Response) -> Response:
         return response
     if request.path.startswith("/xapi/"):
         response.headers["X-Experience-API-Version"] = response_version(mount)
-        response.headers["X-Experience-API-Consistent-Through"] = consistent_through()
+        response.headers["X-Experience-API-Consistent-Through"] = consistent_through(
+            statement_store.readable_through_us(lms.db)
+        )
     add_cors_headers(response, request.headers.get("Origin"), lms.config.cors_origins)
     quirks.after_xapi(response, g.get("quirks", set()))
     # The xAPI endpoint resolved the mount already; other paths under /xapi/ look it up.

@@ -91,6 +91,12 @@ def _reindex_statements(conn: sqlite3.Connection) -> None:
     reindex(conn)
 
 
+def _discard_abandoned_batches(conn: sqlite3.Connection) -> None:
+    from fake_lms.xapi.staged_batch import discard_abandoned  # (that module needs this one)
+
+    discard_abandoned(conn)
+
+
 # What a migration step needs done in Python once the schema is complete.
 REINDEX: dict[int, Callable[[sqlite3.Connection], None]] = {4: _reindex_statements}
 # How long a writer waits for another's lock before "database is locked".
@@ -252,6 +258,7 @@ class Database:
                     if step in REINDEX:
                         REINDEX[step](conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _discard_abandoned_batches(conn)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

@@ -229,9 +229,10 @@ class JournalWriter:
         return True
 
     def _write(self, batch: list[tuple]) -> None:
+        rows = [_packed_row(row) for row in batch]  # (compressed before the write lock)
         with self._db.write() as conn:
             if batch:
-                conn.executemany(_INSERT, [_packed_row(row) for row in batch])
+                conn.executemany(_INSERT, rows)
             else:  # a probe: can the store take a page-sized entry? (rolled back)
                 conn.execute(_INSERT, ("", "", "", "", "", 0, 0, "", _PROBE_BODY.encode()))
                 raise _ProbeDone

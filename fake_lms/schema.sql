@@ -40,6 +40,17 @@ CREATE TABLE IF NOT EXISTS statements (
 );
 CREATE INDEX IF NOT EXISTS statements_ref ON statements (mount, ref_id) WHERE ref_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (mount, stored_us);
+-- A large batch being stored in several short transactions (xapi/staged_batch.py): its rows
+-- hold the sequence numbers lo..hi, no read sees them (another write naming one of their ids is
+-- refused) until the batch's last transaction deletes this row; a batch whose process died is
+-- deleted when the store is next opened.
+CREATE TABLE IF NOT EXISTS pending_batches (
+    lo INTEGER PRIMARY KEY,
+    hi INTEGER NOT NULL,
+    mount TEXT NOT NULL,
+    stored_us INTEGER NOT NULL,
+    owner TEXT NOT NULL        -- 'PID:START' of the process storing it (staged_batch.owner)
+);
 -- What the GET filters select on (xAPI-C §2.1.3), as integer keys: mount, kind and value
 -- (kinds: v verb, a agent as actor/object, A any agent, o object activity, O any activity,
 -- r registration, m every statement of the mount; see statement_store).

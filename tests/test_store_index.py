@@ -99,7 +99,9 @@ def test_each_filter_reads_an_index_in_page_order(small_store, name):
     assert selects
     for sql in selects:
         plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
-        assert all(step.startswith("SEARCH") for step in plan), (name, sql, plan)
+        # (the subquery that hides a batch still being stored is a SEARCH of its own)
+        steps = [step for step in plan if not step.startswith("CORRELATED SCALAR SUBQUERY")]
+        assert all(step.startswith("SEARCH") for step in steps), (name, sql, plan)
         assert not any("TEMP B-TREE" in step for step in plan), (name, sql, plan)
     page = next(s for s in selects if "statement_index k0" in s)
     plan = " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + page))

@@ -71,14 +71,16 @@ def current_policy() -> Policy | None:
 @contextmanager
 def judged_write(
     db: Database, principal: Principal, statements: list[dict[str, Any]], lms_base: str
-) -> Iterator[sqlite3.Connection]:
+) -> Iterator[tuple[sqlite3.Connection, bool]]:
     """One write transaction: judge the statements, let the caller store them, record them.
+    Yields the connection and whether the policy records what the statements change (then
+    they must be stored in this very transaction, never staged across several).
 
     A refusal (raised by the policy) or a failed store rolls the whole transaction back.
     """
     policy = current_policy()
     with db.write() as conn:
         judged = None if policy is None else policy.judge_statements(conn, principal, statements)
-        yield conn
+        yield conn, judged is not None
         if policy is not None and judged is not None:
             policy.after_store(conn, principal, judged, statements, lms_base)

@@ -67,6 +67,23 @@ class Prepared:
     keys: set[tuple[str, str]] = field(default_factory=set)
     definitions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     people: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    packed: bytes | None = None  # `stmt` as the table keeps it (`pack`), None until packed
+    index: int = 0  # where the request has it ($[index]), set by `admit`
+    seq: int = 0  # its sequence number, set by `place`
+
+
+def pack(batch: list[Prepared]) -> None:
+    """Encode and compress each statement not packed yet: done before the write lock is taken
+    (a statement restamped under the lock is packed again, see `_restamp`)."""
+    for p in batch:
+        if p.packed is None:
+            p.packed = dump(p.stmt)
+
+
+def visible(seq: str) -> str:
+    """SQL true when the statement of sequence number `seq` is readable: not a row of a batch
+    still being stored (staged_batch). Every read of statements applies it."""
+    return f"NOT EXISTS (SELECT 1 FROM pending_batches pb WHERE {seq} BETWEEN pb.lo AND pb.hi)"
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -191,6 +208,7 @@ def store(
     attachment_parts: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
 ) -> list[str]:
     """Insert a batch atomically: all or nothing (xAPI-C §2.1.2, XAPI-00326)."""
+    pack(batch)
     with db.write() as conn:
         return insert(conn, mount, batch, attachment_parts)
 
@@ -202,71 +220,166 @@ def insert(
     attachment_parts: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
 ) -> list[str]:
     """`store` inside a write transaction the caller holds."""
+    write(conn, mount, admit(conn, mount, batch, attachment_parts))
+    return [p.id for p in batch]
+
+
+def admit(
+    conn: sqlite3.Connection,
+    mount: str,
+    batch: list[Prepared],
+    attachment_parts: list[tuple[str, str, bytes]] = (),  # type: ignore[assignment]
+    *,
+    compare: bool = True,
+) -> list[Prepared]:
+    """Check a batch against the store (409 and 400 as xAPI says) and store its attachments:
+    the statements still to insert (an id already stored with the same statement is accepted,
+    not stored again). `compare=False`: the ids already stored are left to the caller (a
+    staged batch looks them up chunk by chunk)."""
+    for index, p in enumerate(batch):
+        p.index = index
     _check_conflicts(conn, mount, batch)
     _check_voiding(conn, mount, batch)
-    already = _existing_same(conn, mount, batch)
-    fresh = [p for p in batch if p.id not in already]
+    already = existing_same(conn, mount, batch) if compare else set()
     conn.executemany(
         "INSERT OR IGNORE INTO attachments (sha2, content_type, content) VALUES (?, ?, ?)",
         attachment_parts,
     )
+    return [p for p in batch if p.id not in already]
+
+
+def write(conn: sqlite3.Connection, mount: str, fresh: list[Prepared]) -> None:
+    """Insert admitted statements, visible when the caller's transaction commits."""
     if not fresh:
-        return [p.id for p in batch]
-    # The write lock is held, so sequence numbers can be assigned here and rows inserted
-    # in bulk, one statement per table.
+        return
+    place(conn, fresh)
+    write_rows(conn, mount, fresh)
+    link(conn, mount, fresh, gathered(fresh))
+
+
+def place(conn: sqlite3.Connection, fresh: list[Prepared]) -> int:
+    """Number `fresh` after every stored and pending statement (returns the first number); a
+    statement whose stored time is older than the newest one's is restamped (the write lock is
+    held)."""
     last = conn.execute(
         "SELECT seq, stored_us FROM statements ORDER BY seq DESC LIMIT 1"
     ).fetchone()
-    first, last_us = (last[0] + 1, last[1]) if last else (1, 0)
-    for p in fresh:
+    pending = conn.execute("SELECT MAX(hi), MAX(stored_us) FROM pending_batches").fetchone()
+    last_seq = max(last[0] if last else 0, pending[0] or 0)
+    last_us = max(last[1] if last else 0, pending[1] or 0)
+    for seq, p in enumerate(fresh, start=last_seq + 1):
+        p.seq = seq
         if p.stored_us < last_us:
             _restamp(p, last_us)
-    targets = {p.ref_id for p in fresh if p.is_voiding}
-    voided_now, referencing = _references_to(conn, mount, [p.id for p in fresh])
-    kids = _kids(conn, mount, {k for p in fresh for k in p.keys})
-    rows, index_rows = [], []
-    definitions: dict[str, dict[str, Any]] = {}
-    people: dict[str, dict[str, Any]] = {}
-    for seq, p in enumerate(fresh, start=first):
-        rows.append(
+    return last_seq + 1
+
+
+def write_rows(
+    conn: sqlite3.Connection,
+    mount: str,
+    rows: list[Prepared],
+    known: dict[tuple[str, str], int] | None = None,
+) -> None:
+    """The statement and index rows of `rows` (numbered by `place`); a voiding statement's
+    target among them is marked voided here, any other in `link`. `known`: index key ids read
+    before the write lock (`key_ids`), looked up here otherwise."""
+    pack(rows)  # (only those restamped since they were packed)
+    targets = {p.ref_id for p in rows if p.is_voiding}
+    keys = {k for p in rows for k in p.keys}
+    kids = dict(known or {})
+    kids.update(_kids(conn, mount, keys - kids.keys()))
+    insert_rows(
+        conn,
+        "INSERT INTO statements (seq, mount, id, stored_us, ref_id, registration, is_voiding,"
+        " voided, statement, added)",
+        [
             (
-                seq,
+                p.seq,
                 mount,
                 p.id,
                 p.stored_us,
                 p.ref_id,
                 p.registration,
                 int(p.is_voiding),
-                int(p.id in voided_now or p.id in targets),
-                dump(p.stmt),
+                int(p.id in targets),
+                p.packed,
                 p.added,
             )
-        )
-        index_rows += [(kids[k], seq, 0) for k in p.keys]
+            for p in rows
+        ],
+    )
+    insert_rows(
+        conn,
+        "INSERT INTO statement_index (kid, seq, src)",
+        [(kids[k], p.seq, 0) for p in rows for k in p.keys],
+    )
+
+
+def key_ids(conn: sqlite3.Connection, mount: str, rows: list[Prepared]) -> dict:
+    """The ids of the index keys of `rows` that exist already: read without the write lock (an
+    index key, once made, keeps its id), so that `write_rows` looks up only new ones in it."""
+    return _kids(conn, mount, {k for p in rows for k in p.keys}, create=False)
+
+
+# Rows per INSERT of `insert_rows` (SQLite takes up to 32766 parameters in one statement).
+ROWS_PER_INSERT = 500
+
+
+def insert_rows(conn: sqlite3.Connection, head: str, rows: list[tuple]) -> None:
+    """`head` ("INSERT INTO t (a, b)") for many rows, ROWS_PER_INSERT at a time in one SQLite
+    statement: executemany runs one statement per row, and each gives the GIL up and waits to
+    take it back (up to 5 ms while other threads compute), all of it with the write lock held."""
+    if not rows:
+        return
+    width = len(rows[0])
+    one = "(" + ",".join("?" * width) + ")"
+    per = min(ROWS_PER_INSERT, 32766 // width)
+    for start in range(0, len(rows), per):
+        part = rows[start : start + per]
+        conn.execute(f"{head} VALUES {','.join([one] * len(part))}", [v for r in part for v in r])
+
+
+@dataclass
+class Gathered:
+    """What a batch adds beside its statements: activity definitions and agents."""
+
+    definitions: dict[str, dict[str, Any]]
+    people: dict[str, str]  # IFI: the agent as canonical JSON
+
+
+def gathered(fresh: list[Prepared]) -> Gathered:
+    """The newest definition of each activity and the agents the batch names (computed before
+    the write lock is taken)."""
+    out = Gathered({}, {})
+    people: dict[str, dict[str, Any]] = {}
+    for p in fresh:
         for activity_id, definition in p.definitions:
-            definitions[activity_id] = _merge_definition(
-                definitions.get(activity_id, {}), definition
+            out.definitions[activity_id] = _merge_definition(
+                out.definitions.get(activity_id, {}), definition
             )
         people.update(p.people)
-    conn.executemany(
-        "INSERT INTO statements (seq, mount, id, stored_us, ref_id, registration, is_voiding,"
-        " voided, statement, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    conn.executemany("INSERT INTO statement_index (kid, seq, src) VALUES (?, ?, ?)", index_rows)
-    _index_references(conn, mount, fresh, first, referencing)
+    out.people = {ifi: canonical_json(person) for ifi, person in people.items()}
+    return out
+
+
+def link(conn: sqlite3.Connection, mount: str, fresh: list[Prepared], extra: Gathered) -> None:
+    """What inserted statements change in the readable store: StatementRef index rows, voided
+    flags, activity definitions and agents. Runs once the statements are readable (in the
+    transaction that makes them so), so references to and from them resolve."""
+    targets = {p.ref_id for p in fresh if p.is_voiding}
+    voided_now, referencing = _references_to(conn, mount, [p.id for p in fresh])
+    _index_references(conn, mount, fresh, referencing)
     conn.executemany(
         "UPDATE statements SET voided = 1 WHERE mount = ? AND id = ?",
-        [(mount, target) for target in targets],
+        [(mount, target) for target in targets | voided_now],
     )
-    _save_definitions(conn, mount, definitions)
+    _save_definitions(conn, mount, extra.definitions)
     conn.executemany(
         # (a learner's every statement names them: the row is rewritten only when it changed)
         "INSERT INTO agents (mount, ifi, agent) VALUES (?, ?, ?) ON CONFLICT (mount, ifi)"
         " DO UPDATE SET agent = excluded.agent WHERE agent != excluded.agent",
-        [(mount, ifi, canonical_json(person)) for ifi, person in people.items()],
+        [(mount, ifi, person) for ifi, person in extra.people.items()],
     )
-    return [p.id for p in batch]
 
 
 def _restamp(p: Prepared, stored_us: int) -> None:
@@ -274,6 +387,7 @@ def _restamp(p: Prepared, stored_us: int) -> None:
     sequence numbers, which is what lets since/until become a range of them. A request that
     waited for the write lock behind a later one gets that one's time (a few ms at most)."""
     p.stored_us = stored_us
+    p.packed = None
     p.stmt["stored"] = iso_us(stored_us)
     if "timestamp" in p.added.split(","):
         p.stmt["timestamp"] = p.stmt["stored"]
@@ -289,7 +403,7 @@ def _kids(
     """The integer id of each index key of a mount, created for new keys when `create`."""
     names = {_key(mount, kind, value): (kind, value) for kind, value in keys}
     if create:
-        conn.executemany("INSERT OR IGNORE INTO index_keys (key) VALUES (?)", [(n,) for n in names])
+        insert_rows(conn, "INSERT OR IGNORE INTO index_keys (key)", [(n,) for n in names])
     found: dict[tuple[str, str], int] = {}
     listed = list(names)
     for start in range(0, len(listed), 500):
@@ -314,7 +428,7 @@ def _references_to(
         marks = ",".join("?" * len(chunk))
         for seq, ref_id, is_voiding in conn.execute(
             f"SELECT seq, ref_id, is_voiding FROM statements WHERE mount = ?"
-            f" AND ref_id IN ({marks})",
+            f" AND ref_id IN ({marks}) AND {visible('seq')}",
             (mount, *chunk),
         ):
             referencing.setdefault(ref_id, []).append(seq)
@@ -331,7 +445,8 @@ def _target_chain(conn: sqlite3.Connection, mount: str, ref_id: str | None) -> l
     while ref_id is not None and ref_id not in seen:
         seen.add(ref_id)
         row = conn.execute(
-            "SELECT seq, statement, ref_id FROM statements WHERE mount = ? AND id = ?",
+            f"SELECT seq, statement, ref_id FROM statements WHERE mount = ? AND id = ?"
+            f" AND {visible('seq')}",
             (mount, ref_id),
         ).fetchone()
         if row is None:
@@ -345,15 +460,16 @@ def _index_references(
     conn: sqlite3.Connection,
     mount: str,
     fresh: list[Prepared],
-    first: int,
     referencing: dict[str, list[int]],
 ) -> None:
     """Index each StatementRef statement under the keys of the statements it references (src:
     the referenced one, so combined filters still judge one statement), and each new statement's
     keys under the statements stored earlier that reference it. Called after the batch's
     statements are inserted, so references inside the batch resolve in either order."""
+    first, last = (fresh[0].seq, fresh[-1].seq) if fresh else (0, -1)
     rows: list[tuple[int, int, int]] = []
-    for seq, p in enumerate(fresh, start=first):
+    for p in fresh:
+        seq = p.seq
         if p.ref_id is not None:
             for target_seq, keys in _target_chain(conn, mount, p.ref_id):
                 rows += [(kid, seq, target_seq) for kid in _kids(conn, mount, keys).values()]
@@ -368,7 +484,7 @@ def _index_references(
             pending, seen = list(referencing[p.id]), set()
             while pending:
                 referrer = pending.pop()
-                if referrer in seen or referrer >= first:
+                if referrer in seen or first <= referrer <= last:
                     continue
                 seen.add(referrer)
                 rows += [(kid, referrer, target_seq) for kid, target_seq in carried]
@@ -389,17 +505,25 @@ def _save_definitions(
     conn: sqlite3.Connection, mount: str, definitions: dict[str, dict[str, Any]]
 ) -> None:
     """Merge each activity's newest definition into the stored one (xAPI-C §2.5)."""
+    ids = list(definitions)
+    stored: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for activity_id, text in conn.execute(
+            f"SELECT id, definition FROM activities WHERE mount = ? AND id IN ({marks})",
+            (mount, *chunk),
+        ):
+            stored[activity_id] = json.loads(text)
+    changed = []
     for activity_id, definition in definitions.items():
-        row = conn.execute(
-            "SELECT definition FROM activities WHERE mount = ? AND id = ?", (mount, activity_id)
-        ).fetchone()
-        old = json.loads(row[0]) if row else {}
+        old = stored.get(activity_id, {})
         merged = _merge_definition(old, definition)
         if merged != old:
-            conn.execute(
-                "INSERT OR REPLACE INTO activities (mount, id, definition) VALUES (?, ?, ?)",
-                (mount, activity_id, canonical_json(merged)),
-            )
+            changed.append((mount, activity_id, canonical_json(merged)))
+    conn.executemany(
+        "INSERT OR REPLACE INTO activities (mount, id, definition) VALUES (?, ?, ?)", changed
+    )
 
 
 def comparable(stmt: dict[str, Any], added: str) -> dict[str, Any]:
@@ -422,21 +546,35 @@ def _check_conflicts(conn: sqlite3.Connection, mount: str, batch: list[Prepared]
         seen.add(p.id)
 
 
-def _existing_same(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) -> set[str]:
+def existing_same(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) -> set[str]:
     """Ids already stored with the same statement (accepted, not stored again); 409 if it differs
-    under the Statement Comparison Requirements (xAPI-D §2.3.1)."""
+    under the Statement Comparison Requirements (xAPI-D §2.3.1), or if a batch still being
+    stored holds the id (that batch decides what the id holds, and it may yet be refused)."""
     same: set[str] = set()
     ids = [p.id for p in batch]
     found: dict[str, str] = {}
+    pending: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
         for row in conn.execute(
-            f"SELECT id, statement, added FROM statements WHERE mount = ? AND id IN ({marks})",
+            f"SELECT id, statement, added, {visible('seq')} FROM statements WHERE mount = ?"
+            f" AND id IN ({marks})",
             (mount, *chunk),
         ):
+            if not row[3]:
+                pending.add(row[0])
             found[row[0]] = comparable(load(row[1]), row[2])
-    for index, p in enumerate(batch):
+    for p in batch:
+        index = p.index
+        if p.id in pending:
+            raise XAPIError(
+                409,
+                f"statement id {p.id} belongs to a batch another request is still storing;"
+                " send it again once that request is answered",
+                "xAPI-C §2.1.1/§2.1.2 (409 Conflict; a batch is stored whole or not at all)",
+                f"$[{index}].id",
+            )
         if p.id not in found:
             continue
         difference = first_difference(found[p.id], comparable(p.stmt, p.added))
@@ -481,7 +619,8 @@ def get_one(db: Database, mount: str, statement_id: str, *, voided: bool) -> dic
     row = (
         db.connection()
         .execute(
-            "SELECT statement, voided FROM statements WHERE mount = ? AND id = ?",
+            f"SELECT statement, voided FROM statements WHERE mount = ? AND id = ?"
+            f" AND {visible('seq')}",
             (mount, statement_id.lower()),
         )
         .fetchone()
@@ -594,6 +733,7 @@ def page_sql(kids: list[int], ascending: bool) -> tuple[str, dict[str, Any]]:
         + joins
         + " CROSS JOIN statements t ON t.seq = k0.seq"
         " WHERE k0.kid = :k0 AND k0.seq > :lo AND k0.seq <= :hi AND t.voided = 0"
+        f" AND {visible('t.seq')}"
         f" GROUP BY k0.seq ORDER BY k0.seq {order} LIMIT :limit",
         args,
     )
@@ -624,7 +764,8 @@ def of_registration(conn: sqlite3.Connection, registration: str) -> list[tuple[s
     rows = conn.execute(
         "SELECT s.mount, s.statement FROM index_keys k"
         " JOIN statement_index i ON i.kid = k.kid AND i.src = 0"
-        f" JOIN statements s ON s.seq = i.seq WHERE k.key IN ({marks}) ORDER BY s.seq",
+        f" JOIN statements s ON s.seq = i.seq WHERE k.key IN ({marks}) AND {visible('s.seq')}"
+        " ORDER BY s.seq",
         keys,
     )
     return [(mount, load(packed)) for mount, packed in rows]
@@ -633,7 +774,7 @@ def of_registration(conn: sqlite3.Connection, registration: str) -> list[tuple[s
 def count(db: Database, mount: str) -> int:
     return (
         db.connection()
-        .execute("SELECT COUNT(*) FROM statements WHERE mount = ?", (mount,))
+        .execute(f"SELECT COUNT(*) FROM statements WHERE mount = ? AND {visible('seq')}", (mount,))
         .fetchone()[0]
     )
 
@@ -660,8 +801,16 @@ def bulk_seed(
         prepare(s, authority=authority or SEED_AUTHORITY, version=version, stored_us=stored_us)
         for s in statements
     ]
+    pack(prepared)
     with db.write() as conn:
         return insert(conn, mount, prepared)
+
+
+def readable_through_us(db: Database) -> int | None:
+    """Up to when every statement is readable: just before the stored time of the oldest batch
+    still being stored (X-Experience-API-Consistent-Through), or None (now) when none is."""
+    row = db.connection().execute("SELECT MIN(stored_us) FROM pending_batches").fetchone()
+    return None if row[0] is None else row[0] - 1
 
 
 def last_stored_us(db: Database) -> int:

@@ -16,7 +16,7 @@ from fake_lms import quirks
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
 from fake_lms.public_url import lms_base
-from fake_lms.xapi import statement_store
+from fake_lms.xapi import staged_batch, statement_store
 from fake_lms.xapi.jsonbody import JSONBodyError, JSONTooDeep, parse_json
 from fake_lms.xapi.limits import LIMITS_SECTION, MAX_BATCH_STATEMENTS, MAX_REPORTED_VIOLATIONS
 from fake_lms.xapi.multipart import build_multipart, split_multipart
@@ -211,12 +211,19 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
         for s in items
     ]
     attachment_rows = [(sha2, ctype, content) for sha2, (ctype, content) in parts.items()]
-    # Judged, stored and recorded in one transaction: parallel requests queue on its lock.
-    with judged_write(lms.db, principal, items, base) as conn:
-        if "drops-statements" in g.get("quirks", set()):
-            ids = [p.id for p in prepared]  # answered as stored, never stored: a broken LRS
-        else:
-            ids = statement_store.insert(conn, g.mount, prepared, attachment_rows)
+    ids = [p.id for p in prepared]
+    statement_store.pack(prepared)  # (encoding and compressing: before the write lock)
+    # Judged, stored and recorded in one transaction: parallel requests queue on its lock. A
+    # large batch only reserves its place there and is stored in short steps (staged_batch).
+    drops = "drops-statements" in g.get("quirks", set())  # answered as stored, never stored
+    staged = None
+    with judged_write(lms.db, principal, items, base) as (conn, recorded):
+        if not drops:
+            staged = staged_batch.begin(
+                conn, g.mount, prepared, attachment_rows, may_stage=not recorded
+            )
+    if staged is not None:
+        staged_batch.finish(lms.db, staged)
     g.verdicts.extend({"statement": i, "verdict": "accepted"} for i in ids)
     # stored, yet not as the spec would have it sent (a SHOULD): say so in the journal
     raw = request.get_data(cache=True) if request.mimetype == "application/json" else None
