@@ -26,7 +26,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS as CHECK_REGISTRY
 from schemathesis.checks import load_all_checks
 from schemathesis.config import SchemathesisConfig
-from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
+from schemathesis.config._checks import (
+    NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES,
+    POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES,
+)
 
 FUZZ_MOUNT = "fuzz"  # the mount whose xAPI resources are fuzzed
 ADMIN_MOUNT = "fuzz-admin"  # the mount the admin operations on /api/mounts/{name} touch
@@ -109,10 +112,24 @@ def prepare(base_url: str, api_key: tuple[str, str]) -> Target:
     return Target(base_url, api_key)
 
 
+# A schema-violating request refused for its size is refused (RFC 9110: 413 content too large,
+# 414 URI too long; RFC 6585: 431 header fields too large): a long enough negative query or
+# header meets the server's limits before its shape is judged.
+REFUSED_FOR_SIZE = ["413", "414", "431"]
+
+
 def _check_settings() -> SchemathesisConfig:
     expected = POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
     return SchemathesisConfig.from_dict(
         {
+            "checks": {
+                "negative_data_rejection": {
+                    "expected-statuses": [
+                        *NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES,
+                        *REFUSED_FOR_SIZE,
+                    ]
+                }
+            },
             "operations": [
                 {
                     "include-path": path,
@@ -121,7 +138,7 @@ def _check_settings() -> SchemathesisConfig:
                     },
                 }
                 for path, (code, _reason) in ACCEPTED_REFUSALS.items()
-            ]
+            ],
         }
     )
 
