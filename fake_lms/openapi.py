@@ -20,6 +20,7 @@ __all__ = [
     "OpenAPIDataError",
     "allows",
     "body_field_types",
+    "code_rules",
     "document",
     "json_type",
     "one_identifier",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 INCLUDE = "x-weare-include"
+CODE_RULES = "data/statement_code_rules.json"
 ENUM_FROM = "x-weare-enum"  # a schema whose enum is the keys of a packaged data file's "quirks"
 STATEMENT_REFS = "#/components/schemas/Statement/$defs/"
 AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -98,6 +100,11 @@ def _document() -> dict[str, Any]:
         defs[name]["oneOf"] = one_identifier()
     for name in ("group", "team"):
         defs[name]["oneOf"] = [*one_identifier(), LISTS_MEMBERS]
+    # The other rules the LRS checks in code that JSON Schema can say too (data file, each
+    # naming its rule): the description says them, so that what it allows the LRS takes.
+    for name, extra in code_rules().items():
+        node = schemas["Statement"] if name == "#" else defs[name]
+        node["allOf"] = [*node.get("allOf", []), *extra]
     # Quirk names are those of data/quirks.json, listed from it.
     schemas["QuirkName"]["enum"] = sorted(_read(schemas["QuirkName"].pop(ENUM_FROM))["quirks"])
     return doc
@@ -107,6 +114,12 @@ LISTS_MEMBERS = {
     "required": ["member"],
     "properties": {"member": {"minItems": 1}, **dict.fromkeys(AGENT_IFIS, False)},
 }
+
+
+def code_rules() -> dict[str, list[dict[str, Any]]]:
+    """`data/statement_code_rules.json`: per Statement node ('#' the statement, else a $defs
+    name), the schemas its `allOf` gains in the description."""
+    return _rewrite_refs(_read(CODE_RULES)["allOf"])
 
 
 def one_identifier() -> list[dict[str, Any]]:

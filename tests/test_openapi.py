@@ -17,6 +17,7 @@ from fake_lms.config import LMSConfig
 from fake_lms.openapi import (
     LISTS_MEMBERS,
     OpenAPIDataError,
+    code_rules,
     document,
     embedded_schema,
     one_identifier,
@@ -104,6 +105,9 @@ def test_the_statement_schema_is_the_one_the_lrs_validates_with():
     assert defs["agent"].pop("oneOf") == defs["member"].pop("oneOf") == one_identifier()
     for name in ("group", "team"):
         assert defs[name].pop("oneOf") == [*one_identifier(), LISTS_MEMBERS]
+    # ... and the rules of data/statement_code_rules.json (none of those nodes has an allOf).
+    for name, extra in code_rules().items():
+        assert (embedded if name == "#" else defs[name]).pop("allOf") == extra
     assert embedded == embedded_schema("schemas/statement.json")
     text = json.dumps(embedded)
     assert '"#/$defs/' not in text and "$id" not in embedded
