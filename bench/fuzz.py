@@ -18,6 +18,7 @@ import math
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -95,6 +96,8 @@ def summarise(runs: list[OperationRun]) -> dict:
         "p99_ms": round(percentile(seconds, 0.99) * 1000, 1),
         "max_ms": round(max(seconds, default=0.0) * 1000, 1),
         "statuses": statuses,
+        # refusals of schema-valid data excused as code-only rules (tests/fuzz_refusals.py)
+        "excused": dict(sum((r.excused for r in runs), Counter()).most_common()),
     }
 
 
@@ -185,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
         f" server RSS {rss_start / 1024:.0f} -> {rss_end / 1024:.0f} MiB (peak"
         f" {rss_peak / 1024:.0f}); quirks on the fuzzed mount: {quirks or 'none'}"
     )
+    excused_total = sum(total["excused"].values())
+    print(f"schema-valid requests refused by code-only rules (excused): {excused_total}")
+    for section, count in total["excused"].items():
+        print(f"  {count:>6}  {section}")
     for finding in findings[:30]:
         print(finding)
     print(f"results: {args.out}")

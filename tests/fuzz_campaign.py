@@ -30,6 +30,9 @@ from schemathesis.config._checks import (
     NEGATIVE_DATA_REJECTION_EXPECTED_STATUSES,
     POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES,
 )
+from schemathesis.openapi.checks import RejectedPositiveData
+
+from tests.fuzz_refusals import CodeOnlyRule, excused
 
 FUZZ_MOUNT = "fuzz"  # the mount whose xAPI resources are fuzzed
 ADMIN_MOUNT = "fuzz-admin"  # the mount the admin operations on /api/mounts/{name} touch
@@ -47,16 +50,9 @@ ACCEPTED_REFUSALS: dict[str, tuple[str, str]] = {
     # If-Match / If-None-Match that the stored document does not meet: xAPI's 412, a fact about
     # the store (like 409), not about the request's shape. The document lists 412 for them.
     **{path: ("412", "precondition") for path in _DOCUMENTS},
-    # A course structure's validity (cmi5 §13: unique ids, AU/block nesting, launch URLs against
-    # the package) cannot be written as JSON schema: a generated structure may be refused.
-    "/api/courses": ("400", "cmi5 course structure"),
-    # A statement's rules that span fields, parameters or the X-Experience-API-Version header
-    # (2.0-only properties, a space between date and time, context.revision and platform only
-    # for an Activity, an interaction's properties per interactionType, a body id other than
-    # the statementId) are checked in code and are no JSON schema of the body:
-    # tests/test_statement_corpus.py and tests/test_statement_properties.py pin them.
-    "/xapi/{mount}/statements": ("400", "statement rules checked in code"),
 }
+# A 400 of schema-valid data is excused only when it names rules no JSON Schema of the request
+# can say: tests/fuzz_refusals.py lists them (CODE_ONLY_RULES), each with its reason.
 
 
 @dataclass(frozen=True)
@@ -92,6 +88,7 @@ class OperationRun:
     statuses: Counter = field(default_factory=Counter)
     seconds: list[float] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    excused: Counter = field(default_factory=Counter)  # refusals excused, by the rule's section
     cases: list[Any] = field(default_factory=list)  # kept only when asked (for replays)
     keep_cases: bool = False
 
@@ -231,6 +228,19 @@ def send(case: Any, run: OperationRun, target: Target, session: requests.Session
         return
     run.seconds.append(time.perf_counter() - started)
     run.statuses[response.status_code] += 1
+    run.findings.extend(judge(case, response, auth, run.label, run.excused))
+
+
+def judge(
+    case: Any,
+    response: Any,
+    auth: tuple[str, str] | None,
+    label: str,
+    excuses: Counter | None = None,
+) -> list[Finding]:
+    """Every check Schemathesis has, on one answer to one case; a refusal of schema-valid data
+    stays a finding unless it names only code-only rules (tests/fuzz_refusals.py), which are
+    counted in `excuses` by section."""
     try:
         # The credentials as transport arguments: the auth checks know they are real (and probe
         # the same request without them and with wrong ones).
@@ -240,19 +250,39 @@ def send(case: Any, run: OperationRun, target: Target, session: requests.Session
     except BaseException as exc:  # Schemathesis raises a FailureGroup (a BaseExceptionGroup)
         if isinstance(exc, KeyboardInterrupt):
             raise
-        failures = getattr(exc, "exceptions", (exc,))
-        for failure in failures:
-            title = getattr(failure, "title", type(failure).__name__)
-            message = str(getattr(failure, "message", failure)).strip().replace("\n", " ")
-            run.findings.append(
-                Finding(
-                    run.label,
-                    title,
-                    response.status_code,
-                    f"{message[:400]} | body: {response.text[:300]!r}",
-                    _curl(case, auth),
-                )
+        findings = []
+        for failure in getattr(exc, "exceptions", (exc,)):
+            rules = (
+                _code_only(case, response) if isinstance(failure, RejectedPositiveData) else None
             )
+            if rules is None:
+                findings.append(_finding(failure, response, case, auth, label))
+            elif excuses is not None:
+                excuses.update(rule.section for rule in rules)
+        return findings
+    return []
+
+
+def _code_only(case: Any, response: Any) -> list[CodeOnlyRule] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return excused(case.operation.path, response.status_code, body)
+
+
+def _finding(failure: Any, response: Any, case: Any, auth: Any, label: str) -> Finding:
+    title = getattr(failure, "title", type(failure).__name__)
+    message = str(getattr(failure, "message", failure)).strip().replace("\n", " ")
+    if isinstance(failure, RejectedPositiveData) and response.status_code == 400:
+        message = f"no code-only rule of tests/fuzz_refusals.py names it; {message}"
+    return Finding(
+        label,
+        title,
+        response.status_code,
+        f"{message[:400]} | body: {response.text[:300]!r}",
+        _curl(case, auth),
+    )
 
 
 def run_operation(
@@ -293,6 +323,26 @@ def run_operation(
         with contextlib.suppress(Unsatisfiable):
             exercise()
     return run
+
+
+def draw_case(op: Any, mode: GenerationMode = GenerationMode.POSITIVE) -> Any:
+    """One case of an operation as the campaign generates them (derandomized), not sent."""
+    drawn: list[Any] = []
+
+    @given(case=_strategy(op, mode, _fixed_path_parameters(op)))
+    @settings(
+        max_examples=1,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def draw(case: Any) -> None:
+        drawn.append(case)
+
+    draw()
+    return drawn[0]
 
 
 def percentile(values: list[float], fraction: float) -> float:

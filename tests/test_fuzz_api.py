@@ -5,8 +5,8 @@ is the same on every machine and `make test` stays fast; `make fuzz` (bench/fuzz
 long campaign. Every check Schemathesis has (`--checks all`): among them no 5xx, documented
 status codes, content types and headers, response bodies that fit their schema, data that breaks
 the schema refused and data that fits it accepted, an exact Allow header, and credentials that
-matter. Where a refusal of schema-valid data is right, tests/fuzz_campaign.py says why
-(ACCEPTED_REFUSALS).
+matter. A refusal of schema-valid data is a failure unless it is a 412 of ACCEPTED_REFUSALS
+(tests/fuzz_campaign.py) or a 400 naming only code-only rules (tests/fuzz_refusals.py).
 """
 
 from __future__ import annotations
