@@ -1006,10 +1006,10 @@ def test_browse_mode_refuses_completed():
 def test_batch_with_two_completed_is_refused():
     stmts = [make_statement("completed"), make_statement("completed")]
     found = check_batch(stmts, make_view())
-    assert found, "two completed in one POST"
-    assert {v.row for v in found} <= {6, 8}
-    assert all(v.path.startswith("$[1]") for v in found)
-    assert found[0].row == 6
+    assert facts(found) == [
+        (6, "9.3.0.0-2", "$[1].verb.id", 403),
+        (8, "9.3.0.0-6", "$[1].verb.id", 403),
+    ]
 
 
 def test_batch_with_two_initialized_is_refused():
@@ -1356,9 +1356,9 @@ def test_a_defined_statement_before_initialized_does_not_start_the_session():
     batch a completed before it leaves every later statement before initialized too."""
     stmts = [make_statement("completed"), make_statement("experienced")]
     found = check_batch(stmts, launched_view())
-    assert [(v.row, v.requirement, v.path) for v in found if v.row == 4] == [
-        (4, "9.3.0.0-4", "$[0].verb.id"),
-        (4, "9.3.0.0-4", "$[1].verb.id"),
+    assert facts(found) == [
+        (4, "9.3.0.0-4", "$[0].verb.id", 403),
+        (4, "9.3.0.0-4", "$[1].verb.id", 403),
     ]
 
 
@@ -1367,9 +1367,7 @@ def test_terminated_right_after_launch_ends_the_session():
     never initialized; a statement after it in the same batch is refused as after terminated."""
     stmts = [make_statement("terminated"), make_statement("experienced")]
     found = check_batch(stmts, launched_view())
-    assert [(v.row, v.requirement, v.path) for v in found if v.path.startswith("$[1]")] == [
-        (2, "9.3.0.0-5", "$[1]")
-    ]
+    assert facts(found) == [(2, "9.3.0.0-5", "$[1]", 403), (4, "9.3.0.0-4", "$[0].verb.id", 403)]
 
 
 def test_malformed_preferences_report_every_fault_sorted_by_row():
@@ -1383,3 +1381,79 @@ def test_malformed_preferences_report_every_fault_sorted_by_row():
         (35, "11.0.0.0-5", "$.languagePreference", 403),
         (35, "11.0.0.0-5", "$.audioPreference", 403),
     ]
+
+
+def test_every_template_value_is_checked_after_a_fault():
+    """cmi5 §10.2.1 (10.2.1.0-6, 10.2.1.0-7) and §9.6.3.1 (9.6.3.1-4): a fault in one template
+    value (contextActivities missing, session id missing, a grouping replaced) does not stop the
+    check of the others; each is reported at its own path."""
+    template = {
+        "contextActivities": {"grouping": [{"id": PUBLISHER_ID}], "parent": [{"id": OTHER_EXT}]},
+        "extensions": {EXT_SESSION_ID: SESSION_ID, OTHER_EXT: "acme"},
+        "language": "en-US",
+    }
+    view = make_view(context_template=template)
+    stmt = make_statement("experienced")
+    context = stmt["context"]
+    context["contextActivities"]["grouping"] = [{"id": "https://publisher.example.com/other"}]
+    del context["extensions"][EXT_SESSION_ID]
+    context["language"] = "fr-FR"
+    assert facts(check_statement(stmt, view)) == [
+        (19, "10.2.1.0-7", "$.context.contextActivities.grouping[0].id", 403),
+        (19, "10.2.1.0-6", "$.context.contextActivities.parent[0]", 403),
+        (19, "10.2.1.0-6", TENANT_PATH, 403),
+        (19, "10.2.1.0-7", "$.context.language", 403),
+        (21, "9.6.3.1-4", SESSION_ID_PATH, 403),
+    ]
+    del context["contextActivities"]
+    assert facts(check_statement(stmt, view)) == [
+        (18, "10.2.1.0-6", "$.context.contextActivities", 403),
+        (19, "10.2.1.0-6", TENANT_PATH, 403),
+        (19, "10.2.1.0-7", "$.context.language", 403),
+        (21, "9.6.3.1-4", SESSION_ID_PATH, 403),
+    ]
+
+
+def test_passed_at_exactly_the_mastery_score_is_accepted():
+    """cmi5 §9.3.4 (9.3.4.0-2): passed needs scaled >= masteryScore, so equal is a pass."""
+    stmt = make_statement("passed")
+    stmt["result"]["score"]["scaled"] = 0.8
+    assert check_statement(stmt, make_view(mastery_score=0.8)) == []
+
+
+def test_launch_actor_without_object_type_is_an_agent():
+    """cmi5 §9.2 (9.2.0.0-2) with xAPI-D §2.4.2.1: an actor without objectType is an Agent, so
+    a defined statement from such a launch actor is not refused as a non-Agent."""
+    actor = {"account": ACTOR["account"]}
+    stmt = make_statement("completed")
+    stmt["actor"] = copy.deepcopy(actor)
+    assert check_statement(stmt, make_view(actor=actor)) == []
+
+
+@pytest.mark.parametrize("actor", [ACCOUNT_GROUP, MBOX_AGENT], ids=["group", "mbox-agent"])
+def test_allowed_statements_are_exempt_from_the_defined_actor_and_score_rules(actor):
+    """cmi5 §9.2 (9.2.0.0-2/-3) and §9.5.1 (9.5.1.0-3) judge cmi5 defined statements only; a
+    cmi5 allowed statement from a Group or an mbox Agent, with a bare raw score, hears only that
+    its actor is not the launch actor (8.1.3.0-3)."""
+    stmt = make_statement("experienced")
+    stmt["verb"]["id"] = VERB_PASSED
+    stmt["actor"] = actor
+    stmt["result"] = {"score": {"raw": 5}}
+    assert facts(check_statement(stmt, make_view())) == [(15, "8.1.3.0-3", "$.actor", 403)]
+
+
+def test_score_on_completed_is_one_fault_not_also_a_range_fault():
+    """cmi5 §9.5.1: a score on completed is 9.5.1.0-2 alone; 9.5.1.0-3 (raw needs min and max)
+    judges scores on passed and failed."""
+    stmt = make_statement("completed")
+    stmt["result"]["score"] = {"raw": 5}
+    assert facts(check_statement(stmt, make_view())) == [(24, "9.5.1.0-2", "$.result.score", 403)]
+
+
+def test_a_template_value_carried_unaltered_is_accepted():
+    """cmi5 §10.2.1 (10.2.1.0-7): a context that carries a scalar contextTemplate value as it is
+    (here `language`) follows the template."""
+    template = {**make_view().context_template, "language": "en-US"}
+    stmt = make_statement("experienced")
+    stmt["context"]["language"] = "en-US"
+    assert check_statement(stmt, make_view(context_template=template)) == []

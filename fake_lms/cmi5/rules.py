@@ -819,7 +819,7 @@ def success_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]
         f"result.success ({_q(s.result['success'])}) on a {_verb_name(s.verb)} statement; "
         "expected no success property on cmi5 defined statements other than passed/failed"
     )
-    return [Finding(s.at("result", "success"), rule, "9.5.2.0-3")]
+    return [Finding(s.at("result", "success"), rule)]
 
 
 @rule(row=23, requirement="9.5.2.0-1, 9.5.2.0-2", section="cmi5 §9.5.2")

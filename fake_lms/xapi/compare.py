@@ -38,6 +38,7 @@ from decimal import Decimal
 from typing import Any
 
 from fake_lms.xapi.json_values import json_equal
+from fake_lms.xapi.jsonbody import child_path
 from fake_lms.xapi.validation import is_duration, parse_timestamp
 
 SECTION = "xAPI-D §2.3.1 (Statement Comparison Requirements)"
@@ -296,7 +297,7 @@ def _how(path: str) -> str:
 def _walk(path: str, a: Any, b: Any) -> Difference | None:
     if isinstance(a, dict) and isinstance(b, dict):
         for key in [*a, *(k for k in b if k not in a)]:
-            where = f"{path}.{key}"
+            where = child_path(path, key)
             if key not in a or key not in b:
                 return _differ(where, a.get(key, _MISSING), b.get(key, _MISSING))
             found = _walk(where, a[key], b[key])
