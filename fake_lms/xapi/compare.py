@@ -8,8 +8,9 @@ not listed as exceptions MUST not be ignored." The exceptions, each applied belo
   statement ``timestamp`` only when one side lacks them (the LRS fills them in only then);
 - b2 Activity Definitions and b3 the Verb ``display`` are not part of the statement;
 - b4 timestamps compare as instants, in any time zone, to the millisecond: two are the same when
-  both, truncated or both rounded to the millisecond, name the same one (§4.5 b7: a timestamp
-  MAY be truncated or rounded to 3 decimal digits), so ``.2536`` matches ``.253`` and ``.254``;
+  one, truncated or rounded to the millisecond, is the other truncated or rounded (§4.5 b7: a
+  timestamp MAY be truncated or rounded to 3 decimal digits), so ``.2536`` matches ``.253`` and
+  ``.254``, and ``.2534`` matches ``.253`` only;
 - b5 the members of a Group are unordered;
 - b6 attachments are not part of the statement;
 - b7 case-insensitive parts: the domain of an email address (and the ``mailto`` scheme), UUIDs
