@@ -134,6 +134,14 @@ def rows(violations: list[Cmi5Violation]) -> set[int]:
     return {v.row for v in violations}
 
 
+def facts(violations: list[Cmi5Violation]) -> list[tuple[int, str, str, int]]:
+    """(row, requirement, path, status) of each violation, each of which also says in one line
+    what is wrong."""
+    for v in violations:
+        assert isinstance(v.rule, str) and v.rule and "\n" not in v.rule, v
+    return [(v.row, v.requirement, v.path, v.status) for v in violations]
+
+
 @pytest.mark.parametrize(
     "verb", ["initialized", "completed", "passed", "failed", "terminated", "experienced"]
 )
@@ -714,6 +722,84 @@ CASES: list[tuple[str, int, str, str, dict, dict, Callable[[dict], None]]] = [
 ]
 
 
+SESSION_ID_PATH = '$.context.extensions["https://w3id.org/xapi/cmi5/context/extensions/sessionid"]'
+MASTERY_PATH = '$.context.extensions["https://w3id.org/xapi/cmi5/context/extensions/masteryscore"]'
+TENANT_PATH = '$.context.extensions["https://lms.example.com/xapi/extensions/tenant"]'
+# The exact JSON path each case's violation names (the place to fix, errors that teach).
+CASE_PATHS = {
+    "after-terminated": "$",
+    "after-abandoned": "$",
+    "before-prefs": "$",
+    "before-prefs-allowed": "$",
+    "before-initialized": "$.verb.id",
+    "allowed-before-initialized": "$.verb.id",
+    "initialized-without-cmi5-category": "$.context.contextActivities.category",
+    "initialized-twice": "$.verb.id",
+    "failed-twice": "$.verb.id",
+    "completed-twice-in-session": "$.verb.id",
+    "passed-after-failed": "$.verb.id",
+    "failed-after-passed-in-session": "$.verb.id",
+    "completed-again-in-registration": "$.verb.id",
+    "passed-again-in-registration": "$.verb.id",
+    "failed-after-passed-in-registration": "$.verb.id",
+    "au-sends-launched": "$.verb.id",
+    "au-sends-abandoned": "$.verb.id",
+    "au-sends-waived": "$.verb.id",
+    "au-sends-satisfied": "$.verb.id",
+    "other-verb-with-cmi5-category": "$.verb.id",
+    "voiding": "$.verb.id",
+    "id-missing": "$.id",
+    "timestamp-missing": "$.timestamp",
+    "timestamp-offset": "$.timestamp",
+    "timestamp-without-zone": "$.timestamp",
+    "actor-with-name": "$.actor",
+    "actor-other-account": "$.actor",
+    "actor-mbox": "$.actor",
+    "actor-group": "$.actor.objectType",
+    "object-publisher-id": "$.object.id",
+    "object-without-id": "$.object",
+    "context-missing": "$.context",
+    "context-activities-missing": "$.context.contextActivities",
+    "grouping-replaced": "$.context.contextActivities.grouping[0].id",
+    "grouping-missing": "$.context.contextActivities.grouping[0]",
+    "grouping-reordered": "$.context.contextActivities.grouping[0]",
+    "session-id-altered": SESSION_ID_PATH,
+    "template-extension-missing": TENANT_PATH,
+    "registration-missing": "$.context.registration",
+    "registration-other": "$.context.registration",
+    "session-id-missing": SESSION_ID_PATH,
+    "session-id-missing-allowed": SESSION_ID_PATH,
+    "completion-on-terminated": "$.result.completion",
+    "completed-completion-false": "$.result.completion",
+    "completed-completion-absent": "$.result.completion",
+    "success-on-terminated": "$.result.success",
+    "success-on-completed": "$.result.success",
+    "passed-success-false": "$.result.success",
+    "passed-success-absent": "$.result.success",
+    "failed-success-true": "$.result.success",
+    "score-on-completed": "$.result.score",
+    "raw-without-min-max": "$.result.score",
+    "raw-zero-without-max": "$.result.score",
+    "passed-below-mastery": "$.result.score.scaled",
+    "failed-at-mastery": "$.result.score.scaled",
+    "failed-above-mastery": "$.result.score.scaled",
+    "mastery-extension-missing": MASTERY_PATH,
+    "mastery-extension-other": MASTERY_PATH,
+    "mastery-extension-string": MASTERY_PATH,
+    "terminated-without-duration": "$.result.duration",
+    "completed-without-duration": "$.result.duration",
+    "passed-without-duration": "$.result.duration",
+    "failed-without-duration": "$.result.duration",
+    "completed-without-move-on": "$.context.contextActivities.category",
+    "passed-without-move-on": "$.context.contextActivities.category",
+    "move-on-on-terminated": "$.context.contextActivities.category",
+    "move-on-on-allowed": "$.context.contextActivities.category",
+    "completed-in-browse": "$.verb.id",
+    "passed-in-review": "$.verb.id",
+    "failed-in-browse": "$.verb.id",
+}
+
+
 def _base(case_id: str, verb: str) -> dict:
     stmt = make_statement(verb)
     if case_id == "template-extension-missing":
@@ -741,16 +827,18 @@ def test_each_rule_refuses_exactly_its_fault(row, requirement, verb, base, broke
         assert validate_statement(bad) == [], "the broken statement must still be valid xAPI"
     found = check_statement(bad, replace(valid_view, **broken))
 
-    assert [(v.row, v.requirement) for v in found] == [(row, requirement)]
+    assert [(v.row, v.requirement, v.path) for v in found] == [
+        (row, requirement, CASE_PATHS[case_id])
+    ]
     violation = found[0]
     assert violation.status == 403
-    assert violation.path.startswith("$")
     assert violation.rule and "\n" not in violation.rule
 
 
 def test_every_statement_row_has_a_case():
     covered = {case[1] for case in CASES}
     assert covered == set(range(2, 33))
+    assert set(CASE_PATHS) == {case[0] for case in CASES}
 
 
 def test_row_16_launch_actors_are_valid_xapi_actors():
@@ -918,10 +1006,10 @@ def test_browse_mode_refuses_completed():
 def test_batch_with_two_completed_is_refused():
     stmts = [make_statement("completed"), make_statement("completed")]
     found = check_batch(stmts, make_view())
-    assert found, "two completed in one POST"
-    assert {v.row for v in found} <= {6, 8}
-    assert all(v.path.startswith("$[1]") for v in found)
-    assert found[0].row == 6
+    assert facts(found) == [
+        (6, "9.3.0.0-2", "$[1].verb.id", 403),
+        (8, "9.3.0.0-6", "$[1].verb.id", 403),
+    ]
 
 
 def test_batch_with_two_initialized_is_refused():
@@ -1016,13 +1104,13 @@ def test_is_defined_follows_the_cmi5_category():
 
 def test_token_not_fetched_is_refused():
     found = check_token_state(launched_view(), token_fetched=False)
-    assert [(v.row, v.requirement, v.status) for v in found] == [(1, "8.1.2.0-2", 403)]
+    assert facts(found) == [(1, "8.1.2.0-2", "header:Authorization", 403)]
 
 
 @pytest.mark.parametrize("state", ["terminated", "abandoned"])
 def test_token_of_ended_session_is_refused(state):
     found = check_token_state(make_view(state=state), token_fetched=True)
-    assert [(v.row, v.requirement, v.status) for v in found] == [(2, "8.1.2.0-2", 403)]
+    assert facts(found) == [(2, "8.1.2.0-2", "header:Authorization", 403)]
     assert state in found[0].rule
 
 
@@ -1039,9 +1127,7 @@ def test_launch_data_writes_are_refused(method):
     found = check_state_request(
         method, "LMS.LaunchData", ACTOR, ACTIVITY_ID, REGISTRATION, make_view()
     )
-    assert [(v.row, v.requirement, v.path, v.status) for v in found] == [
-        (33, "10.2.1.0-5", "query:stateId", 403)
-    ]
+    assert facts(found) == [(33, "10.2.1.0-5", "query:stateId", 403)]
 
 
 def test_launch_data_read_is_accepted():
@@ -1053,7 +1139,7 @@ def test_launch_data_read_is_accepted():
 
 def test_delete_of_all_au_state_is_refused_as_launch_data_delete():
     found = check_state_request("DELETE", None, ACTOR, ACTIVITY_ID, REGISTRATION, make_view())
-    assert [v.row for v in found] == [33]
+    assert facts(found) == [(33, "10.2.1.0-5", "query:stateId", 403)]
     other = check_state_request(
         "DELETE", None, ACTOR, "https://publisher.example.com/other", REGISTRATION, make_view()
     )
@@ -1076,9 +1162,7 @@ def test_state_request_for_other_agent_is_refused():
     found = check_state_request(
         "GET", "LMS.LaunchData", other, ACTIVITY_ID, REGISTRATION, make_view()
     )
-    assert [(v.row, v.requirement, v.path, v.status) for v in found] == [
-        (34, "8.1.3.0-3", "query:agent", 403)
-    ]
+    assert facts(found) == [(34, "8.1.3.0-3", "query:agent", 403)]
     named = {**ACTOR, "name": "Learner"}
     assert [
         v.row for v in check_state_request("GET", "x", named, ACTIVITY_ID, None, make_view())
@@ -1089,16 +1173,14 @@ def test_state_request_without_agent_is_a_400():
     found = check_state_request(
         "GET", "LMS.LaunchData", None, ACTIVITY_ID, REGISTRATION, make_view()
     )
-    assert [(v.row, v.status) for v in found] == [(34, 400)]
+    assert facts(found) == [(34, "8.1.3.0-3", "query:agent", 400)]
 
 
 def test_state_request_for_other_registration_is_refused():
     found = check_state_request(
         "GET", "bookmark", ACTOR, ACTIVITY_ID, str(uuid.uuid4()), make_view()
     )
-    assert [(v.row, v.requirement, v.path) for v in found] == [
-        (20, "8.1.4.0-3", "query:registration")
-    ]
+    assert facts(found) == [(20, "8.1.4.0-3", "query:registration", 403)]
     assert check_state_request("GET", "bookmark", ACTOR, ACTIVITY_ID, None, make_view()) == []
 
 
@@ -1106,7 +1188,11 @@ def test_state_request_reports_all_faults_sorted():
     found = check_state_request(
         "PUT", "LMS.LaunchData", MBOX_AGENT, ACTIVITY_ID, str(uuid.uuid4()), make_view()
     )
-    assert [v.row for v in found] == [20, 33, 34]
+    assert facts(found) == [
+        (20, "8.1.4.0-3", "query:registration", 403),
+        (33, "10.2.1.0-5", "query:stateId", 403),
+        (34, "8.1.3.0-3", "query:agent", 403),
+    ]
 
 
 # --- Agent Profile resource (rows 34, 35) --------------------------------------------------------
@@ -1190,9 +1276,7 @@ def test_preferences_read_and_delete_have_no_violation():
 )
 def test_malformed_preferences_write_is_refused(body, content_type, requirement, path):
     found = check_agent_profile_request("PUT", PREFS, ACTOR, body, content_type, make_view())
-    assert [(v.row, v.requirement, v.path, v.status) for v in found] == [
-        (35, requirement, path, 403)
-    ]
+    assert facts(found) == [(35, requirement, path, 403)]
 
 
 def test_one_character_tags_after_a_comma_are_accepted():
@@ -1212,14 +1296,12 @@ def test_other_profiles_are_not_checked_for_preference_shape():
 
 def test_agent_profile_request_for_other_agent_is_refused():
     found = check_agent_profile_request("GET", PREFS, MBOX_AGENT, b"", "", make_view())
-    assert [(v.row, v.requirement, v.path, v.status) for v in found] == [
-        (34, "11.0.0.0-1", "query:agent", 403)
-    ]
+    assert facts(found) == [(34, "11.0.0.0-1", "query:agent", 403)]
 
 
 def test_agent_profile_request_without_agent_is_a_400():
     found = check_agent_profile_request("GET", PREFS, None, b"", "", make_view())
-    assert [(v.row, v.requirement, v.status) for v in found] == [(34, "11.0.0.0-1", 400)]
+    assert facts(found) == [(34, "11.0.0.0-1", "query:agent", 400)]
 
 
 # --- the registry --------------------------------------------------------------------------------
@@ -1246,3 +1328,132 @@ def test_every_reported_requirement_is_registered_for_its_row():
         registered.setdefault(check.row, set()).update(check.requirement.split(", "))
     for case_id, row, requirement, *_ in CASES:
         assert requirement in registered[row], case_id
+
+
+# --- checks no one can weaken unnoticed ---------------------------------------------------------
+
+
+def test_every_template_activity_is_checked_not_only_the_first():
+    """cmi5 §10.2.1 (10.2.1.0-6): the context MUST contain every contextTemplate value; a
+    template with two grouping activities whose first is present still needs the second."""
+    second = "https://publisher.example.com/course/7"
+    template = {
+        "contextActivities": {"grouping": [{"id": PUBLISHER_ID}, {"id": second}]},
+        "extensions": {EXT_SESSION_ID: SESSION_ID},
+    }
+    view = make_view(context_template=template)
+    stmt = make_statement("experienced")
+    found = check_statement(stmt, view)
+    assert [(v.row, v.requirement, v.path) for v in found] == [
+        (19, "10.2.1.0-6", "$.context.contextActivities.grouping[1]")
+    ]
+    stmt["context"]["contextActivities"]["grouping"].append({"id": second})
+    assert check_statement(stmt, view) == []
+
+
+def test_a_defined_statement_before_initialized_does_not_start_the_session():
+    """cmi5 §9.3.2 (9.3.0.0-4): only the cmi5 defined initialized starts the session, so in one
+    batch a completed before it leaves every later statement before initialized too."""
+    stmts = [make_statement("completed"), make_statement("experienced")]
+    found = check_batch(stmts, launched_view())
+    assert facts(found) == [
+        (4, "9.3.0.0-4", "$[0].verb.id", 403),
+        (4, "9.3.0.0-4", "$[1].verb.id", 403),
+    ]
+
+
+def test_terminated_right_after_launch_ends_the_session():
+    """cmi5 §9.3.8 (9.3.0.0-5): terminated MUST be the last statement, even in a session that was
+    never initialized; a statement after it in the same batch is refused as after terminated."""
+    stmts = [make_statement("terminated"), make_statement("experienced")]
+    found = check_batch(stmts, launched_view())
+    assert facts(found) == [(2, "9.3.0.0-5", "$[1]", 403), (4, "9.3.0.0-4", "$[0].verb.id", 403)]
+
+
+def test_malformed_preferences_report_every_fault_sorted_by_row():
+    """cmi5 §11 (11.0.0.0-1, 11.0.0.0-5): another agent writing an empty preferences object
+    hears about the agent (row 34) and both missing properties (row 35), in row order."""
+    found = check_agent_profile_request(
+        "PUT", PREFS, MBOX_AGENT, _prefs({}), "application/json", make_view()
+    )
+    assert facts(found) == [
+        (34, "11.0.0.0-1", "query:agent", 403),
+        (35, "11.0.0.0-5", "$.languagePreference", 403),
+        (35, "11.0.0.0-5", "$.audioPreference", 403),
+    ]
+
+
+def test_every_template_value_is_checked_after_a_fault():
+    """cmi5 §10.2.1 (10.2.1.0-6, 10.2.1.0-7) and §9.6.3.1 (9.6.3.1-4): a fault in one template
+    value (contextActivities missing, session id missing, a grouping replaced) does not stop the
+    check of the others; each is reported at its own path."""
+    template = {
+        "contextActivities": {"grouping": [{"id": PUBLISHER_ID}], "parent": [{"id": OTHER_EXT}]},
+        "extensions": {EXT_SESSION_ID: SESSION_ID, OTHER_EXT: "acme"},
+        "language": "en-US",
+    }
+    view = make_view(context_template=template)
+    stmt = make_statement("experienced")
+    context = stmt["context"]
+    context["contextActivities"]["grouping"] = [{"id": "https://publisher.example.com/other"}]
+    del context["extensions"][EXT_SESSION_ID]
+    context["language"] = "fr-FR"
+    assert facts(check_statement(stmt, view)) == [
+        (19, "10.2.1.0-7", "$.context.contextActivities.grouping[0].id", 403),
+        (19, "10.2.1.0-6", "$.context.contextActivities.parent[0]", 403),
+        (19, "10.2.1.0-6", TENANT_PATH, 403),
+        (19, "10.2.1.0-7", "$.context.language", 403),
+        (21, "9.6.3.1-4", SESSION_ID_PATH, 403),
+    ]
+    del context["contextActivities"]
+    assert facts(check_statement(stmt, view)) == [
+        (18, "10.2.1.0-6", "$.context.contextActivities", 403),
+        (19, "10.2.1.0-6", TENANT_PATH, 403),
+        (19, "10.2.1.0-7", "$.context.language", 403),
+        (21, "9.6.3.1-4", SESSION_ID_PATH, 403),
+    ]
+
+
+def test_passed_at_exactly_the_mastery_score_is_accepted():
+    """cmi5 §9.3.4 (9.3.4.0-2): passed needs scaled >= masteryScore, so equal is a pass."""
+    stmt = make_statement("passed")
+    stmt["result"]["score"]["scaled"] = 0.8
+    assert check_statement(stmt, make_view(mastery_score=0.8)) == []
+
+
+def test_launch_actor_without_object_type_is_an_agent():
+    """cmi5 §9.2 (9.2.0.0-2) with xAPI-D §2.4.2.1: an actor without objectType is an Agent, so
+    a defined statement from such a launch actor is not refused as a non-Agent."""
+    actor = {"account": ACTOR["account"]}
+    stmt = make_statement("completed")
+    stmt["actor"] = copy.deepcopy(actor)
+    assert check_statement(stmt, make_view(actor=actor)) == []
+
+
+@pytest.mark.parametrize("actor", [ACCOUNT_GROUP, MBOX_AGENT], ids=["group", "mbox-agent"])
+def test_allowed_statements_are_exempt_from_the_defined_actor_and_score_rules(actor):
+    """cmi5 §9.2 (9.2.0.0-2/-3) and §9.5.1 (9.5.1.0-3) judge cmi5 defined statements only; a
+    cmi5 allowed statement from a Group or an mbox Agent, with a bare raw score, hears only that
+    its actor is not the launch actor (8.1.3.0-3)."""
+    stmt = make_statement("experienced")
+    stmt["verb"]["id"] = VERB_PASSED
+    stmt["actor"] = actor
+    stmt["result"] = {"score": {"raw": 5}}
+    assert facts(check_statement(stmt, make_view())) == [(15, "8.1.3.0-3", "$.actor", 403)]
+
+
+def test_score_on_completed_is_one_fault_not_also_a_range_fault():
+    """cmi5 §9.5.1: a score on completed is 9.5.1.0-2 alone; 9.5.1.0-3 (raw needs min and max)
+    judges scores on passed and failed."""
+    stmt = make_statement("completed")
+    stmt["result"]["score"] = {"raw": 5}
+    assert facts(check_statement(stmt, make_view())) == [(24, "9.5.1.0-2", "$.result.score", 403)]
+
+
+def test_a_template_value_carried_unaltered_is_accepted():
+    """cmi5 §10.2.1 (10.2.1.0-7): a context that carries a scalar contextTemplate value as it is
+    (here `language`) follows the template."""
+    template = {**make_view().context_template, "language": "en-US"}
+    stmt = make_statement("experienced")
+    stmt["context"]["language"] = "en-US"
+    assert check_statement(stmt, make_view(context_template=template)) == []

@@ -18,6 +18,7 @@ from fake_lms.xapi.jsonbody import JSONBodyError, child_path, parse_json
 from fake_lms.xapi.validation import (
     Violation,
     agent_ifi,
+    check_batch,
     is_duration,
     is_iri,
     is_language_tag,
@@ -1369,3 +1370,78 @@ class _Dict(dict):
 )
 def test_validator_agrees_with_stock_jsonschema_on_edge_values(stmt: Any) -> None:
     agrees_with_stock_jsonschema(stmt)
+
+
+# --- named rules no one can weaken unnoticed ----------------------------------------------------
+
+
+def test_anonymous_group_as_the_object_must_list_its_members() -> None:
+    """xAPI-D §2.4.2.2 (XAPI-00037): "An Anonymous Group MUST include a member property listing
+    constituent Agents", as the object of a statement too."""
+    for group in ({"objectType": "Group"}, {"objectType": "Group", "member": []}):
+        assert_rejected(statement(object=group), "$.object.member", "xAPI-D §2.4.2.2 XAPI-00037")
+
+
+def test_voiding_statement_whose_object_is_a_substatement_is_rejected() -> None:
+    """xAPI-D §2.3.2 (XAPI-00017): the object of a voiding statement MUST be a StatementRef; a
+    SubStatement is not one."""
+    verb = {"id": "http://adlnet.gov/expapi/verbs/voided", "display": {"en-US": "voided"}}
+    sub = {
+        "objectType": "SubStatement",
+        "actor": {"mbox": "mailto:sub@example.com"},
+        "verb": {"id": "http://example.com/verbs/did"},
+        "object": {"id": "http://example.com/activities/a"},
+    }
+    assert_rejected(statement(verb=verb, object=sub), "$.object", "xAPI-D §2.3.2 XAPI-00017")
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        {"objectType": "Agent", "mbox": "mailto:obj@example.com"},
+        {"objectType": "Group", "mbox": "mailto:team@example.com"},
+        {
+            "objectType": "SubStatement",
+            "actor": {"mbox": "mailto:sub@example.com"},
+            "verb": {"id": "http://example.com/verbs/did"},
+            "object": {"id": "http://example.com/activities/a"},
+        },
+    ],
+    ids=["agent", "group", "substatement"],
+)
+def test_revision_and_platform_need_an_activity_object(obj: dict[str, Any]) -> None:
+    """xAPI-D §2.4.6 (XAPI-00084, XAPI-00085): revision and platform "MUST only be used if the
+    Statement's Object is an Activity"; an Agent, a Group and a SubStatement are not."""
+    stmt = statement(object=obj)
+    stmt["context"] = {"revision": "1.2", "platform": "web"}
+    assert_rejected(stmt, "$.context.revision", "xAPI-D §2.4.6 XAPI-00084")
+    assert_rejected(stmt, "$.context.platform", "xAPI-D §2.4.6 XAPI-00085")
+
+
+@pytest.mark.parametrize("day", ["2015-02-29", "2015-04-31", "2100-02-29"])
+def test_a_day_one_past_the_end_of_its_month_is_rejected(day: str) -> None:
+    """xAPI-D §4.5 (XAPI-00022, XAPI-00023): a Timestamp is ISO 8601, whose calendar has no
+    29 February in a common year (2100 included) and no 31 April."""
+    assert_rejected(
+        statement(timestamp=f"{day}T12:00:00Z"), "$.timestamp", "xAPI-D §4.5 XAPI-00022"
+    )
+    assert_rejected(statement(stored=f"{day}T12:00:00Z"), "$.stored", "xAPI-D §4.5 XAPI-00023")
+
+
+def test_a_space_between_date_and_time_is_1_0_3_refused_and_2_0_accepted() -> None:
+    """xAPI 1.0.3 Data §4.5 (XAPI-00022): a Timestamp is ISO 8601, which separates date and time
+    with 'T'; xAPI 2.0 takes RFC 3339, which allows a space."""
+    for key, cid in (("timestamp", "XAPI-00022"), ("stored", "XAPI-00023")):
+        stmt = statement(**{key: "2015-11-18 12:17:00Z"})
+        assert_rejected(stmt, f"$.{key}", f"xAPI-D §4.5 {cid}")
+        assert_valid(stmt, version="2.0.0")
+
+
+def test_a_batch_stops_once_more_violations_than_enough_are_found() -> None:
+    """xAPI-C §2.1.2: a batch is refused whole; with `enough`, checking stops as soon as more
+    than that many violations are found, and the statements left are counted as unchecked."""
+    batch = [statement(id=f"not-a-uuid-{i}") for i in range(5)]
+    found = check_batch(batch, enough=2)
+    assert [v.path for v in found.violations] == ["$[0].id", "$[1].id", "$[2].id"]
+    assert found.unchecked == 2
+    assert check_batch(batch).unchecked == 0

@@ -56,6 +56,7 @@ from fake_lms.cmi5.vocab import (
     VERB_TERMINATED,
     VERB_VOIDED,
 )
+from fake_lms.xapi.json_values import is_number, json_equal
 from fake_lms.xapi.jsonbody import JSONBodyError, child_path, parse_json
 from fake_lms.xapi.validation import is_language_tag
 
@@ -237,26 +238,9 @@ def _difference(got: Any, want: Any, where: str) -> str:
             if key not in want:
                 return f"{child_path(where, key)} ({_q(got[key], 60)}) is not in the launch actor"
         for key in want:
-            if not _json_equal(got[key], want[key]):
+            if not json_equal(got[key], want[key]):
                 return _difference(got[key], want[key], child_path(where, key))
     return f"{where} is {_q(got, 60)}, expected {_q(want, 60)}"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _json_equal(a: Any, b: Any) -> bool:
-    """Deep JSON equality: 1 == 1.0, but true != 1 and key order does not matter."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    if _is_number(a) and _is_number(b):
-        return a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
-    return type(a) is type(b) and a == b
 
 
 def _as_list(value: Any) -> list:
@@ -593,7 +577,7 @@ def actor_not_launch_actor(s: StatementFacts, view: SessionView) -> list[Finding
     """Row 15: actor not deep-JSON-equal to the launch actor (A8: no added name, no reordering
     concerns, no other IFI)."""
     actor = s.raw.get("actor")
-    if _json_equal(actor, view.actor):
+    if json_equal(actor, view.actor):
         return _NO
     rule = (
         f"actor differs from the launch actor: {_difference(actor, view.actor, 'actor')}; "
@@ -759,7 +743,7 @@ def _template_value(
             "(the context MUST contain the contextTemplate's values)"
         )
         return [Finding(s.at(*steps), rule, "10.2.1.0-6")]
-    if _json_equal(got, want):
+    if json_equal(got, want):
         return _NO
     rule = (
         f"{name} is {_q(got)}; expected the contextTemplate value {_q(want)} "
@@ -835,7 +819,7 @@ def success_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]
         f"result.success ({_q(s.result['success'])}) on a {_verb_name(s.verb)} statement; "
         "expected no success property on cmi5 defined statements other than passed/failed"
     )
-    return [Finding(s.at("result", "success"), rule, "9.5.2.0-3")]
+    return [Finding(s.at("result", "success"), rule)]
 
 
 @rule(row=23, requirement="9.5.2.0-1, 9.5.2.0-2", section="cmi5 §9.5.2")
@@ -888,7 +872,7 @@ def passed_below_mastery(s: StatementFacts, view: SessionView) -> list[Finding]:
     if not (s.au_defined and s.verb == VERB_PASSED) or score is None:
         return _NO
     scaled = score.get("scaled")
-    if view.mastery_score is None or not _is_number(scaled) or scaled >= view.mastery_score:
+    if view.mastery_score is None or not is_number(scaled) or scaled >= view.mastery_score:
         return _NO
     rule = (
         f"passed with result.score.scaled {_q(scaled)} below masteryScore "
@@ -904,7 +888,7 @@ def failed_at_or_above_mastery(s: StatementFacts, view: SessionView) -> list[Fin
     if not (s.au_defined and s.verb == VERB_FAILED) or score is None:
         return _NO
     scaled = score.get("scaled")
-    if view.mastery_score is None or not _is_number(scaled) or scaled < view.mastery_score:
+    if view.mastery_score is None or not is_number(scaled) or scaled < view.mastery_score:
         return _NO
     rule = (
         f"failed with result.score.scaled {_q(scaled)} at or above masteryScore "
@@ -931,7 +915,7 @@ def mastery_score_extension_wrong(s: StatementFacts, view: SessionView) -> list[
         )
         return [Finding(where, rule)]
     got = extensions[EXT_MASTERY_SCORE]
-    if _is_number(got) and got == view.mastery_score:
+    if is_number(got) and got == view.mastery_score:
         return _NO
     rule = (
         f"masteryscore extension is {_q(got)}; expected the LaunchData masteryScore "
@@ -1043,7 +1027,7 @@ def state_agent_not_launch_actor(req: StateRequest, view: SessionView) -> list[F
     if req.agent is None:
         rule = f"State request without agent; expected agent = launch actor {_q(view.actor)}"
         return [Finding("query:agent", rule, status=400)]
-    if _json_equal(req.agent, view.actor):
+    if json_equal(req.agent, view.actor):
         return _NO
     rule = (
         f"State request for another agent: {_difference(req.agent, view.actor, 'agent')}; "
@@ -1076,7 +1060,7 @@ def profile_agent_not_launch_actor(req: ProfileRequest, view: SessionView) -> li
             f"Agent Profile request without agent; expected agent = launch actor {_q(view.actor)}"
         )
         return [Finding("query:agent", rule, status=400)]
-    if _json_equal(req.agent, view.actor):
+    if json_equal(req.agent, view.actor):
         return _NO
     rule = (
         f"Agent Profile request for another agent: {_difference(req.agent, view.actor, 'agent')};"

@@ -22,6 +22,7 @@ from typing import Any
 
 from jsonschema import ValidationError
 
+from fake_lms.xapi.json_values import is_number
 from fake_lms.xapi.jsonbody import child_path
 from fake_lms.xapi.limits import DISCONNECT_CHECK_EVERY
 from fake_lms.xapi.schema_check import ACTOR, AGENT, DEFS, STATEMENT, SchemaCheck
@@ -371,10 +372,6 @@ def _get(node: Any, *keys: str) -> Any:
     return node
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _is_api_2(version: str) -> bool:
     return str(version).startswith("2")
 
@@ -510,7 +507,7 @@ def rule_score_values_are_finite(s: dict, path: str, version: str) -> list[Viola
     return [
         Violation(f"{path}.result.score.{key}", f"{key} must be a finite number", "xAPI-D §2.4.5.1")
         for key in ("scaled", "raw", "min", "max")
-        if _is_number(score.get(key)) and not _finite_double(score[key])
+        if is_number(score.get(key)) and not _finite_double(score[key])
     ]
 
 
@@ -530,7 +527,7 @@ def rule_score_min_below_max(s: dict, path: str, version: str) -> list[Violation
     """
     score = _get(s, "result", "score")
     low, high = _get(score, "min"), _get(score, "max")
-    if _is_number(low) and _is_number(high) and not low < high:
+    if is_number(low) and is_number(high) and not low < high:
         rule = f"min {_q(low)} must be less than max {_q(high)}"
         return [Violation(f"{path}.result.score.min", rule, "xAPI-D §2.4.5.1 XAPI-00081")]
     return _NONE
@@ -544,13 +541,13 @@ def rule_score_raw_within_range(s: dict, path: str, version: str) -> list[Violat
     """
     score = _get(s, "result", "score")
     raw = _get(score, "raw")
-    if not _is_number(raw):
+    if not is_number(raw):
         return _NONE
     low, high = score.get("min"), score.get("max")
     where, section = f"{path}.result.score.raw", "xAPI-D §2.4.5.1 XAPI-00082"
-    if _is_number(low) and raw < low:
+    if is_number(low) and raw < low:
         return [Violation(where, f"raw {_q(raw)} is below min {_q(low)}", section)]
-    if _is_number(high) and raw > high:
+    if is_number(high) and raw > high:
         return [Violation(where, f"raw {_q(raw)} is above max {_q(high)}", section)]
     return _NONE
 
