@@ -47,9 +47,12 @@ TEST_WORKERS ?= 3
 test: setup lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
+# lint-imports: the import contracts in pyproject.toml (fake_lms never imports harness; inside
+# fake_lms no module imports from a layer above its own).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

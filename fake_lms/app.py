@@ -76,7 +76,7 @@ def create_app(
 def _register_cmi5(app: Flask) -> None:
     """The cmi5 LMS on top of the LRS: its policy, launches, the fetch URL, and the redirect of
     `/content/` to the content origin."""
-    from fake_lms.cmi5.admin_api import bp as cmi5_admin_bp
+    from fake_lms.admin_cmi5 import bp as cmi5_admin_bp
     from fake_lms.cmi5.enforce import Cmi5Policy
     from fake_lms.cmi5.fetch import bp as fetch_bp
     from fake_lms.content import moved_bp

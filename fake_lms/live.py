@@ -5,17 +5,15 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from fake_lms.app import create_app
+from fake_lms.client import AdminClient
 from fake_lms.config import LMSConfig
 from fake_lms.content import create_content_app, set_content_origin
-
-if TYPE_CHECKING:
-    from harness.admin_client import AdminClient
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -126,8 +124,6 @@ class FakeLMS(LiveServer):
 
     def admin_client(self, **options: Any) -> AdminClient:
         """A client of this LMS's admin API with the server-wide key (`options`: see AdminClient)."""
-        from harness.admin_client import AdminClient
-
         return AdminClient(self.base_url, self.api_key, **options)
 
     def admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from harness.admin_client import AdminClient, AdminError
+from fake_lms.client import AdminClient, AdminError
 from harness.cli_args import http_url
 
 

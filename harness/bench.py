@@ -12,8 +12,8 @@ from typing import Any, Self
 from urllib.parse import unquote_plus
 
 from fake_lms import LMSConfig
+from fake_lms.client import AdminClient, AdminError
 from fake_lms.live import FakeLMS
-from harness.admin_client import AdminClient, AdminError
 from harness.evidence import Evidence, gather
 from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig

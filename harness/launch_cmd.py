@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from harness.admin_client import AdminClient, AdminError
+from fake_lms.client import AdminClient, AdminError
 from harness.cli_args import http_url
 
 # The story behaviour each launch profile goes with, as the runner pairs them.

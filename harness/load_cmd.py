@@ -20,8 +20,8 @@ from typing import Any
 
 import requests
 
+from fake_lms.client import API_KEY_ENV, AdminClient, AdminError
 from fake_lms.redact import redact_text
-from harness.admin_client import API_KEY_ENV, AdminClient, AdminError
 from harness.cli_args import http_url
 from harness.launch_cmd import reference_story_url
 from harness.load.config import (

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from fake_lms.admin import STORY_CONFIG
-from fake_lms.cmi5.admin_api import register_au
+from fake_lms.admin_cmi5 import register_au
 from harness.serve_companion import BackgroundServer, companion_port
 from harness.story.behaviour import BEHAVIOURS, StoryConfig
 from harness.story.server import STORY_BASE, StoryRegistry, create_story_app

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask, jsonify, request
 
+from fake_lms.client import MAX_PAGES, PAGE_SIZE, AdminClient, AdminError
 from fake_lms.live import LiveServer
-from harness.admin_client import MAX_PAGES, PAGE_SIZE, AdminClient, AdminError
 from harness.bench import Bench
 from harness.runner import Runner
 from harness.scenarios import discover
