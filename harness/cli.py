@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Iterator, Sequence
 
-from harness import (
-    au_cmd,
-    certify_cmd,
-    doctor_cmd,
-    launch_cmd,
-    load_cmd,
-    quirks_cmd,
-    run_cmd,
-    scenarios_cmd,
-    serve_cmd,
-)
 from harness.cli_args import EXIT_CODES, Parser, epilog
 from harness.version import tool_version
 
@@ -62,6 +52,23 @@ HELP_END: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# Each command's module, in the order the help lists them. Only the module of the command asked
+# for is imported (all of them for the top-level help or an unknown command): `doctor --bogus`
+# or `quirks` does not first load the LMS, the certify checks and the report templates.
+COMMANDS: dict[str, str] = {
+    "run": "harness.run_cmd",
+    "serve": "harness.serve_cmd",
+    "launch": "harness.launch_cmd",
+    "load": "harness.load_cmd",
+    "au": "harness.au_cmd",  # `au` and `course`
+    "course": "harness.au_cmd",
+    "certify": "harness.certify_cmd",
+    "quirks": "harness.quirks_cmd",
+    "doctor": "harness.doctor_cmd",
+    "scenarios": "harness.scenarios_cmd",
+}
+
+
 class UsageError(Exception):
     """A usage or environment problem: printed as one line, exit code 2."""
 
@@ -74,7 +81,17 @@ def _subcommands(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tu
                 yield from _subcommands(child, f"{path} {name}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_modules(argv: Sequence[str] | None = None) -> list[str]:
+    """The modules whose parsers `argv` needs: its command's (the first word not an option, as the
+    top level has only options without values), else every command's."""
+    first = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    if first in COMMANDS:
+        return [COMMANDS[first]]
+    return list(dict.fromkeys(COMMANDS.values()))
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`'s command only, or for every command when `argv` is None."""
     parser = Parser(
         prog="weare-harness",
         description="Conformance test bench for We Are's LMS integration (cmi5 / xAPI).",
@@ -83,15 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run_cmd.add_parser(sub)
-    serve_cmd.add_parser(sub)
-    launch_cmd.add_parser(sub)
-    load_cmd.add_parser(sub)
-    au_cmd.add_parsers(sub)
-    certify_cmd.add_parser(sub)
-    quirks_cmd.add_parser(sub)
-    doctor_cmd.add_parser(sub)
-    scenarios_cmd.add_parser(sub)
+    for name in command_modules(argv):
+        module = importlib.import_module(name)
+        add = getattr(module, "add_parsers", None) or module.add_parser  # au_cmd adds two
+        add(sub)
     for path, child in _subcommands(parser):
         example, environment = HELP_END[path]
         child.epilog = epilog(example, environment)
@@ -100,7 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args, extra = parser.parse_known_args(argv)
     if extra:  # named by the subcommand's parser, so the hint points at its --help
         children = dict(_subcommands(parser))
@@ -110,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    args.argv = list(sys.argv[1:] if argv is None else argv)  # as the reports record it
+    args.argv = argv  # as the reports record it
     try:
         return int(args.run(args))
     except UsageError as exc:

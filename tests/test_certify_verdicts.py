@@ -22,8 +22,8 @@ from harness.certify.context import CertContext, CertInputs
 from harness.certify.flow import cmi5_full, credentials, documented, fetch_probes, xapi_probes
 from harness.certify.registry import BEHAVIOURS, PASS, REGISTRY
 from harness.certify.run import certify, run_checks
+from tests.certify_cli import certify as cli
 from tests.loopback import answering, black_hole, dead_port, server_error
-from tests.test_certify import certify as cli
 
 pytestmark = pytest.mark.slow
 

@@ -216,6 +216,24 @@ def test_bad_flags_exit_2_with_one_line(tmp_path, args):
     assert done.stdout == ""
 
 
+def test_bad_flags_are_refused_before_the_other_commands_are_loaded(tmp_path):
+    """`doctor --bogus` exits 2 at once: the start-up imports doctor's module, not the LMS (Flask,
+    the store, the validators), certify's checks or the scenario runner (which took a second)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "harness", "doctor", "--bogus"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert "harness.doctor_checks" in imported  # what doctor itself needs
+    heavy = ("flask", "jsonschema", "fake_lms.app", "harness.certify_cmd", "harness.run_cmd")
+    assert imported.isdisjoint(heavy), sorted(imported & set(heavy))
+
+
 @pytest.mark.parametrize(
     ("spec", "version", "expected"),
     [

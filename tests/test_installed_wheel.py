@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.certify_cli import serve_launch_urls
 from tests.serve_process import ServeProcess
-from tests.test_certify import serve_launch_urls
 
 pytestmark = pytest.mark.slow
 

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from harness.browser import launch_chromium
 from harness.cli import main
 from harness.report import history
-from tests.test_certify import fake, launch_urls
+from tests.certify_cli import fake, launch_urls
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "reports" / "screenshots"
