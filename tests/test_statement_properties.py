@@ -347,13 +347,17 @@ def _body(stmt: Any) -> bytes:
     return json.dumps(stmt, ensure_ascii=False, allow_nan=True).encode("utf-8", "surrogatepass")
 
 
-@settings(
+# Reproducible runs of mutated_statements (also used by tests/test_schema_differential.py).
+PROPERTY_SETTINGS = settings(
     max_examples=EXAMPLES,
     derandomize=True,
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
+
+
+@PROPERTY_SETTINGS
 @given(case=mutated_statements())
 def test_mutated_statements_never_5xx_and_round_trip_or_name_a_path(lrs, case):
     endpoint, session = lrs

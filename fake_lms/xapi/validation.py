@@ -20,12 +20,10 @@ from datetime import UTC, datetime, timedelta, timezone
 from itertools import islice
 from typing import Any
 
-from jsonschema import ValidationError
-
 from fake_lms.xapi.json_values import is_number
 from fake_lms.xapi.jsonbody import child_path
 from fake_lms.xapi.limits import DISCONNECT_CHECK_EVERY
-from fake_lms.xapi.schema_check import ACTOR, AGENT, DEFS, STATEMENT, SchemaCheck
+from fake_lms.xapi.schema_check import ACTOR, AGENT, DEFS, STATEMENT, SchemaCheck, SchemaError
 
 __all__ = [
     "BatchCheck",
@@ -59,7 +57,7 @@ class Violation:
         return {"path": self.path, "rule": self.rule, "section": self.section}
 
 
-# --- the schema: fastjsonschema's verdict, stock jsonschema's explanation (schema_check.py) --------
+# --- the schema: jsonschema-rs's verdict, the walk's explanation (schema_check.py) ---------------
 
 _DEFS = DEFS
 
@@ -206,7 +204,7 @@ def agent_ifi(agent: dict) -> str | None:
     return f"{key}:{value}"
 
 
-# --- turning jsonschema errors into Violations ---------------------------------------------------
+# --- turning schema errors into Violations -------------------------------------------------------
 
 _GENERIC = "xAPI-D §2.2"
 _NULL = "xAPI-D §2.2 XAPI-00001"
@@ -245,7 +243,7 @@ def _join(path: str, steps: Iterable[Any]) -> str:
 
 
 def _schema_violations(
-    errors: Iterable[ValidationError], base: str, most: int | None = None
+    errors: Iterable[SchemaError], base: str, most: int | None = None
 ) -> list[Violation]:
     """The errors in words, at most `most` of them (one error can name thousands of keys)."""
     out: list[Violation] = []
@@ -257,10 +255,10 @@ def _schema_violations(
     return out
 
 
-def _explain(error: ValidationError, where: str) -> Iterable[Violation]:
-    """One jsonschema error in words: what is wrong, the value, and the section it breaks."""
-    node = error.schema if isinstance(error.schema, dict) else {}
-    keyword, value, expected = error.validator, error.instance, error.validator_value
+def _explain(error: SchemaError, where: str) -> Iterable[Violation]:
+    """One schema error in words: what is wrong, the value, and the section it breaks."""
+    node = error.node
+    keyword, value, expected = error.keyword, error.instance, error.expected
     section = node.get("x-xapi", _GENERIC)
     title = node.get("title", "this object")
     if keyword == "type":
@@ -270,7 +268,7 @@ def _explain(error: ValidationError, where: str) -> Iterable[Violation]:
         got = f"got {_json_type(value)} {_q(value)}"
         return [Violation(where, f"expected {words}, {got}", node.get("x-xapi", _WRONG_TYPE))]
     if keyword == "required":
-        name = next(n for n in expected if n not in value and error.message.startswith(repr(n)))
+        name = error.missing or ""
         prop = node.get("properties", {}).get(name, {})
         rule = f"required property {name!r} is missing from the {title}"
         return [Violation(child_path(where, name), rule, prop.get("x-xapi", section))]
@@ -279,7 +277,7 @@ def _explain(error: ValidationError, where: str) -> Iterable[Violation]:
         return (_unknown_key(node, where, key) for key in value if key not in known)
     if keyword == "pattern":
         expect = node.get("x-expect", f"matching {expected}")
-        if list(error.relative_schema_path)[-2:-1] == ["propertyNames"]:
+        if error.in_key:
             return [
                 Violation(child_path(where, value), f"key {_q(value)} is not {expect}", section)
             ]
@@ -298,7 +296,8 @@ def _explain(error: ValidationError, where: str) -> Iterable[Violation]:
     if keyword in ("minimum", "maximum"):
         side = "below the minimum" if keyword == "minimum" else "above the maximum"
         return [Violation(where, f"{_q(value)} is {side} {expected}", section)]
-    return [Violation(where, error.message, section)]  # pragma: no cover - keywords not in use
+    rule = f"fails the schema's {keyword!r} check ({_q(expected)})"
+    return [Violation(where, rule, section)]  # pragma: no cover - keywords not in use
 
 
 def _unknown_key(node: dict, where: str, key: str) -> Violation:
