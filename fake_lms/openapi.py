@@ -30,6 +30,7 @@ __all__ = [
 
 INCLUDE = "x-weare-include"
 CODE_RULES = "data/statement_code_rules.json"
+PROFILES_FROM = "x-weare-profiles"  # the launch profiles' file: names and parameters listed from it
 ENUM_FROM = "x-weare-enum"  # a schema whose enum is the keys of a packaged data file's "quirks"
 STATEMENT_REFS = "#/components/schemas/Statement/$defs/"
 AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -107,7 +108,36 @@ def _document() -> dict[str, Any]:
         node["allOf"] = [*node.get("allOf", []), *extra]
     # Quirk names are those of data/quirks.json, listed from it.
     schemas["QuirkName"]["enum"] = sorted(_read(schemas["QuirkName"].pop(ENUM_FROM))["quirks"])
+    _launch_profiles(schemas["LaunchRequest"])
     return doc
+
+
+def _launch_profiles(launch: dict[str, Any]) -> None:
+    """A launch's `profile` is one of the launch profiles' file, and its `omit` and `order` name
+    parameters of that profile (cmi5 when none is given), as `Variant.check` refuses otherwise."""
+    profile = launch["properties"]["profile"]
+    profiles = _read(profile.pop(PROFILES_FROM))
+    profile["enum"] = sorted(profiles)
+    launch["allOf"] = [
+        *launch.get("allOf", []),
+        *(
+            {
+                "if": _named(name),
+                "then": {
+                    "properties": {
+                        key: {"items": {"enum": spec["parameters"]}} for key in ("omit", "order")
+                    }
+                },
+            }
+            for name, spec in sorted(profiles.items())
+        ),
+    ]
+
+
+def _named(profile: str) -> dict[str, Any]:
+    """The launch requests of `profile` (cmi5 also when `profile` is absent)."""
+    named = {"required": ["profile"], "properties": {"profile": {"const": profile}}}
+    return {"anyOf": [named, {"not": {"required": ["profile"]}}]} if profile == "cmi5" else named
 
 
 LISTS_MEMBERS = {

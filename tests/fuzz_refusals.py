@@ -18,6 +18,8 @@ from typing import Any
 
 STATEMENTS = "/xapi/{mount}/statements"
 COURSES = "/api/courses"
+PROFILES = ("/xapi/{mount}/agents/profile", "/xapi/{mount}/activities/profile")
+DOCUMENTS = ("/xapi/{mount}/activities/state", *PROFILES)
 # A statement of the body ("$" or "$[i]" in a batch), or its SubStatement ("...object").
 _AT = r"\$(?:\[\d+\])?(?:\.object)?"
 _DEFINITION = rf"{_AT}\.(?:object|context\.contextActivities\.\w+(?:\[\d+\])?)\.definition"
@@ -142,6 +144,32 @@ CODE_ONLY_RULES: tuple[CodeOnlyRule, ...] = (
         )
     ),
 )
+
+
+DOCUMENT_RULES: tuple[CodeOnlyRule, ...] = (
+    *(
+        CodeOnlyRule(
+            path,
+            "xAPI-C §3.1 (concurrency) client requirement 3.1.s3.b1",
+            "header:If-None-Match",
+            "a PUT must carry If-Match or If-None-Match: one of two headers, and an OpenAPI header"
+            " parameter is either required or not; none can require one of two",
+        )
+        for path in PROFILES
+    ),
+    *(
+        CodeOnlyRule(
+            path,
+            "xAPI-C §2.2 (JSON procedure, 2.2.s8.b1)",
+            "body",
+            "POST merges JSON objects only when a document is stored already: whether one is,"
+            " and what it holds, is a fact about the store (like a 409 or 412), not the request",
+            "merges JSON objects only",
+        )
+        for path in DOCUMENTS
+    ),
+)
+CODE_ONLY_RULES += DOCUMENT_RULES
 
 
 def excused(operation: str, status: int, body: Any) -> list[CodeOnlyRule] | None:

@@ -29,7 +29,7 @@ from tests.fuzz_campaign import (
     operations,
     prepare,
 )
-from tests.fuzz_refusals import CODE_ONLY_RULES, COURSES, STATEMENTS, excused
+from tests.fuzz_refusals import CODE_ONLY_RULES, COURSES, DOCUMENTS, PROFILES, STATEMENTS, excused
 from tests.serve_process import ServeProcess
 
 pytestmark = pytest.mark.slow
@@ -185,3 +185,57 @@ def test_a_course_that_is_no_cmi5_xml_is_excused_as_its_requirement(live):
     )
     rules = excused(COURSES, answer.status_code, answer.json())
     assert rules is not None and [r.section for r in rules] == ["cmi5 course import (13.2.0.0-1)"]
+
+
+@pytest.mark.parametrize("path", PROFILES)
+def test_a_profile_put_without_either_precondition_header_is_excused(live, path):
+    """xAPI-C §3.1: a PUT to a Profile resource carries If-Match or If-None-Match (one of two:
+    no OpenAPI header parameter can require that); without either it is a 400 naming it."""
+    target, _ops = live
+    where = "agent=" + json.dumps(AGENT) if "agents" in path else "activityId=https://a.example/1"
+    answer = requests.put(
+        f"{target.base_url}{path.replace('{mount}', FUZZ_MOUNT)}?{where}&profileId=p1",
+        json={"a": 1},
+        headers=VERSION,
+        auth=MOUNT_KEY,
+        timeout=10,
+    )
+    rules = excused(path, answer.status_code, answer.json())
+    assert rules is not None, answer.text
+    assert [r.path for r in rules] == ["header:If-None-Match"]
+
+
+@pytest.mark.parametrize("path", DOCUMENTS)
+def test_a_post_that_cannot_merge_into_what_is_stored_is_excused_and_only_that(live, path):
+    """xAPI-C §2.2 (2.2.s8.b1): POST merges JSON objects only when a document is stored: a fact
+    about the store. The same POST onto nothing stored is taken, so only the store refuses it."""
+    target, _ops = live
+    base = f"{target.base_url}{path.replace('{mount}', FUZZ_MOUNT)}"
+    ids = {
+        "/xapi/{mount}/activities/state": "activityId=https://a.example/m&stateId=s1&agent="
+        + json.dumps(AGENT),
+        "/xapi/{mount}/agents/profile": "profileId=m1&agent=" + json.dumps(AGENT),
+        "/xapi/{mount}/activities/profile": "profileId=m1&activityId=https://a.example/m",
+    }[path]
+    stored = requests.put(
+        f"{base}?{ids}",
+        data=b"plain text",
+        headers={**VERSION, "Content-Type": "text/plain", "If-None-Match": "*"},
+        auth=MOUNT_KEY,
+        timeout=10,
+    )
+    assert stored.status_code == 204, stored.text
+    answer = requests.post(
+        f"{base}?{ids}", json={"a": 1}, headers=VERSION, auth=MOUNT_KEY, timeout=10
+    )
+    rules = excused(path, answer.status_code, answer.json())
+    assert rules is not None, answer.text
+    assert [r.words for r in rules] == ["merges JSON objects only"]
+    other = requests.post(
+        f"{base}?{ids}".replace("m1", "m2").replace("/m&", "/n&"),
+        json={"a": 1},
+        headers=VERSION,
+        auth=MOUNT_KEY,
+        timeout=10,
+    )
+    assert other.status_code == 204, other.text
