@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 NPMDIR := tests/interop
 RALPH  := .harness/ralph-venv/bin/ralph
 
-.PHONY: setup run serve test lint format bench fuzz screenshots clean
+.PHONY: setup run serve test lint format bench fuzz mutation screenshots clean
 
 setup: $(STAMP) .harness/chromium $(NPMDIR)/node_modules/.installed $(RALPH)
 
@@ -73,6 +73,18 @@ fuzz: $(STAMP)
 	$(PY) bench/fuzz.py --requests $(FUZZ_REQUESTS)
 	STATEMENT_PROPERTY_EXAMPLES=$(FUZZ_PROPERTY_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider \
 	  tests/test_statement_properties.py
+
+# Mutation testing of the verdict-bearing modules ([tool.mutmut] in pyproject.toml: the five
+# modules and the in-process tests that judge them), then each module's score against its floor
+# (mutation/score.py; equivalent mutants, each with its reason, in mutation/equivalents.toml).
+# About an hour on 2 cores; mutmut's own progress goes to reports/mutation.log.
+MUTATION_FLOOR ?= 90
+mutation: $(STAMP)
+	$(PY) -m pip install -q -e '.[dev,mutation]'
+	@mkdir -p reports && rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2 > reports/mutation.log 2>&1 || \
+	  { tail -5 reports/mutation.log; echo "mutmut failed: reports/mutation.log"; exit 2; }
+	$(PY) mutation/score.py --floor $(MUTATION_FLOOR)
 
 # The tests that take screenshots write them to reports/screenshots/ (as `make test` does); the
 # README shows the copies in docs/screenshots/.
