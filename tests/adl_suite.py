@@ -1,8 +1,8 @@
 """ADL's LRS conformance suite against a real `serve` subprocess, for the tests that guard it.
 
 The suite (adlnet/lrs-conformance-test-suite; on no package registry) is looked for at
-$WEARE_ADL_SUITE_DIR, else at ../shared/conformance/adl-lrs-suite beside the repository; where
-it is absent the test skips and says where to put it. Its folder may be read-only: it is copied
+$WEARE_ADL_SUITE_DIR, else at ../shared/conformance/adl-lrs-suite beside the repository (or
+beside the local repository it was cloned from, as a CI job's clean clone is); where it is absent the test skips and says where to put it. Its folder may be read-only: it is copied
 to .harness/adl-suite/<digest of its files>/ and npm-installed there once (with
 tests/adl/package-lock.json when the suite's dependencies are the ones it pins), under a lock
 so that two pytest-xdist workers install it once between them.
@@ -40,12 +40,34 @@ INSTALL_TIMEOUT = 900
 RUN_TIMEOUT = 600
 
 
+def _origin_dir() -> Path | None:
+    """Beside the repository this one was cloned from (a CI job's clean clone of a local
+    repository), when its origin is a local folder."""
+    try:
+        url = subprocess.run(
+            ["git", "-C", str(REPO), "remote", "get-url", "origin"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    origin = Path(url.removeprefix("file://"))
+    if not url or not origin.is_absolute() or not origin.is_dir():
+        return None
+    return origin.resolve().parent / "shared" / "conformance" / "adl-lrs-suite"
+
+
 def suite_dir() -> Path:
     """The suite's folder; skips where it is absent, fails where $WEARE_ADL_SUITE_DIR is wrong."""
     named = os.environ.get(ENV)
     where = Path(named) if named else DEFAULT_DIR
     if (where / "bin" / "console_runner.js").is_file():
         return where
+    beside_origin = None if named else _origin_dir()
+    if beside_origin is not None and (beside_origin / "bin" / "console_runner.js").is_file():
+        return beside_origin
     if named:
         pytest.fail(f"{ENV}={named}: no bin/console_runner.js there (expected a clone of {SOURCE})")
     pytest.skip(
