@@ -65,10 +65,30 @@ def test_where_the_suite_is_absent_the_test_skips_naming_the_place_and_the_sourc
 ):
     monkeypatch.delenv(adl_suite.ENV, raising=False)
     monkeypatch.setattr(adl_suite, "DEFAULT_DIR", tmp_path / "adl-lrs-suite")
+    monkeypatch.setattr(adl_suite, "REPO", tmp_path / "repo")  # no clone: no origin to look by
     with pytest.raises(pytest.skip.Exception) as skipped:
         adl_suite.suite_dir()
     assert str(tmp_path / "adl-lrs-suite") in str(skipped.value)
     assert adl_suite.SOURCE in str(skipped.value) and adl_suite.ENV in str(skipped.value)
+
+
+def test_a_clean_clone_finds_the_suite_beside_the_repository_it_was_cloned_from(
+    tmp_path, monkeypatch
+):
+    """CI runs a clean clone made elsewhere: ../shared is then beside its origin, not beside it."""
+    import subprocess
+
+    origin, suite = tmp_path / "work" / "main", tmp_path / "work" / "shared" / "conformance"
+    (suite / "adl-lrs-suite" / "bin").mkdir(parents=True)
+    (suite / "adl-lrs-suite" / "bin" / "console_runner.js").write_text("")
+    origin.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(origin)], check=True)
+    clone = tmp_path / "ci" / "clone"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
+    monkeypatch.delenv(adl_suite.ENV, raising=False)
+    monkeypatch.setattr(adl_suite, "REPO", clone)
+    monkeypatch.setattr(adl_suite, "DEFAULT_DIR", tmp_path / "ci" / "shared" / "nothing")
+    assert adl_suite.suite_dir() == (suite / "adl-lrs-suite").resolve()
 
 
 def test_a_wrong_suite_folder_named_by_the_environment_fails(tmp_path, monkeypatch):
