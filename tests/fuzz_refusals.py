@@ -52,6 +52,30 @@ def _course_rule(requirement: str) -> CodeOnlyRule:
     return CodeOnlyRule(COURSES, f"cmi5 course import ({requirement})", r".*", _XML)
 
 
+DOCUMENT_RULES: tuple[CodeOnlyRule, ...] = (
+    *(
+        CodeOnlyRule(
+            path,
+            "xAPI-C §3.1 (concurrency) client requirement 3.1.s3.b1",
+            "header:If-None-Match",
+            "a PUT must carry If-Match or If-None-Match: one of two headers, and an OpenAPI header"
+            " parameter is either required or not; none can require one of two",
+        )
+        for path in PROFILES
+    ),
+    *(
+        CodeOnlyRule(
+            path,
+            "xAPI-C §2.2 (JSON procedure, 2.2.s8.b1)",
+            "body",
+            "POST merges JSON objects only when a document is stored already: whether one is,"
+            " and what it holds, is a fact about the store (like a 409 or 412), not the request",
+            "merges JSON objects only",
+        )
+        for path in DOCUMENTS
+    ),
+)
+
 CODE_ONLY_RULES: tuple[CodeOnlyRule, ...] = (
     CodeOnlyRule(
         STATEMENTS,
@@ -143,33 +167,8 @@ CODE_ONLY_RULES: tuple[CodeOnlyRule, ...] = (
             "14.2.0.0-1",  # no relative AU URL without a zip
         )
     ),
+    *DOCUMENT_RULES,
 )
-
-
-DOCUMENT_RULES: tuple[CodeOnlyRule, ...] = (
-    *(
-        CodeOnlyRule(
-            path,
-            "xAPI-C §3.1 (concurrency) client requirement 3.1.s3.b1",
-            "header:If-None-Match",
-            "a PUT must carry If-Match or If-None-Match: one of two headers, and an OpenAPI header"
-            " parameter is either required or not; none can require one of two",
-        )
-        for path in PROFILES
-    ),
-    *(
-        CodeOnlyRule(
-            path,
-            "xAPI-C §2.2 (JSON procedure, 2.2.s8.b1)",
-            "body",
-            "POST merges JSON objects only when a document is stored already: whether one is,"
-            " and what it holds, is a fact about the store (like a 409 or 412), not the request",
-            "merges JSON objects only",
-        )
-        for path in DOCUMENTS
-    ),
-)
-CODE_ONLY_RULES += DOCUMENT_RULES
 
 
 def excused(operation: str, status: int, body: Any) -> list[CodeOnlyRule] | None:
