@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 from collections import deque
@@ -76,13 +77,41 @@ class JournalUnavailable(RuntimeError):
     """The journal cannot be read complete: writes fail, or the writer did not catch up in time."""
 
 
+class JournalClosed(RuntimeError):
+    """An entry was submitted after `close()`: no writer is left to write it."""
+
+
+BATCH_MAX = 500  # entries per transaction at most
+_CLOSE = (
+    object()
+)  # close()'s mark in the queue: everything before it is written, then the thread ends
+
+
+class _Flush:
+    """A reader's mark in the queue: settled once every entry queued before it is, or at the
+    first failed write after it was queued (with the reason)."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target  # entries submitted before this mark
+        self.done = threading.Event()
+        self.failure: str | None = None
+
+    def settle(self, failure: str | None) -> None:
+        if not self.done.is_set():
+            self.failure = failure
+            self.done.set()
+
+
 class JournalWriter:
     """Writes journal entries from a background thread, many per transaction.
 
-    A request does not wait for its own journal commit; every reader calls `flush()` first, so
-    what a reader sees is complete up to the moment it asked. The price: a `kill -9` can lose
+    `submit` puts an entry on a queue; the writer thread takes them off in order and writes
+    them in batches. A request does not wait for its own journal commit; every reader calls
+    `flush()` first, which puts a mark on the same queue and waits until the writer reaches it,
+    so what a reader sees is complete up to the moment it asked. The price: a `kill -9` can lose
     the journal entries of the last LINGER_S (25 ms). Statements are committed before they are
-    answered and are never lost that way.
+    answered and are never lost that way. `close()` writes what is queued and ends the thread;
+    a `submit` after it raises JournalClosed.
 
     A failed write (a full disk) does not stop the writer: the batch is retried `attempts`
     times with a doubling pause, then counted in `lost` and logged. While writes fail, a
@@ -103,32 +132,31 @@ class JournalWriter:
         self.flush_timeout = flush_timeout
         self._attempts = attempts
         self._retry_delay = retry_delay
-        self._cond = threading.Condition()
-        self._pending: deque[tuple] = deque()
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._gate = threading.Lock()  # orders submit, flush and close on the queue
+        self._closed = False
+        self._thread: threading.Thread | None = None  # started by the first entry
+        # Rung by a reader or close(): the writer stops letting entries gather and writes now.
+        self._doorbell = threading.Event()
         self._submitted = 0  # entries ever submitted
         self._settled = 0  # entries written or lost
-        self._thread: threading.Thread | None = None
-        self._closing = False
-        self._attempted = 0  # write attempts so far, probes included
-        self._kicked = False  # a reader waits: retry (or probe) now instead of after the pause
-        self._idle = False  # the writer waits for entries: submit wakes it
-        self._hurry = False  # a reader waits: write what is pending without lingering
         self.written = 0
         self.lost = 0
         self.failures = 0  # failed write attempts
         self.error: str | None = None  # why the last write failed; None once one succeeds
 
     def submit(self, row: tuple) -> None:
-        with self._cond:
-            if self._thread is None and not self._closing:
+        """Queue one entry (a tuple, as `record` makes it); JournalClosed after `close()`."""
+        with self._gate:
+            if self._closed:
+                raise JournalClosed("the journal is closed: an entry submitted now is not written")
+            if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="journal-writer", daemon=True
                 )
                 self._thread.start()
-            self._pending.append(row)
+            self._queue.put(row)
             self._submitted += 1
-            if self._idle:
-                self._cond.notify_all()
 
     def flush(self, timeout: float | None = None) -> None:
         """Return once every entry submitted so far is written.
@@ -138,27 +166,24 @@ class JournalWriter:
         not taken a write since). Raises it too after `timeout` seconds (default
         `flush_timeout`) if the writer has not caught up."""
         limit = self.flush_timeout if timeout is None else timeout
-        deadline = time.monotonic() + limit
-        with self._cond:
-            target, attempted = self._submitted, self._attempted
-            self._hurry = True
-            self._cond.notify_all()
-            if self.error is not None:  # the verdict of a fresh attempt, not of an old one
-                self._kicked = True
-                self._cond.notify_all()
-            while True:
-                if self.error is None or self._attempted > attempted:
-                    if self.error is not None:
-                        raise JournalUnavailable(self._failing_reason())
-                    if self._settled >= target:
-                        return
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise JournalUnavailable(
-                        f"the journal did not catch up within the flush timeout of {limit:g} s"
-                        f" ({target - self._settled} entries still waiting)"
-                    )
-                self._cond.wait(left)
+        with self._gate:
+            thread, closed, mark = self._thread, self._closed, _Flush(self._submitted)
+            if thread is None:  # nothing was ever submitted
+                return
+            if not closed:
+                self._queue.put(mark)
+                self._doorbell.set()
+        if closed:  # the writer writes what was queued before close(), then ends
+            thread.join(limit)
+            if not thread.is_alive():
+                mark.settle(self._failing_reason() if self.error else None)
+        if not mark.done.wait(0 if closed else limit):
+            raise JournalUnavailable(
+                f"the journal did not catch up within the flush timeout of {limit:g} s"
+                f" ({max(0, mark.target - self._settled)} entries still waiting)"
+            )
+        if mark.failure is not None:
+            raise JournalUnavailable(mark.failure)
 
     def _failing_reason(self) -> str:
         waiting = self._submitted - self._settled
@@ -168,64 +193,103 @@ class JournalWriter:
         )
 
     def close(self) -> None:
-        with self._cond:
-            thread, self._thread = self._thread, None
-            self._closing = True
-            self._cond.notify_all()
+        """Write what is queued (waiting up to 10 s) and end the writer thread."""
+        with self._gate:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+            if thread is not None:
+                self._queue.put(_CLOSE)
+                self._doorbell.set()
         if thread is not None:
             thread.join(timeout=10)
 
     def _run(self) -> None:
-        batch: list[tuple] = []
-        tries = 0
+        ahead: deque[Any] = deque()  # items taken off the queue, in order, not yet handled
         while True:
-            with self._cond:
-                if not batch:
-                    tries = 0
-                    if not self._next_batch(batch):
-                        return
-                self._kicked = False
-            try:
-                self._write(batch)
-            except Exception as exc:  # the writer outlives any failure; it counts and logs it
-                tries += 1
-                if self._failed(batch, tries, exc):
-                    batch = []
+            if not ahead:
+                # Failing and idle: look again every second whether the store takes writes.
+                if not self._take(ahead, PROBE_INTERVAL_S if self.error else None):
+                    self._attempt([], ahead)
                     continue
-                with self._cond:  # pause before the retry; a waiting reader or close() cuts it
-                    self._cond.wait_for(
-                        lambda: self._closing or self._kicked,
-                        self._retry_delay * 2 ** (tries - 1),
-                    )
-                    if self._closing:
-                        self._settle(batch, written=False)
-                        batch = []
+                if isinstance(ahead[0], tuple):  # let entries gather, unless a reader waits
+                    self._doorbell.wait(LINGER_S)
+                    self._doorbell.clear()
+            self._drain(ahead)
+            head = ahead[0]
+            if head is _CLOSE:
+                return
+            if isinstance(head, _Flush):
+                if self.error is not None and not head.done.is_set():
+                    self._attempt([], ahead)  # a fresh verdict for this reader
+                ahead.popleft().settle(self._failing_reason() if self.error else None)
                 continue
-            with self._cond:
-                self.error = None
-                self._attempted += 1
-                self._settle(batch, written=True)
             batch = []
+            while ahead and isinstance(ahead[0], tuple) and len(batch) < BATCH_MAX:
+                batch.append(ahead.popleft())
+            self._write_batch(batch, ahead)
 
-    def _next_batch(self, batch: list[tuple]) -> bool:
-        """Fill `batch` with up to 500 pending entries, or leave it empty for a probe of a
-        failing store; False when closed and drained. Called with the condition held."""
-        while not self._pending and not self._closing:
-            # Failing and idle: look again later (or when a reader asks) whether writes work.
-            if self.error is not None and self._kicked:
-                return True
-            self._idle = True
-            self._cond.wait(PROBE_INTERVAL_S if self.error else None)
-            self._idle = False
-            if self.error is not None and not self._pending:
-                return not self._closing
-        if not self._pending:
+    def _take(self, ahead: deque[Any], timeout: float | None) -> bool:
+        """Wait up to `timeout` seconds (None: for ever) for the next item; False if none came."""
+        try:
+            ahead.append(self._queue.get(timeout=timeout))
+        except queue.Empty:
             return False
-        self._cond.wait_for(
-            lambda: self._closing or self._hurry or len(self._pending) >= 500, LINGER_S
-        )
-        self._hurry = False
-        batch.extend(self._pending.popleft() for _ in range(min(500, len(self._pending))))
+        return True
+
+    def _drain(self, ahead: deque[Any]) -> None:
+        """Take every item queued so far, without waiting."""
+        try:
+            while True:
+                ahead.append(self._queue.get_nowait())
+        except queue.Empty:
+            pass
+
+    def _write_batch(self, batch: list[tuple], ahead: deque[Any]) -> None:
+        """Write `batch`, retrying with a doubling pause that a reader cuts; count it lost after
+        `attempts` failures, or at once when close() comes during a pause."""
+        tries = 0
+        while not self._attempt(batch, ahead):
+            tries += 1
+            if tries < self._attempts:
+                log.warning("journal write failed (attempt %d): %s", tries, self.error)
+                if self._pause(ahead, self._retry_delay * 2 ** (tries - 1)):
+                    continue
+            log.error(
+                "journal: %d entries lost after %d failed writes: %s", len(batch), tries, self.error
+            )
+            self._settle(batch, written=False)
+            return
+        self._settle(batch, written=True)
+
+    def _pause(self, ahead: deque[Any], seconds: float) -> bool:
+        """Wait before a retry, until `seconds` pass or a reader comes (True), or close() is
+        queued (False)."""
+        deadline = time.monotonic() + seconds
+        while _CLOSE not in ahead:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._take(ahead, left) or isinstance(ahead[-1], _Flush):
+                return True
+        return False
+
+    def _attempt(self, batch: list[tuple], ahead: deque[Any]) -> bool:
+        """One write of `batch` (empty: a probe); on failure, every reader queued so far is
+        told why. True when it succeeded."""
+        try:
+            self._write(batch)
+        except _ProbeDone:
+            pass
+        except Exception as exc:  # the writer outlives any failure; it counts and logs it
+            self.failures += 1
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._drain(ahead)
+            reason = self._failing_reason()
+            for item in ahead:
+                if isinstance(item, _Flush):
+                    item.settle(reason)
+            return False
+        self.error = None
         return True
 
     def _write(self, batch: list[tuple]) -> None:
@@ -237,37 +301,13 @@ class JournalWriter:
                 conn.execute(_INSERT, ("", "", "", "", "", 0, 0, "", _PROBE_BODY.encode()))
                 raise _ProbeDone
 
-    def _failed(self, batch: list[tuple], tries: int, exc: Exception) -> bool:
-        """Record a failed attempt; True when the batch is given up (or was only a probe)."""
-        with self._cond:
-            self._attempted += 1
-            self._cond.notify_all()
-            if isinstance(exc, _ProbeDone):
-                self.error = None
-                return True
-            self.failures += 1
-            self.error = f"{type(exc).__name__}: {exc}"
-            if batch and tries < self._attempts:
-                log.warning("journal write failed (attempt %d): %s", tries, self.error)
-                return False
-            if batch:
-                log.error(
-                    "journal: %d entries lost after %d failed writes: %s",
-                    len(batch),
-                    tries,
-                    self.error,
-                )
-                self._settle(batch, written=False)
-            return True
-
     def _settle(self, batch: list[tuple], *, written: bool) -> None:
-        """Count a batch as done (written or lost); called with the condition held."""
+        """Count a batch as done (written or lost)."""
         if written:
             self.written += len(batch)
         else:
             self.lost += len(batch)
         self._settled += len(batch)
-        self._cond.notify_all()
 
 
 class _ProbeDone(Exception):
