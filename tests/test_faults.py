@@ -14,8 +14,9 @@ import pytest
 import requests
 
 from fake_lms.db import Database
-from fake_lms.journal import JournalUnavailable, JournalWriter, record
+from fake_lms.journal import JournalUnavailable, JournalWriter
 from tests.conftest import statement
+from tests.journal_entries import record_entry
 
 EXT = "https://weare.example.com/extensions/padding"
 # A statement needing more pages than a store at its limit has: it cannot fit.
@@ -29,23 +30,8 @@ def padded(size: int) -> dict:
 
 
 def _submit(writer: JournalWriter, n: int, size: int = 8000) -> None:
-    for _ in range(n):
-        record(
-            writer,
-            mount="m",
-            method="POST",
-            path="/xapi/m/statements",
-            query="",
-            request_headers=[],
-            request_body=os.urandom(size // 2).hex().encode(),  # packs to ~size/2: fills pages
-            status=200,
-            response_headers=[],
-            response_body=b"",
-            verdicts=[],
-            duration_ms=1.0,
-            body_limit=100_000,
-            secrets=[],
-        )
+    for _ in range(n):  # random hex packs to ~size/2: fills pages
+        record_entry(writer, body=os.urandom(size // 2).hex().encode())
 
 
 def _journal_count(db: Database) -> int:

@@ -10,26 +10,12 @@ import pytest
 
 from fake_lms import journal
 from fake_lms.db import Database
-from fake_lms.journal import JournalClosed, JournalWriter, record
+from fake_lms.journal import JournalClosed, JournalWriter
+from tests.journal_entries import record_entry
 
 
 def _entry(writer: JournalWriter, mount: str, path: str) -> None:
-    record(
-        writer,
-        mount=mount,
-        method="POST",
-        path=path,
-        query="",
-        request_headers=[],
-        request_body=b"{}",
-        status=200,
-        response_headers=[],
-        response_body=b"",
-        verdicts=[],
-        duration_ms=1.0,
-        body_limit=1000,
-        secrets=[],
-    )
+    record_entry(writer, mount=mount, path=path, body=b"{}")
 
 
 def _paths(db: Database, mount: str) -> list[str]:
