@@ -153,6 +153,21 @@ def test_server_down_exits_2_in_one_line(load):
     assert f"cannot reach the fake LMS at http://127.0.0.1:{port}" in line
 
 
+def test_a_worker_whose_master_does_not_answer_gives_up_in_one_line():
+    """The join's deadline (engine.JOIN_SECONDS, shortened here) ends a worker that finds no
+    master, instead of Locust's own five minutes of retries."""
+    port = free_port()
+    join = (
+        "import sys, harness.load.engine as engine; engine.JOIN_SECONDS = 1; "
+        f"sys.exit(engine.main(['--worker', '127.0.0.1:{port}']))"
+    )
+    r = subprocess.run([sys.executable, "-c", join], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert json.loads(r.stdout) == {
+        "error": f"cannot join the master at 127.0.0.1:{port}: no answer in 1 s"
+    }
+
+
 def test_bad_launch_url_file_is_named_file_and_line(tmp_path, load):
     path = tmp_path / "urls.txt"
     good = "https://lms.example/au?endpoint=https://lms.example/xapi/&fetch=https://lms.example/f&actor=%7B%7D&activityId=a"

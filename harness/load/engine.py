@@ -30,7 +30,6 @@ from typing import Any
 import gevent
 import locust  # noqa: F401  (first: monkey-patches the interpreter with gevent)
 from locust import argument_parser, events
-from locust import runners as locust_runners
 from locust.env import Environment
 from locust.html import get_html_report
 from locust.runners import MasterRunner, Runner, WorkerRunner
@@ -40,7 +39,7 @@ from harness.load import learner, readback, summary
 from harness.load.config import LoadConfig
 
 CONNECT_SECONDS = 60.0  # for every worker to join the master
-JOIN_TRIES = 12  # a worker asks a master that does not answer this often, 5 s apart
+JOIN_SECONDS = 60.0  # for a worker to join its master (Locust's own default waits 5 minutes)
 FLUSH_SECONDS = 30.0  # for every worker to hand over its learners at the end
 TICK = 0.2  # how often the run checks whether it is over
 
@@ -131,6 +130,8 @@ def run_master(config: LoadConfig) -> tuple[Environment, list[dict[str, Any]], f
     flushed: set[str] = set()
 
     def on_ledger(environment: Environment, msg: Any, **_: Any) -> None:
+        if msg.data.get("stats"):  # a worker's last samples, merged as Locust merges its reports
+            environment.events.worker_report.fire(client_id=msg.node_id, data=msg.data["stats"])
         learners.extend(msg.data.get("learners", []))
         flushed.add(msg.node_id)
 
@@ -171,17 +172,23 @@ def run_master(config: LoadConfig) -> tuple[Environment, list[dict[str, Any]], f
 def run_worker(master: str) -> int:
     host, port = host_port(master)
     env = environment(None)
-    locust_runners.CONNECT_RETRY_COUNT = JOIN_TRIES  # Locust's default waits 5 minutes
+    runner = None
     try:
-        runner = env.create_worker_runner(host, port)
+        with gevent.Timeout(JOIN_SECONDS, False):  # False: the block just ends at the timeout
+            runner = env.create_worker_runner(host, port)
     except Exception as exc:  # locust raises ConnectionError when no master answers
         raise EngineError(f"cannot join the master at {master}: {exc}") from exc
+    if runner is None:
+        raise EngineError(f"cannot join the master at {master}: no answer in {JOIN_SECONDS:g} s")
     assert isinstance(runner, WorkerRunner)
 
     def on_flush(environment: Environment, msg: Any, **_: Any) -> None:
-        runner._send_stats()  # the last samples reach the master before the learners do
         plan = learner.PLAN
-        runner.send_message("weare-ledger", {"learners": plan.unflushed() if plan else []})
+        ledger = {"learners": plan.unflushed() if plan else [], "stats": {}}
+        # The samples not yet reported go with the learners, so the master counts them first;
+        # Locust's own event, as its periodic report fills it (and resets what it reported).
+        environment.events.report_to_master.fire(client_id=runner.client_id, data=ledger["stats"])
+        runner.send_message("weare-ledger", ledger)
 
     runner.register_message("weare-flush", on_flush)
     runner.greenlet.join()
