@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 from collections.abc import Iterator, Sequence
@@ -73,12 +72,10 @@ class UsageError(Exception):
     """A usage or environment problem: printed as one line, exit code 2."""
 
 
-def _subcommands(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tuple[str, Parser]]:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, child in action.choices.items():
-                yield f"{path} {name}".strip(), child
-                yield from _subcommands(child, f"{path} {name}")
+def _subcommands(parser: Parser, path: str = "") -> Iterator[tuple[str, Parser]]:
+    for name, child in parser.subcommands.items():
+        yield f"{path} {name}".strip(), child
+        yield from _subcommands(child, f"{path} {name}")
 
 
 def command_modules(argv: Sequence[str] | None = None) -> list[str]:
@@ -90,7 +87,7 @@ def command_modules(argv: Sequence[str] | None = None) -> list[str]:
     return list(dict.fromkeys(COMMANDS.values()))
 
 
-def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> Parser:
     """The parser for `argv`'s command only, or for every command when `argv` is None."""
     parser = Parser(
         prog="weare-harness",

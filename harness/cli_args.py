@@ -4,7 +4,7 @@ argument types that refuse a bad value before any work starts (exit 2)."""
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from harness.urls import is_http_url
 
@@ -18,6 +18,21 @@ class Parser(argparse.ArgumentParser):
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.subcommands: dict[str, Parser] = {}  # name: parser, as `add_parser` made them
+
+    def add_subparsers(self, **kwargs: Any) -> Any:
+        """argparse's, with each subcommand parser its `add_parser` makes kept in `subcommands`
+        (argparse has no public way to list them)."""
+        group = super().add_subparsers(**kwargs)
+        make = group.add_parser
+
+        def add_parser(name: str, **options: Any) -> Parser:
+            child = make(name, **options)
+            self.subcommands[name] = child
+            return child
+
+        group.add_parser = add_parser
+        return group
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (run `{self.prog} --help` for usage)\n")

@@ -7,7 +7,6 @@ so it is a note about capacity (--threads), not a failure."""
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -16,7 +15,16 @@ from harness.console import plural
 
 WAITRESS_QUEUE_LOGGER = "waitress.queue"
 INTERVAL_S = 60.0
-_DEPTH = re.compile(r"Task queue depth is (\d+)")
+
+
+def queue_depth(record: logging.LogRecord) -> int | None:
+    """The depth a queue-depth record reports, read from its arguments (waitress logs
+    `"Task queue depth is %d", depth` on its queue logger), not from its text; None for any
+    other record."""
+    args = record.args
+    if isinstance(args, tuple) and len(args) == 1 and type(args[0]) is int:
+        return args[0]
+    return None
 
 
 class QueueDepthNote(logging.Filter):
@@ -36,7 +44,7 @@ class QueueDepthNote(logging.Filter):
         self._last: float | None = None
 
     def filter(self, record: logging.LogRecord) -> bool:
-        depth = _DEPTH.fullmatch(record.getMessage())
+        depth = queue_depth(record)
         if depth is None:
             return True
         now = self.clock()
@@ -44,7 +52,7 @@ class QueueDepthNote(logging.Filter):
             return False
         self._last = now
         record.msg = (
-            f"{plural(int(depth.group(1)), 'request')} waiting for one of the "
+            f"{plural(depth, 'request')} waiting for one of the "
             f"{plural(self.threads, 'worker thread')}; "
             "they are answered in turn (busy, not broken). Raise --threads if this persists "
             f"(said at most once every {self.interval:g} s)"
