@@ -9,10 +9,10 @@ RALPH  := .harness/ralph-venv/bin/ralph
 
 setup: $(STAMP) .harness/chromium $(NPMDIR)/node_modules/.installed $(RALPH)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	@touch $(STAMP)
 
 .harness/chromium: scripts/ensure-chromium.sh | $(STAMP)
@@ -80,7 +80,7 @@ fuzz: $(STAMP)
 # About an hour on 2 cores; mutmut's own progress goes to reports/mutation.log.
 MUTATION_FLOOR ?= 90
 mutation: $(STAMP)
-	$(PY) -m pip install -q -e '.[dev,mutation]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,mutation]'
 	@mkdir -p reports && rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children 2 > reports/mutation.log 2>&1 || \
 	  { tail -5 reports/mutation.log; echo "mutmut failed: reports/mutation.log"; exit 2; }
