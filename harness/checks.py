@@ -1,10 +1,11 @@
 """The scenario checks: each a named function registered with its `expect` key, rule and source.
 
-A check takes the evidence and the expected value from the scenario and returns
-`(passed, actual, detail)`; `evaluate` turns that into a CheckResult whose message quotes what
-arrived, what was expected and the rule. Guard decorators (`requires_*`) stand before a check
-that needs something to judge: without it the check fails saying there was nothing to judge,
-never passes. `REGISTRY` (also `BY_KEY`) lists every check, in the order they are defined.
+A check takes the evidence and the expected value from the scenario and returns a `Finding`
+(`seen(passed, actual, detail)`); `evaluate` completes it with the check's key, rule, source and
+the expected value, and `fake_lms.findings.render` words it: what arrived, what was expected and
+the rule. Guard decorators (`requires_*`) stand before a check that needs something to judge:
+without it the check fails saying there was nothing to judge, never passes. `REGISTRY` lists
+every check, in the order they are defined.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import functools
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,38 +27,35 @@ from fake_lms.cmi5.vocab import (
     VERB_PASSED,
     VERB_TERMINATED,
 )
+from fake_lms.findings import FAIL, PASS, UNJUDGED, Finding, render, rule_of
+from fake_lms.registry import Registry
 from harness.evidence import ACCEPTED, VERBS, Evidence, verb_of
 
 MISSING = object()
-NOTHING_TO_JUDGE = "nothing to judge"
 
-CheckFunc = Callable[[Evidence, Any], tuple[bool, Any, str]]
+CheckFunc = Callable[[Evidence, Any], Finding]
 
 
 class NothingToJudge(Exception):
     """The evidence holds nothing the check could judge; the message says what was missing."""
 
 
-@dataclass
-class CheckResult:
-    name: str
-    rule: str
-    passed: bool
-    expected: Any
-    actual: Any
-    message: str
-    judged: bool = True  # False: there was nothing to judge (and the check failed for it)
+def seen(passed: bool, actual: Any, detail: str = "") -> Finding:
+    """A check's verdict on what it observed; `evaluate` adds what the check and scenario say."""
+    return Finding(PASS if passed else FAIL, detail, actual=actual)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "rule": self.rule,
-            "passed": self.passed,
-            "judged": self.judged,
-            "expected": self.expected,
-            "actual": self.actual,
-            "message": self.message,
-        }
+
+def as_dict(result: Finding) -> dict[str, Any]:
+    """A scenario check's result as the run report stores it."""
+    return {
+        "name": result.check,
+        "rule": rule_of(result),
+        "passed": result.passed,
+        "judged": result.judged,
+        "expected": result.expected,
+        "actual": result.actual,
+        "message": render(result),
+    }
 
 
 @dataclass(frozen=True)
@@ -72,25 +70,18 @@ class Check:
         return f"{self.source}: {self.text}"
 
 
-REGISTRY: dict[str, Check] = {}
+REGISTRY: Registry[Check] = Registry("check key", lambda c: c.key)
 
 
 def check(key: str, *, rule: str, source: str) -> Callable[[CheckFunc], CheckFunc]:
     """Register a check under its `expect` key, with the rule it enforces and where it is written."""
-
-    def register(func: CheckFunc) -> CheckFunc:
-        if key in REGISTRY:
-            raise ValueError(f"check key {key!r} is registered twice")
-        REGISTRY[key] = Check(key, rule, source, func)
-        return func
-
-    return register
+    return REGISTRY.register(lambda func: Check(key, rule, source, func))
 
 
 def _requires(what: Callable[[Evidence], Any], missing: str) -> Callable[[CheckFunc], CheckFunc]:
     def guard(func: CheckFunc) -> CheckFunc:
         @functools.wraps(func)
-        def guarded(ev: Evidence, expected: Any) -> tuple[bool, Any, str]:
+        def guarded(ev: Evidence, expected: Any) -> Finding:
             if not what(ev):
                 raise NothingToJudge(missing)
             return func(ev, expected)
@@ -109,49 +100,6 @@ requires_fetch = _requires(
     lambda ev: [e for e in ev.fetches() if e.method != "OPTIONS"], "the fetch URL was not called"
 )
 requires_outcome = _requires(lambda ev: ev.outcome.get("status"), "the story reported no outcome")
-
-
-def difference(expected: Any, actual: Any) -> str:
-    """Where two values differ, in words: the keys or the first position that differ."""
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        keys = [k for k in expected if not _same(expected[k], actual.get(k, MISSING))]
-        parts = [f"{k}: {actual.get(k, '<missing>')!r} for {expected[k]!r}" for k in keys[:4]]
-        return "; ".join(parts)
-    if isinstance(expected, list) and isinstance(actual, list):
-        for index, (want, got) in enumerate(zip(expected, actual, strict=False)):
-            if want != got:
-                return f"item {index}: {got!r} for {want!r}"
-        if len(expected) != len(actual):
-            return f"{len(actual)} items for {len(expected)}"
-    return ""
-
-
-def _same(expected: Any, actual: Any) -> bool:
-    """Equal, or a count as a scenario states it (`count_matches`)."""
-    if isinstance(expected, dict) and set(expected) == {"at_least"} and isinstance(actual, int):
-        return count_matches(actual, expected)
-    return bool(expected == actual)
-
-
-def _result(check: Check, expected: Any, passed: bool, actual: Any, detail: str) -> CheckResult:
-    verdict = "as expected" if passed else "NOT as expected"
-    message = f"{check.key}: {verdict}: expected {expected!r}, got {actual!r}"
-    differs = "" if passed else difference(expected, actual)
-    if differs:
-        message += f" [differs at {differs}]"
-    if detail:
-        message += f" ({detail})"
-    if not passed:
-        message += f" [rule: {check.rule}]"
-    return CheckResult(check.key, check.rule, passed, expected, actual, message)
-
-
-def _nothing(check: Check, expected: Any, why: str) -> CheckResult:
-    message = (
-        f"{check.key}: {NOTHING_TO_JUDGE}: {why}, so expected {expected!r} cannot be confirmed"
-        f" [rule: {check.rule}]"
-    )
-    return CheckResult(check.key, check.rule, False, expected, None, message, judged=False)
 
 
 def dig(obj: Any, path: str) -> Any:
@@ -212,9 +160,9 @@ def _fates(ev: Evidence, roles: Any) -> str:
 
 @check("outcome", rule="the story ends as expected", source="seed: completions are reported")
 @requires_outcome
-def story_outcome(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def story_outcome(ev: Evidence, expected: str) -> Finding:
     actual = ev.outcome.get("status")
-    return actual == expected, actual, ev.outcome.get("reason", "")
+    return seen(actual == expected, actual, ev.outcome.get("reason", ""))
 
 
 @check(
@@ -223,9 +171,9 @@ def story_outcome(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     source="seed: completions are reported",
 )
 @requires_outcome
-def failure_reason(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def failure_reason(ev: Evidence, expected: str) -> Finding:
     actual = ev.outcome.get("reason", "")
-    return expected.lower() in actual.lower(), actual, "the story must say why it failed"
+    return seen(expected.lower() in actual.lower(), actual, "the story must say why it failed")
 
 
 @check(
@@ -234,7 +182,7 @@ def failure_reason(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     "of statements the LRS accepted (answered 2xx and stored)",
     source="seed",
 )
-def statements_per_mount(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
+def statements_per_mount(ev: Evidence, expected: dict[str, Any]) -> Finding:
     accepted = [s.exchange.role for s in ev.sent() if s.fate == ACCEPTED]
     lost = _fates(ev, expected)
     detail = "statements accepted per mount" + (f"; {lost}" if lost else "")
@@ -250,14 +198,14 @@ def count_matches(actual: int, expected: int | dict[str, int]) -> bool:
 
 def _counted(
     expected: dict[str, Any], roles: list[str], answers: list[str], detail: str
-) -> tuple[bool, Any, str]:
+) -> Finding:
     """Per-mount counts (one role per counted item) against `expected`, the LRS's answers
     (distinct, in order) added to the detail."""
     actual = {role: roles.count(role) for role in expected}
     if answers:
         detail += f"; {'; '.join(dict.fromkeys(answers))}"
     ok = all(count_matches(actual[role], want) for role, want in expected.items())
-    return ok, actual, detail
+    return seen(ok, actual, detail)
 
 
 @check(
@@ -265,7 +213,7 @@ def _counted(
     rule="statements the LRS refused (non-2xx), per mount, named with the LRS's answer",
     source="xAPI-C §3.2 (status codes)",
 )
-def refused_per_mount(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
+def refused_per_mount(ev: Evidence, expected: dict[str, Any]) -> Finding:
     refused = [s for s in ev.refused() if s.exchange.role in expected]
     answers = [f"{s.exchange.role}: {s.answer}" for s in refused]
     return _counted(
@@ -279,7 +227,7 @@ def refused_per_mount(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any
     "state, profiles): an LRS refuses credentials it did not issue",
     source="xAPI-C §3.2 (status codes), §4 (authentication)",
 )
-def refused_requests(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
+def refused_requests(ev: Evidence, expected: dict[str, Any]) -> Finding:
     refused = [e for e in ev.xapi_requests() if not e.ok and e.role in expected]
     answers = [f"{e.role}: {e.method} {e.path.rsplit('/', 1)[-1]} {e.answer()}" for e in refused]
     return _counted(expected, [e.role for e in refused], answers, "xAPI requests refused per mount")
@@ -291,26 +239,26 @@ def refused_requests(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any,
     "request carries the credentials the precedence gives",
     source="seed",
 )
-def credentials_used(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def credentials_used(ev: Evidence, expected: str) -> Finding:
     kinds = sorted({ev.credential_kind(e) for e in ev.xapi_requests()})
     if expected == "none":
-        return not ev.statement_requests(), kinds, "no statement request may be sent"
+        return seen(not ev.statement_requests(), kinds, "no statement request may be sent")
     if not kinds:
         raise NothingToJudge(silence(ev, f"with the {expected}"))
-    return kinds == [expected], kinds, "Authorization of every xAPI request the story made"
+    return seen(kinds == [expected], kinds, "Authorization of every xAPI request the story made")
 
 
 @check("fetch_calls", rule="the fetch URL is called once", source="cmi5 8.2.3.0-1")
-def fetch_call_count(ev: Evidence, expected: int) -> tuple[bool, Any, str]:
+def fetch_call_count(ev: Evidence, expected: int) -> Finding:
     actual = len(ev.fetches())
-    return actual == expected, actual, "calls to the fetch URL"
+    return seen(actual == expected, actual, "calls to the fetch URL")
 
 
 @check("fetch_method", rule="the token is fetched with POST", source="cmi5 8.2.1.0-2")
 @requires_fetch
-def fetch_by_post(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def fetch_by_post(ev: Evidence, expected: str) -> Finding:
     methods = [e.method for e in ev.fetches() if e.method != "OPTIONS"]
-    return all(m == expected for m in methods), methods, ""
+    return seen(all(m == expected for m in methods), methods, "")
 
 
 @check(
@@ -319,10 +267,10 @@ def fetch_by_post(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     source="cmi5 8.1.1.0-3",
 )
 @requires_statement_request
-def statements_url_clean(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
+def statements_url_clean(ev: Evidence, expected: bool) -> Finding:
     paths = [e.path for e in ev.statement_requests()]
     clean = all("//" not in p for p in paths)
-    return clean == expected, paths, "the statements URL is the endpoint plus 'statements'"
+    return seen(clean == expected, paths, "the statements URL is the endpoint plus 'statements'")
 
 
 @check(
@@ -331,18 +279,18 @@ def statements_url_clean(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
     source="seed example statement; cmi5 8.1.3.0-3, 8.1.4.0-3, 8.1.5.0-6, 9.6.3.1-4",
 )
 @requires_accepted_statement
-def field_values(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
+def field_values(ev: Evidence, expected: dict[str, Any]) -> Finding:
     return _fields(ev, ev.main_statement(), expected, "accepted")
 
 
-def _fields(ev: Evidence, stmt: Any, expected: dict[str, Any], which: str) -> tuple[bool, Any, str]:
+def _fields(ev: Evidence, stmt: Any, expected: dict[str, Any], which: str) -> Finding:
     actual = {}
     ok = True
     for path, want in expected.items():
         value = dig(stmt, path)
         actual[path] = "<missing>" if value is MISSING else value
         ok = ok and value == ev.lookup(want)
-    return ok, actual, f"fields of the {which} completion statement"
+    return seen(ok, actual, f"fields of the {which} completion statement")
 
 
 @check(
@@ -351,26 +299,26 @@ def _fields(ev: Evidence, stmt: Any, expected: dict[str, Any], which: str) -> tu
     source="seed example statement; cmi5 8.1.3.0-3, 8.1.4.0-3 (launch values echoed)",
 )
 @requires_sent_statement
-def sent_field_values(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
+def sent_field_values(ev: Evidence, expected: dict[str, Any]) -> Finding:
     return _fields(ev, ev.main_statement(accepted=False), expected, "sent")
 
 
 @check("absent", rule="only the properties the spec defines", source="xAPI-D §2.2")
 @requires_accepted_statement
-def fields_absent(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
+def fields_absent(ev: Evidence, expected: list[str]) -> Finding:
     stmt = ev.main_statement()
     present = [p for p in expected if dig(stmt, p) is not MISSING]
     if not present:
-        return True, "none of them present", "these properties must not be sent"
+        return seen(True, "none of them present", "these properties must not be sent")
     found = {p: dig(stmt, p) for p in present}
-    return False, {"present": found}, "these properties must not be sent, and were"
+    return seen(False, {"present": found}, "these properties must not be sent, and were")
 
 
 @check("verb_id", rule="a verb is identified by its id", source="xAPI-D §2.4.3")
 @requires_accepted_statement
-def verb_by_id(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def verb_by_id(ev: Evidence, expected: str) -> Finding:
     actual = dig(ev.main_statement(), "verb.id")
-    return actual == expected, None if actual is MISSING else actual, "verbs match by id only"
+    return seen(actual == expected, None if actual is MISSING else actual, "verbs match by id only")
 
 
 @check(
@@ -379,10 +327,10 @@ def verb_by_id(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     source="seed example (…Z); cmi5 9.7.0.0-2",
 )
 @requires_sent_statement
-def utc_timestamp(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
+def utc_timestamp(ev: Evidence, expected: bool) -> Finding:
     stamps = [s.get("timestamp") for s in ev.sent_statements()]
     utc = all(isinstance(t, str) and re.search(r"(Z|\+00:?(00)?)$", t) for t in stamps)
-    return utc == expected, stamps, "the timestamp of every statement sent"
+    return seen(utc == expected, stamps, "the timestamp of every statement sent")
 
 
 def _is_uuid(value: Any) -> bool:
@@ -394,9 +342,9 @@ def _is_uuid(value: Any) -> bool:
 
 @check("uuid_id", rule="every statement has a UUID id", source="cmi5 9.1.0.0-1")
 @requires_sent_statement
-def uuid_ids(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
+def uuid_ids(ev: Evidence, expected: bool) -> Finding:
     ids = [s.get("id") for s in ev.sent_statements()]
-    return all(_is_uuid(i) for i in ids) == expected, ids, "the id of every statement sent"
+    return seen(all(_is_uuid(i) for i in ids) == expected, ids, "the id of every statement sent")
 
 
 @check(
@@ -405,9 +353,9 @@ def uuid_ids(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
     source="xAPI-C §3.3 (XAPI-00331)",
 )
 @requires_statement_request
-def version_header(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def version_header(ev: Evidence, expected: str) -> Finding:
     values = [e.header("X-Experience-API-Version") for e in ev.statement_requests()]
-    return all(v == expected for v in values), values, ""
+    return seen(all(v == expected for v in values), values, "")
 
 
 @check(
@@ -416,33 +364,33 @@ def version_header(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     source="cmi5 §4.9 rejection table",
 )
 @requires_statement_request
-def cmi5_verdicts(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def cmi5_verdicts(ev: Evidence, expected: str) -> Finding:
     found = _cmi5_found(ev)
     if expected == "none":
-        return not found, found, "no cmi5 rule may be broken"
-    return expected in found, found, "cmi5 requirement ids recorded by the fake LMS"
+        return seen(not found, found, "no cmi5 rule may be broken")
+    return seen(expected in found, found, "cmi5 requirement ids recorded by the fake LMS")
 
 
 @check("xapi_valid", rule="statements are valid xAPI (400 means invalid)", source="xAPI-D §2")
 @requires_statement_request
-def xapi_valid(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
+def xapi_valid(ev: Evidence, expected: bool) -> Finding:
     statuses = [e.status for e in ev.statement_requests()]
     answers = [e.answer() for e in ev.statement_requests() if e.status == 400]
     detail = "400 means invalid xAPI"
-    return (400 not in statuses) == expected, statuses, "; ".join([detail, *answers])
+    return seen((400 not in statuses) == expected, statuses, "; ".join([detail, *answers]))
 
 
 @check("statuses", rule="the LRS's answers to the story, in order", source="xAPI-C §3.2")
-def statement_statuses(ev: Evidence, expected: list[int]) -> tuple[bool, Any, str]:
+def statement_statuses(ev: Evidence, expected: list[int]) -> Finding:
     statuses = [e.status for e in ev.statement_requests()]
-    return statuses == expected, statuses, ""
+    return seen(statuses == expected, statuses, "")
 
 
 @check("redirect", rule="redirect to returnURL on exit", source="cmi5 10.2.6.0-1")
 @requires_outcome
-def return_redirect(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def return_redirect(ev: Evidence, expected: str) -> Finding:
     actual = ev.outcome.get("redirect")
-    return actual == ev.lookup(expected), actual, "returnURL is followed on exit"
+    return seen(actual == ev.lookup(expected), actual, "returnURL is followed on exit")
 
 
 @check(
@@ -450,10 +398,10 @@ def return_redirect(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     rule="every listed requirement id was recorded by the fake LMS",
     source="cmi5 §4.9 rejection table",
 )
-def cmi5_verdicts_include(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
+def cmi5_verdicts_include(ev: Evidence, expected: list[str]) -> Finding:
     found = _cmi5_found(ev)
     missing = [r for r in expected if r not in found]
-    return not missing, found, f"missing {missing}" if missing else "all recorded"
+    return seen(not missing, found, f"missing {missing}" if missing else "all recorded")
 
 
 @check(
@@ -461,7 +409,7 @@ def cmi5_verdicts_include(ev: Evidence, expected: list[str]) -> tuple[bool, Any,
     rule="how the fetch URL judged each call",
     source="cmi5 §8.2 (8.2.1.0-2, 8.2.1.0-6, 8.2.3.0-1)",
 )
-def fetch_verdicts(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
+def fetch_verdicts(ev: Evidence, expected: list[str]) -> Finding:
     actual = [
         verdict["requirement"]
         for e in ev.fetches()
@@ -469,7 +417,7 @@ def fetch_verdicts(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
         for verdict in e.verdicts
         if "requirement" in verdict
     ]
-    return actual == expected, actual, "requirement ids the fake LMS recorded per fetch call"
+    return seen(actual == expected, actual, "requirement ids the fake LMS recorded per fetch call")
 
 
 @check(
@@ -478,10 +426,10 @@ def fetch_verdicts(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
     source="cmi5 8.2.2.0-5 (RFC 1945 §11.1)",
 )
 @requires_statement_request
-def authorization_scheme(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def authorization_scheme(ev: Evidence, expected: str) -> Finding:
     schemes = [(e.header("Authorization") or "").split(" ")[0] for e in ev.statement_requests()]
     ok = all(s == expected for s in schemes)
-    return ok, schemes, "the scheme of every statement request's Authorization header"
+    return seen(ok, schemes, "the scheme of every statement request's Authorization header")
 
 
 @check(
@@ -489,10 +437,10 @@ def authorization_scheme(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     rule="the statements sent, by verb id, in order",
     source="cmi5 §9.3 (9.3.0.0-4, 9.3.0.0-5), §10.2.2",
 )
-def verbs_sent(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
+def verbs_sent(ev: Evidence, expected: list[str]) -> Finding:
     actual = [dig(s, "verb.id") for s in ev.sent_statements()]
     actual = [None if v is MISSING else v for v in actual]
-    return actual == expected, actual, "verb ids of every statement sent, in order"
+    return seen(actual == expected, actual, "verb ids of every statement sent, in order")
 
 
 @check(
@@ -502,7 +450,7 @@ def verbs_sent(ev: Evidence, expected: list[str]) -> tuple[bool, Any, str]:
     source="cmi5 8.1.3.0-3, 8.1.4.0-3, 9.6.3.1-4, 8.1.5.0-6, 9.4.0.0-2",
 )
 @requires_accepted_statement
-def every_statement(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, str]:
+def every_statement(ev: Evidence, expected: dict[str, Any]) -> Finding:
     wrong = []
     for index, stmt in enumerate(ev.received()):
         for path, want in expected.items():
@@ -513,7 +461,7 @@ def every_statement(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, 
                 wrong.append({"statement": index, path: "<missing>" if value is MISSING else value})
     detail = "fields of every accepted statement"
     lost = _fates(ev, ev.mount_names)
-    return not wrong, wrong or "all as expected", f"{detail}; {lost}" if lost else detail
+    return seen(not wrong, wrong or "all as expected", f"{detail}; {lost}" if lost else detail)
 
 
 @check(
@@ -522,11 +470,11 @@ def every_statement(ev: Evidence, expected: dict[str, Any]) -> tuple[bool, Any, 
     "went anywhere else ('none': the story sent no statement at all)",
     source="seed: The endpoint query parameter has precedence (else the API URL set in We Are)",
 )
-def delivered(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
+def delivered(ev: Evidence, expected: str) -> Finding:
     where = {role: len(ev.sent(role)) for role in ev.mount_names if ev.sent(role)}
     lost = _fates(ev, ev.mount_names)
     if expected == "none":
-        return not where, where or "nothing sent", "no statement may be sent anywhere"
+        return seen(not where, where or "nothing sent", "no statement may be sent anywhere")
     if not ev.sent():
         raise NothingToJudge(silence(ev, f"at {expected!r}"))
     elsewhere = sorted(set(where) - {expected})
@@ -535,7 +483,7 @@ def delivered(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     detail = f"statements sent per mount {where}, {accepted} accepted at {expected!r}"
     if elsewhere:
         detail += f"; sent to {', '.join(elsewhere)} instead of or besides {expected!r}"
-    return ok, where, f"{detail}; {lost}" if lost else detail
+    return seen(ok, where, f"{detail}; {lost}" if lost else detail)
 
 
 @check(
@@ -545,11 +493,13 @@ def delivered(ev: Evidence, expected: str) -> tuple[bool, Any, str]:
     source="seed: completions are reported; cmi5 9.3.0.0-6, 9.3.3.0-2 (once per registration), "
     "10.2.2.0-2 (none in Browse or Review mode)",
 )
-def completed_once(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
+def completed_once(ev: Evidence, expected: bool) -> Finding:
     if not expected:
         satisfying = [v for s in ev.sent() if (v := verb_of(s.statement)) in SATISFACTION_VERBS]
         short = [v.removeprefix(VERBS) for v in satisfying]
-        return not satisfying, short or "none sent", "no completed, passed or failed may be sent"
+        return seen(
+            not satisfying, short or "none sent", "no completed, passed or failed may be sent"
+        )
     sent = [s for s in ev.sent() if verb_of(s.statement) == VERB_COMPLETED]
     if not ev.sent():
         raise NothingToJudge("the story sent no statement")
@@ -562,21 +512,14 @@ def completed_once(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
     twice = {k: n for k, n in by_registration.items() if n > 1}
     actual = f"{len(accepted)} Completed accepted of {len(sent)} sent"
     if twice:
-        return (
-            False,
-            actual,
-            f"more than one Completed for registration(s) {sorted(map(str, twice))}",
+        return seen(
+            False, actual, f"more than one Completed for registration(s) {sorted(map(str, twice))}"
         )
     if not accepted:
         lost = _fates(ev, ev.mount_names)
-        return (
-            False,
-            actual,
-            f"no Completed statement accepted; {lost}"
-            if lost
-            else ("no Completed statement accepted"),
-        )
-    return True, actual, "one Completed accepted per registration"
+        detail = f"no Completed statement accepted; {lost}" if lost else ""
+        return seen(False, actual, detail or "no Completed statement accepted")
+    return seen(True, actual, "one Completed accepted per registration")
 
 
 def session_problem(verbs: list[str | None]) -> str | None:
@@ -609,28 +552,33 @@ def session_problem(verbs: list[str | None]) -> str | None:
     source="cmi5 9.3.2.0-2, 9.3.0.0-4, 9.3.8.0-1, 9.3.8.0-2, 9.3.0.0-5, 9.3.0.0-2, 9.3.0.0-3",
 )
 @requires_sent_statement
-def cmi5_session(ev: Evidence, expected: bool) -> tuple[bool, Any, str]:
+def cmi5_session(ev: Evidence, expected: bool) -> Finding:
     verbs = [verb_of(s) for s in ev.sent_statements()]
     problem = session_problem(verbs)
     short = [v.removeprefix(VERBS) if v else v for v in verbs]
     if expected:
-        return problem is None, short, problem or "a whole cmi5 session"
-    return problem is not None, short, problem or "a whole cmi5 session, though none was expected"
+        return seen(problem is None, short, problem or "a whole cmi5 session")
+    return seen(
+        problem is not None, short, problem or "a whole cmi5 session, though none was expected"
+    )
 
 
-BY_KEY = REGISTRY
-CHECKS: tuple[Check, ...] = tuple(REGISTRY.values())
-
-
-def evaluate(ev: Evidence, expect: dict[str, Any]) -> list[CheckResult]:
+def evaluate(ev: Evidence, expect: dict[str, Any]) -> list[Finding]:
     """Each expectation judged by its registered check, in the order given."""
     results = []
     for key, expected in expect.items():
         registered = REGISTRY[key]
         try:
-            passed, actual, detail = registered.func(ev, expected)
+            finding = registered.func(ev, expected)
         except NothingToJudge as nothing:
-            results.append(_nothing(registered, expected, str(nothing)))
-            continue
-        results.append(_result(registered, expected, passed, actual, detail))
+            finding = Finding(UNJUDGED, str(nothing), actual=None)
+        results.append(
+            replace(
+                finding,
+                check=key,
+                requirement=registered.source,
+                rule=registered.text,
+                expected=expected,
+            )
+        )
     return results

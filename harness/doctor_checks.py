@@ -1,7 +1,8 @@
 """What `weare-harness doctor` checks: one named function per need, each with the one fix command.
 
-A check returns a `Finding`; `CHECKS` lists them in the order they print. A check that raises is
-reported as missing with the error, so a broken machine never gets a traceback.
+A check returns a `fake_lms.findings.Finding` (`detail`: what was found, `fix`: the command);
+`CHECKS` lists them in the order they print. A check that raises is reported as missing with the
+error, so a broken machine never gets a traceback.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from importlib import metadata, resources
 from pathlib import Path
 
-OK, MISSING, WARNING = "ok", "missing", "warning"
+from fake_lms.findings import MISSING, OK, WARNING, Finding, render
+from fake_lms.registry import Registry
+
 DIST = "weare-harness"
 
 
@@ -32,52 +35,48 @@ class Options:
     timeout: float = 30.0
 
 
-@dataclass
-class Finding:
-    id: str
-    status: str
-    found: str
-    fix: str | None = None
-    needed_by: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "status": self.status,
-            "found": self.found,
-            "fix": self.fix,
-            "needed_by": self.needed_by,
-            **self.extra,
-        }
-
-
 Check = Callable[[Options], Finding | None]
-CHECKS: list[tuple[str, str, Check]] = []
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    id: str
+    needed_by: str  # the commands that need what it looks at
+    func: Check
+
+
+CHECKS: Registry[DoctorCheck] = Registry("doctor check", lambda c: c.id)
 
 
 def check(check_id: str, needed_by: str) -> Callable[[Check], Check]:
     """Register a check under its id, with the commands that need what it looks at."""
-
-    def register(fn: Check) -> Check:
-        CHECKS.append((check_id, needed_by, fn))
-        return fn
-
-    return register
+    return CHECKS.register(lambda fn: DoctorCheck(check_id, needed_by, fn))
 
 
 def run_checks(options: Options) -> list[Finding]:
+    """Each check's finding, named with its id; a check that raises is reported as missing."""
     findings = []
-    for check_id, needed_by, fn in CHECKS:
+    for entry in CHECKS:
         try:
-            finding = fn(options)
+            finding = entry.func(options)
         except Exception as exc:
-            finding = Finding(check_id, MISSING, f"the check itself failed: {exc!r}")
-        if finding is None:
-            continue
-        finding.id, finding.needed_by = check_id, needed_by
-        findings.append(finding)
+            finding = Finding(MISSING, f"the check itself failed: {exc!r}")
+        if finding is not None:
+            findings.append(replace(finding, check=entry.id))
     return findings
+
+
+def as_json(finding: Finding) -> dict[str, object]:
+    """A finding as `doctor --json` prints it (a dict `actual` adds its keys)."""
+    extra = finding.actual if isinstance(finding.actual, dict) else {}
+    return {
+        "id": finding.check,
+        "status": finding.status,
+        "found": render(finding),
+        "fix": finding.fix,
+        "needed_by": CHECKS[finding.check].needed_by,
+        **extra,
+    }
 
 
 def _pip(what: str) -> str:
@@ -125,18 +124,17 @@ def python_check(options: Options) -> Finding:
     except metadata.PackageNotFoundError:
         spec = ""
     if not spec:
-        return Finding("", WARNING, f"{where}; {DIST} is not installed, so no Requires-Python")
+        return Finding(WARNING, f"{where}; {DIST} is not installed, so no Requires-Python")
     supported = python_supported(spec, tuple(sys.version_info[:3]))
     if supported is None:
-        return Finding("", WARNING, f"{where}; cannot read Requires-Python {spec!r}")
+        return Finding(WARNING, f"{where}; cannot read Requires-Python {spec!r}")
     if not supported:
         return Finding(
-            "",
             MISSING,
             f"{where}; {DIST} requires Python {spec}",
-            f"python3.11 -m venv .venv && .venv/bin/pip install {DIST}",
+            fix=f"python3.11 -m venv .venv && .venv/bin/pip install {DIST}",
         )
-    return Finding("", OK, f"{where} (requires {spec})")
+    return Finding(OK, f"{where} (requires {spec})")
 
 
 @check("package", "every command")
@@ -144,7 +142,7 @@ def package_check(options: Options) -> Finding:
     try:
         version = metadata.version(DIST)
     except metadata.PackageNotFoundError:
-        return Finding("", MISSING, f"{DIST} is not installed in {sys.prefix}", _pip(DIST))
+        return Finding(MISSING, f"{DIST} is not installed in {sys.prefix}", fix=_pip(DIST))
     missing = []
     for requirement in metadata.requires(DIST) or []:
         if "extra ==" in requirement:
@@ -159,12 +157,11 @@ def package_check(options: Options) -> Finding:
             missing.append(name)
     if missing:
         return Finding(
-            "",
             MISSING,
             f"{DIST} {version}; missing dependencies: {', '.join(missing)}",
-            _pip(" ".join(f"'{m}'" for m in missing)),
+            fix=_pip(" ".join(f"'{m}'" for m in missing)),
         )
-    return Finding("", OK, f"{DIST} {version} ({metadata.distribution(DIST).locate_file('')})")
+    return Finding(OK, f"{DIST} {version} ({metadata.distribution(DIST).locate_file('')})")
 
 
 # Files the commands read through importlib.resources: (package, folder, a file of each suffix).
@@ -208,8 +205,8 @@ def data_check(options: Options) -> Finding:
         problems.append(f"built-in scenarios: {exc}")
         scenarios = 0
     if problems:
-        return Finding("", MISSING, "; ".join(problems), _reinstall())
-    return Finding("", OK, f"{scenarios} built-in scenarios, {count} data files readable")
+        return Finding(MISSING, "; ".join(problems), fix=_reinstall())
+    return Finding(OK, f"{scenarios} built-in scenarios, {count} data files readable")
 
 
 def _chromium_fix() -> str:
@@ -240,20 +237,19 @@ def chromium_check(options: Options) -> Finding:
             else:
                 fix = "export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/path/to/a/working/chromium"
             found = f"{ignored}{executable} does not launch headless: {probe.get('error')}"
-            return Finding("", MISSING, found, fix)
+            return Finding(MISSING, found, fix=fix)
         return Finding(
-            "", MISSING, f"{ignored}no Chromium found; {probe.get('error')}", _chromium_fix()
+            MISSING, f"{ignored}no Chromium found; {probe.get('error')}", fix=_chromium_fix()
         )
     version = version_line(executable) if executable else None
     version = version or f"Chromium {probe.get('version')}"
     source = " (Playwright's download)" if probe.get("playwright_download") else ""
     found = f"{ignored}{version} at {executable}{source}, launches headless"
     return Finding(
-        "",
         WARNING if ignored else OK,
         found,
-        "unset PLAYWRIGHT_CHROMIUM_EXECUTABLE" if ignored else None,
-        extra={"version": version, "executable": executable},
+        fix="unset PLAYWRIGHT_CHROMIUM_EXECUTABLE" if ignored else None,
+        actual={"version": version, "executable": executable},
     )
 
 
@@ -282,13 +278,13 @@ def _writable(folder: Path, option: str) -> tuple[bool, str, str | None]:
 @check("report-dir", "run --report-dir, certify")
 def report_dir_check(options: Options) -> Finding:
     ok, found, fix = _writable(options.report_dir, "weare-harness run --report-dir {}")
-    return Finding("", OK if ok else MISSING, found, fix)
+    return Finding(OK if ok else MISSING, found, fix=fix)
 
 
 @check("db-dir", "serve --db")
 def db_dir_check(options: Options) -> Finding:
     ok, found, fix = _writable(options.db.parent, "weare-harness serve --db {}/lms.db")
-    return Finding("", OK if ok else MISSING, found, fix)
+    return Finding(OK if ok else MISSING, found, fix=fix)
 
 
 @check("port", "serve --port")
@@ -299,12 +295,11 @@ def port_check(options: Options) -> Finding:
             probe.bind(("127.0.0.1", options.port))
         except OSError as exc:
             return Finding(
-                "",
                 WARNING,
                 f"port {options.port} on 127.0.0.1 is taken ({exc.strerror})",
-                "weare-harness serve --port 0   (picks a free port; or --port another)",
+                fix="weare-harness serve --port 0   (picks a free port; or --port another)",
             )
-    return Finding("", OK, f"port {options.port} on 127.0.0.1 is free")
+    return Finding(OK, f"port {options.port} on 127.0.0.1 is free")
 
 
 def version_line(executable: str, timeout: float = 10.0) -> str | None:
@@ -328,9 +323,8 @@ def node_check(options: Options) -> Finding | None:
     if absent:
         fix = "apt-get install -y nodejs npm" if shutil.which("apt-get") else None
         return Finding(
-            "",
             MISSING,
             f"{' and '.join(absent)} not found on PATH",
-            fix or "install Node.js with npm from https://nodejs.org",
+            fix=fix or "install Node.js with npm from https://nodejs.org",
         )
-    return Finding("", OK, f"node {versions['node']}, npm {versions['npm']}")
+    return Finding(OK, f"node {versions['node']}, npm {versions['npm']}")

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from harness.doctor_checks import MISSING, OK, WARNING, Finding, Options, run_checks
+from harness.doctor_checks import MISSING, OK, WARNING, Finding, Options, as_json, run_checks
 
 # Checks that only some drivers need: failing them makes that driver not ready, not the machine.
 DRIVER_CHECKS = {"browser": "chromium"}
@@ -57,7 +57,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def verdict(findings: list[Finding], driver: str) -> tuple[bool, dict[str, bool]]:
     """(whether `run --driver DRIVER` can work, readiness of each driver)."""
-    failed = {f.id for f in findings if f.status == MISSING}
+    failed = {f.check for f in findings if f.status == MISSING}
     common = failed - set(DRIVER_CHECKS.values())
     drivers = {"http": not common}
     for name, check_id in DRIVER_CHECKS.items():
@@ -75,10 +75,10 @@ def _mark(status: str, color: bool) -> str:
 
 
 def render(findings: list[Finding], ok: bool, drivers: dict[str, bool], color: bool) -> str:
-    width = max(len(f.id) for f in findings)
+    width = max(len(f.check) for f in findings)
     lines = ["weare-harness doctor"]
     for f in findings:
-        lines.append(f"  {_mark(f.status, color)} {f.id:<{width}}  {f.found}")
+        lines.append(f"  {_mark(f.status, color)} {f.check:<{width}}  {f.message}")
         if f.fix:
             lines.append(f"    {'':<{width}}  fix: {f.fix}")
     ready = [name for name, yes in drivers.items() if yes]
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     findings = run_checks(options)
     ok, drivers = verdict(findings, args.driver)
     if args.json:
-        document = {"ok": ok, "drivers": drivers, "checks": [f.as_json() for f in findings]}
+        document = {"ok": ok, "drivers": drivers, "checks": [as_json(f) for f in findings]}
         print(json.dumps(document, indent=2))
     else:
         color = not args.no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()

@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fake_lms.cmi5.vocab import VERB_COMPLETED, VERB_INITIALIZED, VERB_TERMINATED
+from fake_lms.findings import Finding
 from fake_lms.quirks import SLOW_SECONDS
 from harness.bench import Bench, BenchError, Prepared
-from harness.checks import CheckResult, evaluate
+from harness.checks import as_dict, evaluate
 from harness.evidence import Exchange, exchange_of, verb_of
 from harness.scenarios import Scenario
 from harness.story.behaviour import StoryConfig
@@ -103,7 +104,7 @@ class Target:
 class ScenarioResult:
     scenario: Scenario
     status: str  # passed, failed, error, skipped
-    checks: list[CheckResult] = field(default_factory=list)
+    checks: list[Finding] = field(default_factory=list)
     launch: dict[str, Any] = field(default_factory=dict)
     outcome: dict[str, Any] = field(default_factory=dict)
     received: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # all sent, per mount
@@ -127,7 +128,7 @@ class ScenarioResult:
             "launch_url": self.launch.get("launch_url"),
             "launch": self.launch,
             "outcome": self.outcome,
-            "checks": [c.as_dict() for c in self.checks],
+            "checks": [as_dict(c) for c in self.checks],
             "received": self.received,
             "statements": self.statements,
             "journal": self.journal,

@@ -26,9 +26,10 @@ from typing import Any, Self
 
 import requests
 
+from fake_lms.findings import Finding, render
 from fake_lms.live import FakeLMS
 from harness.bench import ROLES, Bench, BenchError, create_role_mounts
-from harness.checks import BY_KEY, CheckResult, evaluate
+from harness.checks import REGISTRY, evaluate
 from harness.console import noun
 from harness.evidence import Evidence, gather
 from harness.story.behaviour import StoryConfig
@@ -345,7 +346,7 @@ def assert_received(
     elsewhere: int | None = 0,
     refused: int | None = 0,
     **expect: Any,
-) -> list[CheckResult]:
+) -> list[Finding]:
     """Assert where the AU's statements arrived and how, with the scenario checks' messages.
 
     `count` statements must be accepted by the `mount` role's LRS (answered 2xx and stored) and
@@ -364,9 +365,11 @@ def assert_received(
         evidence = subject
     if mount not in ROLES:
         raise ValueError(f"mount {mount!r} is not one of {ROLES}")
-    unknown = sorted(set(expect) - set(BY_KEY))
+    unknown = sorted(set(expect) - set(REGISTRY.ids()))
     if unknown:
-        raise TypeError(f"unknown {noun(len(unknown), 'check')} {unknown}; known: {sorted(BY_KEY)}")
+        raise TypeError(
+            f"unknown {noun(len(unknown), 'check')} {unknown}; known: {sorted(REGISTRY.ids())}"
+        )
     counts = {mount: count}
     if elsewhere is not None:
         counts.update({role: elsewhere for role in ROLES if role != mount})
@@ -381,7 +384,7 @@ def assert_received(
     results = evaluate(evidence, checks)
     failed = [r for r in results if not r.passed]
     if failed:
-        lines = [f"  - {r.message}" for r in failed]
+        lines = [f"  - {render(r)}" for r in failed]
         outcome = evidence.outcome
         if outcome:
             story = f"the story ended {outcome.get('status')!r}"

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from harness.checks import difference, session_problem, silence
+from fake_lms.findings import difference
+from harness.checks import session_problem, silence
 from harness.evidence import CMI5_FULL, DOCUMENTED, NOTHING, OTHER, Evidence, behaviour_of
 from harness.run_cmd import exit_code
 from harness.runner import ScenarioResult

@@ -34,7 +34,7 @@ REQUIREMENT_ID = re.compile(r"(?<![\d.])\d+\.\d+\.\d+\.\d+-\d+(?: \(d\d*\))?(?![
 # Registries read by import: module, attribute.
 REGISTRIES = (
     ("fake_lms.cmi5.rules", "CHECKS"),
-    ("harness.checks", "CHECKS"),
+    ("harness.checks", "REGISTRY"),
     ("harness.certify.checks", "REGISTRY"),
 )
 # Code and data that cite ids, read as text (folders are searched recursively).
@@ -202,7 +202,7 @@ def test_the_registries_and_files_are_read() -> None:
     uses = _all_uses()
     where = {(u.id, u.where.split(":")[0].split("[")[0]) for u in uses}
     assert ("11.0.0.0-3", "fake_lms.cmi5.rules.CHECKS") in where
-    assert ("8.2.3.0-1", "harness.checks.CHECKS") in where
+    assert ("8.2.3.0-1", "harness.checks.REGISTRY") in where
     assert ("8.2.3.0-1", "fake_lms/cmi5/fetch.py") in where
     assert ("14.1.0.0-2", "fake_lms/cmi5/course.py") in where
     files = {u.where.split(":")[0] for u in uses}

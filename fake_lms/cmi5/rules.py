@@ -35,7 +35,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 from fake_lms.cmi5.vocab import (
     AU_VERBS,
@@ -56,6 +56,8 @@ from fake_lms.cmi5.vocab import (
     VERB_TERMINATED,
     VERB_VOIDED,
 )
+from fake_lms.findings import FAIL, Finding, render
+from fake_lms.registry import Registry
 from fake_lms.xapi.json_values import is_number, json_equal
 from fake_lms.xapi.jsonbody import JSONBodyError, child_path, parse_json
 from fake_lms.xapi.validation import is_language_tag
@@ -76,6 +78,7 @@ __all__ = [
     "check_state_request",
     "check_statement",
     "check_token_state",
+    "found",
     "is_defined",
     "rule",
 ]
@@ -125,13 +128,10 @@ class SessionView:
     registration_passed: bool  # ... a passed
 
 
-class Finding(NamedTuple):
-    """What a check function reports; the runner adds the row (and the id unless overridden)."""
-
-    path: str
-    rule: str
-    requirement: str | None = None  # set when the check's registry entry lists several ids
-    status: int | None = None  # None: 403
+def found(path: str, words: str, requirement: str = "", *, status: int | None = None) -> Finding:
+    """What a check function reports: where, what is wrong, the requirement id when the check's
+    entry lists several, and the status when it is not 403. The runner adds the rest."""
+    return Finding(FAIL, words, path=path, requirement=requirement, http_status=status)
 
 
 @dataclass(frozen=True)
@@ -294,7 +294,7 @@ def _score(s: StatementFacts) -> dict | None:
 
 SCOPES = ("statement", "token", "state", "agent_profile")
 _REQUIREMENT_ID = re.compile(r"^\d+\.\d+\.\d+\.\d+-\d+$")  # CATAPULT's ids, no "(d)" suffix
-_REGISTERED: list[Check] = []
+_REGISTERED: Registry[Check] = Registry("cmi5 check", lambda c: c.name)
 
 CheckFunc = Callable[[Any, SessionView], list[Finding]]
 
@@ -305,7 +305,7 @@ def rule(
     """Register the decorated function as the check of rejection-table `row`.
 
     `requirement` is one cmi5 requirement id, or several joined by ", " when the function picks
-    the specific one per case (`Finding.requirement`). Bad metadata fails at import, so a typo
+    the specific one per case (`found(..., requirement)`). Bad metadata fails at import, so a typo
     never reaches a request.
     """
     ids = requirement.split(", ")
@@ -316,18 +316,13 @@ def rule(
     if not section.startswith("cmi5 §"):
         raise ValueError(f"rule for row {row}: section {section!r} does not start with 'cmi5 §'")
 
-    def register(func: CheckFunc) -> CheckFunc:
-        _REGISTERED.append(Check(row, requirement, func.__name__, func, section, scope))
-        return func
-
-    return register
+    return _REGISTERED.register(
+        lambda func: Check(row, requirement, func.__name__, func, section, scope)
+    )
 
 
 def _freeze() -> tuple[Check, ...]:
     """The registry in row order; checks of one row keep their order in this file."""
-    names = [c.name for c in _REGISTERED]
-    if len(names) != len(set(names)):
-        raise ValueError(f"a check is registered twice: {sorted(names)}")
     return tuple(sorted(_REGISTERED, key=lambda c: c.row))
 
 
@@ -343,7 +338,7 @@ def token_not_fetched(req: TokenRequest, view: SessionView) -> list[Finding]:
         f"request with the token of session {_q(view.session_id)} before that token was "
         "fetched; expected the AU to POST the fetch URL first and use the auth-token it returns"
     )
-    return [Finding("header:Authorization", rule)]
+    return [found("header:Authorization", rule)]
 
 
 @rule(row=2, requirement="8.1.2.0-2", section="cmi5 §8.2.1, §9.3.6, §9.3.8", scope="token")
@@ -358,7 +353,7 @@ def token_of_ended_session(req: TokenRequest, view: SessionView) -> list[Finding
         f"request with the token of session {_q(view.session_id)}, which is {view.state}; "
         "expected no request after the session ended (the token is bound to one session)"
     )
-    return [Finding("header:Authorization", rule)]
+    return [found("header:Authorization", rule)]
 
 
 @rule(row=2, requirement="9.3.0.0-5, 9.3.6.0-2", section="cmi5 §9.3.6, §9.3.8")
@@ -373,13 +368,13 @@ def statement_after_session_end(s: StatementFacts, view: SessionView) -> list[Fi
             f"{_what(s)} after this session's terminated; expected "
             "terminated to be the last statement (cmi5 defined or allowed) of the session"
         )
-        return [Finding(s.path, rule, "9.3.0.0-5")]
+        return [found(s.path, rule, "9.3.0.0-5")]
     if view.state == "abandoned":
         rule = (
             f"{_what(s)} in session {_q(view.session_id)}, which the LMS "
             "abandoned; expected no statement to be recorded for an abandoned session"
         )
-        return [Finding(s.path, rule, "9.3.6.0-2")]
+        return [found(s.path, rule, "9.3.6.0-2")]
     return _NO
 
 
@@ -396,7 +391,7 @@ def statement_before_learner_prefs(s: StatementFacts, view: SessionView) -> list
         f"a GET of the Agent Profile {_q(PROFILE_ID_LEARNER_PREFERENCES)} first (200 or 404 "
         "both count): the AU MUST read them on startup"
     )
-    return [Finding(s.path, rule)]
+    return [found(s.path, rule)]
 
 
 @rule(row=4, requirement="9.3.0.0-4", section="cmi5 §7.1.1, §9.3.2")
@@ -415,12 +410,12 @@ def statement_before_initialized(s: StatementFacts, view: SessionView) -> list[F
             f"{_q(CATEGORY_CMI5)} in context.contextActivities.category; it is not the cmi5 "
             "initialized, and initialized MUST be the first statement of the session"
         )
-        return [Finding(s.at("context", "contextActivities", "category"), rule)]
+        return [found(s.at("context", "contextActivities", "category"), rule)]
     rule = (
         f"{_what(s)} before this session's initialized; expected "
         "initialized to be the first statement (cmi5 defined or allowed) of the session"
     )
-    return [Finding(s.at("verb", "id"), rule)]
+    return [found(s.at("verb", "id"), rule)]
 
 
 @rule(row=5, requirement="9.3.2.0-3", section="cmi5 §9.3.2")
@@ -434,7 +429,7 @@ def initialized_twice(s: StatementFacts, view: SessionView) -> list[Finding]:
         f"second initialized in session {_q(view.session_id)}; expected exactly one "
         "initialized per session"
     )
-    return [Finding(s.at("verb", "id"), rule)]
+    return [found(s.at("verb", "id"), rule)]
 
 
 @rule(row=6, requirement="9.3.0.0-2", section="cmi5 §9.3")
@@ -446,7 +441,7 @@ def defined_verb_repeated(s: StatementFacts, view: SessionView) -> list[Finding]
         f"second {_verb_name(s.verb)} in session {_q(view.session_id)}; expected each cmi5 "
         "defined verb at most once per session"
     )
-    return [Finding(s.at("verb", "id"), rule)]
+    return [found(s.at("verb", "id"), rule)]
 
 
 @rule(row=7, requirement="9.3.0.0-3", section="cmi5 §9.3")
@@ -464,7 +459,7 @@ def passed_and_failed_in_session(s: StatementFacts, view: SessionView) -> list[F
         f"{_verb_name(s.verb)} after {_verb_name(other)} in session {_q(view.session_id)}; "
         "expected at most one of passed/failed per session"
     )
-    return [Finding(s.at("verb", "id"), rule)]
+    return [found(s.at("verb", "id"), rule)]
 
 
 @rule(row=8, requirement="9.3.0.0-6", section="cmi5 §9.3, §9.3.3")
@@ -476,7 +471,7 @@ def completed_twice_in_registration(s: StatementFacts, view: SessionView) -> lis
         f"completed, but registration {_q(view.registration)} already has a completed for "
         "this AU; expected zero or one completed per AU per registration"
     )
-    return [Finding(s.at("verb", "id"), rule)]
+    return [found(s.at("verb", "id"), rule)]
 
 
 @rule(row=9, requirement="9.3.0.0-7", section="cmi5 §9.3, §9.3.4")
@@ -488,7 +483,7 @@ def passed_twice_in_registration(s: StatementFacts, view: SessionView) -> list[F
         f"passed, but registration {_q(view.registration)} already has a passed for this AU; "
         "expected zero or one passed per AU per registration"
     )
-    return [Finding(s.at("verb", "id"), rule)]
+    return [found(s.at("verb", "id"), rule)]
 
 
 @rule(row=10, requirement="9.3.0.0-8", section="cmi5 §9.3")
@@ -500,7 +495,7 @@ def failed_after_passed_in_registration(s: StatementFacts, view: SessionView) ->
         f"failed, but registration {_q(view.registration)} already has a passed for this AU; "
         "expected no failed after a passed in the registration"
     )
-    return [Finding(s.at("verb", "id"), rule)]
+    return [found(s.at("verb", "id"), rule)]
 
 
 # --- rows 11–21: verb, identity and context ------------------------------------------------------
@@ -520,7 +515,7 @@ def defined_verb_not_for_au(s: StatementFacts, view: SessionView) -> list[Findin
         "of initialized, completed, passed, failed, terminated, or drop the cmi5 category to "
         "send a cmi5 allowed statement"
     )
-    return [Finding(s.at("verb", "id"), rule)]
+    return [found(s.at("verb", "id"), rule)]
 
 
 @rule(row=12, requirement="6.3.0.0-1", section="cmi5 §6.3")
@@ -532,7 +527,7 @@ def voiding_statement(s: StatementFacts, view: SessionView) -> list[Finding]:
         f"voiding statement (verb {_q(VERB_VOIDED)}); expected none: the LMS gives the AU no "
         "credentials that allow voiding"
     )
-    return [Finding(s.at("verb", "id"), rule)]
+    return [found(s.at("verb", "id"), rule)]
 
 
 @rule(row=13, requirement="9.1.0.0-1", section="cmi5 §9.1")
@@ -544,7 +539,7 @@ def statement_id_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
         f"{_what(s)} without an id; expected the AU to assign a UUID id to "
         "every statement it issues"
     )
-    return [Finding(s.at("id"), rule)]
+    return [found(s.at("id"), rule)]
 
 
 @rule(row=14, requirement="9.7.0.0-1", section="cmi5 §9.7")
@@ -556,7 +551,7 @@ def timestamp_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
         f"{_what(s)} without a timestamp; expected a UTC timestamp on "
         "every statement (cmi5 orders statements by timestamp)"
     )
-    return [Finding(s.at("timestamp"), rule)]
+    return [found(s.at("timestamp"), rule)]
 
 
 @rule(row=14, requirement="9.7.0.0-2", section="cmi5 §9.7")
@@ -569,7 +564,7 @@ def timestamp_not_utc(s: StatementFacts, view: SessionView) -> list[Finding]:
         f"timestamp {_q(value)} is not in UTC; expected it to end with 'Z', '+00', '+0000' or "
         "'+00:00' (all timestamps MUST be recorded in UTC)"
     )
-    return [Finding(s.at("timestamp"), rule)]
+    return [found(s.at("timestamp"), rule)]
 
 
 @rule(row=15, requirement="8.1.3.0-3", section="cmi5 §8.1.3, §9.2")
@@ -583,7 +578,7 @@ def actor_not_launch_actor(s: StatementFacts, view: SessionView) -> list[Finding
         f"actor differs from the launch actor: {_difference(actor, view.actor, 'actor')}; "
         f"expected the launch actor exactly as given in the launch URL, {_q(view.actor, 120)}"
     )
-    return [Finding(s.at("actor"), rule)]
+    return [found(s.at("actor"), rule)]
 
 
 @rule(row=16, requirement="9.2.0.0-2", section="cmi5 §9.2")
@@ -597,7 +592,7 @@ def defined_actor_not_agent(s: StatementFacts, view: SessionView) -> list[Findin
     if kind == "Agent":
         return _NO
     rule = f"actor objectType {_q(kind)} in a cmi5 defined statement; expected 'Agent'"
-    return [Finding(s.at("actor", "objectType"), rule)]
+    return [found(s.at("actor", "objectType"), rule)]
 
 
 @rule(row=16, requirement="9.2.0.0-3", section="cmi5 §9.2")
@@ -615,7 +610,7 @@ def defined_actor_without_account(s: StatementFacts, view: SessionView) -> list[
         f"{got} ({_q(actor, 60)}) in a cmi5 defined statement; expected an Agent identified "
         "by an account IFI (homePage + name)"
     )
-    return [Finding(s.at("actor"), rule)]
+    return [found(s.at("actor"), rule)]
 
 
 @rule(row=17, requirement="9.4.0.0-1", section="cmi5 §9.4")
@@ -628,7 +623,7 @@ def defined_object_id_missing(s: StatementFacts, view: SessionView) -> list[Find
         f"object {_q(obj)} of a cmi5 defined statement has no id; expected the AU activity "
         f"with id {_q(view.activity_id)}"
     )
-    return [Finding(s.at("object"), rule)]
+    return [found(s.at("object"), rule)]
 
 
 @rule(row=17, requirement="8.1.5.0-6", section="cmi5 §8.1.5, §9.4")
@@ -646,7 +641,7 @@ def defined_object_not_au(s: StatementFacts, view: SessionView) -> list[Finding]
         f"object id {_q(obj['id'])} of a cmi5 defined statement{hint}; expected the launch "
         f"activityId {_q(view.activity_id)}"
     )
-    return [Finding(s.at("object", "id"), rule)]
+    return [found(s.at("object", "id"), rule)]
 
 
 @rule(row=18, requirement="9.6.0.0-1, 10.2.1.0-6", section="cmi5 §9.6, §10.2.1")
@@ -658,13 +653,13 @@ def context_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
             f"{_what(s)} without context; expected the context built from "
             "the LMS.LaunchData contextTemplate (registration, session id, grouping)"
         )
-        return [Finding(s.at("context"), rule, "9.6.0.0-1")]
+        return [found(s.at("context"), rule, "9.6.0.0-1")]
     if s.activities is None:
         rule = (
             f"context without contextActivities (got {_q(s.context.get('contextActivities'))});"
             " expected the template's contextActivities (grouping with the publisher id)"
         )
-        return [Finding(s.at("context", "contextActivities"), rule, "10.2.1.0-6")]
+        return [found(s.at("context", "contextActivities"), rule, "10.2.1.0-6")]
     return _NO
 
 
@@ -717,19 +712,19 @@ def _template_activities(s: StatementFacts, kind: str, template_list: Any) -> li
                 f"template activity {_q(want)} is at contextActivities.{kind}[{got.index(want)}];"
                 f" expected it at [{i}]: the template's activities come first, in order"
             )
-            out.append(Finding(where, rule, "10.2.1.0-6"))
+            out.append(found(where, rule, "10.2.1.0-6"))
         elif i >= len(got):
             rule = (
                 f"contextActivities.{kind} lacks the template activity {_q(want)}; expected "
                 f"it at [{i}] (the context MUST contain the contextTemplate's values)"
             )
-            out.append(Finding(where, rule, "10.2.1.0-6"))
+            out.append(found(where, rule, "10.2.1.0-6"))
         else:
             rule = (
                 f"contextActivities.{kind}[{i}] is {_q(got[i])}; expected the template "
                 f"activity {_q(want)} (the AU MUST NOT overwrite contextTemplate values)"
             )
-            out.append(Finding(child_path(where, "id"), rule, "10.2.1.0-7"))
+            out.append(found(child_path(where, "id"), rule, "10.2.1.0-7"))
     return out
 
 
@@ -742,14 +737,14 @@ def _template_value(
             f"{name} is missing; expected the contextTemplate value {_q(want)} "
             "(the context MUST contain the contextTemplate's values)"
         )
-        return [Finding(s.at(*steps), rule, "10.2.1.0-6")]
+        return [found(s.at(*steps), rule, "10.2.1.0-6")]
     if json_equal(got, want):
         return _NO
     rule = (
         f"{name} is {_q(got)}; expected the contextTemplate value {_q(want)} "
         "(the AU MUST NOT overwrite contextTemplate values)"
     )
-    return [Finding(s.at(*steps), rule, "10.2.1.0-7")]
+    return [found(s.at(*steps), rule, "10.2.1.0-7")]
 
 
 @rule(row=20, requirement="9.6.1.0-1", section="cmi5 §9.6.1")
@@ -765,7 +760,7 @@ def registration_not_launch_registration(s: StatementFacts, view: SessionView) -
     rule = (
         f"context.registration is {what}; expected the launch registration {_q(view.registration)}"
     )
-    return [Finding(s.at("context", "registration"), rule)]
+    return [found(s.at("context", "registration"), rule)]
 
 
 @rule(row=21, requirement="9.6.3.1-4", section="cmi5 §9.6.3.1")
@@ -777,7 +772,7 @@ def session_id_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
         f"context.extensions has no session id ({_q(EXT_SESSION_ID)}); expected "
         f"{_q(view.session_id)} from the contextTemplate in every defined and allowed statement"
     )
-    return [Finding(s.at("context", "extensions", EXT_SESSION_ID), rule)]
+    return [found(s.at("context", "extensions", EXT_SESSION_ID), rule)]
 
 
 # --- rows 22–32: result, categories, launch mode (defined statements) ----------------------------
@@ -792,7 +787,7 @@ def completion_on_other_verb(s: StatementFacts, view: SessionView) -> list[Findi
         f"result.completion ({_q(s.result['completion'])}) on a {_verb_name(s.verb)} statement;"
         " expected no completion property on cmi5 defined statements other than completed"
     )
-    return [Finding(s.at("result", "completion"), rule)]
+    return [found(s.at("result", "completion"), rule)]
 
 
 @rule(row=22, requirement="9.5.3.0-1", section="cmi5 §9.5.3")
@@ -805,7 +800,7 @@ def completed_without_completion_true(s: StatementFacts, view: SessionView) -> l
         return _NO
     got = _q(result["completion"]) if "completion" in result else "missing"
     rule = f"completed statement with result.completion {got}; expected true"
-    return [Finding(s.at("result", "completion"), rule)]
+    return [found(s.at("result", "completion"), rule)]
 
 
 @rule(row=23, requirement="9.5.2.0-3", section="cmi5 §9.5.2")
@@ -819,7 +814,7 @@ def success_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]
         f"result.success ({_q(s.result['success'])}) on a {_verb_name(s.verb)} statement; "
         "expected no success property on cmi5 defined statements other than passed/failed"
     )
-    return [Finding(s.at("result", "success"), rule)]
+    return [found(s.at("result", "success"), rule)]
 
 
 @rule(row=23, requirement="9.5.2.0-1, 9.5.2.0-2", section="cmi5 §9.5.2")
@@ -835,7 +830,7 @@ def passed_failed_success_value(s: StatementFacts, view: SessionView) -> list[Fi
     got = _q(result["success"]) if "success" in result else "missing"
     rule = f"{_verb_name(s.verb)} statement with result.success {got}; expected {_q(want)}"
     req = "9.5.2.0-1" if want else "9.5.2.0-2"
-    return [Finding(s.at("result", "success"), rule, req)]
+    return [found(s.at("result", "success"), rule, req)]
 
 
 @rule(row=24, requirement="9.5.1.0-2", section="cmi5 §9.5.1")
@@ -847,7 +842,7 @@ def score_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]:
         f"result.score {_q(s.result['score'])} on a {_verb_name(s.verb)} statement; expected "
         "a score only on passed or failed"
     )
-    return [Finding(s.at("result", "score"), rule)]
+    return [found(s.at("result", "score"), rule)]
 
 
 @rule(row=25, requirement="9.5.1.0-3", section="cmi5 §9.5.1")
@@ -861,7 +856,7 @@ def score_raw_without_min_max(s: StatementFacts, view: SessionView) -> list[Find
         return _NO
     lacking = " and ".join(k for k in ("min", "max") if k not in score)
     rule = f"result.score {_q(score)} has raw but no {lacking}; expected min and max with raw"
-    return [Finding(s.at("result", "score"), rule)]
+    return [found(s.at("result", "score"), rule)]
 
 
 @rule(row=26, requirement="9.3.4.0-2", section="cmi5 §9.3.4")
@@ -878,7 +873,7 @@ def passed_below_mastery(s: StatementFacts, view: SessionView) -> list[Finding]:
         f"passed with result.score.scaled {_q(scaled)} below masteryScore "
         f"{_q(view.mastery_score)}; expected scaled >= masteryScore on passed"
     )
-    return [Finding(s.at("result", "score", "scaled"), rule)]
+    return [found(s.at("result", "score", "scaled"), rule)]
 
 
 @rule(row=27, requirement="9.3.5.0-2", section="cmi5 §9.3.5")
@@ -894,7 +889,7 @@ def failed_at_or_above_mastery(s: StatementFacts, view: SessionView) -> list[Fin
         f"failed with result.score.scaled {_q(scaled)} at or above masteryScore "
         f"{_q(view.mastery_score)}; expected scaled < masteryScore on failed"
     )
-    return [Finding(s.at("result", "score", "scaled"), rule)]
+    return [found(s.at("result", "score", "scaled"), rule)]
 
 
 @rule(row=28, requirement="9.6.3.2-2", section="cmi5 §9.6.3.2")
@@ -913,7 +908,7 @@ def mastery_score_extension_wrong(s: StatementFacts, view: SessionView) -> list[
             f"scored {_verb_name(s.verb)} without the masteryscore extension; expected "
             f"context.extensions[{_q(EXT_MASTERY_SCORE)}] = {_q(view.mastery_score)}"
         )
-        return [Finding(where, rule)]
+        return [found(where, rule)]
     got = extensions[EXT_MASTERY_SCORE]
     if is_number(got) and got == view.mastery_score:
         return _NO
@@ -921,7 +916,7 @@ def mastery_score_extension_wrong(s: StatementFacts, view: SessionView) -> list[
         f"masteryscore extension is {_q(got)}; expected the LaunchData masteryScore "
         f"{_q(view.mastery_score)} (a JSON number)"
     )
-    return [Finding(where, rule)]
+    return [found(where, rule)]
 
 
 _DURATION_REQUIREMENT = {
@@ -943,7 +938,7 @@ def duration_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
         f"{_verb_name(s.verb)} statement without result.duration; expected an ISO 8601 "
         'duration, e.g. "PT14M3.2S"'
     )
-    return [Finding(s.at("result", "duration"), rule, _DURATION_REQUIREMENT[s.verb])]
+    return [found(s.at("result", "duration"), rule, _DURATION_REQUIREMENT[s.verb])]
 
 
 @rule(row=30, requirement="9.6.2.2-1", section="cmi5 §9.6.2.2")
@@ -960,7 +955,7 @@ def move_on_category_missing(s: StatementFacts, view: SessionView) -> list[Findi
         f"{_verb_name(s.verb)} statement without the moveOn category; expected "
         f"{_q(CATEGORY_MOVEON)} in context.contextActivities.category"
     )
-    return [Finding(s.at("context", "contextActivities", "category"), rule)]
+    return [found(s.at("context", "contextActivities", "category"), rule)]
 
 
 @rule(row=31, requirement="9.6.2.2-2", section="cmi5 §9.6.2.2")
@@ -975,7 +970,7 @@ def move_on_category_not_allowed(s: StatementFacts, view: SessionView) -> list[F
         f"moveOn category {_q(CATEGORY_MOVEON)} on a {what}; expected it only on cmi5 defined "
         "completed/passed/failed (statements whose result has success or completion)"
     )
-    return [Finding(s.at("context", "contextActivities", "category"), rule)]
+    return [found(s.at("context", "contextActivities", "category"), rule)]
 
 
 @rule(row=32, requirement="10.2.2.0-2, 10.2.2.0-3", section="cmi5 §10.2.2")
@@ -990,7 +985,7 @@ def satisfaction_verb_in_browse_or_review(s: StatementFacts, view: SessionView) 
         " statements (completed/passed/failed) unless launchMode is Normal"
     )
     req = "10.2.2.0-2" if view.launch_mode == LAUNCH_MODE_BROWSE else "10.2.2.0-3"
-    return [Finding(s.at("verb", "id"), rule, req)]
+    return [found(s.at("verb", "id"), rule, req)]
 
 
 # --- rows 20, 33–35: State and Agent Profile requests --------------------------------------------
@@ -1010,13 +1005,13 @@ def launch_data_write(req: StateRequest, view: SessionView) -> list[Finding]:
             f"{req.method} on the State document {_q(STATE_ID_LAUNCH_DATA)}; expected GET only: "
             "the AU MUST NOT modify or delete LMS.LaunchData"
         )
-        return [Finding("query:stateId", rule)]
+        return [found("query:stateId", rule)]
     if req.method == "DELETE" and req.state_id is None and req.activity_id == view.activity_id:
         rule = (
             f"DELETE of all State documents of activity {_q(req.activity_id)}, which includes "
             f"{_q(STATE_ID_LAUNCH_DATA)}; expected a stateId (the AU MUST NOT delete LaunchData)"
         )
-        return [Finding("query:stateId", rule)]
+        return [found("query:stateId", rule)]
     return _NO
 
 
@@ -1026,14 +1021,14 @@ def state_agent_not_launch_actor(req: StateRequest, view: SessionView) -> list[F
     the xAPI layer normally answers that first)."""
     if req.agent is None:
         rule = f"State request without agent; expected agent = launch actor {_q(view.actor)}"
-        return [Finding("query:agent", rule, status=400)]
+        return [found("query:agent", rule, status=400)]
     if json_equal(req.agent, view.actor):
         return _NO
     rule = (
         f"State request for another agent: {_difference(req.agent, view.actor, 'agent')}; "
         f"expected the launch actor {_q(view.actor, 120)}"
     )
-    return [Finding("query:agent", rule)]
+    return [found("query:agent", rule)]
 
 
 @rule(row=20, requirement="8.1.4.0-3", section="cmi5 §8.1.4", scope="state")
@@ -1048,7 +1043,7 @@ def state_registration_not_launch_registration(
         f"State request for registration {_q(req.registration)}; expected the launch "
         f"registration {_q(view.registration)}"
     )
-    return [Finding("query:registration", rule)]
+    return [found("query:registration", rule)]
 
 
 @rule(row=34, requirement="11.0.0.0-1", section="cmi5 §11", scope="agent_profile")
@@ -1059,14 +1054,14 @@ def profile_agent_not_launch_actor(req: ProfileRequest, view: SessionView) -> li
         rule = (
             f"Agent Profile request without agent; expected agent = launch actor {_q(view.actor)}"
         )
-        return [Finding("query:agent", rule, status=400)]
+        return [found("query:agent", rule, status=400)]
     if json_equal(req.agent, view.actor):
         return _NO
     rule = (
         f"Agent Profile request for another agent: {_difference(req.agent, view.actor, 'agent')};"
         f" expected the launch actor {_q(view.actor, 120)}"
     )
-    return [Finding("query:agent", rule)]
+    return [found("query:agent", rule)]
 
 
 @rule(
@@ -1091,15 +1086,15 @@ def learner_prefs_malformed(req: ProfileRequest, view: SessionView) -> list[Find
             f"learner preferences written as {_q(req.content_type)}; expected "
             "application/json with languagePreference and audioPreference"
         )
-        return [Finding("header:Content-Type", rule, "11.0.0.0-5")]
+        return [found("header:Content-Type", rule, "11.0.0.0-5")]
     try:
         doc = parse_json(req.body)
     except JSONBodyError as exc:
         rule = f"learner preferences body is not JSON ({exc.rule}); expected a JSON object"
-        return [Finding("$", rule, "11.0.0.0-5")]
+        return [found("$", rule, "11.0.0.0-5")]
     if not isinstance(doc, dict):
         rule = f"learner preferences body is {_q(doc)}; expected a JSON object"
-        return [Finding("$", rule, "11.0.0.0-5")]
+        return [found("$", rule, "11.0.0.0-5")]
     out: list[Finding] = []
     for key in ("languagePreference", "audioPreference"):
         if key not in doc:
@@ -1107,7 +1102,7 @@ def learner_prefs_malformed(req: ProfileRequest, view: SessionView) -> list[Find
                 f"learner preferences without {key}; expected an object with "
                 "languagePreference and audioPreference"
             )
-            out.append(Finding(f"$.{key}", rule, "11.0.0.0-5"))
+            out.append(found(f"$.{key}", rule, "11.0.0.0-5"))
     lang = doc.get("languagePreference")
     if "languagePreference" in doc and not (
         isinstance(lang, str)
@@ -1118,11 +1113,11 @@ def learner_prefs_malformed(req: ProfileRequest, view: SessionView) -> list[Find
             f"languagePreference {_q(lang)} is not a comma-separated list of RFC 5646 tags; "
             'expected e.g. "en-US,fr-FR" (no spaces, no empty items)'
         )
-        out.append(Finding("$.languagePreference", rule, "11.1.0.0-1"))
+        out.append(found("$.languagePreference", rule, "11.1.0.0-1"))
     audio = doc.get("audioPreference")
     if "audioPreference" in doc and audio not in ("on", "off"):
         rule = f'audioPreference {_q(audio)}; expected "on" or "off"'
-        out.append(Finding("$.audioPreference", rule, "11.0.0.0-5"))
+        out.append(found("$.audioPreference", rule, "11.0.0.0-5"))
     return out
 
 
@@ -1149,9 +1144,9 @@ def _run(checks: Iterable[Check], subject: Any, view: SessionView) -> list[Cmi5V
                 Cmi5Violation(
                     row=check.row,
                     requirement=f.requirement or check.requirement,
-                    rule=f.rule,
+                    rule=render(f),
                     path=f.path,
-                    status=f.status or 403,
+                    status=f.http_status or 403,
                 )
             )
     return out

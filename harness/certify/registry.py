@@ -1,7 +1,8 @@
 """certify's check registry: each check registers itself with `@check`, next to its function.
 
 In the style of Schemathesis' `@check`: a check is a plain function of the context returning a
-Finding; the decorator carries its id, title, source (cmi5 requirement id, xAPI section or seed
+`fake_lms.findings.Finding` (status, detail, the exchanges it judged as `evidence`, and a `cause`
+when the check names one); the decorator carries its id, title, source (cmi5 requirement id, xAPI section or seed
 sentence), severity and the behaviours whose verdict it decides. Guard decorators
 (`@requires_launch_url`, `@requires_response`, ...) answer SKIPPED with the reason when a check
 has nothing to judge, so no check can pass without evidence. Credentials and destination are
@@ -14,37 +15,42 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from harness.certify.causes import Cause
-from harness.certify.recorder import Exchange
+from fake_lms.findings import FAIL, PASS, SKIPPED, UNSUPPORTED, WARN, Finding
+from fake_lms.registry import Registry
 from harness.console import noun
 
 if TYPE_CHECKING:
     from harness.certify.context import CertContext
 
-PASS, WARN, FAIL, UNSUPPORTED, SKIPPED = "pass", "warn", "fail", "unsupported", "skipped"
+__all__ = [
+    "BEHAVIOURS",
+    "BLOCKER",
+    "BOTH",
+    "FAIL",
+    "PASS",
+    "REGISTRY",
+    "SKIPPED",
+    "STATUSES",
+    "UNSUPPORTED",
+    "WARN",
+    "WARNING",
+    "CertCheck",
+    "Finding",
+    "check",
+    "guard",
+    "requires_launch_url",
+    "requires_readable_launch",
+    "requires_response",
+    "requires_sent",
+]
+
 STATUSES = (PASS, WARN, FAIL, UNSUPPORTED, SKIPPED)
 BLOCKER, WARNING = "blocker", "warning"  # completions will not arrive / arrive, degraded
 BEHAVIOURS = ("weare-documented", "cmi5-full")
 BOTH = BEHAVIOURS
-
-
-@dataclass
-class Finding:
-    """What a check found: its status, a detail quoting the observed and expected values.
-
-    The advice comes from `cause` when the check names one, else from diagnosing the first
-    exchange, unless `diagnose` is False (a check about a property of good answers, where the
-    answer's status says nothing about the fault).
-    """
-
-    status: str
-    detail: str
-    exchanges: list[Exchange] = field(default_factory=list)
-    cause: Cause | None = None
-    diagnose: bool = True
 
 
 CheckFunc = Callable[["CertContext"], Finding]
@@ -63,7 +69,7 @@ class CertCheck:
     core: bool = False  # a behaviour works only if its core checks pass
 
 
-REGISTRY: list[CertCheck] = []
+REGISTRY: Registry[CertCheck] = Registry("check", lambda c: c.id)
 
 
 def check(
@@ -80,21 +86,15 @@ def check(
     """Register the decorated function as a certify check (ids are unique)."""
     if severity not in (BLOCKER, WARNING):
         raise ValueError(f"check {id!r}: severity {severity!r} is not blocker or warning")
-    if any(c.id == id for c in REGISTRY):
-        raise ValueError(f"check {id!r} is registered twice")
     unknown = set(behaviours) - set(BEHAVIOURS)
     if unknown:
         raise ValueError(
             f"check {id!r}: unknown {noun(len(unknown), 'behaviour')} {sorted(unknown)}"
         )
 
-    def register(func: CheckFunc) -> CheckFunc:
-        REGISTRY.append(
-            CertCheck(id, title, source, severity, why, fix, func, tuple(behaviours), core)
-        )
-        return func
-
-    return register
+    return REGISTRY.register(
+        lambda func: CertCheck(id, title, source, severity, why, fix, func, tuple(behaviours), core)
+    )
 
 
 def guard(reason: Callable[[CertContext], str | None]) -> Callable[[CheckFunc], CheckFunc]:
@@ -147,7 +147,3 @@ def requires_sent(name: str) -> Callable[[CheckFunc], CheckFunc]:
         return f"not sent ({ctx.not_sent.get(name, 'nothing to send it with')})"
 
     return guard(reason)
-
-
-def by_id() -> dict[str, CertCheck]:
-    return {c.id: c for c in REGISTRY}

@@ -67,7 +67,7 @@ def summary(cert: Certification) -> str:
     for outcome in cert.ordered():
         f = outcome.finding
         tag = " [blocker]" if outcome.blocks else ""
-        lines.append(f"{MARKS[f.status]}  {outcome.check.id:<28} {f.detail}{tag}")
+        lines.append(f"{MARKS[f.status]}  {outcome.check.id:<28} {f.message}{tag}")
         if f.status in ("fail", "warn", "unsupported") and outcome.cause:
             lines.append(f"      cause: {outcome.cause.observed}")
             lines.append(f"      fix:   {outcome.fix}")

@@ -16,11 +16,12 @@ behaviour working, `both`, or one named behaviour; `unmet()` names the behaviour
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import harness.certify.checks  # noqa: F401  (registers every check)
+from fake_lms.findings import render
 from fake_lms.redact import redact_text
 from harness.certify.causes import Cause, diagnose
 from harness.certify.context import TEST_EXTENSION, CertContext, CertInputs
@@ -79,12 +80,12 @@ class CheckOutcome:
 
     @property
     def curl(self) -> str | None:
-        return self.finding.exchanges[0].curl() if self.finding.exchanges else None
+        return self.finding.evidence[0].curl() if self.finding.evidence else None
 
     def as_dict(self) -> dict[str, Any]:
         c, f = self.check, self.finding
         advice = {
-            "observed": self.cause.observed if self.cause else f.detail,
+            "observed": self.cause.observed if self.cause else render(f),
             "why": self.cause.why if self.cause else c.why,
             "fix": self.fix,
             "cause": self.cause.name if self.cause else None,
@@ -96,12 +97,12 @@ class CheckOutcome:
             "severity": c.severity,
             "behaviours": list(c.behaviours),
             "status": f.status,
-            "detail": f.detail,
+            "detail": render(f),
             "why_it_matters": c.why,
             "how_to_fix": self.fix,
             "advice": advice if f.status in (FAIL, WARN, UNSUPPORTED) else None,
             "curl": self.curl if f.status in (FAIL, WARN, UNSUPPORTED) else None,
-            "exchanges": [e.as_dict() for e in f.exchanges],
+            "exchanges": [e.as_dict() for e in f.evidence],
         }
 
 
@@ -132,7 +133,7 @@ def judge_behaviour(name: str, outcomes: list[CheckOutcome], ctx: CertContext) -
     ids = [o.check.id for o in blockers]
     if blockers:
         reason = "; ".join(
-            f"{o.check.id} {o.status}: {shorten(o.finding.detail)}" for o in blockers
+            f"{o.check.id} {o.status}: {shorten(render(o.finding))}" for o in blockers
         )
         return BehaviourResult(name, WILL_NOT_WORK, reason, ids, [o.check.id for o in warnings])
     if warnings:
@@ -357,10 +358,11 @@ def run_checks(ctx: CertContext) -> list[CheckOutcome]:
             finding = check.func(ctx)
         except Exception as exc:  # a check that breaks is reported, never crashes certify
             finding = Finding(FAIL, f"the check itself failed: {type(exc).__name__}: {exc}")
+        finding = replace(finding, check=check.id, requirement=finding.requirement or check.source)
         cause = finding.cause
         failed = finding.status in (FAIL, WARN, UNSUPPORTED)
-        if cause is None and failed and finding.diagnose and finding.exchanges:
-            cause = diagnose(finding.exchanges[0], ctx.http.exchanges)
+        if cause is None and failed and finding.diagnose and finding.evidence:
+            cause = diagnose(finding.evidence[0], ctx.http.exchanges)
         outcomes.append(CheckOutcome(check, finding, cause))
     return outcomes
 

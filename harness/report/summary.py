@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from harness.checks import as_dict
 from harness.console import plural
 from harness.report import RunInfo, first_failure, redact, totals
 
@@ -37,7 +38,7 @@ def _one_line(text: str, limit: int = MESSAGE_LIMIT) -> str:
 
 def _reason(result: ScenarioResult) -> str:
     """Why a scenario did not pass, secrets redacted: its first failed check, else its message."""
-    data = {"checks": [c.as_dict() for c in result.checks], "message": result.message}
+    data = {"checks": [as_dict(c) for c in result.checks], "message": result.message}
     data["status"] = result.status
     return redact(first_failure(data))
 

@@ -97,7 +97,7 @@ def page_verdict(cert: Certification) -> dict[str, Any]:
                 "status": o.status,
                 "severity": o.check.severity,
                 "rule": o.check.source,
-                "detail": o.finding.detail,
+                "detail": o.finding.message,
                 "fix": o.fix if o.status in ("fail", "warn", "unsupported") else None,
                 "blocks": o.blocks,
             }

@@ -28,19 +28,21 @@ AUDIO = ("on", "off")  # cmi5 §11.2
 LANGUAGES = re.compile(r"[-A-Za-z0-9]+(?:,[-A-Za-z0-9]+)*")  # RFC 5646 tags, comma-separated
 
 
-def launch_data_faults(data: dict[str, Any]) -> list[str]:
-    """The properties cmi5 §10.2 requires of LMS.LaunchData that are missing or invalid."""
+def launch_data_faults(data: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(words, requirement id, JSON path) of each property cmi5 §10.2 requires of LMS.LaunchData
+    that is missing or invalid."""
     faults = []
     for name, allowed, requirement in (
         ("launchMode", LAUNCH_MODES, "10.2.2.0-4"),
         ("moveOn", MOVE_ON, "10.2.5.0-1"),
     ):
         if name not in data:
-            faults.append(f"no {name} (cmi5 {requirement}; expected one of {list(allowed)})")
+            words = f"no {name} (cmi5 {requirement}; expected one of {list(allowed)})"
         elif data[name] not in allowed:
-            faults.append(
-                f"{name} {data[name]!r} is not one of {list(allowed)} (cmi5 {requirement})"
-            )
+            words = f"{name} {data[name]!r} is not one of {list(allowed)} (cmi5 {requirement})"
+        else:
+            continue
+        faults.append((words, requirement, f"$.{name}"))
     return faults
 
 
@@ -72,33 +74,44 @@ def launch_data_readable(ctx: CertContext) -> Finding:
             f"LMS.LaunchData's contextTemplate is {template!r}, not an object (cmi5 10.2.1.0-1): "
             "an AU has no context for its statements",
             [ex],
+            requirement="10.2.1.0-1",
+            path="$.contextTemplate",
         )
     faults = launch_data_faults(data)
     if faults:
-        return Finding(WARN, f"LMS.LaunchData: {'; '.join(faults)}", [ex])
+        _, requirement, path = faults[0]
+        words = "; ".join(words for words, _, _ in faults)
+        return Finding(WARN, f"LMS.LaunchData: {words}", [ex], requirement=requirement, path=path)
     return Finding(
         PASS, f"launchMode {data.get('launchMode')!r}, moveOn {data.get('moveOn')!r}", [ex]
     )
 
 
-def preference_faults(prefs: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """(invalid values, missing properties) of a cmi5LearnerPreferences document (cmi5 §11)."""
-    invalid, missing = [], []
+def preference_faults(prefs: dict[str, Any]) -> tuple[list[str], list[str], str]:
+    """(invalid values, missing properties, JSON path of the first of them) of a
+    cmi5LearnerPreferences document (cmi5 §11)."""
+    invalid: list[str] = []
+    missing: list[str] = []
+    paths: list[str] = []
     language = prefs.get("languagePreference")
     if "languagePreference" not in prefs:
         missing.append("languagePreference")
+        paths.append("$.languagePreference")
     elif not isinstance(language, str) or not LANGUAGES.fullmatch(language):
         invalid.append(
             f"languagePreference {language!r} is not a comma-separated list of RFC 5646 tags "
             "(cmi5 11.1.0.0-1)"
         )
+        paths.insert(0, "$.languagePreference")
     if "audioPreference" not in prefs:
         missing.append("audioPreference")
+        paths.append("$.audioPreference")
     elif prefs["audioPreference"] not in AUDIO:
         invalid.append(
             f"audioPreference {prefs['audioPreference']!r} is not 'on' or 'off' (cmi5 §11.2)"
         )
-    return invalid, missing
+        paths.insert(len(invalid) - 1, "$.audioPreference")
+    return invalid, missing, paths[0] if paths else "$"
 
 
 @check(
@@ -128,8 +141,10 @@ def learner_preferences(ctx: CertContext) -> Finding:
             f"learner preferences answered 200 with {shown}, not a JSON object with "
             "languagePreference and audioPreference (cmi5 11.0.0.0-5)",
             [ex],
+            requirement="11.0.0.0-5",
+            path="$",
         )
-    invalid, missing = preference_faults(prefs)
+    invalid, missing, where = preference_faults(prefs)
     if invalid or len(missing) == 2:
         faults = invalid + ([f"no {' and no '.join(missing)}"] if missing else [])
         return Finding(
@@ -137,6 +152,8 @@ def learner_preferences(ctx: CertContext) -> Finding:
             f"learner preferences answered 200 with {shown}: not a preferences document "
             f"({'; '.join(faults)}; cmi5 11.0.0.0-5)",
             [ex],
+            requirement="11.0.0.0-5",
+            path=where,
         )
     if missing:
         return Finding(
@@ -144,6 +161,8 @@ def learner_preferences(ctx: CertContext) -> Finding:
             f"learner preferences lack {missing[0]} (cmi5 11.0.0.0-5 requires languagePreference "
             "and audioPreference)",
             [ex],
+            requirement="11.0.0.0-5",
+            path=where,
         )
     return Finding(PASS, f"learner preferences answered 200: {shown}", [ex])
 

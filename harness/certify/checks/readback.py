@@ -120,5 +120,5 @@ def cmi5_read_back(ctx: CertContext) -> Finding:
     return Finding(
         PASS,
         "; ".join(f.detail for f in findings),
-        [ex for f in findings for ex in f.exchanges],
+        [ex for f in findings for ex in f.evidence],
     )
