@@ -91,7 +91,7 @@ def load_profile(path: Path) -> Target:
         integration=integration,
     )
     if "script" in finish:
-        from harness.run_cmd import load_finish_script
+        from harness.cli.run import load_finish_script
 
         script = (path.parent / finish["script"]).resolve()
         try:

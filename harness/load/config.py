@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from harness.launch_cmd import PROFILE_BEHAVIOUR
+from harness.cli.launch import PROFILE_BEHAVIOUR
 from harness.story.client import REQUIRED, StoryFailure, parse_launch
 from harness.urls import is_http_url
 

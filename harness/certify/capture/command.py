@@ -21,7 +21,7 @@ from harness.certify.capture.server import CaptureServer
 from harness.certify.capture.session import CaptureSession
 from harness.certify.context import CertInputs, input_secrets
 from harness.certify.run import notice
-from harness.cli_args import http_url, port
+from harness.cli.args import http_url, port
 from harness.report.meta import command_line
 
 DEFAULT_TIMEOUT_S = 900.0  # how long certify --capture waits for the launches

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from fake_lms.client import AdminClient, AdminError
-from harness.cli_args import http_url
+from harness.cli.args import http_url
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:

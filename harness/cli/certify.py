@@ -22,7 +22,7 @@ from harness.certify.capture import command as capture_command
 from harness.certify.context import CertInputs, input_secrets
 from harness.certify.recorder import secret_forms
 from harness.certify.run import REQUIREMENTS, STAGES, Unreachable, certify, notice, start
-from harness.cli_args import http_url
+from harness.cli.args import http_url
 from harness.console import Console
 from harness.report.meta import command_line
 

@@ -22,8 +22,8 @@ import requests
 
 from fake_lms.client import API_KEY_ENV, AdminClient, AdminError
 from fake_lms.redact import redact_text
-from harness.cli_args import http_url
-from harness.launch_cmd import reference_story_url
+from harness.cli.args import http_url
+from harness.cli.launch import reference_story_url
 from harness.load.config import (
     BEHAVIOUR_PROFILE,
     DEFAULT_DURATION,

@@ -23,7 +23,7 @@ from fake_lms.db import Database
 from fake_lms.mounts import apply_setting, credential_users, list_mounts
 from fake_lms.private_files import make_folder
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
-from harness.cli_args import http_url, port
+from harness.cli.args import http_url, port
 from harness.public_base import bracketed, exposure_warning, reachable_host
 from harness.queue_log import explain_queue_depth
 from harness.serve_companion import BackgroundServer, companion_port, start_companion

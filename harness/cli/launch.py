@@ -6,7 +6,7 @@ import argparse
 import json
 
 from fake_lms.client import AdminClient, AdminError
-from harness.cli_args import http_url
+from harness.cli.args import http_url
 
 # The story behaviour each launch profile goes with, as the runner pairs them.
 PROFILE_BEHAVIOUR = {"weare": "weare-documented", "cmi5": "cmi5-full"}
