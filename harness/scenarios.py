@@ -17,11 +17,13 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from harness.errors import HarnessError
+
 BUILTIN: Traversable = resources.files("harness").joinpath("suite")
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
-class ScenarioError(ValueError):
+class ScenarioError(HarnessError, ValueError):
     """A scenario file that cannot be used: the message names the file, the path and the rule.
 
     `problems` holds every problem found (one line each); the message is the first of them, with a

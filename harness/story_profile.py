@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from harness.errors import HarnessError
 from harness.runner import StoryOutcome, Target
 from harness.scenarios import ScenarioError, json_path, load_data
 from harness.story_integration import (
@@ -27,7 +28,7 @@ DEFAULT_COMPLETED = "complete"
 DEFAULT_FAILED = "fail|error"
 
 
-class ProfileError(ValueError):
+class ProfileError(HarnessError, ValueError):
     """A story profile that cannot be used; the message says where and why."""
 
 

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 
 from harness.cli.args import EXIT_CODES, Parser, epilog
+from harness.errors import UsageError
 from harness.version import tool_version
 
 _API_KEY = "WEARE_HARNESS_API_KEY (the API key when --api-key is not given)"
@@ -67,10 +68,6 @@ COMMANDS: dict[str, str] = {
     "doctor": "harness.cli.doctor",
     "scenarios": "harness.cli.scenarios",
 }
-
-
-class UsageError(Exception):
-    """A usage or environment problem: printed as one line, exit code 2."""
 
 
 def _subcommands(parser: argparse.ArgumentParser, path: str = "") -> Iterator[tuple[str, Parser]]:

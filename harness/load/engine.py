@@ -36,6 +36,7 @@ from locust.html import get_html_report
 from locust.runners import MasterRunner, Runner, WorkerRunner
 
 from harness.certify.context import basic_credential
+from harness.errors import HarnessError
 from harness.load import learner, readback, summary
 from harness.load.config import LoadConfig
 
@@ -45,7 +46,7 @@ FLUSH_SECONDS = 30.0  # for every worker to hand over its learners at the end
 TICK = 0.2  # how often the run checks whether it is over
 
 
-class EngineError(RuntimeError):
+class EngineError(HarnessError, RuntimeError):
     """An environment problem: one line, exit 2."""
 
 
