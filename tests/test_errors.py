@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from fake_lms.live import LiveServer
+from harness.cli import main
 from harness.cmi5_requirements import CatalogueError
 from harness.errors import HarnessError, UsageError
 from harness.load.config import ConfigError
@@ -66,14 +69,31 @@ def test_a_usage_error_is_raised_without_importing_the_cli():
     assert cli_loaded == "False"
 
 
-def test_the_cli_prints_a_usage_error_as_one_line_and_exits_2(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "harness", "doctor", "--port", "70000"],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 2
-    assert done.stderr == "weare-harness doctor: --port 70000: a port is 0 to 65535\n"
+def test_the_cli_prints_a_usage_error_as_one_line_and_exits_2(capsys):
+    assert main(["doctor", "--port", "70000"]) == 2
+    assert capsys.readouterr().err == "weare-harness doctor: --port 70000: a port is 0 to 65535\n"
+
+
+def _asserts(package: str) -> list[str]:
+    found = []
+    for path in sorted((REPO / package).rglob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        found += [
+            f"{path.relative_to(REPO)}:{node.lineno}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assert)
+        ]
+    return found
+
+
+@pytest.mark.parametrize("package", ["fake_lms", "harness"])
+def test_no_runtime_assert_in_the_packages(package):
+    """`python -O` drops asserts: a check the code relies on is an explicit error instead."""
+    assert _asserts(package) == []
+
+
+def test_a_server_not_started_says_so():
+    """Its URL asked before start(): a RuntimeError naming the server (an assert before)."""
+    server = LiveServer(object())
+    with pytest.raises(RuntimeError, match="LiveServer is not started"):
+        _ = server.base_url

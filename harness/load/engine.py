@@ -127,7 +127,8 @@ def run_master(config: LoadConfig) -> tuple[Environment, list[dict[str, Any]], f
         runner = env.create_master_runner(host, port)
     except Exception as exc:  # locust raises RPCError on a bind failure
         raise EngineError(f"the master cannot listen on {config.bind}: {exc}") from exc
-    assert isinstance(runner, MasterRunner)
+    if not isinstance(runner, MasterRunner):
+        raise EngineError(f"Locust made a {type(runner).__name__}, not a master")
     learners: list[dict[str, Any]] = []
     flushed: set[str] = set()
 
@@ -177,7 +178,8 @@ def run_worker(master: str) -> int:
         runner = env.create_worker_runner(host, port)
     except Exception as exc:  # locust raises ConnectionError when no master answers
         raise EngineError(f"cannot join the master at {master}: {exc}") from exc
-    assert isinstance(runner, WorkerRunner)
+    if not isinstance(runner, WorkerRunner):
+        raise EngineError(f"Locust made a {type(runner).__name__}, not a worker")
 
     def on_flush(environment: Environment, msg: Any, **_: Any) -> None:
         runner._send_stats()  # the last samples reach the master before the learners do
