@@ -50,18 +50,20 @@ class _Parser:
         return f"{self.tokens[self.pos]!r} (word {self.pos + 1})"
 
     def expr(self, depth: int) -> Matcher:
-        parts = [self.term(depth)]
-        while self.peek() == "or":
-            self.pos += 1
-            parts.append(self.term(depth))
-        return parts[0] if len(parts) == 1 else lambda text: any(p(text) for p in parts)
+        return self._joined("or", lambda: self.term(depth), any)
 
     def term(self, depth: int) -> Matcher:
-        parts = [self.factor(depth)]
-        while self.peek() == "and":
+        return self._joined("and", lambda: self.factor(depth), all)
+
+    def _joined(
+        self, operator: str, operand: Callable[[], Matcher], combine: Callable[..., bool]
+    ) -> Matcher:
+        """One operand, or several joined by `operator` (`combine`: any for or, all for and)."""
+        parts = [operand()]
+        while self.peek() == operator:
             self.pos += 1
-            parts.append(self.factor(depth))
-        return parts[0] if len(parts) == 1 else lambda text: all(p(text) for p in parts)
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else lambda text: combine(p(text) for p in parts)
 
     def factor(self, depth: int) -> Matcher:
         if depth > MAX_DEPTH:

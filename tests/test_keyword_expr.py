@@ -3,16 +3,12 @@ and a malformed expression refused with what is wrong and where (exit 2)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from harness.cli import main
 from harness.keyword_expr import MAX_DEPTH, ExpressionError, compile_expression
 from harness.scenarios import ScenarioError, discover, select
 
-REPO = Path(__file__).resolve().parents[1]
 KEYWORDS = "precedence-endpoint-url Fetch Token rule-4.2 launch_params"
 
 
@@ -87,17 +83,9 @@ def test_select_refuses_a_malformed_expression_even_with_nothing_to_select():
         select([], "a and (")
 
 
-def test_run_refuses_a_malformed_expression_with_exit_2_and_one_line(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "harness", "run", "-k", "precedence and (fetch"],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 2, done.stderr
-    assert done.stderr == (
+def test_run_refuses_a_malformed_expression_with_exit_2_and_one_line(capsys):
+    assert main(["run", "-k", "precedence and (fetch"]) == 2
+    assert capsys.readouterr().err == (
         "weare-harness run: -k expression 'precedence and (fetch' is not valid: "
         "expected ')' at end of expression after 'fetch'\n"
     )
