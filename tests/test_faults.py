@@ -15,7 +15,7 @@ import requests
 
 from fake_lms.db import Database
 from fake_lms.journal import JournalUnavailable, JournalWriter, record
-from tests.conftest import statement
+from tests.factories import statement
 
 EXT = "https://weare.example.com/extensions/padding"
 # A statement needing more pages than a store at its limit has: it cannot fit.
