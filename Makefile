@@ -5,15 +5,21 @@ STAMP  := $(VENV)/.installed
 NPMDIR := tests/interop
 RALPH  := .harness/ralph-venv/bin/ralph
 
-.PHONY: setup run serve test lint format bench fuzz mutation screenshots clean
+.PHONY: setup run serve test lint format bench fuzz mutation release screenshots clean
 
-setup: $(STAMP) .harness/chromium $(NPMDIR)/node_modules/.installed $(RALPH)
+# What `make test` needs: the project with its `test` extra, Chromium, the npm clients, Ralph.
+setup: $(VENV)/.installed-test .harness/chromium $(NPMDIR)/node_modules/.installed $(RALPH)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt -e .
 	@touch $(STAMP)
+
+# One extra of pyproject.toml on top (test, fuzz, release, mutation), for the targets that use it.
+$(VENV)/.installed-%: $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e '.[$*]'
+	@touch $@
 
 .harness/chromium: scripts/ensure-chromium.sh | $(STAMP)
 	@mkdir -p .harness
@@ -49,12 +55,12 @@ test: setup lint
 
 # lint-imports: the import contracts in pyproject.toml (fake_lms never imports harness; inside
 # fake_lms no module imports from a layer above its own).
-lint: $(STAMP)
+lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-logo
 
-format: $(STAMP)
+format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
@@ -69,7 +75,7 @@ bench: $(STAMP) $(RALPH)
 # then the statement property with FUZZ_PROPERTY_EXAMPLES mutated statements. Exit 1 on any finding.
 FUZZ_REQUESTS ?= 10000
 FUZZ_PROPERTY_EXAMPLES ?= 2000
-fuzz: $(STAMP)
+fuzz: $(VENV)/.installed-fuzz
 	$(PY) bench/fuzz.py --requests $(FUZZ_REQUESTS)
 	STATEMENT_PROPERTY_EXAMPLES=$(FUZZ_PROPERTY_EXAMPLES) $(PY) -m pytest -q -p no:cacheprovider \
 	  tests/test_statement_properties.py
@@ -79,12 +85,18 @@ fuzz: $(STAMP)
 # (mutation/score.py; equivalent mutants, each with its reason, in mutation/equivalents.toml).
 # About an hour on 2 cores; mutmut's own progress goes to reports/mutation.log.
 MUTATION_FLOOR ?= 90
-mutation: $(STAMP)
-	$(PY) -m pip install -q -c constraints.txt -e '.[dev,mutation]'
+mutation: $(VENV)/.installed-test $(VENV)/.installed-mutation
 	@mkdir -p reports && rm -rf mutants
 	$(VENV)/bin/mutmut run --max-children 2 > reports/mutation.log 2>&1 || \
 	  { tail -5 reports/mutation.log; echo "mutmut failed: reports/mutation.log"; exit 2; }
 	$(PY) mutation/score.py --floor $(MUTATION_FLOOR)
+
+# The sdist and the wheel in dist/, checked as PyPI reads them (`twine check`); uploading them is
+# left to the maintainer.
+release: $(VENV)/.installed-release
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
 
 # The tests that take screenshots write them to reports/screenshots/ (as `make test` does); the
 # README shows the copies in docs/screenshots/.

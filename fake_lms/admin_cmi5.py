@@ -293,7 +293,8 @@ def create_launch() -> Response:
             "SELECT id FROM aus WHERE url = ? ORDER BY rowid LIMIT 1", (body["au_url"],)
         ).fetchone()
         au = store.get_au(db, row[0]) if row else register_au(conn, {"url": body["au_url"]})
-        assert au is not None
+        if au is None:  # deleted between the lookup and the read
+            raise XAPIError(404, f"no AU {body['au_url']!r}", SECTION, "body.au_url")
         return _do_launch(au, body, conn)
 
 

@@ -66,7 +66,8 @@ class LiveServer:
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None, f"{type(self).__name__} is not started"
+        if self._server is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
         return f"http://{self._host}:{self._server.server_port}"
 
 

@@ -49,7 +49,8 @@ def ensure_mount(
             (name, mode, _now(), xapi_version),
         )
     found = get_mount(db, name)
-    assert found is not None
+    if found is None:  # deleted between the write and the read
+        raise UnknownMount(name)
     return found
 
 
@@ -174,7 +175,8 @@ def add_mount(
             for mount in dict.fromkeys((name, *also_opens)):
                 _add_credential(conn, key, mount, ADMIN)
     found = get_mount(db, name)
-    assert found is not None
+    if found is None:  # deleted between the write and the read
+        raise UnknownMount(name)
     return found
 
 

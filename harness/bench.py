@@ -90,12 +90,11 @@ class Bench:
         self, workdir: Path | None = None, *, host: str = "127.0.0.1", port: int = 0
     ) -> None:
         self.host, self.port = host, port
-        self._tmp = (
-            tempfile.TemporaryDirectory(prefix="weare-harness-") if workdir is None else None
-        )
-        root = Path(self._tmp.name) if self._tmp else workdir
-        assert root is not None
-        self.lms = FakeLMS(LMSConfig(db_path=str(root / "lms.db")), host=host, port=port)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="weare-harness-")
+            workdir = Path(self._tmp.name)
+        self.lms = FakeLMS(LMSConfig(db_path=str(workdir / "lms.db")), host=host, port=port)
         self.story = StoryServer(host=host)
         self._admin: AdminClient | None = None
 

@@ -13,12 +13,14 @@ import re
 from functools import cache
 from importlib import resources
 
+from harness.errors import HarnessError
+
 DATA_FILE = "data/cmi5_requirement_ids.json"
 # A catalogue id: section "N.N.N.N", "-", index; a derived requirement adds " (d)" or " (dN)".
 ID_SHAPE = re.compile(r"\d+\.\d+\.\d+\.\d+-\d+(?: \(d\d*\))?")
 
 
-class CatalogueError(Exception):
+class CatalogueError(HarnessError):
     """The shipped catalogue is missing or malformed; the message names the file and the fault."""
 
 

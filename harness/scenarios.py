@@ -17,11 +17,14 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
+from harness.errors import HarnessError
+from harness.keyword_expr import ExpressionError, compile_expression
+
 BUILTIN: Traversable = resources.files("harness").joinpath("suite")
 SUFFIXES = (".yaml", ".yml", ".json")
 
 
-class ScenarioError(ValueError):
+class ScenarioError(HarnessError, ValueError):
     """A scenario file that cannot be used: the message names the file, the path and the rule.
 
     `problems` holds every problem found (one line each); the message is the first of them, with a
@@ -237,23 +240,12 @@ def discover(paths: list[str] | None = None) -> list[Scenario]:
 
 
 def select(scenarios: list[Scenario], expression: str | None) -> list[Scenario]:
-    """pytest-like -k: words, 'not', 'and', 'or' over each scenario's keywords (substring match)."""
+    """pytest-like -k: words, 'not', 'and', 'or' and parentheses over each scenario's keywords
+    (substring match); a malformed expression is a ScenarioError saying what is wrong."""
     if not expression:
         return scenarios
-    tokens = expression.replace("(", " ( ").replace(")", " ) ").split()
-    out = []
-    for scenario in scenarios:
-        words = scenario.keywords().lower()
-        parts = []
-        for token in tokens:
-            low = token.lower()
-            if low in ("and", "or", "not", "(", ")"):
-                parts.append(low)
-            else:
-                parts.append(repr(low in words))
-        try:
-            if eval(" ".join(parts), {"__builtins__": {}}):
-                out.append(scenario)
-        except SyntaxError as exc:
-            raise ScenarioError(f"-k expression {expression!r} is not valid") from exc
-    return out
+    try:
+        selects = compile_expression(expression)
+    except ExpressionError as exc:
+        raise ScenarioError(f"-k expression {expression!r} is not valid: {exc}") from exc
+    return [scenario for scenario in scenarios if selects(scenario.keywords())]

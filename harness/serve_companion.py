@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
+from harness.errors import UsageError
 from harness.serve_server import ServerLimits, make_server
 
 MAX_PORT = 65535
@@ -44,8 +45,6 @@ def companion_port(given: int | None, lms_port: int, offset: int, flag: str, off
     """A companion's port: `given` (its flag), else the LMS port + `offset` (a free one when the
     LMS port is 0); a port out of 0..65535 is a usage error naming where it came from and how
     to avoid it (`off`: the flag that turns the companion off, or "")."""
-    from harness.cli import UsageError
-
     if given is not None:
         port, named = given, f"{flag} {given}"
     else:
@@ -62,8 +61,6 @@ def start_companion(
 ) -> S:
     """`make()` a companion server; when it cannot listen on `where` (host:port), close the
     servers already `started` and raise a usage error naming `flag`."""
-    from harness.cli import UsageError
-
     try:
         return make()
     except OSError as exc:

@@ -15,13 +15,15 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import HarnessError
+
 DEFAULT_PORT = 8471
 MOUNT = "we-are"
 USER = "we-are-story"
 FILE = "story-integration.json"
 
 
-class IntegrationError(ValueError):
+class IntegrationError(HarnessError, ValueError):
     """The state file cannot be read or written; the message names it."""
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from harness.errors import HarnessError
 from harness.runner import StoryOutcome, Target
 from harness.scenarios import ScenarioError, json_path, load_data
 from harness.story_integration import (
@@ -27,7 +28,7 @@ DEFAULT_COMPLETED = "complete"
 DEFAULT_FAILED = "fail|error"
 
 
-class ProfileError(ValueError):
+class ProfileError(HarnessError, ValueError):
     """A story profile that cannot be used; the message says where and why."""
 
 
@@ -91,7 +92,7 @@ def load_profile(path: Path) -> Target:
         integration=integration,
     )
     if "script" in finish:
-        from harness.run_cmd import load_finish_script
+        from harness.cli.run import load_finish_script
 
         script = (path.parent / finish["script"]).resolve()
         try:

@@ -1,10 +1,9 @@
-"""Shared fixtures: a real fake LMS on loopback per test, with its own SQLite file."""
+"""Shared fixtures: a real fake LMS on loopback per test, with its own SQLite file. Helpers
+that build test data are in tests/factories.py."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -12,37 +11,8 @@ from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
 from tests.chromium import browser  # noqa: F401 (one Chromium per module that asks for it)
 
-ACTOR = {
-    "objectType": "Agent",
-    "account": {"homePage": "https://lms.example.com", "name": "1625378"},
-}
-
 
 @pytest.fixture
 def lms(tmp_path) -> Iterator[FakeLMS]:
     with FakeLMS(LMSConfig(db_path=str(tmp_path / "lms.db"))) as server:
         yield server
-
-
-def statement(**overrides: Any) -> dict[str, Any]:
-    """A valid cmi5-shaped statement; keyword arguments replace top-level properties."""
-    stmt: dict[str, Any] = {
-        "id": str(uuid.uuid4()),
-        "actor": ACTOR,
-        "verb": {
-            "id": "http://adlnet.gov/expapi/verbs/completed",
-            "display": {"en-US": "completed"},
-        },
-        "object": {
-            "id": "https://weare.example.com/stories/42",
-            "objectType": "Activity",
-            "definition": {"type": "http://adlnet.gov/expapi/activities/lesson"},
-        },
-        "timestamp": "2024-06-05T13:05:36.253062Z",
-        "context": {
-            "registration": "760e3480-ba55-4991-94b0-01820dbd23a2",
-            "extensions": {"https://w3id.org/xapi/cmi5/context/extensions/sessionid": "s-1"},
-        },
-    }
-    stmt.update(overrides)
-    return {k: v for k, v in stmt.items() if v is not None}

@@ -13,7 +13,7 @@ from fake_lms.live import LiveServer
 from harness.bench import Bench
 from harness.runner import Runner
 from harness.scenarios import discover
-from tests.conftest import statement
+from tests.factories import statement
 
 STATEMENTS = 1200  # more than the old 1,000-statement cap
 REQUESTS = 600  # more than the old 500-entry journal cap

@@ -22,7 +22,7 @@ import json
 import pytest
 import requests
 
-from tests.conftest import statement
+from tests.factories import statement
 
 
 def _put(lms, *, header: str | None, form_version: str | None) -> requests.Response:

@@ -18,7 +18,7 @@ import requests
 from fake_lms.db import Database, now_us
 from fake_lms.xapi import staged_batch, statement_store
 from fake_lms.xapi.protocol import XAPIError
-from tests.conftest import statement
+from tests.factories import statement
 from tests.serve_process import ServeProcess
 
 # Enough statements for many chunks: the batch is pending for a good while.

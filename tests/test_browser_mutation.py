@@ -22,7 +22,7 @@ import pytest
 
 import harness.bench
 from harness.bench import Bench
-from harness.run_cmd import mutant_results
+from harness.cli.run import mutant_results
 from harness.runner import Runner, ScenarioResult, Target, run_in_one_browser
 from harness.scenarios import Scenario, discover
 from harness.story.behaviour import mutants

@@ -10,8 +10,8 @@ import pytest
 
 from fake_lms.findings import difference
 from harness.checks import session_problem, silence
+from harness.cli.run import exit_code
 from harness.evidence import CMI5_FULL, DOCUMENTED, NOTHING, OTHER, Evidence, behaviour_of
-from harness.run_cmd import exit_code
 from harness.runner import ScenarioResult
 from harness.scenarios import Scenario
 from harness.story_integration import FILE, IntegrationError, StoryIntegration, stable_secret

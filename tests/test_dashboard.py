@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.chromium import fresh_page
 from tests.cmi5_au import AU
-from tests.conftest import statement
+from tests.factories import statement
 from tests.serve_process import ServeProcess
 
 STORY = "http://127.0.0.1:9/story/index.html"

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from fake_lms.db import Database, _ProcessLock
-from tests.conftest import statement
+from tests.factories import statement
 
 
 def test_connections_are_pooled_across_short_lived_threads(tmp_path):

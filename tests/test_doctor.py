@@ -230,7 +230,7 @@ def test_bad_flags_are_refused_before_the_other_commands_are_loaded(tmp_path):
     assert done.returncode == 2, done.stderr
     imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     assert "harness.doctor_checks" in imported  # what doctor itself needs
-    heavy = ("flask", "jsonschema", "fake_lms.app", "harness.certify_cmd", "harness.run_cmd")
+    heavy = ("flask", "jsonschema", "fake_lms.app", "harness.cli.certify", "harness.cli.run")
     assert imported.isdisjoint(heavy), sorted(imported & set(heavy))
 
 

@@ -15,7 +15,7 @@ import requests
 
 from fake_lms.db import Database
 from fake_lms.journal import JournalUnavailable, JournalWriter
-from tests.conftest import statement
+from tests.factories import statement
 from tests.journal_entries import record_entry
 
 EXT = "https://weare.example.com/extensions/padding"

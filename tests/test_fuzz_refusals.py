@@ -18,7 +18,7 @@ import requests
 from jsonschema import Draft202012Validator
 
 from fake_lms.openapi import document
-from tests.conftest import statement
+from tests.factories import statement
 from tests.fuzz_campaign import (
     FUZZ_MOUNT,
     MOUNT_KEY,

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import statement
+from tests.factories import statement
 from tests.raw_http import connect, post_statements, read_answer, status
 from tests.serve_process import ServeProcess
 

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from harness.public_base import exposure_warning, reachable_host
-from tests.conftest import statement
+from tests.factories import statement
 from tests.serve_process import ServeProcess
 from tests.test_course_import import au, course, make_zip
 

@@ -32,7 +32,7 @@ from fake_lms.xapi.limits import (
     MAX_REPORTED_VIOLATIONS,
 )
 from fake_lms.xapi.validation import ValidationAbandoned, check_batch
-from tests.conftest import statement
+from tests.factories import statement
 
 EXTENSION = "https://weare.example.com/ext/deep"
 AGENT = {"mbox": "mailto:deep@example.com"}

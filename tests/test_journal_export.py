@@ -9,7 +9,7 @@ import requests
 
 from fake_lms import admin
 from tests.cmi5_au import AU
-from tests.conftest import statement
+from tests.factories import statement
 
 STORY = "http://127.0.0.1:9/story/index.html"
 

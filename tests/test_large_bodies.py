@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from harness.serve_server import ServerLimits
-from tests.conftest import statement
+from tests.factories import statement
 from tests.raw_http import connect, post_statements, read_answer, status, wait_until_read
 from tests.serve_process import ServeProcess
 

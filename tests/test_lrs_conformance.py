@@ -13,7 +13,7 @@ import uuid
 
 import requests
 
-from tests.conftest import statement
+from tests.factories import statement
 
 SUITE_VERSION = "1.0.2"  # what the suite's helper puts in X-Experience-API-Version
 MBOX_ACTOR = {"objectType": "Agent", "name": "xAPI mbox", "mbox": "mailto:xapi@adlnet.gov"}

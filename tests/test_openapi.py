@@ -22,7 +22,7 @@ from fake_lms.openapi import (
     embedded_schema,
     one_identifier,
 )
-from tests.conftest import ACTOR, statement
+from tests.factories import ACTOR, statement
 
 PATH_VALUES = {"mount": "default"}  # path parameters naming something that exists
 VERSION = {"X-Experience-API-Version": "1.0.3"}

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from fake_lms.openapi import document
 from fake_lms.xapi.validation import is_real_instant
-from tests.conftest import statement
+from tests.factories import statement
 
 AGENT = {"objectType": "Agent", "mbox": "mailto:learner@example.com"}
 OTHER = {"objectType": "Agent", "mbox": "mailto:consumer@example.com"}

@@ -23,7 +23,7 @@ from harness.pytest_plugin import worker_address
 from harness.testing import HOST_ENV, PORT_ENV, BenchError
 from tests.loopback import free_port_pair
 
-pytest.importorskip("xdist", reason="pytest-xdist is not installed (pip install -e '.[dev]')")
+pytest.importorskip("xdist", reason="pytest-xdist is not installed (pip install -e '.[test]')")
 
 pytestmark = pytest.mark.slow
 

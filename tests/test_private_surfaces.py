@@ -25,7 +25,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 from waitress.task import ThreadedTaskDispatcher
 
-from harness.cli_args import HelpFormatter
+from harness.cli.args import HelpFormatter
 from harness.queue_log import WAITRESS_QUEUE_LOGGER, queue_depth
 from harness.serve_lanes import LaneDispatcher
 from harness.serve_server import ServerLimits, SlowClientChannel, _listeners, make_server

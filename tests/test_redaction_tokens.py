@@ -14,7 +14,7 @@ import pytest
 
 from fake_lms.redact import REDACTED, KnownSecrets, encoded_forms, redact_text
 from tests.cmi5_au import AU
-from tests.conftest import statement
+from tests.factories import statement
 
 
 @pytest.fixture

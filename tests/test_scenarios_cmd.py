@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness.cli.scenarios import template
 from harness.scenarios import ScenarioError, discover, load_file
-from harness.scenarios_cmd import template
 
 GOOD = {
     "id": "good-one",

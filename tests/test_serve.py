@@ -15,7 +15,7 @@ from requests import Response
 
 from harness.queue_log import QueueDepthNote
 from tests.cmi5_au import AU
-from tests.conftest import statement
+from tests.factories import statement
 from tests.serve_process import ServeProcess
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from fake_lms.served import CONTENT_SANDBOX
-from tests.conftest import ACTOR
+from tests.factories import ACTOR
 from tests.test_interop_cmi5_client import (  # noqa: F401 - `browser` and `opened` are fixtures
     BUNDLE,
     INTEROP,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import statement
+from tests.factories import statement
 
 BOTH = pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
 EMPTY = "xAPI-D §2.2.s2.b1"

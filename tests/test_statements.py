@@ -10,7 +10,7 @@ import uuid
 import pytest
 import requests
 
-from tests.conftest import ACTOR, statement
+from tests.factories import ACTOR, statement
 
 VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 

@@ -18,7 +18,7 @@ from fake_lms.live import FakeLMS
 from fake_lms.mounts import ensure_mount
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.statement_store import Filters
-from tests.conftest import statement
+from tests.factories import statement
 
 PASSED = "http://adlnet.gov/expapi/verbs/passed"
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"

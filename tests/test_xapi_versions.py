@@ -33,7 +33,7 @@ from fake_lms import LMSConfig, MountSpec
 from fake_lms.db import SCHEMA_VERSION, Database, StoreVersionError
 from fake_lms.live import FakeLMS
 from fake_lms.mounts import get_mount
-from tests.conftest import statement
+from tests.factories import statement
 from tests.serve_process import ServeProcess
 
 V2 = "v2"  # a mount configured as an xAPI 2.0.0 LRS

@@ -261,7 +261,8 @@ def _head_aware(xreq: XRequest, response: Response) -> Response:
 
 def _write(res: DocResource, xreq: XRequest, *, post: bool) -> Response:
     target = _target(res, xreq, id_required=True, since=False)
-    assert target.doc_id is not None
+    if target.doc_id is None:
+        raise XAPIError(400, f"{res.id_param} is required", res.section, f"query:{res.id_param}")
     content = xreq.body
     content_type = (xreq.header("Content-Type") or "").strip() or DEFAULT_CONTENT_TYPE
     posted_is_json = media_type(content_type) == "application/json"

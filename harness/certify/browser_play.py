@@ -138,7 +138,8 @@ def play_pages(
             finally:
                 context.close()
             cert = session.result
-            assert cert is not None
+            if cert is None:
+                raise RuntimeError("the capture session judged the launches but made no result")
             cert.notes["driver"] = "browser"
             cert.notes["chromium"] = chromium.version
             return cert

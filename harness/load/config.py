@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from harness.launch_cmd import PROFILE_BEHAVIOUR
+from harness.cli.launch import PROFILE_BEHAVIOUR
+from harness.errors import HarnessError
 from harness.story.client import REQUIRED, StoryFailure, parse_launch
 from harness.urls import is_http_url
 
@@ -31,7 +32,7 @@ GENERATED_HOME_PAGE = "https://weare-harness.dev/load"
 GENERATED_ACTIVITY = "https://weare-harness.dev/load/story"
 
 
-class ConfigError(ValueError):
+class ConfigError(HarnessError, ValueError):
     """A usage error in the load's inputs: one line, exit 2."""
 
 

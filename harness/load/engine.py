@@ -35,6 +35,7 @@ from locust.html import get_html_report
 from locust.runners import MasterRunner, Runner, WorkerRunner
 
 from harness.certify.context import basic_credential
+from harness.errors import HarnessError
 from harness.load import learner, readback, summary
 from harness.load.config import LoadConfig
 
@@ -44,7 +45,7 @@ FLUSH_SECONDS = 30.0  # for every worker to hand over its learners at the end
 TICK = 0.2  # how often the run checks whether it is over
 
 
-class EngineError(RuntimeError):
+class EngineError(HarnessError, RuntimeError):
     """An environment problem: one line, exit 2."""
 
 
@@ -125,7 +126,8 @@ def run_master(config: LoadConfig) -> tuple[Environment, list[dict[str, Any]], f
         runner = env.create_master_runner(host, port)
     except Exception as exc:  # locust raises RPCError on a bind failure
         raise EngineError(f"the master cannot listen on {config.bind}: {exc}") from exc
-    assert isinstance(runner, MasterRunner)
+    if not isinstance(runner, MasterRunner):
+        raise EngineError(f"Locust made a {type(runner).__name__}, not a master")
     learners: list[dict[str, Any]] = []
     flushed: set[str] = set()
 
@@ -180,7 +182,8 @@ def run_worker(master: str) -> int:
         raise EngineError(f"cannot join the master at {master}: {exc}") from exc
     if runner is None:
         raise EngineError(f"cannot join the master at {master}: no answer in {JOIN_SECONDS:g} s")
-    assert isinstance(runner, WorkerRunner)
+    if not isinstance(runner, WorkerRunner):
+        raise EngineError(f"Locust made a {type(runner).__name__}, not a worker")
 
     def on_flush(environment: Environment, msg: Any, **_: Any) -> None:
         plan = learner.PLAN

@@ -226,7 +226,8 @@ class Learner(User):
             headers={"Authorization": f"Basic {basic}", "Content-Type": "application/json"},
             body=body,
         )
-        assert response is not None
+        if response is None:
+            raise StoryFailure("the LMS gave no answer to the launch")
         if response.status_code != 201:
             raise StoryFailure(f"the LMS made no launch: HTTP {response.status_code}")
         try:

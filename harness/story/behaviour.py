@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 
 from harness.console import noun
+from harness.errors import HarnessError
 
 BEHAVIOURS = ("weare-documented", "cmi5-full")
 TRANSPORTS = ("browser", "server")
@@ -39,7 +40,7 @@ REFERENCE_FLAGS: dict[str, Any] = {
 }
 
 
-class StoryConfigError(ValueError):
+class StoryConfigError(HarnessError, ValueError):
     """A story configuration or mutant that cannot be used; the message names the field."""
 
 

@@ -371,7 +371,8 @@ class WeAreClient:
     def _send(self, stmt: dict[str, Any]) -> None:
         url = statements_url(self.outcome.destination or "", self.config.flag("join_with_slash"))
         response = self._request("statement", "POST", url, headers=self._xapi_headers(), body=stmt)
-        assert response is not None
+        if response is None:
+            raise StoryFailure(f"{url} gave no answer to the statement")
         self.outcome.statements.append(stmt)
         if not 200 <= response.status_code < 300:
             raise StoryFailure(
@@ -430,7 +431,8 @@ class WeAreClient:
             headers=headers,
             params=params,
         )
-        assert response is not None
+        if response is None:
+            raise StoryFailure(f"{step}: {url} gave no answer")
         return response
 
     def _cmi5_start(self) -> None:

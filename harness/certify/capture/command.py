@@ -21,7 +21,8 @@ from harness.certify.capture.server import CaptureServer
 from harness.certify.capture.session import CaptureSession
 from harness.certify.context import CertInputs, input_secrets
 from harness.certify.run import notice
-from harness.cli_args import http_url, port
+from harness.cli.args import http_url, port
+from harness.errors import UsageError
 from harness.report.meta import command_line
 
 DEFAULT_TIMEOUT_S = 900.0  # how long certify --capture waits for the launches
@@ -89,8 +90,6 @@ def listen_problem(host: str, port: int) -> str | None:
 def run(args: argparse.Namespace, secrets: list[Callable[[], Iterable[str]]] | None = None) -> int:
     """Capture, judge and report; `secrets` gets the sources of what an internal error's
     report must hide (the API key, then every secret the session's recorder learns)."""
-    from harness.cli import UsageError
-
     sources = [] if secrets is None else secrets
     if args.launch_url:
         raise UsageError("--capture takes the launch from your LMS: drop --launch-url")

@@ -152,7 +152,8 @@ class CaptureServer(LiveServer):
 
     def start(self) -> CaptureServer:
         super().start()
-        assert self._server is not None
+        if self._server is None:
+            raise RuntimeError("the capture server did not start")
         port = self._server.server_port
         self.app.config[HOSTS] = allowed_hosts(self._host, port, self.public_url)
         return self

@@ -406,7 +406,8 @@ class CaptureSession:
         self.result = conclude(ctx, exchanges=list(self.timeline))
 
     def _ctx(self) -> CertContext:
-        assert self.ctx is not None, "no launch yet"
+        if self.ctx is None:
+            raise CaptureError(409, "no launch yet")
         return self.ctx
 
     def _note(self, text: str, status: str) -> None:

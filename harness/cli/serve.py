@@ -23,7 +23,8 @@ from fake_lms.db import Database
 from fake_lms.mounts import apply_setting, credential_users, list_mounts
 from fake_lms.private_files import make_folder
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
-from harness.cli_args import http_url, port
+from harness.cli.args import http_url, port
+from harness.errors import UsageError
 from harness.public_base import bracketed, exposure_warning, reachable_host
 from harness.queue_log import explain_queue_depth
 from harness.serve_companion import BackgroundServer, companion_port, start_companion
@@ -156,8 +157,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def build_config(args: argparse.Namespace) -> LMSConfig:
-    from harness.cli import UsageError
-
     try:
         keys = [ApiKey.parse(k) for k in args.api_key]
         if not keys and os.environ.get("WEARE_HARNESS_API_KEY"):
@@ -185,8 +184,6 @@ def build_config(args: argparse.Namespace) -> LMSConfig:
 
 def server_limits(args: argparse.Namespace) -> ServerLimits:
     """The server's limits from the flags; a usage error names a flag out of range."""
-    from harness.cli import UsageError
-
     given = {"--threads": ("threads", args.threads)}
     given.update({flag: (name, getattr(args, name)) for flag, name, *_ in _LIMIT_FLAGS})
     for flag, (_name, value) in given.items():
@@ -265,8 +262,6 @@ def apply_command_line(db: Database, config: LMSConfig) -> dict[str, dict[str, s
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
-
     config = build_config(args)
     limits = server_limits(args)
     story_at = None if args.no_story else story_port(args)

@@ -6,7 +6,8 @@ import importlib
 import sys
 from collections.abc import Iterator, Sequence
 
-from harness.cli_args import EXIT_CODES, Parser, epilog
+from harness.cli.args import EXIT_CODES, Parser, epilog
+from harness.errors import UsageError
 from harness.version import tool_version
 
 _API_KEY = "WEARE_HARNESS_API_KEY (the API key when --api-key is not given)"
@@ -55,21 +56,17 @@ HELP_END: dict[str, tuple[str, tuple[str, ...]]] = {
 # for is imported (all of them for the top-level help or an unknown command): `doctor --bogus`
 # or `quirks` does not first load the LMS, the certify checks and the report templates.
 COMMANDS: dict[str, str] = {
-    "run": "harness.run_cmd",
-    "serve": "harness.serve_cmd",
-    "launch": "harness.launch_cmd",
-    "load": "harness.load_cmd",
-    "au": "harness.au_cmd",  # `au` and `course`
-    "course": "harness.au_cmd",
-    "certify": "harness.certify_cmd",
-    "quirks": "harness.quirks_cmd",
-    "doctor": "harness.doctor_cmd",
-    "scenarios": "harness.scenarios_cmd",
+    "run": "harness.cli.run",
+    "serve": "harness.cli.serve",
+    "launch": "harness.cli.launch",
+    "load": "harness.cli.load",
+    "au": "harness.cli.au",  # `au` and `course`
+    "course": "harness.cli.au",
+    "certify": "harness.cli.certify",
+    "quirks": "harness.cli.quirks",
+    "doctor": "harness.cli.doctor",
+    "scenarios": "harness.cli.scenarios",
 }
-
-
-class UsageError(Exception):
-    """A usage or environment problem: printed as one line, exit code 2."""
 
 
 def _subcommands(parser: Parser, path: str = "") -> Iterator[tuple[str, Parser]]:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from harness.doctor_checks import MISSING, OK, WARNING, Finding, Options, as_json, run_checks
+from harness.errors import UsageError
 
 # Checks that only some drivers need: failing them makes that driver not ready, not the machine.
 DRIVER_CHECKS = {"browser": "chromium"}
@@ -97,8 +98,6 @@ def render(findings: list[Finding], ok: bool, drivers: dict[str, bool], color: b
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
-
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: a port is 0 to 65535")
     options = Options(report_dir=args.report_dir, db=args.db, port=args.port, interop=args.interop)

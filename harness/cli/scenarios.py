@@ -6,6 +6,7 @@ import argparse
 import re
 from pathlib import Path
 
+from harness.errors import UsageError
 from harness.scenarios import ScenarioError, load_file, scenario_files, scenario_schema, unique
 
 # The template `scenarios new ID` writes (ID replaces __ID__). The README shows it as the complete
@@ -77,8 +78,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def validate(args: argparse.Namespace) -> int:
     """Check every file; print each problem on a line; 0 all valid, 1 some invalid."""
-    from harness.cli import UsageError
-
     try:
         files = scenario_files(args.paths)
     except ScenarioError as exc:
@@ -109,8 +108,6 @@ def validate(args: argparse.Namespace) -> int:
 
 def new(args: argparse.Namespace) -> int:
     """Write `ID.yaml` from the template into `--dir`, never over an existing file."""
-    from harness.cli import UsageError
-
     pattern = scenario_schema()["$defs"]["scenario"]["properties"]["id"]["pattern"]
     if not re.fullmatch(pattern, args.id):
         raise UsageError(

@@ -22,8 +22,9 @@ from harness.certify.capture import command as capture_command
 from harness.certify.context import CertInputs, input_secrets
 from harness.certify.recorder import secret_forms
 from harness.certify.run import REQUIREMENTS, STAGES, Unreachable, certify, notice, start
-from harness.cli_args import http_url
+from harness.cli.args import http_url
 from harness.console import Console
+from harness.errors import UsageError
 from harness.report.meta import command_line
 
 
@@ -156,8 +157,6 @@ def internal_error(exc: Exception, report_dir: Path, sources: list[SecretSource]
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
-
     if args.verify is not None:
         return verify(args.verify)
     sources: list[SecretSource] = []  # what an internal error's report must hide
@@ -173,8 +172,6 @@ def run(args: argparse.Namespace) -> int:
 
 def certify_launch(args: argparse.Namespace, sources: list[SecretSource]) -> int:
     """certify on launch URLs or an API URL and key: play, judge, write the reports."""
-    from harness.cli import UsageError
-
     api_key = args.api_key or os.environ.get("WEARE_HARNESS_CERTIFY_API_KEY")
     given = CertInputs(launch_urls=list(args.launch_url), api_key=api_key)
     sources.append(lambda: input_secrets(given))

@@ -6,7 +6,8 @@ import argparse
 import json
 
 from fake_lms.client import AdminClient, AdminError
-from harness.cli_args import http_url
+from harness.cli.args import http_url
+from harness.errors import UsageError
 
 # The story behaviour each launch profile goes with, as the runner pairs them.
 PROFILE_BEHAVIOUR = {"weare": "weare-documented", "cmi5": "cmi5-full"}
@@ -59,8 +60,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def launch_body(args: argparse.Namespace) -> dict:
-    from harness.cli import UsageError
-
     body: dict = {
         "profile": args.profile,
         "launch_mode": args.launch_mode,
@@ -112,8 +111,6 @@ def reference_story_url(client: AdminClient, profile: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
-
     try:
         client = AdminClient.from_key(args.lms, args.api_key)
         if args.au_url == "reference":

@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.bench import Bench, BenchError
 from harness.console import Console, plural
+from harness.errors import UsageError
 from harness.runner import Runner, ScenarioResult, Target, run_in_one_browser
 from harness.scenarios import ScenarioError, discover, select
 from harness.story.behaviour import mutants
@@ -73,8 +74,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _check_driver(driver: str) -> None:
-    from harness.cli import UsageError
-
     if driver != "browser":
         return
     from harness.browser import chromium_executable
@@ -106,7 +105,6 @@ def _printer(total: int, console: Console, advance: Callable[[int], None]) -> An
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
     from harness.report import RunInfo, write_reports
     from harness.report.meta import command_line
     from harness.report.summary import summary_table
@@ -266,8 +264,6 @@ def mutant_results(
 
 def _mutation(args: argparse.Namespace, scenarios: list, command: str, console: Console) -> int:
     """Every mutant against the suite: a mutant is killed when at least one scenario fails."""
-    from harness.cli import UsageError
-
     if args.au != "reference":
         raise UsageError("--mutation runs the reference story's mutants; leave --au out")
     report: dict[str, Any] = {"mutants": 0, "killed": 0, "survivors": [], "killed_by": {}}

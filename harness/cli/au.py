@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from fake_lms.client import AdminClient, AdminError
-from harness.cli_args import http_url
+from harness.cli.args import http_url
+from harness.errors import UsageError
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -43,8 +44,6 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def run_register(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
-
     body = {"url": args.url}
     for name in (
         "publisher_id",
@@ -66,8 +65,6 @@ def run_register(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
-
     try:
         data = args.package.read_bytes()
     except OSError as exc:

@@ -22,8 +22,9 @@ import requests
 
 from fake_lms.client import API_KEY_ENV, AdminClient, AdminError
 from fake_lms.redact import redact_text
-from harness.cli_args import http_url
-from harness.launch_cmd import reference_story_url
+from harness.cli.args import http_url
+from harness.cli.launch import reference_story_url
+from harness.errors import UsageError
 from harness.load.config import (
     BEHAVIOUR_PROFILE,
     DEFAULT_DURATION,
@@ -135,8 +136,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _probe(url: str, what: str, timeout: float) -> None:
     """The server answers at all (any status); else one line naming the URL and the error."""
-    from harness.cli import UsageError
-
     try:
         requests.get(url, timeout=timeout)
     except requests.RequestException as exc:
@@ -145,8 +144,6 @@ def _probe(url: str, what: str, timeout: float) -> None:
 
 def build_config(args: argparse.Namespace) -> LoadConfig:
     """The run's config from the arguments, with the target checked; UsageError says why not."""
-    from harness.cli import UsageError
-
     spawn_rate = args.spawn_rate if args.spawn_rate is not None else float(args.users)
     try:
         check_caps(args.users, spawn_rate, args.duration, args.workers)
@@ -216,8 +213,6 @@ def build_config(args: argparse.Namespace) -> LoadConfig:
 
 def prepare(config: LoadConfig) -> None:
     """Check the target answers; for the fake LMS, find the reference story it hosts."""
-    from harness.cli import UsageError
-
     if config.target == "lms":
         client = AdminClient.from_key(config.lms or "", config.api_key, timeout=config.timeout)
         try:
@@ -236,8 +231,6 @@ def prepare(config: LoadConfig) -> None:
 
 def engine(config: LoadConfig, worker_of: str | None = None) -> tuple[int, dict[str, Any]]:
     """Run the engine process; its exit code and its JSON answer."""
-    from harness.cli import UsageError
-
     command = [sys.executable, "-m", "harness.load.engine"]
     if worker_of:
         command += ["--worker", worker_of]
@@ -294,8 +287,6 @@ def human(result: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.cli import UsageError
-
     if importlib.util.find_spec("locust") is None:
         raise UsageError(INSTALL_HINT)
     if args.master:
