@@ -51,7 +51,7 @@ def unpack(packed: bytes) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _packed_row(row: tuple) -> tuple:
+def _packed_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """An entry as `record` queued it, in the columns of _INSERT."""
     (mount, at, method, path, query, req_h, req_b, status, resp_h, resp_b, verdicts) = row[:11]
     packed = pack((req_h, req_b, resp_h, resp_b, verdicts))
@@ -104,7 +104,7 @@ class JournalWriter:
         self._attempts = attempts
         self._retry_delay = retry_delay
         self._cond = threading.Condition()
-        self._pending: deque[tuple] = deque()
+        self._pending: deque[tuple[Any, ...]] = deque()
         self._submitted = 0  # entries ever submitted
         self._settled = 0  # entries written or lost
         self._thread: threading.Thread | None = None
@@ -118,7 +118,7 @@ class JournalWriter:
         self.failures = 0  # failed write attempts
         self.error: str | None = None  # why the last write failed; None once one succeeds
 
-    def submit(self, row: tuple) -> None:
+    def submit(self, row: tuple[Any, ...]) -> None:
         with self._cond:
             if self._thread is None and not self._closing:
                 self._thread = threading.Thread(
@@ -176,7 +176,7 @@ class JournalWriter:
             thread.join(timeout=10)
 
     def _run(self) -> None:
-        batch: list[tuple] = []
+        batch: list[tuple[Any, ...]] = []
         tries = 0
         while True:
             with self._cond:
@@ -207,7 +207,7 @@ class JournalWriter:
                 self._settle(batch, written=True)
             batch = []
 
-    def _next_batch(self, batch: list[tuple]) -> bool:
+    def _next_batch(self, batch: list[tuple[Any, ...]]) -> bool:
         """Fill `batch` with up to 500 pending entries, or leave it empty for a probe of a
         failing store; False when closed and drained. Called with the condition held."""
         while not self._pending and not self._closing:
@@ -228,7 +228,7 @@ class JournalWriter:
         batch.extend(self._pending.popleft() for _ in range(min(500, len(self._pending))))
         return True
 
-    def _write(self, batch: list[tuple]) -> None:
+    def _write(self, batch: list[tuple[Any, ...]]) -> None:
         rows = [_packed_row(row) for row in batch]  # (compressed before the write lock)
         with self._db.write() as conn:
             if batch:
@@ -237,7 +237,7 @@ class JournalWriter:
                 conn.execute(_INSERT, ("", "", "", "", "", 0, 0, "", _PROBE_BODY.encode()))
                 raise _ProbeDone
 
-    def _failed(self, batch: list[tuple], tries: int, exc: Exception) -> bool:
+    def _failed(self, batch: list[tuple[Any, ...]], tries: int, exc: Exception) -> bool:
         """Record a failed attempt; True when the batch is given up (or was only a probe)."""
         with self._cond:
             self._attempted += 1
@@ -260,7 +260,7 @@ class JournalWriter:
                 self._settle(batch, written=False)
             return True
 
-    def _settle(self, batch: list[tuple], *, written: bool) -> None:
+    def _settle(self, batch: list[tuple[Any, ...]], *, written: bool) -> None:
         """Count a batch as done (written or lost); called with the condition held."""
         if written:
             self.written += len(batch)
@@ -337,7 +337,8 @@ def last_seq(db: Database, mount: str) -> int:
         .execute("SELECT COALESCE(MAX(seq), 0) FROM journal WHERE mount = ?", (mount,))
         .fetchone()
     )
-    return row[0]
+    seq: int = row[0]
+    return seq
 
 
 def reset(db: Database, mount: str) -> int:
