@@ -11,7 +11,7 @@ from fake_lms.client import AdminClient, AdminError
 from harness.cli_args import http_url
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     au = sub.add_parser("au", help="register an AU (a story URL) with a running fake LMS")
     au_sub = au.add_subparsers(dest="au_command", required=True, metavar="ACTION")
     reg = au_sub.add_parser("register", help="register one AU by URL")

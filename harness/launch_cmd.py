@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from fake_lms.client import AdminClient, AdminError
 from harness.cli_args import http_url
@@ -12,7 +13,7 @@ from harness.cli_args import http_url
 PROFILE_BEHAVIOUR = {"weare": "weare-documented", "cmi5": "cmi5-full"}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("launch", help="ask a running fake LMS for a launch URL")
     p.add_argument(
         "--lms",
@@ -58,10 +59,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def launch_body(args: argparse.Namespace) -> dict:
+def launch_body(args: argparse.Namespace) -> dict[str, Any]:
     from harness.cli import UsageError
 
-    body: dict = {
+    body: dict[str, Any] = {
         "profile": args.profile,
         "launch_mode": args.launch_mode,
         "encoding": args.encoding,
