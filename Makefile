@@ -54,11 +54,13 @@ test: setup lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # lint-imports: the import contracts in pyproject.toml (fake_lms never imports harness; inside
-# fake_lms no module imports from a layer above its own).
+# fake_lms no module imports from a layer above its own). mypy: strict on fake_lms and harness
+# ([tool.mypy] in pyproject.toml).
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff format .

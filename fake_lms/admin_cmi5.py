@@ -66,7 +66,7 @@ def au_spec_from_json(body: dict[str, Any]) -> AUSpec:
         raise _bad(f"unknown AU field(s) {unknown}; known: {list(AU_FIELDS)}")
     url = body.get("url")
     problem = au_url_problem(url) if isinstance(url, str) else "is not a string"
-    if problem:
+    if problem or not isinstance(url, str):
         raise _bad(
             f"url must be an absolute http(s) URL; {url!r} {problem}", "body.url", "13.1.4.0-2"
         )

@@ -6,7 +6,7 @@ import logging
 import re
 import sqlite3
 import time
-from typing import Any, Literal
+from typing import Any, Final, Literal, cast
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -28,7 +28,7 @@ MAX_URL_BYTES = 8192  # path and query of a request; longer: 414 (README "Limits
 _MOUNT_PATH = re.compile(r"^/xapi/([^/]+)(?:/|$)")
 
 
-CMI5 = "cmi5"  # `create_app`'s default policy: the cmi5 rules govern session tokens
+CMI5: Final = "cmi5"  # `create_app`'s default policy: the cmi5 rules govern session tokens
 
 
 def create_app(
@@ -108,7 +108,7 @@ class DoubleSlash:
 
 
 def _sent_path() -> str:
-    return request.environ.get("weare.sent_path", request.path)
+    return cast(str, request.environ.get("weare.sent_path", request.path))
 
 
 def _refuse_long_url() -> None:

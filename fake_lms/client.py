@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import requests
 
@@ -112,10 +112,10 @@ class AdminClient:
     # -- typed calls ----------------------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
-        return self.call("GET", "health")
+        return cast("dict[str, Any]", self.call("GET", "health"))
 
     def mounts(self) -> list[dict[str, Any]]:
-        return self.call("GET", "mounts")
+        return cast("list[dict[str, Any]]", self.call("GET", "mounts"))
 
     def create_mount(
         self,
@@ -136,7 +136,7 @@ class AdminClient:
             body["username"], body["secret"] = credentials
         if also_opens:
             body["also_opens"] = list(also_opens)
-        return self.call("POST", "mounts", 201, json=body)
+        return cast("dict[str, Any]", self.call("POST", "mounts", 201, json=body))
 
     def patch_mount(
         self,
@@ -153,11 +153,11 @@ class AdminClient:
             body["quirks"] = list(quirks)
         if xapi_version is not None:
             body["xapi_version"] = xapi_version
-        return self.call("PATCH", f"mounts/{name}", json=body)
+        return cast("dict[str, Any]", self.call("PATCH", f"mounts/{name}", json=body))
 
     def launch(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """A launch the fake LMS makes (`POST /api/launches`): its launch URL and session."""
-        return self.call("POST", "launches", 201, json=dict(body))
+        return cast("dict[str, Any]", self.call("POST", "launches", 201, json=dict(body)))
 
     def journal(self, mount: str, *, after: int = 0) -> list[dict[str, Any]]:
         """Every journal entry of a mount after sequence number `after`, all pages."""

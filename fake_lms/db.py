@@ -113,7 +113,7 @@ def is_store_full(exc: BaseException) -> bool:
     """Whether a SQLite error means the store has no room left (SQLITE_FULL: disk or page limit)."""
     if not isinstance(exc, sqlite3.Error):
         return False
-    code = getattr(exc, "sqlite_errorcode", None)
+    code: int | None = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF == sqlite3.SQLITE_FULL
     return "database or disk is full" in str(exc)
@@ -221,8 +221,8 @@ class Database:
             self._uri = Path(self.path).resolve().as_uri()
             self._keepalive = None
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._pool: list[sqlite3.Connection] = []
+        self._all: list[_Connection] = []
+        self._pool: list[_Connection] = []
         self._lock = threading.Lock()
         # Writers of this process queue here, woken the moment the writer before them commits,
         # not in SQLite's busy handler, which sleeps up to 100 ms between tries; then they
@@ -309,7 +309,7 @@ class Database:
 
     def connection(self) -> sqlite3.Connection:
         """The calling thread's connection: reused from the pool, opened when the pool is empty."""
-        conn = getattr(self._local, "conn", None)
+        conn: _Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             with self._lock:
                 conn = self._pool.pop() if self._pool else None
@@ -330,7 +330,8 @@ class Database:
         limit in its own thread before its next use. Returns the store's current page count."""
         self._page_limit = _NO_PAGE_LIMIT if pages is None else pages
         self._page_limit_generation += 1
-        return self.connection().execute("PRAGMA page_count").fetchone()[0]
+        pages_now: int = self.connection().execute("PRAGMA page_count").fetchone()[0]
+        return pages_now
 
     def _apply_page_limit(self, conn: _Connection) -> None:
         conn.execute(f"PRAGMA max_page_count = {int(self._page_limit)}")

@@ -52,7 +52,7 @@ def unpack(packed: bytes) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _packed_row(row: tuple) -> tuple:
+def _packed_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """An entry as `record` queued it, in the columns of _INSERT."""
     (mount, at, method, path, query, req_h, req_b, status, resp_h, resp_b, verdicts) = row[:11]
     packed = pack((req_h, req_b, resp_h, resp_b, verdicts))
@@ -292,7 +292,7 @@ class JournalWriter:
         self.error = None
         return True
 
-    def _write(self, batch: list[tuple]) -> None:
+    def _write(self, batch: list[tuple[Any, ...]]) -> None:
         rows = [_packed_row(row) for row in batch]  # (compressed before the write lock)
         with self._db.write() as conn:
             if batch:
@@ -377,7 +377,8 @@ def last_seq(db: Database, mount: str) -> int:
         .execute("SELECT COALESCE(MAX(seq), 0) FROM journal WHERE mount = ?", (mount,))
         .fetchone()
     )
-    return row[0]
+    seq: int = row[0]
+    return seq
 
 
 def reset(db: Database, mount: str) -> int:

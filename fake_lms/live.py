@@ -36,8 +36,7 @@ class LiveServer:
     def start(self) -> Self:
         self._server = make_server(
             self._host, self._port, self.app, threaded=True, request_handler=QuietHandler
-        )
-        self._server.daemon_threads = True
+        )  # threaded: a ThreadedWSGIServer, whose request threads are daemons
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )

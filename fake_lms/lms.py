@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app
 
@@ -63,7 +63,7 @@ class LMS:
 
 
 def current_lms() -> LMS:
-    return current_app.extensions["weare"]
+    return cast(LMS, current_app.extensions["weare"])
 
 
 def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

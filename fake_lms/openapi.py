@@ -63,7 +63,8 @@ def embedded_schema(relative: str) -> dict[str, Any]:
     if not isinstance(schema, dict) or "$defs" not in schema:
         raise OpenAPIDataError(f"{relative}: expected a JSON Schema object with $defs")
     schema = {k: v for k, v in schema.items() if k not in ("$id", "$schema")}
-    return _rewrite_refs(schema)
+    rewritten: dict[str, Any] = _rewrite_refs(schema)
+    return rewritten
 
 
 def _check(doc: Any) -> None:
@@ -88,7 +89,7 @@ def _check(doc: Any) -> None:
 
 @functools.cache
 def _document() -> dict[str, Any]:
-    doc = _read("data/openapi.json")
+    doc: dict[str, Any] = _read("data/openapi.json")
     _check(doc)
     schemas = doc["components"]["schemas"]
     schemas["Statement"] = embedded_schema(schemas["Statement"][INCLUDE])
@@ -149,7 +150,8 @@ LISTS_MEMBERS = {
 def code_rules() -> dict[str, list[dict[str, Any]]]:
     """`data/statement_code_rules.json`: per Statement node ('#' the statement, else a $defs
     name), the schemas its `allOf` gains in the description."""
-    return _rewrite_refs(_read(CODE_RULES)["allOf"])
+    rules: dict[str, list[dict[str, Any]]] = _rewrite_refs(_read(CODE_RULES)["allOf"])
+    return rules
 
 
 def one_identifier() -> list[dict[str, Any]]:

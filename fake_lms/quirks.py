@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from http import HTTPStatus
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, g, redirect, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -42,7 +42,7 @@ class QuirkError(ValueError):
 def catalogue() -> dict[str, dict[str, Any]]:
     """Quirks from `fake_lms/data/quirks.json`, each with a description and a source."""
     raw = json.loads(resources.files("fake_lms").joinpath("data/quirks.json").read_text())
-    quirks = raw.get("quirks", {})
+    quirks: dict[str, dict[str, Any]] = raw.get("quirks", {})
     for name, spec in quirks.items():
         if not spec.get("description") or not spec.get("source"):
             raise QuirkError(f"quirk {name!r} needs a description and a source")
@@ -82,7 +82,7 @@ def check_xapi_version_agrees(version: str | None, quirks: Iterable[str], where:
 
 def active() -> set[str]:
     """The quirks in force for this request (server-wide and the mount's)."""
-    return g.get("quirks", set())
+    return cast("set[str]", g.get("quirks", set()))
 
 
 def _quirk_answer(name: str, status: int) -> Response:

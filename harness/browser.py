@@ -74,7 +74,8 @@ def probe_launch(timeout: float = 30.0) -> dict[str, Any]:
     except OSError as exc:
         return {"launched": False, "error": str(exc)}
     try:
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        probe: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        return probe
     except (ValueError, IndexError):
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         return {"launched": False, "error": f"probe exited {done.returncode}: {last}"}
@@ -88,9 +89,10 @@ def _probe() -> None:
 
         with sync_playwright() as playwright:
             if out["executable"] is None:
-                out["executable"] = playwright.chromium.executable_path
+                downloaded = playwright.chromium.executable_path
+                out["executable"] = downloaded
                 out["playwright_download"] = True
-                if not Path(out["executable"]).is_file():
+                if not Path(downloaded).is_file():
                     out["error"] = f"Playwright's Chromium is not downloaded: {out['executable']}"
                     print(json.dumps(out))
                     return

@@ -36,6 +36,10 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {noun(count, word, many)}"
 
 
+def _no_advance(n: int = 1) -> None:
+    """`Console.progress`'s advance where no bar is shown."""
+
+
 class Console:
     """One per command: lines printed whole (safe across worker threads) and an optional bar."""
 
@@ -72,7 +76,7 @@ class Console:
     def progress(self, description: str, total: int) -> Iterator[Callable[[int], None]]:
         """A bar with an ETA while the block runs, on a terminal only; yields `advance(n)`."""
         if not self.live or total <= 0:
-            yield lambda n=1: None
+            yield _no_advance
             return
         bar = Progress(
             TextColumn("{task.description}"),

@@ -120,7 +120,9 @@ def python_check(options: Options) -> Finding:
     here = ".".join(str(n) for n in sys.version_info[:3])
     where = f"Python {here} at {sys.executable}"
     try:
-        spec = metadata.metadata(DIST).get("Requires-Python") or ""
+        # an email.message.Message, which has get(); typeshed declares PackageMetadata.get for
+        # Python 3.12 on only
+        spec = metadata.metadata(DIST).get("Requires-Python") or ""  # type: ignore[attr-defined]
     except metadata.PackageNotFoundError:
         spec = ""
     if not spec:

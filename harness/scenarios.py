@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from jsonschema import Draft202012Validator
@@ -42,7 +42,8 @@ class ScenarioError(HarnessError, ValueError):
 def scenario_schema() -> dict[str, Any]:
     """The JSON Schema of scenario files, `harness/schemas/scenario.schema.json`."""
     text = resources.files("harness").joinpath("schemas/scenario.schema.json").read_text()
-    return json.loads(text)
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 @cache
@@ -66,11 +67,11 @@ class Scenario:
 
     @property
     def behaviour(self) -> str:
-        return self.story.get("behaviour", "weare-documented")
+        return cast(str, self.story.get("behaviour", "weare-documented"))
 
     @property
     def transport(self) -> str:
-        return self.story.get("transport", "any")
+        return cast(str, self.story.get("transport", "any"))
 
     def keywords(self) -> str:
         """What `-k` matches against: id, title, tags, rule source and file name."""

@@ -48,7 +48,9 @@ class LaneDispatcher(ThreadedTaskDispatcher):
                 self.waiting[credential].append(task)
                 return
             self.waiting[credential] = deque()
-        self.large.add_task(_LargeBody(task, credential, self))
+        # waitress queues any object with service() and cancel() (its channels, at first);
+        # its stubs name only Task
+        self.large.add_task(_LargeBody(task, credential, self))  # type: ignore[arg-type]
 
     def large_body_credential(self, task: Any) -> str | None:
         """The credential whose large body `task` (a channel) is to serve next, or None."""
@@ -66,9 +68,11 @@ class LaneDispatcher(ThreadedTaskDispatcher):
                 self.waiting.pop(credential, None)
                 return
             task = queue.popleft()
-        self.large.add_task(_LargeBody(task, credential, self))
+        # waitress queues any object with service() and cancel() (its channels, at first);
+        # its stubs name only Task
+        self.large.add_task(_LargeBody(task, credential, self))  # type: ignore[arg-type]
 
-    def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
+    def shutdown(self, cancel_pending: bool = True, timeout: int = 5) -> bool:
         with self.lane_lock:
             waiting = [task for queue in self.waiting.values() for task in queue]
             self.waiting.clear()

@@ -65,6 +65,7 @@ class SlowClientChannel(HTTPChannel):
     input_ended = False  # the client shut down its sending side with requests still to answer
 
     def handle_read(self) -> None:
+        assert self.socket is not None  # a channel is made with the socket it reads
         try:
             data = self.socket.recv(self.adj.recv_bytes)
         except OSError:  # reset or gone: nobody is left to answer
@@ -129,7 +130,9 @@ class SlowClientChannel(HTTPChannel):
 
 def _listeners(server: Any) -> list[BaseWSGIServer]:
     if isinstance(server, MultiSocketServer):
-        return [s for s in server.map.values() if isinstance(s, BaseWSGIServer)]
+        assert server.map is not None  # create_server gives every server its socket map
+        # the map holds waitress's dispatchers (servers, channels); its stubs say sockets
+        return [s for s in server.map.values() if isinstance(s, BaseWSGIServer)]  # type: ignore[misc]
     return [server]
 
 
@@ -137,9 +140,11 @@ def _add_deadlines(listener: BaseWSGIServer, limits: ServerLimits) -> None:
     idle_maintenance = listener.maintenance
 
     def maintenance(now: float) -> None:
-        idle_maintenance(now)  # waitress: close connections idle past channel_timeout
+        # waitress: close connections idle past channel_timeout. Its stubs type `now` (a
+        # time.time()) as int and active_channels (a dict of channels) as one channel.
+        idle_maintenance(now)  # type: ignore[arg-type]
         mono = time.monotonic()
-        for channel in list(listener.active_channels.values()):
+        for channel in list(listener.active_channels.values()):  # type: ignore[attr-defined]
             if isinstance(channel, SlowClientChannel):
                 reason = channel.overdue(mono, limits)
                 if reason is not None:

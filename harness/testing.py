@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import requests
 
@@ -259,11 +259,11 @@ class StoryRun:
     @property
     def status(self) -> str:
         """`completed`, `failed` or `open`, as the story reported it."""
-        return self.outcome.get("status", "")
+        return cast(str, self.outcome.get("status", ""))
 
     @property
     def reason(self) -> str:
-        return self.outcome.get("reason", "")
+        return cast(str, self.outcome.get("reason", ""))
 
     @property
     def destination(self) -> str | None:

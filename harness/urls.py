@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from fake_lms.redact import redact_text
 
 
-def is_http_url(url: str | None) -> bool:
+def is_http_url(url: str | None) -> TypeGuard[str]:
     """An absolute http(s) URL with a host (what requests and a browser can open)."""
     parts = urlsplit(url or "")
     return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -200,7 +200,7 @@ def _readable_path(el: etree._Element) -> str:
     node: etree._Element | None = el
     while node is not None:
         qname = etree.QName(node)
-        name = qname.localname if qname.namespace == CMI5_NS else node.tag
+        name = qname.localname if qname.namespace == CMI5_NS else qname.text
         parent = node.getparent()
         if parent is not None:
             same = [c for c in parent if c.tag == node.tag]

@@ -50,7 +50,7 @@ def bound_session(conn: sqlite3.Connection, principal: Principal | None) -> Boun
 
 def _judging() -> bool:
     """False on a `plain` mount: no cmi5 rule applies there."""
-    return g.get("mount_mode") != "plain"
+    return bool(g.get("mount_mode") != "plain")
 
 
 def judge(violations: list[Cmi5Violation], what: str) -> None:

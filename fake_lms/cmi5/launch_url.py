@@ -19,7 +19,9 @@ class LaunchVariantError(ValueError):
 @cache
 def profiles() -> dict[str, dict[str, Any]]:
     """Launch profiles from `fake_lms/data/launch_profiles.json`, checked on first load."""
-    raw = json.loads(resources.files("fake_lms").joinpath("data/launch_profiles.json").read_text())
+    raw: dict[str, dict[str, Any]] = json.loads(
+        resources.files("fake_lms").joinpath("data/launch_profiles.json").read_text()
+    )
     for name, spec in raw.items():
         params = spec.get("parameters")
         if not isinstance(params, list) or not all(isinstance(p, str) for p in params):

@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 
-def context_template(session_id: str, publisher_id: str) -> dict:
+def context_template(session_id: str, publisher_id: str) -> dict[str, Any]:
     """The LMS.LaunchData contextTemplate: the session id extension (10.2.1.0-2) and the AU's
     publisher id as a grouping activity (10.2.1.0-3, §9.6.2.3)."""
     return {
@@ -62,9 +62,9 @@ def launched(
     *,
     launch_url: str,
     launch_parameters: str | None,
-    authority: dict,
+    authority: dict[str, Any],
     timestamp: str,
-) -> dict:
+) -> dict[str, Any]:
     """The "launched" statement the LMS records before the AU is launched (9.3.1.0-1).
 
     Context extensions: sessionid, launchmode (9.6.3.3-1), launchurl (9.6.3.4-1: the launch URL
@@ -84,7 +84,9 @@ def launched(
     return stmt
 
 
-def abandoned(view: SessionView, *, duration: str, authority: dict, timestamp: str) -> dict:
+def abandoned(
+    view: SessionView, *, duration: str, authority: dict[str, Any], timestamp: str
+) -> dict[str, Any]:
     """The "abandoned" statement for `view`'s session (§9.3.6); duration required (9.5.4.2-1).
 
     No moveOn category: abandoned has neither success nor completion (9.6.2.2-2).
@@ -95,8 +97,13 @@ def abandoned(view: SessionView, *, duration: str, authority: dict, timestamp: s
 
 
 def waived(
-    view: SessionView, *, reason: str, new_session_id: str, authority: dict, timestamp: str
-) -> dict:
+    view: SessionView,
+    *,
+    reason: str,
+    new_session_id: str,
+    authority: dict[str, Any],
+    timestamp: str,
+) -> dict[str, Any]:
     """The "waived" statement for `view`'s AU (§9.3.7).
 
     result: success and completion true (9.5.2.0-1, 9.5.3.0-1), the reason extension (9.3.7.0-2,
@@ -116,15 +123,15 @@ def waived(
 
 def satisfied(
     *,
-    actor: dict,
+    actor: dict[str, Any],
     registration: str,
     object_id: str,
     activity_type: str,
     publisher_id: str,
     session_id: str,
-    authority: dict,
+    authority: dict[str, Any],
     timestamp: str,
-) -> dict:
+) -> dict[str, Any]:
     """A "satisfied" statement for a block or the course (§9.3.9).
 
     The object is the LMS-generated block/course id (never the publisher id) with
@@ -200,7 +207,9 @@ def _verb(verb_id: str) -> dict[str, Any]:
     return {"id": verb_id, "display": {"en-US": VERB_DISPLAY[verb_id]}}
 
 
-def _statement(view: SessionView, verb_id: str, *, authority: dict, timestamp: str) -> dict:
+def _statement(
+    view: SessionView, verb_id: str, *, authority: dict[str, Any], timestamp: str
+) -> dict[str, Any]:
     """Skeleton of an LMS statement about the AU: launch actor, object = launch activityId,
     context = contextTemplate + registration + cmi5 category (template values kept first)."""
     context = copy.deepcopy(view.context_template)

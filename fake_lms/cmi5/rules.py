@@ -114,13 +114,13 @@ class SessionView:
 
     session_id: str
     registration: str
-    actor: dict  # the launch actor exactly as given in the launch URL
+    actor: dict[str, Any]  # the launch actor exactly as given in the launch URL
     activity_id: str  # the launch activityId (LMS-generated, != publisher id)
     publisher_id: str  # the AU's id in the course structure
     launch_mode: str  # "Normal" | "Browse" | "Review"
     mastery_score: float | None  # from LaunchData
     move_on: str
-    context_template: dict  # the contextTemplate written into LMS.LaunchData
+    context_template: dict[str, Any]  # the contextTemplate written into LMS.LaunchData
     state: str  # "launched" | "initialized" | "terminated" | "abandoned"
     prefs_fetched: bool  # cmi5LearnerPreferences was GET (200 or 404) in this session
     verbs: list[str]  # cmi5-defined verb ids accepted so far in this session, in order
@@ -156,15 +156,15 @@ class Check:
 class StatementFacts:
     """One statement with the parts the checks read, looked up once."""
 
-    raw: dict
+    raw: dict[str, Any]
     path: str
     verb: str | None
     defined: bool
-    context: dict | None
-    activities: dict | None  # context.contextActivities when it is an object
+    context: dict[str, Any] | None
+    activities: dict[str, Any] | None  # context.contextActivities when it is an object
     categories: frozenset[str]
-    extensions: dict | None  # context.extensions when it is an object
-    result: dict | None
+    extensions: dict[str, Any] | None  # context.extensions when it is an object
+    result: dict[str, Any] | None
 
     @property
     def au_defined(self) -> bool:
@@ -188,7 +188,7 @@ class TokenRequest:
 class StateRequest:
     method: str  # upper case
     state_id: str | None
-    agent: dict | None
+    agent: dict[str, Any] | None
     activity_id: str | None
     registration: str | None
 
@@ -197,7 +197,7 @@ class StateRequest:
 class ProfileRequest:
     method: str  # upper case
     profile_id: str | None
-    agent: dict | None
+    agent: dict[str, Any] | None
     body: bytes
     content_type: str
 
@@ -243,7 +243,7 @@ def _difference(got: Any, want: Any, where: str) -> str:
     return f"{where} is {_q(got, 60)}, expected {_q(want, 60)}"
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     """A contextActivities value: xAPI allows one Activity object in place of a list."""
     if isinstance(value, list):
         return value
@@ -285,7 +285,7 @@ def _facts(stmt: Any, path: str) -> StatementFacts:
     )
 
 
-def _score(s: StatementFacts) -> dict | None:
+def _score(s: StatementFacts) -> dict[str, Any] | None:
     score = (s.result or {}).get("score")
     return score if isinstance(score, dict) else None
 
@@ -781,7 +781,12 @@ def session_id_missing(s: StatementFacts, view: SessionView) -> list[Finding]:
 @rule(row=22, requirement="9.5.3.0-2", section="cmi5 §9.5.3")
 def completion_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 22: result.completion on a defined statement other than completed."""
-    if not s.au_defined or s.verb == VERB_COMPLETED or "completion" not in (s.result or {}):
+    if (
+        not s.au_defined
+        or s.verb == VERB_COMPLETED
+        or s.result is None
+        or "completion" not in s.result
+    ):
         return _NO
     rule = (
         f"result.completion ({_q(s.result['completion'])}) on a {_verb_name(s.verb)} statement;"
@@ -808,7 +813,7 @@ def success_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]
     """Row 23: result.success on a defined statement other than passed/failed."""
     if not s.au_defined or s.verb in (VERB_PASSED, VERB_FAILED):
         return _NO
-    if "success" not in (s.result or {}):
+    if s.result is None or "success" not in s.result:
         return _NO
     rule = (
         f"result.success ({_q(s.result['success'])}) on a {_verb_name(s.verb)} statement; "
@@ -836,7 +841,12 @@ def passed_failed_success_value(s: StatementFacts, view: SessionView) -> list[Fi
 @rule(row=24, requirement="9.5.1.0-2", section="cmi5 §9.5.1")
 def score_on_other_verb(s: StatementFacts, view: SessionView) -> list[Finding]:
     """Row 24: result.score on a defined statement other than passed/failed."""
-    if not s.au_defined or s.verb in (VERB_PASSED, VERB_FAILED) or "score" not in (s.result or {}):
+    if (
+        not s.au_defined
+        or s.verb in (VERB_PASSED, VERB_FAILED)
+        or s.result is None
+        or "score" not in s.result
+    ):
         return _NO
     rule = (
         f"result.score {_q(s.result['score'])} on a {_verb_name(s.verb)} statement; expected "
@@ -1155,12 +1165,14 @@ def _run(checks: Iterable[Check], subject: Any, view: SessionView) -> list[Cmi5V
 # --- entry points --------------------------------------------------------------------------------
 
 
-def is_defined(stmt: dict) -> bool:
+def is_defined(stmt: dict[str, Any]) -> bool:
     """A "cmi5 defined" statement: context.contextActivities.category has the cmi5 activity."""
     return _facts(stmt, "$").defined
 
 
-def check_statement(stmt: dict, view: SessionView, path: str = "$") -> list[Cmi5Violation]:
+def check_statement(
+    stmt: dict[str, Any], view: SessionView, path: str = "$"
+) -> list[Cmi5Violation]:
     """Every cmi5 check for one AU statement (already valid xAPI), rows 2–32, sorted by row.
 
     `view` is the session as it is before this statement. Row 2 here covers statements after
@@ -1169,7 +1181,7 @@ def check_statement(stmt: dict, view: SessionView, path: str = "$") -> list[Cmi5
     return sorted(_run(_STATEMENT_CHECKS, _facts(stmt, path), view), key=lambda v: v.row)
 
 
-def check_batch(stmts: list[dict], view: SessionView) -> list[Cmi5Violation]:
+def check_batch(stmts: list[dict[str, Any]], view: SessionView) -> list[Cmi5Violation]:
     """All statements of one POST, paths "$[i]...", each checked against the session as the
     statements before it in the batch leave it (`apply`, on a copy): a second initialized or two
     completed in one POST are caught. A statement is applied even when it has violations, so
@@ -1182,7 +1194,7 @@ def check_batch(stmts: list[dict], view: SessionView) -> list[Cmi5Violation]:
     return sorted(out, key=lambda v: v.row)
 
 
-def apply(view: SessionView, stmt: dict) -> SessionView:
+def apply(view: SessionView, stmt: dict[str, Any]) -> SessionView:
     """The session after `stmt` is accepted; a new view, `view` is untouched.
 
     Only cmi5 defined statements move the session (as in CATAPULT): their verb id is appended to
@@ -1215,7 +1227,7 @@ def check_token_state(view: SessionView, token_fetched: bool) -> list[Cmi5Violat
 def check_state_request(
     method: str,
     state_id: str | None,
-    agent: dict | None,
+    agent: dict[str, Any] | None,
     activity_id: str | None,
     registration: str | None,
     view: SessionView,
@@ -1234,7 +1246,7 @@ def check_state_request(
 def check_agent_profile_request(
     method: str,
     profile_id: str | None,
-    agent: dict | None,
+    agent: dict[str, Any] | None,
     body: bytes,
     content_type: str,
     view: SessionView,

@@ -18,6 +18,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from typing import cast
 
 from flask import Request, Response, current_app
 
@@ -67,7 +68,7 @@ class Sessions:
 
 def sessions() -> Sessions:
     """This app's sessions (created on first use; dict.setdefault is atomic)."""
-    return current_app.extensions.setdefault(_EXTENSION, Sessions())
+    return cast(Sessions, current_app.extensions.setdefault(_EXTENSION, Sessions()))
 
 
 def _own_origin(request: Request) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -74,7 +75,7 @@ def response_version(mount_name: str | None) -> str:
 
 
 @bp.url_value_preprocessor
-def _pull_mount(endpoint: str | None, values: dict | None) -> None:
+def _pull_mount(endpoint: str | None, values: dict[str, Any] | None) -> None:
     g.mount = values.pop("mount") if values else None
 
 

@@ -8,12 +8,12 @@ number" or "are these the same JSON value" asks here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 __all__ = ["is_number", "json_equal"]
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
     """A JSON number: an int or a float, never a bool."""
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -21,7 +21,7 @@ def is_number(value: Any) -> bool:
 def json_equal(a: Any, b: Any) -> bool:
     """Deep JSON equality: 1 == 1.0, true != 1, object key order never matters, arrays in order."""
     if is_number(a) and is_number(b):
-        return a == b
+        return bool(a == b)
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):

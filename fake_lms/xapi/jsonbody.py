@@ -15,6 +15,7 @@ import json
 import math
 import re
 from array import array
+from collections import Counter
 from itertools import accumulate
 from typing import Any
 
@@ -45,7 +46,7 @@ class JSONTooDeep(JSONBodyError):
     """Nesting deeper than the limit: a limit of this LRS, not a fault of the JSON itself."""
 
 
-class _MarkedObject(dict):
+class _MarkedObject(dict[str, Any]):
     """A parsed object that had repeated keys; kept in the tree so its path can be found."""
 
     duplicates: set[str]
@@ -70,8 +71,8 @@ def parse_json(data: bytes | str) -> Any:
         if len(obj) == len(pairs):
             return obj
         marked = _MarkedObject(obj)
-        seen: set[str] = set()
-        marked.duplicates = {k for k, _ in pairs if k in seen or seen.add(k)}
+        counts = Counter(k for k, _ in pairs)
+        marked.duplicates = {k for k, n in counts.items() if n > 1}
         suspicious.append(True)
         return marked
 

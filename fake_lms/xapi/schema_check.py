@@ -70,7 +70,7 @@ RAW_SCHEMA: dict[str, Any] = json.loads(
 DEFS: dict[str, Any] = RAW_SCHEMA["$defs"]
 
 
-def _subschemas(node: dict) -> Iterator[tuple[str, Any]]:
+def _subschemas(node: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """(where, subschema) for every subschema directly inside a schema node."""
     for key, value in node.items():
         if key in _SCHEMA_MAPS and isinstance(value, dict):
@@ -106,7 +106,7 @@ def check_keywords(node: Any, where: str = "#", defs: Any = None, whole: bool = 
         check_keywords(sub, f"{where}/{step}", defs, inside)
 
 
-def _check_value(key: str, value: Any, where: str, defs: dict, whole: bool) -> None:
+def _check_value(key: str, value: Any, where: str, defs: dict[str, Any], whole: bool) -> None:
     if key == "items" and not isinstance(value, (dict, bool)):
         raise ValueError(f"statement.json {where}/items: only a single schema is supported")
     if key == "$schema" and value != DRAFT_2020_12:
@@ -189,7 +189,9 @@ class SchemaCheck:
     """One schema (the statement, or one of its $defs): jsonschema-rs's verdict, and the walk's
     errors when the verdict is no."""
 
-    def __init__(self, name: str, schema: dict | SchemaDocument, pointer: str = "#") -> None:
+    def __init__(
+        self, name: str, schema: dict[str, Any] | SchemaDocument, pointer: str = "#"
+    ) -> None:
         self.name = name
         if not isinstance(schema, SchemaDocument):
             check_keywords(schema)

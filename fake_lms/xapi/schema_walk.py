@@ -98,7 +98,9 @@ class SchemaDocument:
     def accepts(self, pointer: str, instance: Any) -> bool:
         return self.validators[pointer].is_valid(instance)
 
-    def keyword(self, pointer: str, node: dict, key: str, *detail: str) -> jsonschema_rs.Validator:
+    def keyword(
+        self, pointer: str, node: dict[str, Any], key: str, *detail: str
+    ) -> jsonschema_rs.Validator:
         """A validator of one keyword of the node at `pointer` (`required` one name at a time)."""
         found = self._keywords.get((pointer, key, *detail))
         if found is None:
@@ -119,8 +121,8 @@ class _At(NamedTuple):
     instance: Any
     pointer: str
     node: Any
-    path: tuple
-    inherited: dict
+    path: tuple[str | int, ...]
+    inherited: dict[str, Any]
     in_key: bool
 
 

@@ -6,6 +6,7 @@ import functools
 import json
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +37,8 @@ def dump(stmt: dict[str, Any]) -> bytes:
 
 def load(value: str | bytes) -> dict[str, Any]:
     """A statement from the statements table: packed, or JSON text (stored before schema 5)."""
-    return json.loads(packing.unpack(value) if isinstance(value, bytes) else value)
+    stmt: dict[str, Any] = json.loads(packing.unpack(value) if isinstance(value, bytes) else value)
+    return stmt
 
 
 def canonical_json(value: Any) -> str:
@@ -315,7 +317,9 @@ def write_rows(
     )
 
 
-def key_ids(conn: sqlite3.Connection, mount: str, rows: list[Prepared]) -> dict:
+def key_ids(
+    conn: sqlite3.Connection, mount: str, rows: list[Prepared]
+) -> dict[tuple[str, str], int]:
     """The ids of the index keys of `rows` that exist already: read without the write lock (an
     index key, once made, keeps its id), so that `write_rows` looks up only new ones in it."""
     return _kids(conn, mount, {k for p in rows for k in p.keys}, create=False)
@@ -325,7 +329,7 @@ def key_ids(conn: sqlite3.Connection, mount: str, rows: list[Prepared]) -> dict:
 ROWS_PER_INSERT = 500
 
 
-def insert_rows(conn: sqlite3.Connection, head: str, rows: list[tuple]) -> None:
+def insert_rows(conn: sqlite3.Connection, head: str, rows: Sequence[tuple[object, ...]]) -> None:
     """`head` ("INSERT INTO t (a, b)") for many rows, ROWS_PER_INSERT at a time in one SQLite
     statement: executemany runs one statement per row, and each gives the GIL up and waits to
     take it back (up to 5 ms while other threads compute), all of it with the write lock held."""
@@ -437,10 +441,12 @@ def _references_to(
     return voided, referencing
 
 
-def _target_chain(conn: sqlite3.Connection, mount: str, ref_id: str | None) -> list[tuple]:
+def _target_chain(
+    conn: sqlite3.Connection, mount: str, ref_id: str | None
+) -> list[tuple[int, set[tuple[str, str]]]]:
     """(seq, index keys) of the statement `ref_id` names, of the one it names, and so on: a
     statement referencing a match is itself a match (xAPI-C §2.1.3), at any depth."""
-    chain: list[tuple] = []
+    chain: list[tuple[int, set[tuple[str, str]]]] = []
     seen: set[str] = set()
     while ref_id is not None and ref_id not in seen:
         seen.add(ref_id)
@@ -552,7 +558,7 @@ def existing_same(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) -
     stored holds the id (that batch decides what the id holds, and it may yet be refused)."""
     same: set[str] = set()
     ids = [p.id for p in batch]
-    found: dict[str, str] = {}
+    found: dict[str, dict[str, Any]] = {}
     pending: set[str] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -615,7 +621,7 @@ def _check_voiding(conn: sqlite3.Connection, mount: str, batch: list[Prepared]) 
             )
 
 
-def get_one(db: Database, mount: str, statement_id: str, *, voided: bool) -> dict | None:
+def get_one(db: Database, mount: str, statement_id: str, *, voided: bool) -> dict[str, Any] | None:
     row = (
         db.connection()
         .execute(
@@ -752,7 +758,9 @@ def attachments(db: Database, hashes: list[str]) -> list[tuple[str, str, bytes]]
     return out
 
 
-def of_registration(conn: sqlite3.Connection, registration: str) -> list[tuple[str, dict]]:
+def of_registration(
+    conn: sqlite3.Connection, registration: str
+) -> list[tuple[str, dict[str, Any]]]:
     """(mount, statement) of every statement whose own context names `registration`, on every
     mount, in arrival order: read through each mount's registration key in statement_index, so
     the cost follows the registration's statements, not the store's size."""
@@ -772,11 +780,12 @@ def of_registration(conn: sqlite3.Connection, registration: str) -> list[tuple[s
 
 
 def count(db: Database, mount: str) -> int:
-    return (
+    n: int = (
         db.connection()
         .execute(f"SELECT COUNT(*) FROM statements WHERE mount = ? AND {visible('seq')}", (mount,))
         .fetchone()[0]
     )
+    return n
 
 
 SEED_AUTHORITY = {

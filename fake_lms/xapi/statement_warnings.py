@@ -26,7 +26,7 @@ __all__ = [
     "warning_verdicts",
 ]
 
-WarningRule = Callable[[dict, str, str], list[Violation]]
+WarningRule = Callable[[dict[str, Any], str, str], list[Violation]]
 _NONE: list[Violation] = []  # shared "nothing found"; callers only read it
 # A rule may name, in GATES, a pattern its finding needs in the JSON text: a body whose text
 # does not hold it cannot warn, so one C-speed search spares the rule on every statement.
@@ -76,7 +76,7 @@ def _empty_objects(node: Any, path: str, out: list[Violation]) -> None:
 
 
 @_gated(rb"\{[ \t\r\n]*\}")
-def warn_empty_objects(s: dict, path: str, version: str) -> list[Violation]:
+def warn_empty_objects(s: dict[str, Any], path: str, version: str) -> list[Violation]:
     """{} anywhere: an empty definition, language map, contextActivities, result, context...
 
     xAPI 1.0.3 Data §2.2.s2.b1: "Statements and other objects SHOULD NOT include properties with
@@ -89,7 +89,9 @@ def warn_empty_objects(s: dict, path: str, version: str) -> list[Violation]:
 
 
 @_gated(rb"\[[ \t\r\n]*\]")
-def warn_empty_context_activity_lists(s: dict, path: str, version: str) -> list[Violation]:
+def warn_empty_context_activity_lists(
+    s: dict[str, Any], path: str, version: str
+) -> list[Violation]:
     """ "parent": [] and the like: allowed (an array of Activity Objects), but it says nothing."""
     context = s.get("context")
     activities = context.get("contextActivities") if isinstance(context, dict) else None
@@ -104,7 +106,7 @@ def warn_empty_context_activity_lists(s: dict, path: str, version: str) -> list[
     ]
 
 
-def warn_timestamp_without_zone(s: dict, path: str, version: str) -> list[Violation]:
+def warn_timestamp_without_zone(s: dict[str, Any], path: str, version: str) -> list[Violation]:
     """xAPI 1.0.3 Data §4.5.s1.b4: a Timestamp SHOULD* include the time zone (read as UTC here)."""
     out = _NONE
     for key in ("timestamp", "stored"):
@@ -115,7 +117,7 @@ def warn_timestamp_without_zone(s: dict, path: str, version: str) -> list[Violat
     return out
 
 
-def warn_timestamp_not_rfc_3339(s: dict, path: str, version: str) -> list[Violation]:
+def warn_timestamp_not_rfc_3339(s: dict[str, Any], path: str, version: str) -> list[Violation]:
     """xAPI 1.0.3 Data §4.5.s1.b2: a Timestamp SHOULD* use RFC 3339 (seconds, extended format).
 
     A timestamp without a zone gets the zone warning only.
@@ -130,7 +132,7 @@ def warn_timestamp_not_rfc_3339(s: dict, path: str, version: str) -> list[Violat
 
 
 @_gated(rb'"interactionType"')
-def warn_component_id_whitespace(s: dict, path: str, version: str) -> list[Violation]:
+def warn_component_id_whitespace(s: dict[str, Any], path: str, version: str) -> list[Violation]:
     """xAPI 1.0.3 Data §2.4.4.1.s16.b2: an interaction component id SHOULD NOT have whitespace
     (an empty id is no MUST either: the table asks only for a String)."""
     obj = s.get("object")
@@ -159,7 +161,7 @@ WARNING_RULES: tuple[WarningRule, ...] = (  # the statement and its SubStatement
 
 
 def statement_warnings(
-    stmt: dict,
+    stmt: dict[str, Any],
     path: str = "$",
     version: str = "1.0.3",
     *,

@@ -27,6 +27,7 @@ from fake_lms.xapi.statement_format import format_statement
 from fake_lms.xapi.statement_warnings import batch_warnings, warning_verdicts
 from fake_lms.xapi.validation import (
     ValidationAbandoned,
+    Violation,
     agent_ifi,
     check_batch,
     instant_us,
@@ -160,7 +161,7 @@ def _check_attachments(items: list[dict[str, Any]], parts: dict[str, tuple[str, 
         )
 
 
-def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str]:
+def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict[str, Any]) -> list[str]:
     lms = current_lms()
     # waitress says whether the client is still there when channel_request_lookahead > 0
     gone = request.environ.get("waitress.client_disconnected")
@@ -178,7 +179,7 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
     violations = checked.violations
     if violations:
         _record_verdicts(items, violations, checked.unchecked)
-        details = {}
+        details: dict[str, Any] = {}
         if checked.unchecked:
             details["statements_not_checked"] = checked.unchecked
             details["checking_stopped"] = (
@@ -234,7 +235,9 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict) -> list[str
 _ITEM_INDEX = re.compile(r"\$\[(\d+)\]")
 
 
-def _record_verdicts(items: list[dict[str, Any]], violations: list, unchecked: int) -> None:
+def _record_verdicts(
+    items: list[dict[str, Any]], violations: list[Violation], unchecked: int
+) -> None:
     """A verdict for each statement with violations (grouped in one pass over them all), and
     one summary each for the statements that were fine and those left unchecked: a batch of
     10,000 must not write 10,000 journal verdicts to say "not stored"."""
@@ -251,9 +254,9 @@ def _record_verdicts(items: list[dict[str, Any]], violations: list, unchecked: i
             verdict = {"statement": stmt["id"], **verdict}  # else found by its paths ($[i])
         verdicts.append(verdict)
     fine = len(items) - unchecked - len(by_index)
-    for count, verdict in ((fine, "not stored (batch rejected)"), (unchecked, "not checked")):
+    for count, summary in ((fine, "not stored (batch rejected)"), (unchecked, "not checked")):
         if count:
-            verdicts.append({"verdict": verdict, "statements": count, "violations": []})
+            verdicts.append({"verdict": summary, "statements": count, "violations": []})
 
 
 def _acknowledged_unstored() -> bool:
@@ -334,7 +337,9 @@ def _format(xreq: XRequest) -> str:
     return fmt
 
 
-def _respond(payload: Any, stmts: list[dict[str, Any]], xreq: XRequest, headers: dict) -> Response:
+def _respond(
+    payload: Any, stmts: list[dict[str, Any]], xreq: XRequest, headers: dict[str, str]
+) -> Response:
     if not _flag(xreq, "attachments"):
         return json_response(payload, headers=headers)
     hashes = [a["sha2"].lower() for s in stmts for a in s.get("attachments", []) if "sha2" in a]
@@ -500,7 +505,9 @@ def _get_more(xreq: XRequest) -> Response:
     return _page(xreq, f, limit, after=after, snapshot=snapshot, fmt=fmt)
 
 
-def _more_token_holds(f: statement_store.Filters, numbers: tuple, fmt: Any, att: Any) -> bool:
+def _more_token_holds(
+    f: statement_store.Filters, numbers: tuple[object, ...], fmt: Any, att: Any
+) -> bool:
     """A forged token must not reach SQLite with a list for a string or a 30-digit integer."""
     bound = 2**62
     hints = get_type_hints(statement_store.Filters)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import islice
-from typing import Any
+from typing import Any, TypeGuard
 
 from fake_lms.xapi.json_values import is_number
 from fake_lms.xapi.jsonbody import child_path
@@ -74,7 +74,7 @@ _VERSION_1_0 = re.compile(r"1\.0(?:\.[0-9]+)?")
 # --- value helpers (the schema's patterns, reused so there is one definition of each) ----------
 
 
-def is_uuid(s: Any) -> bool:
+def is_uuid(s: Any) -> TypeGuard[str]:
     """Canonical 8-4-4-4-12 hex, RFC 4122 variant (any version), case-insensitive."""
     return isinstance(s, str) and _UUID.search(s) is not None
 
@@ -171,7 +171,7 @@ _AFTER_ALL_US = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(microse
 _IFI_KEYS = ("mbox", "mbox_sha1sum", "openid", "account")
 
 
-def agent_ifi(agent: dict) -> str | None:
+def agent_ifi(agent: dict[str, Any]) -> str | None:
     """Identity key of an Agent/identified Group so documents and filters find the same person.
 
     E.g. "mbox:mailto:a@b.c", "account:https://x|name", "mbox_sha1sum:<hex>", "openid:<uri>".
@@ -233,7 +233,8 @@ def _json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, (int, float)):
         return "number"
-    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "object", list: "array", str: "string"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _join(path: str, steps: Iterable[Any]) -> str:
@@ -250,7 +251,7 @@ def _schema_violations(
     for error in errors:
         room = None if most is None else max(most - len(out), 0)
         out.extend(islice(_explain(error, _join(base, error.path)), room))
-        if room is not None and len(out) >= most:
+        if most is not None and len(out) >= most:
             break
     return out
 
@@ -300,7 +301,7 @@ def _explain(error: SchemaError, where: str) -> Iterable[Violation]:
     return [Violation(where, rule, section)]  # pragma: no cover - keywords not in use
 
 
-def _unknown_key(node: dict, where: str, key: str) -> Violation:
+def _unknown_key(node: dict[str, Any], where: str, key: str) -> Violation:
     """Name the key, why it may not be here, and the right spelling when only the case is off."""
     title = node.get("title", "this object")
     here = child_path(where, key)
@@ -375,13 +376,13 @@ def _is_api_2(version: str) -> bool:
     return str(version).startswith("2")
 
 
-ActorRule = Callable[[dict, str, str], list[Violation]]
-DefinitionRule = Callable[[dict, str], list[Violation]]
-StatementRule = Callable[[dict, str, str], list[Violation]]
+ActorRule = Callable[[dict[str, Any], str, str], list[Violation]]
+DefinitionRule = Callable[[dict[str, Any], str], list[Violation]]
+StatementRule = Callable[[dict[str, Any], str, str], list[Violation]]
 _NONE: list[Violation] = []  # shared "nothing found"; callers only read it
 
 
-def rule_exactly_one_ifi(node: dict, path: str, role: str) -> list[Violation]:
+def rule_exactly_one_ifi(node: dict[str, Any], path: str, role: str) -> list[Violation]:
     """An Agent has exactly one IFI and an identified Group no more than one.
 
     xAPI 1.0.3 Data §2.4.2.1.s2.b1/b2: an Agent "MUST be identified by one (1)" IFI and "MUST NOT
@@ -399,7 +400,9 @@ def rule_exactly_one_ifi(node: dict, path: str, role: str) -> list[Violation]:
     return _NONE
 
 
-def rule_anonymous_group_lists_members(node: dict, path: str, role: str) -> list[Violation]:
+def rule_anonymous_group_lists_members(
+    node: dict[str, Any], path: str, role: str
+) -> list[Violation]:
     """A Group without an IFI is only its members, so it must list at least one (XAPI-00037).
 
     xAPI 1.0.3 Data §2.4.2.2.s4.b1: "An Anonymous Group MUST include a member property listing
@@ -416,7 +419,9 @@ def rule_anonymous_group_lists_members(node: dict, path: str, role: str) -> list
     return _NONE
 
 
-def rule_correct_responses_need_interaction_type(defn: dict, path: str) -> list[Violation]:
+def rule_correct_responses_need_interaction_type(
+    defn: dict[str, Any], path: str
+) -> list[Violation]:
     """A correctResponsesPattern means nothing without the interactionType that reads it.
 
     xAPI 1.0.3 Data §2.4.4.1.s13.b1: "Interaction Activities MUST have a valid interactionType"
@@ -437,7 +442,7 @@ _COMPONENT_LISTS = {
 }
 
 
-def rule_component_lists_match_interaction_type(defn: dict, path: str) -> list[Violation]:
+def rule_component_lists_match_interaction_type(defn: dict[str, Any], path: str) -> list[Violation]:
     """Each interaction component list belongs to given interactionTypes (xAPI-D §2.4.4.1).
 
     Without an interactionType, a component list makes an Interaction Activity that lacks the
@@ -457,7 +462,7 @@ def rule_component_lists_match_interaction_type(defn: dict, path: str) -> list[V
     ]
 
 
-def rule_component_ids_unique(defn: dict, path: str) -> list[Violation]:
+def rule_component_ids_unique(defn: dict[str, Any], path: str) -> list[Violation]:
     """Responses name components by id, so ids within one list must differ (XAPI-00058).
 
     xAPI 1.0.3 Data §2.4.4.1.s16.b1: "Within an array of interaction components, all id values
@@ -480,7 +485,9 @@ def rule_component_ids_unique(defn: dict, path: str) -> list[Violation]:
     return out
 
 
-def rule_agent_object_declares_object_type(s: dict, path: str, version: str) -> list[Violation]:
+def rule_agent_object_declares_object_type(
+    s: dict[str, Any], path: str, version: str
+) -> list[Violation]:
     """Without objectType an object is an Activity, so an Agent/Group object must say what it is.
 
     xAPI 1.0.3 Data §2.4.4.2.s1.b1: "Statements that specify an Agent or Group as an Object MUST
@@ -494,7 +501,7 @@ def rule_agent_object_declares_object_type(s: dict, path: str, version: str) -> 
     return _NONE
 
 
-def rule_score_values_are_finite(s: dict, path: str, version: str) -> list[Violation]:
+def rule_score_values_are_finite(s: dict[str, Any], path: str, version: str) -> list[Violation]:
     """NaN and infinities are no scores (and no JSON); they would also defeat the range checks.
 
     xAPI 1.0.3 Data §2.4.5.1: scores are decimal numbers; JSON (RFC 8259 §6) has no NaN or
@@ -519,7 +526,7 @@ def _finite_double(value: int | float) -> bool:
         return False
 
 
-def rule_score_min_below_max(s: dict, path: str, version: str) -> list[Violation]:
+def rule_score_min_below_max(s: dict[str, Any], path: str, version: str) -> list[Violation]:
     """min < max, or no raw value could lie between them (XAPI-00080/00081).
 
     xAPI 1.0.3 Data §2.4.5.1 table: min is a "Decimal number less than max (if present)".
@@ -532,7 +539,7 @@ def rule_score_min_below_max(s: dict, path: str, version: str) -> list[Violation
     return _NONE
 
 
-def rule_score_raw_within_range(s: dict, path: str, version: str) -> list[Violation]:
+def rule_score_raw_within_range(s: dict[str, Any], path: str, version: str) -> list[Violation]:
     """raw lies within [min, max] when those are given (XAPI-00082).
 
     xAPI 1.0.3 Data §2.4.5.1 table: raw is a "Decimal number between min and max (if present,
@@ -554,7 +561,9 @@ def rule_score_raw_within_range(s: dict, path: str, version: str) -> list[Violat
 _NOT_ACTIVITY = ("Agent", "Group", "SubStatement", "StatementRef")
 
 
-def rule_revision_platform_only_with_activity(s: dict, path: str, version: str) -> list[Violation]:
+def rule_revision_platform_only_with_activity(
+    s: dict[str, Any], path: str, version: str
+) -> list[Violation]:
     """revision and platform describe an Activity, so only a statement about one may carry them.
 
     xAPI 1.0.3 Data §2.4.6.s4.b1/b2: "The revision [platform] property MUST only be used if the
@@ -574,7 +583,9 @@ def rule_revision_platform_only_with_activity(s: dict, path: str, version: str) 
     ]
 
 
-def rule_timestamps_are_real_instants(s: dict, path: str, version: str) -> list[Violation]:
+def rule_timestamps_are_real_instants(
+    s: dict[str, Any], path: str, version: str
+) -> list[Violation]:
     """The schema checks the shape; this catches dates like 2015-02-30 that match it.
 
     xAPI 1.0.3 Data §4.5.s1.b1 / 2.0.0 §4.2.7 (Timestamps): a Timestamp MUST be formatted
@@ -590,7 +601,9 @@ def rule_timestamps_are_real_instants(s: dict, path: str, version: str) -> list[
     return out
 
 
-def rule_timestamp_separator_fits_version(s: dict, path: str, version: str) -> list[Violation]:
+def rule_timestamp_separator_fits_version(
+    s: dict[str, Any], path: str, version: str
+) -> list[Violation]:
     """A space between date and time is RFC 3339 (§5.6 NOTE), not ISO 8601 (§4.3.2: 'T').
 
     xAPI 1.0.3 Data §4.5.s1.b1 says a Timestamp MUST be ISO 8601, so a 1.0.x request with
@@ -611,7 +624,7 @@ def rule_timestamp_separator_fits_version(s: dict, path: str, version: str) -> l
     return out
 
 
-def rule_2_0_properties_need_2_0(s: dict, path: str, version: str) -> list[Violation]:
+def rule_2_0_properties_need_2_0(s: dict[str, Any], path: str, version: str) -> list[Violation]:
     """contextAgents/contextGroups exist only in xAPI 2.0; a 1.0.x LRS must not accept them.
 
     xAPI 1.0.3 Data §2.2.s4.b1.b7: the LRS MUST reject Statements "where a key or value is not
@@ -631,7 +644,9 @@ def rule_2_0_properties_need_2_0(s: dict, path: str, version: str) -> list[Viola
     ]
 
 
-def rule_authority_is_agent_or_oauth_pair(s: dict, path: str, version: str) -> list[Violation]:
+def rule_authority_is_agent_or_oauth_pair(
+    s: dict[str, Any], path: str, version: str
+) -> list[Violation]:
     """A Group authority is 3-legged OAuth: an anonymous pair, consumer and user (xAPI-D §2.4.9).
 
     xAPI 1.0.3 Data §2.4.9.s3.b1: "Authority MUST be an Agent, except in 3-legged OAuth, where it
@@ -654,7 +669,7 @@ def rule_authority_is_agent_or_oauth_pair(s: dict, path: str, version: str) -> l
     return out
 
 
-def rule_version_matches_api(s: dict, path: str, version: str) -> list[Violation]:
+def rule_version_matches_api(s: dict[str, Any], path: str, version: str) -> list[Violation]:
     """A 1.0.x request may only carry 1.0.x statements; 2.0 accepts 2.0.0 too (XAPI-00101).
 
     xAPI 1.0.3 Data §2.4.10.s3.b2: "An LRS MUST reject all Statements with a version specified
@@ -671,7 +686,9 @@ def rule_version_matches_api(s: dict, path: str, version: str) -> list[Violation
 _VOIDED = "http://adlnet.gov/expapi/verbs/voided"
 
 
-def rule_voiding_targets_statement_ref(s: dict, path: str, version: str) -> list[Violation]:
+def rule_voiding_targets_statement_ref(
+    s: dict[str, Any], path: str, version: str
+) -> list[Violation]:
     """A voiding statement names its target by StatementRef (XAPI-00017).
 
     xAPI 1.0.3 Data §2.3.2.s2.b1: "the Object of that voiding Statement MUST have the
@@ -709,7 +726,7 @@ TOP_LEVEL_RULES: tuple[StatementRule, ...] = (  # the statement only
 _ALL_STATEMENT_RULES = STATEMENT_RULES + TOP_LEVEL_RULES
 
 
-def _add_actor(out: list, node: Any, path: str, role: str) -> None:
+def _add_actor(out: list[tuple[dict[str, Any], str, str]], node: Any, path: str, role: str) -> None:
     if isinstance(node, dict):
         out.append((node, path, role))
         members = node.get("member") if node.get("objectType") == "Group" else None
@@ -719,9 +736,9 @@ def _add_actor(out: list, node: Any, path: str, role: str) -> None:
                     out.append((member, f"{path}.member[{index}]", "member"))
 
 
-def _actors(s: dict, path: str) -> list[tuple[dict, str, str]]:
+def _actors(s: dict[str, Any], path: str) -> list[tuple[dict[str, Any], str, str]]:
     """Every Agent and Group of one statement level, with its path and its role."""
-    out: list[tuple[dict, str, str]] = []
+    out: list[tuple[dict[str, Any], str, str]] = []
     _add_actor(out, s.get("actor"), f"{path}.actor", "actor")
     obj = s.get("object")
     if isinstance(obj, dict) and obj.get("objectType") in ("Agent", "Group"):
@@ -741,9 +758,9 @@ def _actors(s: dict, path: str) -> list[tuple[dict, str, str]]:
     return out
 
 
-def _definitions(s: dict, path: str) -> list[tuple[dict, str]]:
+def _definitions(s: dict[str, Any], path: str) -> list[tuple[dict[str, Any], str]]:
     """Every Activity definition of one statement level: the object's and the context's."""
-    out: list[tuple[dict, str]] = []
+    out: list[tuple[dict[str, Any], str]] = []
     obj = s.get("object")
     if isinstance(obj, dict) and obj.get("objectType", "Activity") == "Activity":
         if isinstance(obj.get("definition"), dict):
@@ -760,7 +777,7 @@ def _definitions(s: dict, path: str) -> list[tuple[dict, str]]:
     return out
 
 
-def _rule_violations(stmt: dict, path: str, version: str) -> list[Violation]:
+def _rule_violations(stmt: dict[str, Any], path: str, version: str) -> list[Violation]:
     """Run the registries over the statement and, if its object is one, its SubStatement."""
     out: list[Violation] = []
     levels = [(stmt, path, _ALL_STATEMENT_RULES)]
@@ -867,7 +884,7 @@ def validate_statements(body: Any, version: str = "1.0.3") -> list[Violation]:
 
 def _param_violations(obj: Any, schema: SchemaCheck, path: str) -> list[Violation]:
     schema_side = _schema_violations(schema.errors(obj), path)
-    actors: list[tuple[dict, str, str]] = []
+    actors: list[tuple[dict[str, Any], str, str]] = []
     _add_actor(actors, obj, path, "parameter")
     rule_side = [
         v for node, at, role in actors for rule in ACTOR_RULES for v in rule(node, at, role)

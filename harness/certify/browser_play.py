@@ -123,11 +123,11 @@ def play_pages(
                     page = context.new_page()
                     page.on("console", lambda m: messages.append(m.text))
                     page.goto(url if origin else server.page_url + "?" + urlsplit(url).query)
-                    _until(
-                        page,
-                        lambda n=number: session.failure is not None or _played(session, n),
-                        budget_s,
-                    )
+
+                    def played(n: int = number) -> bool:
+                        return session.failure is not None or _played(session, n)
+
+                    _until(page, played, budget_s)
                     if session.failure is not None:
                         raise Unreachable(session.failure.removeprefix("certify "))
                     if tick:

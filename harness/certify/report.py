@@ -81,7 +81,8 @@ def summary(cert: Certification) -> str:
     if fixes:
         lines.append("top fixes:")
         lines += [f"  {i}. {fix}" for i, fix in enumerate(fixes, 1)]
-    return redact(cert.clean("\n".join(lines)))
+    text: str = redact(cert.clean("\n".join(lines)))
+    return text
 
 
 def _finding_text(check: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from harness.cli.args import http_url
 from harness.errors import UsageError
 
 
-def add_parsers(sub: argparse._SubParsersAction) -> None:
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     au = sub.add_parser("au", help="register an AU (a story URL) with a running fake LMS")
     au_sub = au.add_subparsers(dest="au_command", required=True, metavar="ACTION")
     reg = au_sub.add_parser("register", help="register one AU by URL")

@@ -28,7 +28,7 @@ from harness.errors import UsageError
 from harness.report.meta import command_line
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("certify", help="play We Are against a real LMS/LRS and report what works")
     p.add_argument(
         "--launch-url",

@@ -21,7 +21,7 @@ MARKS = {OK: ("✓", "32"), MISSING: ("✗", "31"), WARNING: ("!", "33")}
 ASCII_MARKS = {OK: "ok", MISSING: "X", WARNING: "!"}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "doctor", help="check this machine for what the commands need, with the fix for each gap"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from fake_lms.client import AdminClient, AdminError
 from harness.cli.args import http_url
@@ -13,7 +14,7 @@ from harness.errors import UsageError
 PROFILE_BEHAVIOUR = {"weare": "weare-documented", "cmi5": "cmi5-full"}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("launch", help="ask a running fake LMS for a launch URL")
     p.add_argument(
         "--lms",
@@ -59,8 +60,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def launch_body(args: argparse.Namespace) -> dict:
-    body: dict = {
+def launch_body(args: argparse.Namespace) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "profile": args.profile,
         "launch_mode": args.launch_mode,
         "encoding": args.encoding,

@@ -45,7 +45,7 @@ INSTALL_HINT = "Locust is not installed: pip install 'weare-harness[load]'"
 ENGINE_SLACK = 300.0  # seconds past --duration for workers to join and the read-back
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("load", help="many We Are learners at once against an LMS (Locust)")
     target = p.add_mutually_exclusive_group()
     target.add_argument(

@@ -8,7 +8,7 @@ import json
 from fake_lms.quirks import catalogue
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("quirks", help="list the quirks `serve --quirk` accepts")
     p.add_argument("--json", action="store_true", help="as JSON")
     p.set_defaults(run=run)

@@ -19,12 +19,12 @@ from harness.bench import Bench, BenchError
 from harness.console import Console, plural
 from harness.errors import UsageError
 from harness.runner import Runner, ScenarioResult, Target, run_in_one_browser
-from harness.scenarios import ScenarioError, discover, select
+from harness.scenarios import Scenario, ScenarioError, discover, select
 from harness.story.behaviour import mutants
 from harness.urls import unreachable
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("run", help="run scenarios against the We Are launch flow")
     p.add_argument(
         "paths", nargs="*", help="scenario files or folders (default: the built-in suite)"
@@ -214,7 +214,7 @@ def exit_code(results: list[ScenarioResult]) -> int:
 
 
 def mutant_results(
-    scenarios: list,
+    scenarios: list[Scenario],
     driver: str,
     workers: int,
     bench: Bench,
@@ -262,12 +262,14 @@ def mutant_results(
         return dict(zip(names, pool.map(Runner.run, runners), strict=True))
 
 
-def _mutation(args: argparse.Namespace, scenarios: list, command: str, console: Console) -> int:
+def _mutation(
+    args: argparse.Namespace, scenarios: list[Scenario], command: str, console: Console
+) -> int:
     """Every mutant against the suite: a mutant is killed when at least one scenario fails."""
     if args.au != "reference":
         raise UsageError("--mutation runs the reference story's mutants; leave --au out")
     report: dict[str, Any] = {"mutants": 0, "killed": 0, "survivors": [], "killed_by": {}}
-    errors = []
+    errors: list[str] = []
     started = time.monotonic()
 
     def tally(name: str, results: list[ScenarioResult]) -> None:

@@ -45,7 +45,7 @@ scenarios:
 """
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "scenarios",
         help="check scenario files, or write a new one from a template",

@@ -73,7 +73,7 @@ EXPOSED = (
 )
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the fake LMS (cmi5 LMS + xAPI LRS) as a server")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=port, default=8080, help="port, 0-65535 (0 picks a free one)")

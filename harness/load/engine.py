@@ -54,7 +54,7 @@ def locust_options(config: LoadConfig | None) -> argparse.Namespace:
     parsed options to every worker in the spawn message)."""
     parser = argument_parser.get_empty_argument_parser()
     argument_parser.setup_parser_arguments(parser)
-    options = parser.parse(args=["--headless"])
+    options: argparse.Namespace = parser.parse(args=["--headless"])
     if config is not None:
         setattr(options, learner.OPTION, config.to_json())
     return options
@@ -101,7 +101,7 @@ def run_local(config: LoadConfig) -> tuple[Environment, list[dict[str, Any]], fl
     return env, learners, seconds
 
 
-def start_workers(count: int, host: str, port: int) -> list[subprocess.Popen]:
+def start_workers(count: int, host: str, port: int) -> list[subprocess.Popen[bytes]]:
     connect = "127.0.0.1" if host in ("0.0.0.0", "*", "") else host
     command = [sys.executable, "-m", "harness.load.engine", "--worker", f"{connect}:{port}"]
     return [
@@ -167,6 +167,7 @@ def run_master(config: LoadConfig) -> tuple[Environment, list[dict[str, Any]], f
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+    assert env.parsed_options is not None  # environment() gave it locust_options
     env.parsed_options.weare_workers = workers
     return env, learners, seconds
 

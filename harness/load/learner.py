@@ -44,7 +44,7 @@ class Plan:
 
     config: LoadConfig
     worker_index: int = 0
-    counter: itertools.count = field(default_factory=itertools.count)
+    counter: itertools.count[int] = field(default_factory=itertools.count)
     learners: list[dict[str, Any]] = field(default_factory=list)
     flushed: int = 0
 
@@ -71,7 +71,6 @@ def set_plan(plan: Plan) -> None:
     PLAN = plan
 
 
-@events.test_start.add_listener
 def _plan_from_master(environment: Environment, **_: Any) -> None:
     """Each process reads the config from Locust's parsed options when the load starts: a
     worker gets them in its master's spawn message, with its index among the workers."""
@@ -80,6 +79,9 @@ def _plan_from_master(environment: Environment, **_: Any) -> None:
     if text and (PLAN is None or PLAN.config.to_json() != text):
         index = getattr(environment.runner, "worker_index", 0)
         set_plan(Plan(LoadConfig.from_json(text), worker_index=max(index, 0)))
+
+
+events.test_start.add_listener(_plan_from_master)
 
 
 class LoadClient(WeAreClient):

@@ -33,7 +33,7 @@ class LossCount:
     lost: int = 0
     duplicated: int = 0
     unverified: int = 0  # acknowledged statements that could not be read back
-    reasons: Counter = field(default_factory=Counter)  # why some could not be read
+    reasons: Counter[str] = field(default_factory=Counter)  # why some could not be read
 
     def add(self, other: LossCount) -> None:
         self.accepted += other.accepted

@@ -107,7 +107,8 @@ def build(
         "report": report,
     }
     result["verdict"] = verdict(result)
-    return redact_strings(result, KnownSecrets(config.secrets()))
+    redacted: dict[str, Any] = redact_strings(result, KnownSecrets(config.secrets()))
+    return redacted
 
 
 def verdict(result: dict[str, Any]) -> str:

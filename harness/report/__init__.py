@@ -103,7 +103,8 @@ def totals(results: list[ScenarioResult] | list[dict[str, Any]]) -> dict[str, An
 def first_failure(result: dict[str, Any]) -> str:
     """The message that explains a failed or errored scenario best: its first failed check."""
     failed = [c["message"] for c in result.get("checks", []) if not c.get("passed")]
-    return failed[0] if failed else result.get("message") or result.get("status", "")
+    message: str = failed[0] if failed else result.get("message") or result.get("status", "")
+    return message
 
 
 def write_reports(

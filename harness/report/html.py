@@ -114,7 +114,7 @@ def _checks(scenario: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _view(scenario: dict[str, Any], anchor: str) -> dict[str, Any]:
     """What the template shows of one scenario, computed here so the template only lays out."""
-    url = scenario.get("launch_url")
+    url: str | None = scenario.get("launch_url")
     statements = scenario.get("statements") or {}
     received = [
         (role, fates_text(statements.get(role) or {"sent": len(sent)}), sent)

@@ -117,7 +117,8 @@ def write_junit(
         if case.system_out:
             ET.SubElement(element, "system-out").text = clean(case.system_out)
     ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document + b"\n"
 
 
 # -- run: one testcase per scenario -----------------------------------------------------------

@@ -40,7 +40,8 @@ def _reason(result: ScenarioResult) -> str:
     """Why a scenario did not pass, secrets redacted: its first failed check, else its message."""
     data = {"checks": [as_dict(c) for c in result.checks], "message": result.message}
     data["status"] = result.status
-    return redact(first_failure(data))
+    reason: str = redact(first_failure(data))
+    return reason
 
 
 def progress_line(result: ScenarioResult, done: int, total: int, *, color: bool) -> str:

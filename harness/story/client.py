@@ -458,7 +458,9 @@ class WeAreClient:
             raise StoryFailure(f"learner preferences could not be read: {prefs.status_code}")
         self._send(self._cmi5("initialized"))
 
-    def _cmi5(self, verb: str, result: dict[str, Any] | None = None, moveon: bool = False) -> dict:
+    def _cmi5(
+        self, verb: str, result: dict[str, Any] | None = None, moveon: bool = False
+    ) -> dict[str, Any]:
         context = json.loads(json.dumps(self.template))
         context["registration"] = self.params.get("registration")
         categories = context.setdefault("contextActivities", {}).setdefault("category", [])

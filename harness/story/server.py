@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
@@ -38,7 +38,7 @@ class StoryRegistry:
 def _registry() -> StoryRegistry:
     from flask import current_app
 
-    return current_app.extensions["story"]
+    return cast(StoryRegistry, current_app.extensions["story"])
 
 
 def _base() -> str:

@@ -11,7 +11,7 @@ answer is `no-store` and `no-referrer`: the page's URL carries the launch's fetc
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 
@@ -26,7 +26,7 @@ HOSTS = "CAPTURE_HOSTS"  # app.config: the Host values that name this server
 
 
 def _session() -> CaptureSession:
-    return current_app.extensions["capture"]
+    return cast(CaptureSession, current_app.extensions["capture"])
 
 
 def _static(package: str, path: str, content_type: str) -> Response:

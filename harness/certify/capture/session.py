@@ -472,4 +472,5 @@ class CaptureSession:
                 data["verdict"] = page_verdict(cert)
             if self.ctx is None:
                 return data
-            return redact_strings(data, KnownSecrets(self.ctx.http.secrets))
+            redacted: dict[str, Any] = redact_strings(data, KnownSecrets(self.ctx.http.secrets))
+            return redacted

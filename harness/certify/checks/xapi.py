@@ -7,6 +7,7 @@ import statistics
 from harness.certify.answer import answer
 from harness.certify.causes import slow_answer
 from harness.certify.context import CertContext
+from harness.certify.recorder import Exchange
 from harness.certify.registry import (
     BLOCKER,
     FAIL,
@@ -41,7 +42,12 @@ def cors_preflight(ctx: CertContext) -> Finding:
         h.strip().lower() for h in (ex.header("Access-Control-Allow-Headers") or "").split(",")
     }
     missing = [h for h in XAPI_HEADERS if h not in allowed and "*" not in allowed]
-    if ex.status < 400 and origin in (ctx.inputs.origin, "*") and not missing:
+    if (
+        ex.status is not None
+        and ex.status < 400
+        and origin in (ctx.inputs.origin, "*")
+        and not missing
+    ):
         return Finding(PASS, f"preflight {ex.status}, origin and headers allowed", [ex])
     detail = (
         f"preflight answered {answer(ex)}; Allow-Origin {origin!r} (expected "
@@ -68,7 +74,7 @@ def cors_preflight(ctx: CertContext) -> Finding:
 @requires_response("trailing-slash")
 def trailing_slash_tolerated(ctx: CertContext) -> Finding:
     ex = ctx.sent["trailing-slash"]
-    if 300 <= ex.status < 400:
+    if ex.status is not None and 300 <= ex.status < 400:
         return Finding(
             FAIL,
             f"{ctx.statements} redirects ({ex.status} to {ex.header('Location')!r}); "
@@ -133,7 +139,7 @@ def state_resource(ctx: CertContext) -> Finding:
     )
 
 
-def _answered(ctx: CertContext) -> list:
+def _answered(ctx: CertContext) -> list[Exchange]:
     return [e for e in ctx.http.exchanges if e.status is not None]
 
 
@@ -149,7 +155,7 @@ def no_server_errors(ctx: CertContext) -> Finding:
     answered = _answered(ctx)
     if not answered:
         return Finding(SKIPPED, "no response to judge")
-    errors = [e for e in answered if e.status >= 500]
+    errors = [e for e in answered if e.status is not None and e.status >= 500]
     if errors:
         return Finding(
             FAIL,
@@ -175,6 +181,7 @@ def version_header_on_responses(ctx: CertContext) -> Finding:
         if e.request_headers.get("Authorization")
         and e.method != "OPTIONS"
         and "/fetch" not in e.url
+        and e.status is not None
         and e.status < 500
     ]
     if not xapi:
