@@ -9,6 +9,7 @@ itself calls, and run in milliseconds, so that `make mutation` can afford them.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -72,8 +73,22 @@ def context(*launch_urls: str, **inputs: Any) -> CertContext:
     return CertContext.create(CertInputs(urls, **inputs))
 
 
+CITED = re.compile(r"(?<![\d.])\d+\.\d+\.\d+\.\d+-\d+")
+
+
+def cites_only_its_own_requirements(found: CheckOutcome) -> None:
+    """The cmi5 requirement ids a finding cites are among those its check is registered with,
+    besides the ids the LMS's own answer named (relayed as they came)."""
+    relayed = {i for e in found.finding.exchanges for i in CITED.findall(e.response_body)}
+    cited = set(CITED.findall(found.finding.detail)) - relayed
+    assert cited <= set(CITED.findall(found.check.source)), (found.check.id, cited)
+
+
 def outcome(ctx: CertContext, check_id: str) -> CheckOutcome:
-    return next(o for o in run_checks(ctx) if o.check.id == check_id)
+    outcomes = run_checks(ctx)
+    for found in outcomes:
+        cites_only_its_own_requirements(found)
+    return next(o for o in outcomes if o.check.id == check_id)
 
 
 def status(ctx: CertContext, check_id: str) -> str:

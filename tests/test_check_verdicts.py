@@ -9,6 +9,7 @@ requirement id among others, a count just short of its floor) and run in millise
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -126,10 +127,17 @@ def judge(story: Story, key: str, expected: Any) -> CheckResult:
     return result
 
 
+CITED = re.compile(r"(?<![\d.])\d+\.\d+\.\d+\.\d+-\d+")
+
+
 def passes(story: Story, key: str, expected: Any) -> bool:
     result = judge(story, key, expected)
     assert result.judged, result.message
     assert ("[rule: " in result.message) is not result.passed
+    # The cmi5 requirement ids a message cites, beyond the values it quotes, are its rule's.
+    quoted = set(CITED.findall(f"{result.expected!r} {result.actual!r}"))
+    cited = set(CITED.findall(result.message)) - quoted
+    assert cited <= set(CITED.findall(result.rule)), (key, cited)
     return result.passed
 
 
@@ -442,3 +450,18 @@ def test_every_expectation_is_judged_in_the_order_given():
         ("fetch_calls", False),
         ("uuid_id", True),
     ]
+
+
+def test_a_result_as_the_report_shows_it():
+    [result] = evaluate(one().evidence(), {"fetch_calls": 1})
+    assert result.as_dict() == {
+        "name": "fetch_calls",
+        "rule": REGISTRY["fetch_calls"].rule,
+        "passed": False,
+        "judged": True,
+        "expected": 1,
+        "actual": 0,
+        "message": result.message,
+    }
+    [unjudged] = evaluate(Story().evidence(), {"verbs": [DONE], "uuid_id": True})[1:]
+    assert (unjudged.as_dict()["judged"], unjudged.as_dict()["actual"]) == (False, None)
