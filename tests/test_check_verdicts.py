@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harness.checks import REGISTRY, CheckResult, evaluate
+from harness.checks import REGISTRY, CheckResult, difference, evaluate, session_problem
 from harness.evidence import Evidence, Exchange
 
 V = "http://adlnet.gov/expapi/verbs/"
@@ -465,3 +465,65 @@ def test_a_result_as_the_report_shows_it():
     }
     [unjudged] = evaluate(Story().evidence(), {"verbs": [DONE], "uuid_id": True})[1:]
     assert (unjudged.as_dict()["judged"], unjudged.as_dict()["actual"]) == (False, None)
+
+
+def test_a_message_says_verdict_values_difference_detail_and_rule():
+    story = one().post(statement(), role="configured", status=403, answer='{"error": "no"}')
+    [failed] = evaluate(story.evidence(), {"statements": {"launch": 2, "configured": 0}})
+    rule = REGISTRY["statements"].rule
+    assert (failed.expected, failed.actual) == ({"launch": 2, "configured": 0}, {"launch": 1, "configured": 0})  # fmt: skip
+    assert failed.message == (
+        "statements: NOT as expected: expected {'launch': 2, 'configured': 0}, got "
+        "{'launch': 1, 'configured': 0} [differs at launch: 1 for 2] (statements accepted per "
+        "mount; configured: 1 sent, 0 accepted, 1 refused, 0 not stored (403: no)) "
+        f"[rule: {rule}]"
+    )
+    [passed] = evaluate(one().evidence(), {"fetch_calls": 0})
+    assert passed.message == "fetch_calls: as expected: expected 0, got 0 (calls to the fetch URL)"
+    [unjudged] = evaluate(Story().evidence(), {"uuid_id": True})
+    assert unjudged.expected is True
+    assert unjudged.message == (
+        "uuid_id: nothing to judge: the story sent no statement, so expected True cannot be "
+        f"confirmed [rule: {REGISTRY['uuid_id'].rule}]"
+    )
+
+
+def test_refusals_are_listed_once_each_in_the_detail():
+    story = Story().post(statement(), status=400, answer='{"error": "bad"}')
+    story.post(statement(), status=400, answer='{"error": "bad"}')
+    story.post(statement(), status=400, answer='{"error": "worse"}')
+    result = judge(story, "refused", {"launch": 3})
+    assert result.message.endswith(
+        "(statements refused per mount; launch: 400: bad; launch: 400: worse)"
+    )
+
+
+def test_where_values_differ():
+    assert difference({"a": None}, {}) == "a: '<missing>' for None"
+    assert difference({"a": 1, "b": 2}, {"a": 1, "b": 3}) == "b: 3 for 2"
+    assert difference({"n": {"at_least": 2}}, {"n": 1}) == "n: 1 for {'at_least': 2}"
+    assert difference({"n": {"at_least": 2}}, {"n": "2"}) == "n: '2' for {'at_least': 2}"
+    assert difference({"n": 3}, {"n": 3}) == ""
+    assert difference([1, 2, 3], [1, 2]) == "2 items for 3"
+    assert difference(1, 2) == ""
+
+
+def test_cmi5_verdicts_read_only_the_cmi5_rules_recorded():
+    story = Story().post(statement(), verdicts=[{"requirement": "8.2.1.0-3"}])
+    assert passes(story, "cmi5_verdicts", "none")
+
+
+@pytest.mark.parametrize(
+    ("verbs", "problem"),
+    [
+        ([INIT, END, ANSWERED, DONE], "2 statement(s) after terminated, first "
+         f"'{ANSWERED}' (cmi5 9.3.8.0-2, 9.3.0.0-5)"),
+        ([INIT, DONE], "no terminated statement ends the session (cmi5 9.3.8.0-1)"),
+        ([INIT, PASSED, FAILED, END], "both passed and failed in one session (cmi5 9.3.0.0-3)"),
+        ([INIT, DONE, DONE, END], f"{DONE} sent 2 times in one session (cmi5 9.3.0.0-2)"),
+        ([DONE], f"the first statement is '{DONE}', not initialized (cmi5 9.3.2.0-2, 9.3.0.0-4)"),
+        ([], None),
+    ],
+)  # fmt: skip
+def test_the_session_problem_named_exactly(verbs, problem):
+    assert session_problem(verbs) == problem
