@@ -15,7 +15,14 @@ from typing import Any
 
 import pytest
 
-from harness.checks import REGISTRY, CheckResult, difference, evaluate, session_problem
+from harness.checks import (
+    REGISTRY,
+    CheckResult,
+    difference,
+    evaluate,
+    session_problem,
+    silence,
+)
 from harness.evidence import Evidence, Exchange
 
 V = "http://adlnet.gov/expapi/verbs/"
@@ -527,3 +534,33 @@ def test_cmi5_verdicts_read_only_the_cmi5_rules_recorded():
 )  # fmt: skip
 def test_the_session_problem_named_exactly(verbs, problem):
     assert session_problem(verbs) == problem
+
+
+def test_differences_are_listed_up_to_four_keys_and_across_mounts():
+    five = {k: 1 for k in "abcde"}
+    assert (
+        difference(five, dict.fromkeys(five, 2)) == "a: 2 for 1; b: 2 for 1; c: 2 for 1; d: 2 for 1"
+    )
+    story = one(status=503).post(statement(), role="configured", status=503)
+    result = judge(story, "statements", {"launch": 1, "configured": 1})
+    assert "launch: 1 sent, 0 accepted, 1 refused, 0 not stored (503); configured: 1 sent" in (
+        result.message
+    )
+    [fields] = evaluate(one().evidence(), {"fields": {"actor": "$launch.actor"}})
+    assert fields.passed and "differs at" not in fields.message
+
+
+def test_silence_reads_a_launch_url_written_with_html_entities():
+    launch = {"launch_url": "https://story.example/?fetch=f&amp;endpoint=e"}
+    evidence = Evidence(launch=launch, outcome={}, mount_names={}, key_users={})
+    assert silence(evidence, "at 'launch'") == (
+        "the story sent no statement (expected them at 'launch')"
+    )
+
+
+def test_each_expectation_is_judged_after_one_with_nothing_to_judge():
+    results = evaluate(Story().evidence(), {"uuid_id": True, "fetch_calls": 0})
+    assert [(r.name, r.judged, r.passed) for r in results] == [
+        ("uuid_id", False, False),
+        ("fetch_calls", True, True),
+    ]
