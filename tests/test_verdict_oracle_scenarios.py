@@ -133,6 +133,7 @@ CASES: tuple[Case, ...] = (
     Case("uuid_id", True, REFERENCE, (mutant("random-statement-id-missing"),)),
     Case("version_header", "1.0.3", REFERENCE, (mutant("no-version-header"),)),
     Case("cmi5_verdicts", "none", CMI5_FULL, (REFERENCE, DOCUMENTED_ENFORCED)),
+    Case("cmi5_verdicts", "9.3.0.0-4", REFERENCE, (CMI5_FULL,)),
     Case("xapi_valid", True, REFERENCE, (mutant("capitalised-context"),)),
     Case("statuses", [200], REFERENCE, (quirk("statements-503"), mutant("sends-twice"))),
     Case("redirect", RETURN_URL, CMI5_FULL_RETURN, (DOCUMENTED_RETURN,)),

@@ -117,7 +117,7 @@ def preference_faults(prefs: dict[str, Any]) -> tuple[list[str], list[str], str]
 @check(
     "cmi5.learner-preferences",
     title="The learner preferences answer 404, or 200 with a preferences document",
-    source="cmi5 §11.0 (agent profile cmi5LearnerPreferences; 11.0.0.0-5)",
+    source="cmi5 §11.0 (agent profile cmi5LearnerPreferences; 11.0.0.0-5), §11.1 (11.1.0.0-1)",
     severity=BLOCKER,
     why="A cmi5 AU stops when it cannot read the learner's preferences.",
     fix="Serve GET agents/profile?profileId=cmi5LearnerPreferences with 200 and "

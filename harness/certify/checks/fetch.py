@@ -24,7 +24,7 @@ ALREADY_FETCHED = "1"
 @check(
     "fetch.token",
     title="The fetch URL answers POST with an auth-token",
-    source="cmi5 8.2.1.0-2, 8.2.1.0-3, 8.2.2.0-1",
+    source="cmi5 8.2.1.0-2, 8.2.1.0-3, 8.2.2.0-1, 8.2.2.0-5 (the token is the bare credential)",
     severity=BLOCKER,
     why="Without a token We Are cannot authenticate.",
     fix='Answer POST with 200 application/json {"auth-token": "<base64 credential>"}; '

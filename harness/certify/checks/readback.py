@@ -83,7 +83,7 @@ def statement_read_back(ctx: CertContext) -> Finding:
 @check(
     "cmi5.read-back",
     title="Every accepted statement of the cmi5 session can be read back",
-    source=RULE,
+    source=f"{RULE}; cmi5 8.1.2.0-2 (the token may end with the session)",
     severity=BLOCKER,
     why="An LRS that acknowledges the session's statements and drops them loses the completion.",
     fix="Store what you acknowledge; allow GET ?statementId= for the session's token.",
