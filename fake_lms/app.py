@@ -11,7 +11,7 @@ from typing import Any, Final, Literal, cast
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from fake_lms import journal, quirks
+from fake_lms import journal, quirks_layer
 from fake_lms.config import LMSConfig
 from fake_lms.cors import add_cors_headers, preflight
 from fake_lms.db import Database, is_store_full
@@ -62,8 +62,13 @@ def create_app(
     app.register_blueprint(dashboard_bp)
 
     app.wsgi_app = DoubleSlash(app.wsgi_app)  # type: ignore[method-assign]
+    # The quirks are one layer around the LRS: which are in force is known before any answer;
+    # those that answer a request do so once it is journaled, before the LRS sees it.
+    app.before_request(quirks_layer.resolve)
     app.before_request(_refuse_long_url)
     app.before_request(_start_exchange)
+    app.before_request(quirks_layer.answer_early)
+    quirks_layer.install(app)
     app.after_request(_finish_exchange)
     app.teardown_request(lambda _exc: db.release())
     app.register_error_handler(XAPIError, _xapi_error)
@@ -155,7 +160,7 @@ def _finish_exchange(response: Response) -> Response:
             statement_store.readable_through_us(lms.db)
         )
     add_cors_headers(response, request.headers.get("Origin"), lms.config.cors_origins)
-    quirks.after_xapi(response, g.get("quirks", set()))
+    quirks_layer.after(response)
     # The xAPI endpoint resolved the mount already; other paths under /xapi/ look it up.
     if g.get("mount_mode") is not None or get_mount(lms.db, mount) is not None:
         try:
@@ -206,7 +211,7 @@ def _xapi_error(exc: XAPIError) -> Response:
                 "violations": exc.violations,
             }
         )
-    return json_response(quirks.error_body(exc, quirks.active()), exc.status, exc.headers)
+    return json_response(quirks_layer.error_body(exc), exc.status, exc.headers)
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -1,10 +1,11 @@
 """Where the cmi5 rules meet the LRS: the cmi5 `Policy` that `create_app` registers.
 
-Requests made with a session's auth-token are judged. In `enforce` mode a break is refused (403
-with the requirement id); in `observe` mode it is accepted and recorded. Either way the journal
-holds the verdict. A `plain` mount judges nothing: it is a plain xAPI LRS that the session's
-token opens, and the LMS still follows the session from what is stored. Requests made with an API
-key are the LMS's own and are judged only as xAPI.
+Requests made with a session's auth-token are judged; the policy returns a verdict and the LRS
+acts on it. In `enforce` mode a break is refused (403 with the requirement id); in `observe` mode
+it is accepted and recorded. Either way the journal holds the verdict. A `plain` mount judges
+nothing: it is a plain xAPI LRS that the session's token opens, and the LMS still follows the
+session from what is stored. Requests made with an API key are the LMS's own and are judged only
+as xAPI.
 
 Statements are judged inside the transaction that stores them: the session is read, the batch
 judged, stored, and the session moved on in one write transaction, so parallel requests on one
@@ -14,10 +15,8 @@ token are judged one after the other (cmi5 §9.3: at most one completed, nothing
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
-
-from flask import g
 
 from fake_lms.cmi5 import rules, satisfaction, store
 from fake_lms.cmi5.rules import Cmi5Violation, SessionView
@@ -27,7 +26,8 @@ from fake_lms.db import now_us
 from fake_lms.lms import current_lms
 from fake_lms.mounts import Principal
 from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
-from fake_lms.xapi.protocol import XAPIError, XRequest
+from fake_lms.xapi.protocol import XRequest
+from fake_lms.xapi.verdict import ACCEPTED, Finding, Refusal, Verdict
 
 
 @dataclass
@@ -48,49 +48,38 @@ def bound_session(conn: sqlite3.Connection, principal: Principal | None) -> Boun
     return Bound(session, au, store.view(conn, session, au))
 
 
-def _judging() -> bool:
-    """False on a `plain` mount: no cmi5 rule applies there."""
-    return bool(g.get("mount_mode") != "plain")
+PROFILE = "cmi5"  # the key of the cmi5 findings in the journal
 
 
-def judge(violations: list[Cmi5Violation], what: str) -> None:
-    """Record the verdict; refuse with the first violation unless the mount only observes."""
-    if not violations:
-        return
-    observe = g.get("mount_mode") == "observe"
-    g.verdicts.append(
-        {
-            "verdict": "violation (observed)" if observe else "refused",
-            "what": what,
-            "cmi5": [v.as_dict() for v in violations],
-        }
-    )
-    if observe:
-        return
-    first = violations[0]
-    status = (
-        401 if first.status == 403 and "401-for-403" in g.get("quirks", set()) else first.status
-    )
-    raise XAPIError(
-        status,
-        f"{first.requirement} - {first.rule}",
-        f"cmi5 rejection table row {first.row}",
-        first.path,
-        violations=[v.as_dict() for v in violations],
-        requirement=first.requirement,
-    )
+def verdict_on(found: list[tuple[str, list[Cmi5Violation]]], mode: str) -> Verdict:
+    """The verdict on what each part of a request (`what`) breaks: on an `observe` mount every
+    break is recorded and the request served; otherwise the first break refuses it (403 with
+    the requirement id) and judging stops there."""
+    findings: list[Finding] = []
+    for what, violations in found:
+        if not violations:
+            continue
+        listed = tuple(v.as_dict() for v in violations)
+        findings.append(Finding(what, listed))
+        if mode != "observe":
+            first = violations[0]
+            refusal = Refusal(
+                first.status,
+                f"{first.requirement} - {first.rule}",
+                f"cmi5 rejection table row {first.row}",
+                first.path,
+                first.requirement,
+                listed,
+            )
+            return Verdict(PROFILE, tuple(findings), refusal)
+    return Verdict(PROFILE, tuple(findings))
 
 
-def _judge_token(bound: Bound) -> None:
-    """Rows 1 and 2: a token used before its fetch, or after its session ended.
-
-    A request is judged on arrival and, when it writes statements, again inside the write
-    transaction; a violation already recorded for this request is not recorded twice.
-    """
-    found = rules.check_token_state(bound.view, bound.session.token_fetched)
-    if found and found != g.get("cmi5_token_violations"):
-        g.cmi5_token_violations = found
-        judge(found, "request")
+def _token_found(bound: Bound) -> tuple[str, list[Cmi5Violation]]:
+    """Rows 1 and 2: a token used before its fetch, or after its session ended. A request is
+    judged on arrival and, when it writes, again inside the write transaction (the LRS records
+    a finding once)."""
+    return "request", rules.check_token_state(bound.view, bound.session.token_fetched)
 
 
 def record(conn: sqlite3.Connection, bound: Bound, items: list[dict[str, Any]], base: str) -> None:
@@ -127,47 +116,49 @@ def _agent(xreq: XRequest) -> dict[str, Any] | None:
     return agent if isinstance(agent, dict) else None
 
 
-def check_document(bound: Bound, kind: str, xreq: XRequest) -> None:
-    """Rows 33–35 for State and Agent Profile requests made with a token; notes the reads."""
+LEARNER_PREFERENCES_READ_ONLY = Refusal(
+    403,
+    "11.0.0.0-2 - this LMS keeps learner preferences read-only for the AU",
+    "cmi5 §11",
+    "query:profileId",
+    "11.0.0.0-2",
+)
+
+
+def check_document(bound: Bound, kind: str, xreq: XRequest, mode: str) -> Verdict:
+    """Rows 1–2 and 33–35 for State and Agent Profile requests made with a token; notes the
+    reads."""
+    token = _token_found(bound)
     if kind not in ("state", "agent-profile"):
-        return
+        return verdict_on([token], mode)
     method = "GET" if xreq.method == "HEAD" else xreq.method
     if kind == "state":
         state_id = xreq.params.get("stateId")
-        judge(
-            rules.check_state_request(
-                method,
-                state_id,
-                _agent(xreq),
-                xreq.params.get("activityId"),
-                xreq.params.get("registration"),
-                bound.view,
-            ),
-            "state",
+        found = rules.check_state_request(
+            method,
+            state_id,
+            _agent(xreq),
+            xreq.params.get("activityId"),
+            xreq.params.get("registration"),
+            bound.view,
         )
-        if method == "GET" and state_id == STATE_ID_LAUNCH_DATA:
+        verdict = verdict_on([token, ("state", found)], mode)
+        if verdict.refusal is None and method == "GET" and state_id == STATE_ID_LAUNCH_DATA:
             _mark(bound.session.id, launch_data_fetched=1)
-        return
+        return verdict
     profile_id = xreq.params.get("profileId")
-    judge(
-        rules.check_agent_profile_request(
-            method, profile_id, _agent(xreq), xreq.body, xreq.content_type, bound.view
-        ),
-        "agent profile",
+    found = rules.check_agent_profile_request(
+        method, profile_id, _agent(xreq), xreq.body, xreq.content_type, bound.view
     )
-    if profile_id != PROFILE_ID_LEARNER_PREFERENCES:
-        return
+    verdict = verdict_on([token, ("agent profile", found)], mode)
+    if verdict.refusal is not None or profile_id != PROFILE_ID_LEARNER_PREFERENCES:
+        return verdict
     if method == "GET":
         _mark(bound.session.id, prefs_fetched=1)
-    elif g.get("mount_mode") != "observe":
+    elif mode != "observe":
         # The LMS may refuse an AU's preference write; the AU must not treat it as an error.
-        raise XAPIError(
-            403,
-            "11.0.0.0-2 - this LMS keeps learner preferences read-only for the AU",
-            "cmi5 §11",
-            "query:profileId",
-            requirement="11.0.0.0-2",
-        )
+        return replace(verdict, refusal=LEARNER_PREFERENCES_READ_ONLY)
+    return verdict
 
 
 def _mark(session_id: str, **flags: int) -> None:
@@ -189,20 +180,25 @@ class Cmi5Policy:
             return None
         return Principal("", "token", session.mount, session.id, session.registration)
 
-    def judge_request(self, conn: sqlite3.Connection, principal: Principal) -> None:
+    def judge_request(self, conn: sqlite3.Connection, principal: Principal, mode: str) -> Verdict:
         bound = bound_session(conn, principal)
-        if bound is not None and _judging():
-            _judge_token(bound)
+        if bound is None or mode == "plain":
+            return ACCEPTED
+        return verdict_on([_token_found(bound)], mode)
 
     def judge_statements(
-        self, conn: sqlite3.Connection, principal: Principal, statements: list[dict[str, Any]]
-    ) -> Bound | None:
+        self,
+        conn: sqlite3.Connection,
+        principal: Principal,
+        statements: list[dict[str, Any]],
+        mode: str,
+    ) -> tuple[Verdict, Bound | None]:
         """Rows 1–32 against the session as committed now (`conn` holds the write lock)."""
         bound = bound_session(conn, principal)
-        if bound is not None and _judging():
-            _judge_token(bound)
-            judge(rules.check_batch(statements, bound.view), "statements")
-        return bound
+        if bound is None or mode == "plain":
+            return ACCEPTED, bound
+        found = [_token_found(bound), ("statements", rules.check_batch(statements, bound.view))]
+        return verdict_on(found, mode), bound
 
     def after_store(
         self,
@@ -215,8 +211,9 @@ class Cmi5Policy:
         record(conn, judged, statements, lms_base)
 
     def judge_document(
-        self, conn: sqlite3.Connection, principal: Principal, kind: str, xreq: XRequest
-    ) -> None:
+        self, conn: sqlite3.Connection, principal: Principal, kind: str, xreq: XRequest, mode: str
+    ) -> Verdict:
         bound = bound_session(conn, principal)
-        if bound is not None and _judging():
-            check_document(bound, kind, xreq)
+        if bound is None or mode == "plain":
+            return ACCEPTED
+        return check_document(bound, kind, xreq, mode)

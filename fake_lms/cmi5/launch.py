@@ -44,7 +44,7 @@ class LaunchRequest:
     mastery_score: float | None = None  # None: the AU's course-structure value
     entitlement_key_alternate: str | None = None
     # Without a registration given, the learner's last registration for this AU on this mount
-    # (the relaunch-abandons quirk: an LMS that keeps one registration per learner and course).
+    # (as an LMS does that keeps one registration per learner and course).
     reuse_registration: bool = False
 
     @property

@@ -8,6 +8,7 @@ Agent and Activity Profile PUTs must carry one of them, State PUTs too in xAPI 2
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -21,7 +22,7 @@ from fake_lms.served import DOCUMENT_HEADERS
 from fake_lms.xapi import document_store
 from fake_lms.xapi.document_store import DocScope, Document, etag_of, media_type, merged_json
 from fake_lms.xapi.jsonbody import JSONBodyError, JSONTooDeep, parse_json
-from fake_lms.xapi.policy import current_policy
+from fake_lms.xapi.policy import judge_document
 from fake_lms.xapi.protocol import XAPIError, XRequest, check_params
 from fake_lms.xapi.resources import parse_agent_param
 from fake_lms.xapi.validation import agent_ifi, instant_us, is_iri, is_uuid
@@ -94,9 +95,7 @@ def activity_profile() -> Response:
 
 def _serve(res: DocResource) -> Response:
     xreq: XRequest = g.xreq
-    policy = current_policy()
-    if policy is not None:
-        policy.judge_document(current_lms().db.connection(), g.principal, res.kind, xreq)
+    _judge(current_lms().db.connection(), res, xreq)  # on arrival; a write again, in its write
     if xreq.method in ("GET", "HEAD"):
         return _get(res, xreq)
     if xreq.method == "PUT":
@@ -112,6 +111,13 @@ def _serve(res: DocResource) -> Response:
         "method",
         headers={"Allow": "GET, HEAD, POST, PUT, DELETE"},
     )
+
+
+def _judge(conn: sqlite3.Connection, res: DocResource, xreq: XRequest) -> None:
+    """The policy's verdict on the request, with `conn` as it sees the store: a write is judged
+    inside its own write transaction too, so a session ended since its arrival (a `terminated`
+    committed meanwhile) refuses it, as it would refuse a statement."""
+    judge_document(conn, g.principal, res.kind, xreq, g.mount_mode)
 
 
 # --- parameters ------------------------------------------------------------------------------
@@ -283,6 +289,7 @@ def _write(res: DocResource, xreq: XRequest, *, post: bool) -> Response:
 
     db = current_lms().db
     with db.write() as conn:
+        _judge(conn, res, xreq)
         current = document_store.get(conn, target.scope, target.doc_id)
         preconditions.check(res, xreq, current)
         verdict = "stored"
@@ -356,6 +363,7 @@ def _delete(res: DocResource, xreq: XRequest) -> Response:
     if target.doc_id is None:
         # Multiple-document DELETE (State only): no single entity for If-Match to be about.
         with db.write() as conn:
+            _judge(conn, res, xreq)
             deleted = document_store.delete_all(conn, target.scope)
         g.verdicts.append(
             {
@@ -368,6 +376,7 @@ def _delete(res: DocResource, xreq: XRequest) -> Response:
         return Response(status=204)
     preconditions = _Preconditions.read(xreq)
     with db.write() as conn:
+        _judge(conn, res, xreq)
         current = document_store.get(conn, target.scope, target.doc_id)
         preconditions.check(res, xreq, current)
         existed = document_store.delete(conn, target.scope, target.doc_id)

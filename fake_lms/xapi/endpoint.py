@@ -8,13 +8,13 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fake_lms import quirks
 from fake_lms.auth import authenticate, parse_basic
 from fake_lms.cors import preflight
 from fake_lms.lms import current_lms
 from fake_lms.mounts import get_mount
 from fake_lms.xapi.policy import current_policy
 from fake_lms.xapi.protocol import XAPIError, build_xrequest, request_version
+from fake_lms.xapi.verdict import act_on
 
 bp = Blueprint("xapi", __name__, url_prefix="/xapi/<mount>")
 
@@ -59,7 +59,8 @@ def xapi_blueprint() -> Blueprint:
 
 def response_version(mount_name: str | None) -> str:
     """The X-Experience-API-Version a response under /xapi/ carries: the version the request
-    was served in, else the version of the mount it addressed, else the server's (xAPI-C §3.3
+    was served in, else the version the mount answers as (`g.xapi_version`, which a layer
+    around the LRS may set before it), else its own, else the server's (xAPI-C §3.3
     XAPI-00333: every response carries it; a 2.0.0 LRS sets it to 2.0.0)."""
     xreq = g.get("xreq")
     if xreq is not None:
@@ -68,10 +69,7 @@ def response_version(mount_name: str | None) -> str:
         return str(g.xapi_version)
     lms = current_lms()
     mount = get_mount(lms.db, mount_name) if mount_name else None
-    server_quirks = set(lms.config.quirks)
-    if mount is None:
-        return quirks.xapi_version(lms.config.xapi_version, server_quirks)
-    return quirks.xapi_version(mount.xapi_version, server_quirks | set(mount.quirks))
+    return lms.config.xapi_version if mount is None else mount.xapi_version
 
 
 @bp.url_value_preprocessor
@@ -86,11 +84,7 @@ def _prepare() -> Response | None:
     if mount is None:
         raise XAPIError(404, f"no LRS mount named {g.mount!r}", "weare-harness mounts", "path")
     g.mount_mode = mount.mode
-    g.quirks = set(lms.config.quirks) | set(mount.quirks)
-    g.xapi_version = quirks.xapi_version(mount.xapi_version, g.quirks)
-    answered = quirks.before_xapi(g.quirks)
-    if answered is not None:
-        return answered
+    g.xapi_version = g.get("xapi_version") or mount.xapi_version  # (see `response_version`)
     if request.method == "OPTIONS":
         methods = RESOURCE_METHODS.get(request.endpoint or "")
         return preflight(request.headers.get("Origin"), lms.config.cors_origins, methods)
@@ -129,5 +123,5 @@ def _prepare() -> Response | None:
     if g.principal.kind == "api-key":
         lms.key_secret_seen(parse_basic(xreq.header("Authorization"))[1])
     if policy is not None:
-        policy.judge_request(lms.db.connection(), g.principal)
+        act_on(policy.judge_request(lms.db.connection(), g.principal, mount.mode))
     return None

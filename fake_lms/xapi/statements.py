@@ -12,7 +12,6 @@ from typing import Any, get_type_hints
 
 from flask import Blueprint, Response, g, request
 
-from fake_lms import quirks
 from fake_lms.db import now_us
 from fake_lms.lms import current_lms, json_response
 from fake_lms.public_url import lms_base
@@ -23,6 +22,7 @@ from fake_lms.xapi.multipart import build_multipart, split_multipart
 from fake_lms.xapi.policy import judged_write
 from fake_lms.xapi.protocol import XAPIError, XRequest, check_params, int_param
 from fake_lms.xapi.signature import check_signatures
+from fake_lms.xapi.statement_access import current_access
 from fake_lms.xapi.statement_format import format_statement
 from fake_lms.xapi.statement_warnings import batch_warnings, warning_verdicts
 from fake_lms.xapi.validation import (
@@ -216,13 +216,10 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict[str, Any]) -
     statement_store.pack(prepared)  # (encoding and compressing: before the write lock)
     # Judged, stored and recorded in one transaction: parallel requests queue on its lock. A
     # large batch only reserves its place there and is stored in short steps (staged_batch).
-    drops = "drops-statements" in g.get("quirks", set())  # answered as stored, never stored
-    staged = None
-    with judged_write(lms.db, principal, items, base) as (conn, recorded):
-        if not drops:
-            staged = staged_batch.begin(
-                conn, g.mount, prepared, attachment_rows, may_stage=not recorded
-            )
+    with judged_write(lms.db, principal, items, base, g.mount_mode) as (conn, recorded):
+        staged = current_access().begin(
+            conn, g.mount, prepared, attachment_rows, may_stage=not recorded
+        )
     if staged is not None:
         staged_batch.finish(lms.db, staged)
     g.verdicts.extend({"statement": i, "verdict": "accepted"} for i in ids)
@@ -259,17 +256,7 @@ def _record_verdicts(
             verdicts.append({"verdict": summary, "statements": count, "violations": []})
 
 
-def _acknowledged_unstored() -> bool:
-    """ok-without-ids: the LMS answers every write as done, stores nothing and names no id."""
-    if "ok-without-ids" not in quirks.active():
-        return False
-    g.verdicts.append({"verdict": "not stored (quirk ok-without-ids)", "violations": []})
-    return True
-
-
 def _post(xreq: XRequest) -> Response:
-    if _acknowledged_unstored():
-        return json_response({"success": True})
     check_params(xreq, frozenset())
     body, parts = _read_body(xreq)
     items = body if isinstance(body, list) else [body]
@@ -287,8 +274,6 @@ def _post(xreq: XRequest) -> Response:
 
 
 def _put(xreq: XRequest) -> Response:
-    if _acknowledged_unstored():
-        return Response(status=204)
     check_params(xreq, frozenset({"statementId"}), required=("statementId",))
     statement_id = xreq.params["statementId"]
     if not is_uuid(statement_id):
@@ -355,9 +340,6 @@ def _get(xreq: XRequest) -> Response:
         return _get_single(xreq)
     check_params(xreq, FILTER_PARAMS)
     filters = _filters(xreq)
-    if "eventual-read" in quirks.active():  # the later statements are not readable yet
-        until = quirks.readable_until_us()
-        filters.until_us = until if filters.until_us is None else min(filters.until_us, until)
     limit = _limit(xreq)
     return _page(xreq, filters, limit, after=None, snapshot=None, fmt=_format(xreq))
 
@@ -373,11 +355,11 @@ def _get_single(xreq: XRequest) -> Response:
     wanted = xreq.params[name]
     if not is_uuid(wanted):
         raise XAPIError(400, f"{name} {wanted[:60]!r} is not a UUID", SECTION_GET, f"query:{name}")
-    stmt = statement_store.get_one(current_lms().db, g.mount, wanted, voided=voided)
+    stmt = current_access().get_one(current_lms().db, g.mount, wanted, voided=voided)
     own = token_registration()
     if own is not None and stmt is not None:
         stmt = stmt if stmt.get("context", {}).get("registration") == own else None
-    if stmt is None or not quirks.readable_yet(stmt):
+    if stmt is None:
         state = "voided " if voided else ""
         raise XAPIError(
             404, f"no {state}statement with id {wanted}", "xAPI-C §2.1.3 (404)", f"query:{name}"
@@ -385,8 +367,6 @@ def _get_single(xreq: XRequest) -> Response:
     stored = datetime.fromisoformat(stmt["stored"].replace("Z", "+00:00"))
     headers = {"Last-Modified": format_datetime(stored.astimezone(UTC), usegmt=True)}
     formatted = format_statement(stmt, _format(xreq), xreq.header("Accept-Language"))
-    if "statement-as-list" in quirks.active():
-        return _respond([formatted], [stmt], xreq, headers)
     return _respond(formatted, [stmt], xreq, headers)
 
 
@@ -468,7 +448,7 @@ def _page(
         if f.registration not in (None, own):  # (another registration: nothing it may read)
             return _respond({"statements": [], "more": ""}, [], xreq, {})
         f.registration = own
-    stmts, cursor, snapshot = statement_store.query(
+    stmts, cursor, snapshot = current_access().query(
         current_lms().db, g.mount, f, limit=limit, after_seq=after, snapshot=snapshot
     )
     more = ""
