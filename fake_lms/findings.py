@@ -10,6 +10,7 @@ certify and doctor print, so the wording lives in one place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
@@ -45,7 +46,7 @@ class Finding:
 
     status: str
     detail: str = ""  # words particular to this case (what was seen, why)
-    evidence: tuple[Any, ...] = ()
+    evidence: Sequence[Any] = ()  # kept as a tuple
     _: KW_ONLY
     check: str = ""  # the id of the check or rule that found it
     requirement: str = ""  # where the rule is written: cmi5 id, spec section, seed sentence
@@ -132,5 +133,5 @@ def difference(expected: Any, actual: Any) -> str:
 def _same(expected: Any, actual: Any) -> bool:
     """Equal, or a count stated as `{at_least: N}` that `actual` reaches."""
     if isinstance(expected, dict) and set(expected) == {"at_least"} and isinstance(actual, int):
-        return actual >= expected["at_least"]
+        return bool(actual >= expected["at_least"])
     return bool(expected == actual)

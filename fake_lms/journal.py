@@ -145,7 +145,7 @@ class JournalWriter:
         self.failures = 0  # failed write attempts
         self.error: str | None = None  # why the last write failed; None once one succeeds
 
-    def submit(self, row: tuple) -> None:
+    def submit(self, row: tuple[Any, ...]) -> None:
         """Queue one entry (a tuple, as `record` makes it); JournalClosed after `close()`."""
         with self._gate:
             if self._closed:
@@ -225,7 +225,7 @@ class JournalWriter:
                     self._attempt([], ahead)  # a fresh verdict for this reader
                 ahead.popleft().settle(self._failing_reason() if self.error else None)
                 continue
-            batch = []
+            batch: list[tuple[Any, ...]] = []
             while ahead and isinstance(ahead[0], tuple) and len(batch) < BATCH_MAX:
                 batch.append(ahead.popleft())
             self._write_batch(batch, ahead)
@@ -246,7 +246,7 @@ class JournalWriter:
         except queue.Empty:
             pass
 
-    def _write_batch(self, batch: list[tuple], ahead: deque[Any]) -> None:
+    def _write_batch(self, batch: list[tuple[Any, ...]], ahead: deque[Any]) -> None:
         """Write `batch`, retrying with a doubling pause that a reader cuts; count it lost after
         `attempts` failures, or at once when close() comes during a pause."""
         tries = 0
@@ -273,7 +273,7 @@ class JournalWriter:
                 return True
         return False
 
-    def _attempt(self, batch: list[tuple], ahead: deque[Any]) -> bool:
+    def _attempt(self, batch: list[tuple[Any, ...]], ahead: deque[Any]) -> bool:
         """One write of `batch` (empty: a probe); on failure, every reader queued so far is
         told why. True when it succeeded."""
         try:
@@ -301,7 +301,7 @@ class JournalWriter:
                 conn.execute(_INSERT, ("", "", "", "", "", 0, 0, "", _PROBE_BODY.encode()))
                 raise _ProbeDone
 
-    def _settle(self, batch: list[tuple], *, written: bool) -> None:
+    def _settle(self, batch: list[tuple[Any, ...]], *, written: bool) -> None:
         """Count a batch as done (written or lost)."""
         if written:
             self.written += len(batch)

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
-from typing import Any, cast
+from typing import Any
 
 XAPI_2_ONLY = "xapi-2-only"  # an alias: the mount answers as an xAPI 2.0.0 LRS
 SLOW_SECONDS = 2.5

@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, g, redirect, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -60,16 +60,21 @@ def install(app: Flask) -> None:
     if policy is not None:
         app.extensions[POLICY_EXTENSION] = QuirkPolicy(policy)
     statement_access.register(app, QuirkAccess())
-    app.view_functions[STATEMENTS_VIEW] = _statements_view(app.view_functions[STATEMENTS_VIEW])
+    # our views answer a Response (Flask types a view as anything it can turn into one)
+    app.view_functions[STATEMENTS_VIEW] = _statements_view(_view(app, STATEMENTS_VIEW))
     for name in FETCH_VIEWS:
         if name in app.view_functions:
-            app.view_functions[name] = _fetch_view(app.view_functions[name])
+            app.view_functions[name] = _fetch_view(_view(app, name))
     fetch.register_terms(app, lambda mount: _fetch_terms(_in_force(mount)))
+
+
+def _view(app: Flask, name: str) -> Callable[..., Response]:
+    return cast("Callable[..., Response]", app.view_functions[name])
 
 
 def active() -> set[str]:
     """The quirks in force for this request (server-wide and the mount's)."""
-    return g.get("quirks", set())
+    return cast("set[str]", g.get("quirks", set()))
 
 
 def _in_force(mount_name: str | None) -> set[str]:

@@ -95,8 +95,8 @@ def _fetch(fetch_id: str) -> Response:
     with lms.db.write() as wconn:
         fresh = store.get_session(wconn, session.id)
         if fresh is None:  # deleted since the lookup
-            g.verdicts.append(_verdict("8.2.3.2-1", "unknown fetch URL", "refused"))
-            return _error("2", "unknown fetch URL: no launch issued it")
+            g.verdicts.append(verdict("8.2.3.2-1", "unknown fetch URL", "refused"))
+            return error("2", "unknown fetch URL: no launch issued it")
         store.update_session(wconn, fresh.id, fetch_calls=fresh.fetch_calls + 1, last_us=now_us())
         if not fresh.open:
             g.verdicts.append(verdict("8.2.1.0-6", f"fetch after the session was {fresh.state}"))

@@ -27,11 +27,11 @@ class Parser(argparse.ArgumentParser):
         make = group.add_parser
 
         def add_parser(name: str, **options: Any) -> Parser:
-            child = make(name, **options)
+            child: Parser = make(name, **options)
             self.subcommands[name] = child
             return child
 
-        group.add_parser = add_parser
+        group.add_parser = add_parser  # type: ignore[method-assign]  # the wrapper, on this group only
         return group
 
     def error(self, message: str) -> NoReturn:

@@ -12,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from harness.doctor_checks import MISSING, OK, WARNING, Finding, Options, as_json, run_checks
+from fake_lms.findings import MISSING, OK, WARNING, Finding
+from harness.doctor_checks import Options, as_json, run_checks
 from harness.errors import UsageError
 
 # Checks that only some drivers need: failing them makes that driver not ready, not the machine.

@@ -177,7 +177,8 @@ def run_worker(master: str) -> int:
     env = environment(None)
     runner = None
     try:
-        with gevent.Timeout(JOIN_SECONDS, False):  # False: the block just ends at the timeout
+        # False: the block just ends at the timeout (gevent's documented form; its stubs omit it)
+        with gevent.Timeout(JOIN_SECONDS, False):  # type: ignore[arg-type]
             runner = env.create_worker_runner(host, port)
     except Exception as exc:  # locust raises ConnectionError when no master answers
         raise EngineError(f"cannot join the master at {master}: {exc}") from exc
