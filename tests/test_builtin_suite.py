@@ -3,9 +3,9 @@
 1. Every built-in scenario passes against the reference story with the http driver.
 2. A representative subset (tag `browser-smoke`, plus one precedence case) passes with the
    browser driver, in Chromium.
-3. Mutation score 100%: every mutant of `harness/data/mutants.json` fails at least one
-   scenario. The suite is run per mutant, a few scenarios at a time, and stops at the first
-   batch that kills it (the first kill is the proof; running the rest would only cost time).
+3. Mutation score 100% (every mutant of `harness/data/mutants.json` fails at least one
+   scenario) is tests/test_browser_mutation.py's: it finds each mutant's killers over http once
+   and plays them again in Chromium.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.bench import Bench
 from harness.browser import chromium_executable
 from harness.runner import Runner, ScenarioResult, Target
 from harness.scenarios import Scenario, discover, select
-from harness.story.behaviour import mutants
 
 BROWSER_SUBSET = "browser-smoke or precedence-no-endpoint-url-no-fetch-key"
-MUTATION_BATCH = 8
 SOURCE = re.compile(r"seed|cmi5|xAPI|CAT|rules doc", re.IGNORECASE)
 
 
@@ -120,29 +117,4 @@ def test_reference_passes_browser_subset(suite: list[Scenario]) -> None:
     assert not _failures(results), "\n".join(_failures(results))
 
 
-# --- 3. every mutant is killed -------------------------------------------------------------------
-
-
-def _first_kill(suite: list[Scenario], mutant: str) -> tuple[list[str], list[str]]:
-    """Run the suite against the mutant in batches; the killing scenarios of the first batch
-    that has any, and the scenarios that could not run (errors) on the way."""
-    target = Target.parse(f"mutant:{mutant}")
-    errors: list[str] = []
-    with Bench() as bench:
-        for start in range(0, len(suite), MUTATION_BATCH):
-            batch = suite[start : start + MUTATION_BATCH]
-            results = Runner(batch, driver="http", workers=4, target=target, bench=bench).run()
-            errors += [f"{r.scenario.id}: {r.message}" for r in results if r.status == "error"]
-            killers = [r.scenario.id for r in results if r.status == "failed"]
-            if killers:
-                return killers, errors
-    return [], errors
-
-
-@pytest.mark.parametrize("mutant", sorted(mutants()))
-def test_mutant_is_killed(suite: list[Scenario], mutant: str) -> None:
-    killers, errors = _first_kill(suite, mutant)
-    assert killers, (
-        f"mutant {mutant!r} ({mutants()[mutant]['deviates_from']}) survives the whole suite"
-        + (f"; scenarios that could not run: {errors}" if errors else "")
-    )
+# --- 3. every mutant is killed: tests/test_browser_mutation.py (over http, then in Chromium) ----

@@ -12,8 +12,15 @@ two substitutions and nothing else:
   machine's Chromium is used (no downloads here); without one, `--driver browser` becomes
   `--driver http`.
 
-A command another recipe already ran (the same text, in the same venv) is not run again: the
-files it wrote are copied into this recipe's folder.
+A command another recipe already ran in the same venv is not run again: the files it wrote are
+copied into this recipe's folder. Commands are the same when their text is, `python -m pip`
+and `pip` being one (the venv's pip either way).
+
+The suite's run keeps its flags and gets a scenario selection (`-k`, the browser smoke and one
+precedence case, as `tests/test_builtin_suite.py`'s browser subset): what is proven here is the
+recipe (the install, the browser found, the reports written where it publishes them), not every
+scenario again; the whole suite in Chromium is `make run`, the whole suite over HTTP is
+`tests/test_builtin_suite.py`.
 
 Each recipe must exit 0 and leave `reports/junit.xml` and `reports/report.html`; every path it
 publishes must be a file `run` wrote, and its JUnit reporter must get `reports/junit.xml`.
@@ -51,6 +58,10 @@ SH_STEP = re.compile(
     r"\bsh\s*\(?\s*(?:script:\s*)?(?P<q>'''|\"\"\"|'|\")(?P<body>.*?)(?P=q)", re.DOTALL
 )
 JENKINS_COMMENT = re.compile(r"(?m)(^|\s)//.*$")
+# `python -m pip` and `pip` in the recipes' venv: the same pip.
+PYTHON_M_PIP = re.compile(r"\bpython3? -m pip\b")
+# The selection added to the suite's run (the module docstring says why).
+RUN_SELECTION = "browser-smoke or precedence-no-endpoint-url-no-fetch-key"
 
 
 @dataclass(frozen=True)
@@ -130,7 +141,13 @@ def runnable(commands: list[str], *, browser: bool) -> list[str]:
     pip = [c for c in commands if PIP_INSTALL.search(c)]
     assert len(pip) == 1, f"expected one 'pip install weare-harness', found {pip}"
     local = [PIP_INSTALL.sub(lambda m: f"{m[1]}{ROOT}", c) for c in commands if c not in installs]
+    local = [f"{c} -k '{RUN_SELECTION}'" if "weare-harness run" in c else c for c in local]
     return local if browser else [c.replace("--driver browser", "--driver http") for c in local]
+
+
+def same_command(command: str) -> str:
+    """The text two recipes' commands share when they do the same thing in the same venv."""
+    return PYTHON_M_PIP.sub("pip", command)
 
 
 # Each distinct command runs once (the recipes share one venv): command -> the folder it ran in.
@@ -169,7 +186,7 @@ def test_recipe_commands_run_in_a_clean_venv(name, clean_venv, tmp_path):
     env["PATH"] = f"{clean_venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
 
     for command in commands:
-        earlier = RAN.get(command)
+        earlier = RAN.get(same_command(command))
         if earlier is not None:  # the same command, in the same venv: what it wrote is this one's
             shutil.copytree(earlier, checkout, dirs_exist_ok=True)
             continue
@@ -184,7 +201,7 @@ def test_recipe_commands_run_in_a_clean_venv(name, clean_venv, tmp_path):
         assert proc.returncode == 0, (
             f"{command!r} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
         )
-        RAN[command] = checkout
+        RAN[same_command(command)] = checkout
 
     assert shutil.which("weare-harness", path=env["PATH"]) == str(clean_venv / "bin/weare-harness")
     where = subprocess.run(
@@ -216,8 +233,15 @@ def test_pip_install_is_replaced_by_the_source_and_nothing_else():
         runnable([commands[0], *commands[2:]], browser=True)
     assert runnable(commands[:2] + commands[3:], browser=False) == [
         f"python -m pip install {ROOT}",
-        "weare-harness run --driver http --report-dir reports",
+        f"weare-harness run --driver http --report-dir reports -k '{RUN_SELECTION}'",
     ]
+
+
+def test_pip_and_python_m_pip_are_one_command_and_nothing_else_is():
+    assert same_command("python -m pip install /src") == same_command("pip install /src")
+    assert same_command("python3 -m pip install /src") == "pip install /src"
+    assert same_command("pip install /src") != same_command("pip install /other")
+    assert same_command("mypython -m pip install /src") != "pip install /src"
 
 
 @pytest.mark.parametrize(
