@@ -168,24 +168,37 @@ def _finish_exchange(response: Response) -> Response:
         except HTTPException:
             request_body = b"[body refused: too large]"
         response_body = b"" if response.is_streamed else response.get_data()
-        journal.record(
-            lms.journal,
-            mount=mount,
-            method=request.method,
-            path=_sent_path(),
-            query=request.query_string.decode("latin-1"),
-            request_headers=request.headers.items(),
-            request_body=request_body,
-            status=response.status_code,
-            response_headers=response.headers.items(),
-            response_body=response_body,
-            verdicts=g.get("verdicts", []),
-            duration_ms=(time.perf_counter() - g.get("started", time.perf_counter())) * 1000,
-            body_limit=lms.config.journal_body_limit,
-            secrets=lms.secrets(),
-            principal=_principal_label(g.get("principal")),
-        )
+        try:
+            _journal(mount, request_body, response, response_body)
+        except journal.JournalClosed:  # a request that outlived the server's shutdown
+            log.warning(
+                "journal closed: %s on mount %s answered %d and is not journaled",
+                request.method,
+                mount,
+                response.status_code,
+            )
     return response
+
+
+def _journal(mount: str, request_body: bytes, response: Response, response_body: bytes) -> None:
+    lms = current_lms()
+    journal.record(
+        lms.journal,
+        mount=mount,
+        method=request.method,
+        path=_sent_path(),
+        query=request.query_string.decode("latin-1"),
+        request_headers=request.headers.items(),
+        request_body=request_body,
+        status=response.status_code,
+        response_headers=response.headers.items(),
+        response_body=response_body,
+        verdicts=g.get("verdicts", []),
+        duration_ms=(time.perf_counter() - g.get("started", time.perf_counter())) * 1000,
+        body_limit=lms.config.journal_body_limit,
+        secrets=lms.secrets(),
+        principal=_principal_label(g.get("principal")),
+    )
 
 
 def _principal_label(principal: Principal | None) -> str:

@@ -3,12 +3,14 @@ entries at once instead of leaving the next reader waiting for its flush timeout
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 import pytest
 
-from fake_lms import journal
+from fake_lms import LMSConfig, journal
+from fake_lms.app import create_app
 from fake_lms.db import Database
 from fake_lms.journal import JournalClosed, JournalWriter
 from tests.journal_entries import record_entry
@@ -85,3 +87,19 @@ def test_flush_sees_every_entry_queued_before_it_while_others_keep_arriving(tmp_
         stop.set()
         writer.close()
         db.close()
+
+
+def test_a_request_answered_after_the_journal_closed_keeps_its_answer_and_says_so(tmp_path, caplog):
+    """A request that outlives the server's shutdown: its answer stands (no 500), and the log
+    says the exchange is not journaled."""
+    app = create_app(LMSConfig(db_path=str(tmp_path / "lms.db")))
+    client = app.test_client()
+    assert client.get("/xapi/default/about").status_code == 200
+    app.extensions["weare"].journal.close()
+
+    with caplog.at_level(logging.WARNING, logger="fake_lms"):
+        answer = client.get("/xapi/default/about")
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert "1.0.3" in answer.get_json()["version"]
+    assert "journal closed: GET on mount default answered 200" in caplog.text
