@@ -11,6 +11,8 @@ from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
 from tests.chromium import browser  # noqa: F401 (one Chromium per module that asks for it)
 
+pytest_plugins = ["tests.cpu_budget"]  # WEARE_TEST_CPU=FILE: CPU seconds per test
+
 
 @pytest.fixture
 def lms(tmp_path) -> Iterator[FakeLMS]:
