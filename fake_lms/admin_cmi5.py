@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from fake_lms.admin import SECTION, json_body, mount_or_404, require_api_key
+from fake_lms.client import AU_FIELDS
 from fake_lms.cmi5 import lms_statements, satisfaction, store
 from fake_lms.cmi5.au_url import au_url_problem
 from fake_lms.cmi5.course import (
@@ -38,16 +39,6 @@ bp = Blueprint("cmi5_admin", __name__)
 bp.before_request(require_api_key)
 
 LAUNCH_NAMES = ("endpoint", "fetch", "actor", "registration", "activityId")
-AU_FIELDS = (
-    "url",
-    "publisher_id",
-    "title",
-    "move_on",
-    "mastery_score",
-    "launch_method",
-    "launch_parameters",
-    "entitlement_key",
-)
 MOVE_ON = ("Passed", "Completed", "CompletedAndPassed", "CompletedOrPassed", "NotApplicable")
 
 

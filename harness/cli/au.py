@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from fake_lms.client import AdminClient, AdminError
+from fake_lms.client import AU_FIELDS, AdminClient, AdminError
 from harness.cli.args import http_url
 from harness.errors import UsageError
 
@@ -45,15 +45,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def run_register(args: argparse.Namespace) -> int:
     body = {"url": args.url}
-    for name in (
-        "publisher_id",
-        "title",
-        "move_on",
-        "mastery_score",
-        "launch_method",
-        "launch_parameters",
-        "entitlement_key",
-    ):
+    for name in AU_FIELDS[1:]:  # (the url is required)
         if getattr(args, name) is not None:
             body[name] = getattr(args, name)
     try:
