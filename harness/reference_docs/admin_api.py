@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fake_lms.openapi import document, resolve_ref
-from harness.reference_docs.markdown import header, table
+from harness.reference_docs.markdown import header, prose, table
 
 METHODS = ("get", "head", "put", "post", "patch", "delete", "options")
 
@@ -56,7 +56,7 @@ def page() -> str:
     doc = document()
     lines = header("HTTP API", "the OpenAPI document (`fake_lms/data/openapi.json`)", INTRO)
     for tag in doc.get("tags", []):
-        lines += [f"## {tag['name']}", "", tag.get("description", ""), ""]
+        lines += [f"## {tag['name']}", "", prose(tag.get("description", "")), ""]
         heads = ("Operation", "What", "Credentials", "Body", "Answers")
         lines += [*table(heads, _rows(doc, tag["name"])), ""]
     return "\n".join(lines)

@@ -7,9 +7,9 @@ from harness.certify.checks import REGISTRY
 from harness.reference_docs.markdown import header, table
 
 INTRO = (
-    "Every check `weare-harness certify` runs, in the order the report shows them. A *blocker* "
-    "fails means completions will not arrive; a *warning*, that they arrive degraded. A "
-    "behaviour's verdict comes from its blockers only; a *core* check must pass for the "
+    "Every check `weare-harness certify` runs, in the order the report shows them. A failed "
+    "*blocker* means completions will not arrive; a failed *warning*, that they arrive degraded. "
+    "A behaviour's verdict comes from its blockers only; a *core* check must pass for the "
     "behaviour to work at all. A check with nothing to judge is SKIPPED with its reason, never "
     "passed. What the verdicts mean: [Verdicts](../explanation/verdicts.md)."
 )

@@ -16,9 +16,18 @@ def header(title: str, source: str, intro: str = "") -> list[str]:
     return [*lines, intro, ""] if intro else lines
 
 
+def prose(text: object) -> str:
+    """`text` as Markdown that shows it as written: `<` and `>` outside code spans escaped, so
+    `<auth-token>` is not taken for an HTML tag."""
+    parts = str(text).split("`")
+    for i in range(0, len(parts), 2):  # the even parts lie outside code spans
+        parts[i] = parts[i].replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts)
+
+
 def cell(text: object) -> str:
     """`text` fit for one table cell: on one line, its pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    return prose(" ".join(str(text).split())).replace("|", "\\|")
 
 
 def table(heads: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
