@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed
 NPMDIR := tests/interop
 RALPH  := .harness/ralph-venv/bin/ralph
 
-.PHONY: setup run serve test lint format bench fuzz mutation release screenshots clean
+.PHONY: setup run serve test lint format docs bench fuzz mutation release screenshots clean
 
 # What `make test` needs: the project with its `test` extra, Chromium, the npm clients, Ralph.
 setup: $(VENV)/.installed-test .harness/chromium $(NPMDIR)/node_modules/.installed $(RALPH)
@@ -62,6 +62,12 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/mypy
 
+# The documentation site in site/ (MkDocs, Material theme), strict: a broken link or anchor, or a
+# page left out of the navigation, fails it. The reference pages are generated from the code at
+# build time (docs/hooks/reference.py). `make test` builds it too (tests/test_docs_site.py).
+docs: $(VENV)/.installed-test
+	$(VENV)/bin/mkdocs build --strict -d site
+
 format: $(VENV)/.installed-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
@@ -101,7 +107,7 @@ release: $(VENV)/.installed-release
 	$(VENV)/bin/twine check --strict dist/*
 
 # The tests that take screenshots write them to reports/screenshots/ (as `make test` does); the
-# README shows the copies in docs/screenshots/.
+# README and the documentation site show the copies in docs/screenshots/.
 SHOT_TESTS := tests/test_story_outcome.py tests/test_report_pages.py tests/test_certify_capture.py
 screenshots: setup
 	$(PY) -m pytest -q -p no:cacheprovider $(SHOT_TESTS)

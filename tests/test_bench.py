@@ -55,7 +55,7 @@ def test_bench_measures_both_lrss_and_the_growth_table(tmp_path: Path) -> None:
 
 def test_the_ingest_profiles_run_on_a_tiny_load(tmp_path: Path) -> None:
     """bench/ingest_cpu.py (server CPU per statement) and bench/ingest_scaling.py (1 and 2 serve
-    processes on one store) give their figures: the README's ingest table comes from them."""
+    processes on one store) give their figures: the ingest table of docs/benchmarks.md comes from them."""
     cpu_out, scaling_out = tmp_path / "cpu.json", tmp_path / "scaling.json"
     runs = [
         ["bench/ingest_cpu.py", "--batches", "1", "--singles", "5", "--out", str(cpu_out)],

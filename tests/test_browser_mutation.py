@@ -4,7 +4,7 @@ First, for each mutant, the suite over http (in its order, HTTP_BATCH scenarios 
 KILLERS scenarios that run the page have killed it: a mutant nothing kills fails its own test.
 
 `weare-harness run --mutation --driver browser` runs the whole suite against all 17 mutants in
-Chromium; that takes minutes (see the README's figures), too long for `make test`. Here the
+Chromium; that takes minutes (see the figures in docs/benchmarks.md), too long for `make test`. Here the
 browser run covers a subset computed in the test, not hard-coded: for each mutant, the first
 scenarios of the suite (at most KILLERS) that kill it under the http driver and run the page
 (transport `browser` or `any`: a `server`-transport scenario runs client.py behind the page, so

@@ -6,7 +6,7 @@ subprocesses on free ports (started together), their course packages imported wi
 `weare-harness course import` (which validates them against the cmi5 XSD and import rules), a
 launch of the AU through the admin API as an LMS makes it for a learner, and the launch URL opened
 in one Chromium. Each certify must finish with the verdict the LMS deserves, show it on the page
-and leak no token. The page with its verdict and the report are screenshotted for the README.
+and leak no token. The page with its verdict and the report are screenshotted for the docs.
 """
 
 from __future__ import annotations

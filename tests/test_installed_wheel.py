@@ -6,8 +6,8 @@ pyenv), a venv outside the repository gets the wheel and pytest (what a QA team'
 requirements hold) and nothing else; the venvs are made concurrently. Then, from an empty
 directory and with no PYTHONPATH, the installed console script prints its version, runs the
 built-in suite over http; on the Python running the tests it also serves (`/xapi/default/about`
-answers, SIGTERM stops it with 0) and certifies that serve in Chromium, and the README's pytest
-example passes through the installed plugin.
+answers, SIGTERM stops it with 0) and certifies that serve in Chromium, and the documented pytest
+example (examples/test_weare_example.py) passes through the installed plugin.
 """
 
 from __future__ import annotations

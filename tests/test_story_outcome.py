@@ -3,7 +3,7 @@
 A real `serve` subprocess hosts the reference story; the story is launched through serve's admin
 API and finished in Chromium. The page says where it sent, with which credentials and what the
 LRS answered, in words and never with the auth-token; the dashboard's live feed shows the
-statements. Screenshots of both go to reports/screenshots/ (linked from the README).
+statements. Screenshots of both go to reports/screenshots/ (shown in the docs).
 """
 
 from __future__ import annotations

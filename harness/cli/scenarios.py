@@ -9,12 +9,13 @@ from pathlib import Path
 from harness.errors import UsageError
 from harness.scenarios import ScenarioError, load_file, scenario_files, scenario_schema, unique
 
-# The template `scenarios new ID` writes (ID replaces __ID__). The README shows it as the complete
-# example, and tests/test_scenarios_cmd.py checks that it validates and that every key is documented.
+# The template `scenarios new ID` writes (ID replaces __ID__). The documentation's scenario-keys
+# page shows it as the complete example, and tests/test_scenarios_cmd.py checks that it validates
+# and that every key is documented.
 TEMPLATE = """\
 # A weare-harness scenario file. Check it with `weare-harness scenarios validate FILE`,
-# run it with `weare-harness run FILE`. Every key is explained in the README
-# ("Scenario files"). A file holds one scenario mapping like the one below (without the
+# run it with `weare-harness run FILE`. Every key is explained in the documentation
+# (Reference: "Scenario keys"). A file holds one scenario mapping like the one below (without the
 # `scenarios:` list) or, as here, a `scenarios:` list of them.
 description: What this file checks, in a sentence or two.
 scenarios:
