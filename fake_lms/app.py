@@ -24,7 +24,7 @@ from fake_lms.xapi.policy import register as register_policy
 from fake_lms.xapi.protocol import XAPIError, consistent_through
 
 log = logging.getLogger("fake_lms")
-MAX_URL_BYTES = 8192  # path and query of a request; longer: 414 (README "Limits")
+MAX_URL_BYTES = 8192  # path and query of a request; longer: 414 (docs/limits.md)
 _MOUNT_PATH = re.compile(r"^/xapi/([^/]+)(?:/|$)")
 
 

@@ -151,7 +151,7 @@ class LMSConfig:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 16 * 1024 * 1024
     # Course packages: one package uncompressed (`serve --package-max-mib`), and all package files
-    # in the store together (`serve --package-store-mib`); README "Limits".
+    # in the store together (`serve --package-store-mib`); docs/limits.md.
     package_max_bytes: int = 16 * 1024 * 1024
     package_store_bytes: int = 256 * 1024 * 1024
     page_limit: int = 100

@@ -30,7 +30,7 @@ FD_HEADROOM = 64  # descriptors beyond the connection limit: store, logs, the li
 
 @dataclass(frozen=True)
 class ServerLimits:
-    """Every number that bounds what clients can hold; README "Limits" lists them."""
+    """Every number that bounds what clients can hold; docs/limits.md lists them."""
 
     threads: int = 4  # worker threads running the app
     connection_limit: int = 2000  # open connections before waitress stops accepting

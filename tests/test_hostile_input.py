@@ -89,7 +89,9 @@ def assert_depth_refused(r: requests.Response, where: str = "") -> None:
     assert r.status_code == 400, (r.status_code, r.text[:300])
     body = r.json()
     assert f"deeper than {MAX_JSON_DEPTH} levels" in body["error"], body
-    assert "Limits" in body["section"], body
+    assert body["section"].startswith(
+        "weare-harness limits (docs/limits.md): JSON nesting depth"
+    ), body
     assert where in body["violations"][0]["path"], body
 
 
@@ -312,7 +314,7 @@ def test_batch_over_the_cap_is_413_naming_the_cap_before_validation(lms):
     r = post_json(lms, "statements", body)
     assert r.status_code == 413, r.text[:300]
     assert str(MAX_BATCH_STATEMENTS) in r.json()["error"]
-    assert "Limits" in r.json()["section"]
+    assert r.json()["section"].endswith("weare-harness limits (docs/limits.md)")
 
 
 def test_reported_violations_are_capped_and_the_rest_counted(lms):

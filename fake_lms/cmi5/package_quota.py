@@ -1,4 +1,4 @@
-"""The store's quota for the files of imported course packages (README "Limits")."""
+"""The store's quota for the files of imported course packages (docs/limits.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sqlite3
 from fake_lms.config import LMSConfig
 from fake_lms.xapi.protocol import XAPIError
 
-SECTION = "weare-harness limits (README: Limits)"
+SECTION = "weare-harness limits (docs/limits.md)"
 
 
 def stored_package_bytes(conn: sqlite3.Connection) -> int:

@@ -1,4 +1,4 @@
-"""What the fake LMS refuses to work through: each limit once, each named in README "Limits".
+"""What the fake LMS refuses to work through: each limit once, each named in docs/limits.md.
 
 A refusal for one of these says the limit and this section in its xAPI error body, so a client
 can tell "the LRS draws a line here" from "my statement breaks a rule of the specification".
@@ -15,7 +15,7 @@ __all__ = [
     "MAX_REPORTED_VIOLATIONS",
 ]
 
-LIMITS_SECTION = "weare-harness Limits (README.md)"
+LIMITS_SECTION = "weare-harness limits (docs/limits.md)"
 
 # Arrays and objects nested inside each other in one JSON input (statement body, JSON document,
 # JSON query parameter, admin body); the outermost array or object is level 1. RFC 8259 §9 lets

@@ -66,7 +66,7 @@ _LIMIT_FLAGS = (
 )
 
 
-# What `--host` beyond loopback lets other machines reach (README "Network exposure").
+# What `--host` beyond loopback lets other machines reach (docs/explanation/security.md, "Network exposure").
 EXPOSED = (
     "the dashboard, the admin and xAPI APIs (to anyone holding an API key or a launch's fetch "
     "URL) and the reference story (to anyone)"
