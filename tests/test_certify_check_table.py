@@ -79,7 +79,7 @@ CITED = re.compile(r"(?<![\d.])\d+\.\d+\.\d+\.\d+-\d+")
 def cites_only_its_own_requirements(found: CheckOutcome) -> None:
     """The cmi5 requirement ids a finding cites are among those its check is registered with,
     besides the ids the LMS's own answer named (relayed as they came)."""
-    relayed = {i for e in found.finding.exchanges for i in CITED.findall(e.response_body)}
+    relayed = {i for e in found.finding.evidence for i in CITED.findall(e.response_body)}
     cited = set(CITED.findall(found.finding.detail)) - relayed
     assert cited <= set(CITED.findall(found.check.source)), (found.check.id, cited)
 
@@ -195,7 +195,7 @@ def test_no_server_errors():
     found = outcome(
         recorded(*(answered(503, label=f"r{i}") for i in range(6))), "xapi.no-server-errors"
     )
-    assert (found.status, [e.label for e in found.finding.exchanges]) == ("fail", ["r0", "r1", "r2", "r3"])  # fmt: skip
+    assert (found.status, [e.label for e in found.finding.evidence]) == ("fail", ["r0", "r1", "r2", "r3"])  # fmt: skip
 
 
 AUTH = {"Authorization": "Basic x"}
@@ -239,13 +239,13 @@ def test_response_times(seconds, expected):
     found = outcome(ctx, "performance.response-times")
     assert found.status == expected
     if expected != "pass":
-        assert [e.label for e in found.finding.exchanges] == [f"r{max(seconds)}"]
+        assert [e.label for e in found.finding.evidence] == [f"r{max(seconds)}"]
 
 
 def test_a_request_without_an_answer_in_time_fails_response_times():
     ctx = recorded(answered(200), answered(None, error="no answer within 10 s", label="late"))
     found = outcome(ctx, "performance.response-times")
-    assert (found.status, [e.label for e in found.finding.exchanges]) == ("fail", ["late"])
+    assert (found.status, [e.label for e in found.finding.evidence]) == ("fail", ["late"])
     refused = recorded(answered(200), answered(None, error="connection refused"))
     assert status(refused, "performance.response-times") == "pass"
     assert status(recorded(), "performance.response-times") == "skipped"
@@ -505,7 +505,7 @@ def test_the_cmi5_session():
     assert status(session(*ok, ("terminated", 200, ["terminated-id"])), "cmi5.session") == "pass"
     assert status(session(*ok), "cmi5.session") == "pass"
     found = outcome(session(*ok, ("terminated", 403, {"error": "x"})), "cmi5.session")
-    assert (found.status, [e.label for e in found.finding.exchanges]) == ("fail", ["terminated"])
+    assert (found.status, [e.label for e in found.finding.evidence]) == ("fail", ["terminated"])
     assert status(session(("initialized", 200, ["x"])), "cmi5.session") == "fail"
     assert status(session(("completed", 200, ["completed-id"])), "cmi5.session") == "skipped"
 
@@ -563,7 +563,7 @@ def test_the_cmi5_read_back():
         ("completed", 200, {"id": "completed-id"}),
     ]
     found = cmi5_read_backs(*good)
-    assert (found.status, [e.label for e in found.finding.exchanges]) == (
+    assert (found.status, [e.label for e in found.finding.evidence]) == (
         "pass",
         ["initialized", "completed"],
     )
@@ -573,7 +573,7 @@ def test_the_cmi5_read_back():
     assert cmi5_read_backs(*good, ("terminated", 404, "")).status == "fail"
     assert cmi5_read_backs(("terminated", 200, [{"id": "terminated-id"}])).status == "warn"
     worst = cmi5_read_backs(("initialized", 401, ""), ("completed", 404, ""))
-    assert (worst.status, [e.label for e in worst.finding.exchanges]) == ("fail", ["completed"])
+    assert (worst.status, [e.label for e in worst.finding.evidence]) == ("fail", ["completed"])
     assert cmi5_read_backs(("completed", None, "")).status == "fail"
     assert status(context(), "cmi5.read-back") == "skipped"
 
