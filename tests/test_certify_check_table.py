@@ -803,3 +803,82 @@ def test_a_late_read_back_says_how_late():
         f"the accepted Completed statement ({ID}) does not read back after 2 reads over 1.5 s "
         "(eventually consistent): "
     )
+
+
+@pytest.mark.parametrize(
+    ("prefs", "detail"),
+    [
+        ({}, "learner preferences answered 200 with {}: not a preferences document (no languagePreference and no audioPreference; cmi5 11.0.0.0-5)"),
+        ({"languagePreference": "en US"}, """learner preferences answered 200 with {"languagePreference": "en US"}: not a preferences document (languagePreference 'en US' is not a comma-separated list of RFC 5646 tags (cmi5 11.1.0.0-1); no audioPreference; cmi5 11.0.0.0-5)"""),
+        ({"languagePreference": "en", "audioPreference": "On"}, """learner preferences answered 200 with {"languagePreference": "en", "audioPreference": "On"}: not a preferences document (audioPreference 'On' is not 'on' or 'off' (cmi5 §11.2); cmi5 11.0.0.0-5)"""),
+        ({"languagePreference": "en"}, "learner preferences lack audioPreference (cmi5 11.0.0.0-5 requires languagePreference and audioPreference)"),
+        ({"audioPreference": "on"}, "learner preferences lack languagePreference (cmi5 11.0.0.0-5 requires languagePreference and audioPreference)"),
+    ],
+)  # fmt: skip
+def test_the_words_of_learner_preferences(prefs, detail):
+    ctx = sending("cmi5.preferences", answered(200, prefs))
+    assert outcome(ctx, "cmi5.learner-preferences").finding.detail == detail
+
+
+@pytest.mark.parametrize(
+    ("body", "shape"),
+    [([{"id": ID}], "a JSON array of 1"), ({"statements": [{"id": "x"}, {"id": ID}]}, "a StatementResult of 2")],
+)  # fmt: skip
+def test_a_read_back_in_a_list_names_its_shape(body, shape):
+    found = read_back(200, body)
+    assert found.finding.detail == (
+        f"the accepted Completed statement is stored, but GET ?statementId= answered {shape} "
+        "instead of the Statement object (xAPI-C §2.1.3); clients reading it by id find no "
+        "statement"
+    )
+    assert (found.finding.diagnose, found.cause) == (False, None)  # a good answer's shape
+    assert [e.method for e in found.finding.evidence] == ["GET"]
+
+
+def test_the_words_of_a_read_back_on_time():
+    assert read_back(200, {"id": ID}).finding.detail == (
+        "the accepted Completed statement reads back by id"
+    )
+    lost = read_back(404, "")
+    assert lost.finding.detail.startswith(
+        f"the accepted Completed statement ({ID}) does not read back: 404"
+    )
+    refused = read_back(403, "")
+    assert (refused.finding.detail, [e.method for e in refused.finding.evidence]) == (
+        "reading the accepted Completed statement back is not permitted with these credentials "
+        "(403)",
+        ["GET"],
+    )
+
+
+def test_a_read_back_of_no_statement_or_no_json_fails_on_its_id():
+    unknown = sending("documented.read-back", answered(200, {"id": ID}, method="GET"))
+    assert fields(outcome(unknown, "statement.read-back")) == ("fail", STORED, "$.id", None, ID)
+    assert fields(read_back(200, "not json")) == ("fail", STORED, "$.id", ID, None)
+
+
+def test_a_statement_post_answered_outside_2xx_or_with_no_named_requirement():
+    ex = answered(300, {"error": "moved"}, sent=SENT)
+    found = outcome(sending("documented.completed", ex), "statement.completed")
+    assert fields(found) == ("fail", STORED, "", 200, 300)
+    assert found.finding.detail == (
+        "POST statements (Completed) answered 300 redirect to None; expected 200 with its id"
+    )
+    assert [e.status for e in found.finding.evidence] == [300]
+    stored = ["x"]
+    numbered = answered(200, stored, sent={"id": 5})  # an id that is no string is no sent id
+    found = outcome(sending("documented.completed", numbered), "statement.completed")
+    assert fields(found) == ("pass", STORED, "$", None, stored)
+
+
+def test_long_answers_are_shown_to_120_characters():
+    ids = ["a" * 200]
+    found = outcome(
+        sending("documented.completed", answered(200, ids, sent=SENT)), "statement.completed"
+    )
+    assert f"with ids {json.dumps(ids)[:120]} without the sent id" in found.finding.detail
+    body = "b" * 200
+    found = outcome(
+        sending("documented.completed", answered(200, body, sent=SENT)), "statement.completed"
+    )
+    assert f"answered 200 {body[:120]} without the statement ids" in found.finding.detail
