@@ -855,6 +855,7 @@ def test_a_read_back_of_no_statement_or_no_json_fails_on_its_id():
     unknown = sending("documented.read-back", answered(200, {"id": ID}, method="GET"))
     assert fields(outcome(unknown, "statement.read-back")) == ("fail", STORED, "$.id", None, ID)
     assert fields(read_back(200, "not json")) == ("fail", STORED, "$.id", ID, None)
+    assert fields(read_back(200, 5)) == ("fail", STORED, "$.id", ID, None)  # no list to search
 
 
 def test_a_statement_post_answered_outside_2xx_or_with_no_named_requirement():
@@ -877,6 +878,7 @@ def test_long_answers_are_shown_to_120_characters():
         sending("documented.completed", answered(200, ids, sent=SENT)), "statement.completed"
     )
     assert f"with ids {json.dumps(ids)[:120]} without the sent id" in found.finding.detail
+    assert [e.status for e in found.finding.evidence] == [200]
     body = "b" * 200
     found = outcome(
         sending("documented.completed", answered(200, body, sent=SENT)), "statement.completed"
