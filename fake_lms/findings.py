@@ -41,7 +41,8 @@ class Finding:
     what the finding was observed on (certify: the HTTP exchanges), `cause` what was diagnosed
     behind it, and `diagnose` whether a cause may be read from the evidence (False for a property
     of good answers, where the answer's status says nothing about the fault). `http_status` is
-    the answer the finding calls for (the cmi5 rules: None means 403).
+    the answer the finding calls for (the cmi5 rules: None means 403). `worded` findings (certify's)
+    carry expected and actual for tests and tools while their detail stays the sentence shown.
     """
 
     status: str
@@ -58,6 +59,7 @@ class Finding:
     fix: str | None = None
     diagnose: bool = True
     http_status: int | None = None
+    worded: bool = False  # `detail` already says what was expected and what came (certify's)
 
     def __post_init__(self) -> None:
         if not isinstance(self.evidence, tuple):
@@ -93,9 +95,10 @@ def render(finding: Finding) -> str:
 
     A finding that compares reads "<check>: as expected: expected X, got Y", failed ones with
     where the values differ, the detail and the rule; one with nothing to judge says what was
-    missing. A finding that does not compare is its detail.
+    missing. A finding that does not compare, or whose detail already words the comparison
+    (`worded`), is its detail.
     """
-    if not finding.compares:
+    if finding.worded or not finding.compares:
         return finding.detail
     rule = rule_of(finding)
     if finding.status == UNJUDGED:

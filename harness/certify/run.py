@@ -358,7 +358,8 @@ def run_checks(ctx: CertContext) -> list[CheckOutcome]:
             finding = check.func(ctx)
         except Exception as exc:  # a check that breaks is reported, never crashes certify
             finding = Finding(FAIL, f"the check itself failed: {type(exc).__name__}: {exc}")
-        finding = replace(finding, check=check.id, requirement=finding.requirement or check.source)
+        requirement = finding.requirement or check.source
+        finding = replace(finding, check=check.id, requirement=requirement, worded=True)
         cause = finding.cause
         failed = finding.status in (FAIL, WARN, UNSUPPORTED)
         if cause is None and failed and finding.diagnose and finding.evidence:

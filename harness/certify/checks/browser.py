@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.certify.context import CertContext
 from harness.certify.registry import PASS, WARN, WARNING, Finding, check
+
+SEED = "seed: We Are runs in the learner's browser"
 
 
 @check(
     "browser.judged",
     title="The story's own script ran in a browser",
-    source="seed: We Are runs in the learner's browser (Fetch standard: CORS, mixed content)",
+    source=f"{SEED} (Fetch standard: CORS, mixed content)",
     severity=WARNING,
     why="Only a browser meets the LMS as We Are does: CORS on every answer, preflights, "
     "blocked redirects and mixed content are judged there and nowhere else.",
@@ -17,9 +21,16 @@ from harness.certify.registry import PASS, WARN, WARNING, Finding, check
     "`certify --capture` in your own browser.",
 )
 def browser_judged(ctx: CertContext) -> Finding:
+    compared: dict[str, Any] = {
+        "requirement": SEED,
+        "expected": "browser",
+        "actual": ctx.inputs.driver,
+    }
     if ctx.inputs.driver == "browser":
         return Finding(
-            PASS, f"the reference story's script ran in a browser from {ctx.inputs.origin}"
+            PASS,
+            f"the reference story's script ran in a browser from {ctx.inputs.origin}",
+            **compared,
         )
     return Finding(
         WARN,
@@ -27,4 +38,5 @@ def browser_judged(ctx: CertContext) -> Finding:
         "preflights, redirects and mixed content as a browser meets them were not judged; "
         "no behaviour can be better than works-with-warnings",
         diagnose=False,
+        **compared,
     )

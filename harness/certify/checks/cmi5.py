@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from harness.certify.answer import answer
 from harness.certify.checks.statements import not_stored, refused
@@ -19,6 +19,8 @@ from harness.certify.registry import (
 )
 
 FULL = ("cmi5-full",)
+WRITTEN = "10.1.0.0-1"  # LMS.LaunchData is written before each launch
+PREFERENCES = "11.0.0.0-5"  # the learner preferences document holds both preferences
 SESSION = ("cmi5.initialized", "cmi5.completed", "cmi5.terminated")
 
 
@@ -28,9 +30,19 @@ AUDIO = ("on", "off")  # cmi5 §11.2
 LANGUAGES = re.compile(r"[-A-Za-z0-9]+(?:,[-A-Za-z0-9]+)*")  # RFC 5646 tags, comma-separated
 
 
-def launch_data_faults(data: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(words, requirement id, JSON path) of each property cmi5 §10.2 requires of LMS.LaunchData
-    that is missing or invalid."""
+class Fault(NamedTuple):
+    """A property of a cmi5 document missing or invalid: in words, the requirement id, where
+    (JSON path), the values allowed and the value found (None when missing)."""
+
+    words: str
+    requirement: str
+    path: str
+    expected: list[str]
+    actual: Any
+
+
+def launch_data_faults(data: dict[str, Any]) -> list[Fault]:
+    """The properties cmi5 §10.2 requires of LMS.LaunchData that are missing or invalid."""
     faults = []
     for name, allowed, requirement in (
         ("launchMode", LAUNCH_MODES, "10.2.2.0-4"),
@@ -42,7 +54,7 @@ def launch_data_faults(data: dict[str, Any]) -> list[tuple[str, str, str]]:
             words = f"{name} {data[name]!r} is not one of {list(allowed)} (cmi5 {requirement})"
         else:
             continue
-        faults.append((words, requirement, f"$.{name}"))
+        faults.append(Fault(words, requirement, f"$.{name}", list(allowed), data.get(name)))
     return faults
 
 
@@ -62,10 +74,13 @@ def launch_data_readable(ctx: CertContext) -> Finding:
     ex = ctx.sent["cmi5.launch-data"]
     data = ex.json()
     if ex.status != 200 or not isinstance(data, dict):
+        where: dict[str, Any] = {"expected": 200, "actual": ex.status}
         return Finding(
             FAIL,
             f"GET LMS.LaunchData answered {answer(ex)}; expected 200 with contextTemplate",
             [ex],
+            requirement=WRITTEN,
+            **(where if ex.status != 200 else {"path": "$"}),
         )
     template = data.get("contextTemplate")
     if not isinstance(template, dict):
@@ -76,14 +91,25 @@ def launch_data_readable(ctx: CertContext) -> Finding:
             [ex],
             requirement="10.2.1.0-1",
             path="$.contextTemplate",
+            actual=template,
         )
     faults = launch_data_faults(data)
     if faults:
-        _, requirement, path = faults[0]
-        words = "; ".join(words for words, _, _ in faults)
-        return Finding(WARN, f"LMS.LaunchData: {words}", [ex], requirement=requirement, path=path)
+        first = faults[0]
+        return Finding(
+            WARN,
+            f"LMS.LaunchData: {'; '.join(fault.words for fault in faults)}",
+            [ex],
+            requirement=first.requirement,
+            path=first.path,
+            expected=first.expected,
+            actual=first.actual,
+        )
     return Finding(
-        PASS, f"launchMode {data.get('launchMode')!r}, moveOn {data.get('moveOn')!r}", [ex]
+        PASS,
+        f"launchMode {data.get('launchMode')!r}, moveOn {data.get('moveOn')!r}",
+        [ex],
+        requirement=WRITTEN,
     )
 
 
@@ -127,12 +153,20 @@ def preference_faults(prefs: dict[str, Any]) -> tuple[list[str], list[str], str]
 @requires_sent("cmi5.preferences")
 def learner_preferences(ctx: CertContext) -> Finding:
     ex = ctx.sent["cmi5.preferences"]
+    answered: dict[str, Any] = {
+        "requirement": PREFERENCES,
+        "expected": [200, 404],
+        "actual": ex.status,
+    }
     if ex.status == 404:
-        return Finding(PASS, "learner preferences answered 404 (none yet)", [ex])
+        return Finding(PASS, "learner preferences answered 404 (none yet)", [ex], **answered)
     prefs = ex.json()
     if ex.status != 200:
         return Finding(
-            FAIL, f"learner preferences answered {answer(ex)}; expected 200 or 404", [ex]
+            FAIL,
+            f"learner preferences answered {answer(ex)}; expected 200 or 404",
+            [ex],
+            **answered,
         )
     shown = ex.response_body.strip()[:120] or "an empty body"
     if not isinstance(prefs, dict):
@@ -141,10 +175,16 @@ def learner_preferences(ctx: CertContext) -> Finding:
             f"learner preferences answered 200 with {shown}, not a JSON object with "
             "languagePreference and audioPreference (cmi5 11.0.0.0-5)",
             [ex],
-            requirement="11.0.0.0-5",
+            requirement=PREFERENCES,
             path="$",
+            actual=prefs,
         )
     invalid, missing, where = preference_faults(prefs)
+    found: dict[str, Any] = {
+        "requirement": PREFERENCES,
+        "path": where,
+        "actual": prefs.get(where[2:]),
+    }
     if invalid or len(missing) == 2:
         faults = invalid + ([f"no {' and no '.join(missing)}"] if missing else [])
         return Finding(
@@ -152,8 +192,7 @@ def learner_preferences(ctx: CertContext) -> Finding:
             f"learner preferences answered 200 with {shown}: not a preferences document "
             f"({'; '.join(faults)}; cmi5 11.0.0.0-5)",
             [ex],
-            requirement="11.0.0.0-5",
-            path=where,
+            **found,
         )
     if missing:
         return Finding(
@@ -161,10 +200,9 @@ def learner_preferences(ctx: CertContext) -> Finding:
             f"learner preferences lack {missing[0]} (cmi5 11.0.0.0-5 requires languagePreference "
             "and audioPreference)",
             [ex],
-            requirement="11.0.0.0-5",
-            path=where,
+            **found,
         )
-    return Finding(PASS, f"learner preferences answered 200: {shown}", [ex])
+    return Finding(PASS, f"learner preferences answered 200: {shown}", [ex], **answered)
 
 
 @check(

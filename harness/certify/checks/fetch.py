@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness.certify.answer import answer
 from harness.certify.context import CertContext
 from harness.certify.registry import (
@@ -19,6 +21,13 @@ from harness.certify.registry import (
 # cmi5 8.2.3.2-1: error-code is exactly one of these strings; "1" for a second call.
 ERROR_CODES = ("1", "2", "3")
 ALREADY_FETCHED = "1"
+TOKEN = "$.auth-token"
+
+
+def answered_200(status: int | None, path: str) -> dict[str, Any]:
+    """The fields of a fault in an answer that should be 200: the status when it is not, else
+    where in the 200's body the fault is."""
+    return {"expected": 200, "actual": status} if status != 200 else {"path": path}
 
 
 @check(
@@ -36,7 +45,11 @@ def fetch_returns_token(ctx: CertContext) -> Finding:
     token = ctx.token_from(ex)
     if ex.status != 200 or token is None:
         return Finding(
-            FAIL, f"POST {ex.url} answered {answer(ex)}; expected 200 with an auth-token", [ex]
+            FAIL,
+            f"POST {ex.url} answered {answer(ex)}; expected 200 with an auth-token",
+            [ex],
+            requirement="8.2.1.0-3",
+            **answered_200(ex.status, TOKEN),
         )
     if token.lower().startswith("basic "):
         return Finding(
@@ -44,13 +57,24 @@ def fetch_returns_token(ctx: CertContext) -> Finding:
             "the auth-token starts with 'Basic ': We Are sends 'Basic Basic …'; expected the "
             "bare credential (cmi5 8.2.2.0-5)",
             [ex],
+            requirement="8.2.2.0-5",
+            path=TOKEN,
         )
     content_type = ex.header("Content-Type") or ""
+    compared: dict[str, Any] = {
+        "requirement": "8.2.2.0-1",
+        "path": "header:Content-Type",
+        "expected": "application/json",
+        "actual": content_type,
+    }
     if not content_type.startswith("application/json"):
         return Finding(
-            WARN, f"token given, but Content-Type is {content_type!r}; expected JSON", [ex]
+            WARN,
+            f"token given, but Content-Type is {content_type!r}; expected JSON",
+            [ex],
+            **compared,
         )
-    return Finding(PASS, "POST answered 200 application/json with an auth-token", [ex])
+    return Finding(PASS, "POST answered 200 application/json with an auth-token", [ex], **compared)
 
 
 @check(
@@ -65,7 +89,13 @@ def fetch_returns_token(ctx: CertContext) -> Finding:
 def fetch_single_use(ctx: CertContext) -> Finding:
     ex = ctx.sent["fetch-again"]
     if ctx.token_from(ex):
-        return Finding(FAIL, "a second POST handed out an auth-token again", [ex])
+        return Finding(
+            FAIL,
+            "a second POST handed out an auth-token again",
+            [ex],
+            requirement="8.2.3.0-1",
+            path=TOKEN,
+        )
     body = ex.json()
     code = body.get("error-code") if isinstance(body, dict) else None
     if ex.status != 200 or not isinstance(body, dict):
@@ -74,21 +104,31 @@ def fetch_single_use(ctx: CertContext) -> Finding:
             f"second POST answered {answer(ex)}; expected 200 with error-code "
             f"{ALREADY_FETCHED!r} (8.2.3.2-1)",
             [ex],
+            requirement="8.2.3.2-1",
+            **answered_200(ex.status, "$"),
         )
+    compared: dict[str, Any] = {
+        "requirement": "8.2.3.2-1",
+        "path": "$.error-code",
+        "expected": ALREADY_FETCHED,
+        "actual": code,
+    }
     if code == ALREADY_FETCHED:
-        return Finding(PASS, f"second POST: error-code {code!r}", [ex])
+        return Finding(PASS, f"second POST: error-code {code!r}", [ex], **compared)
     if code in ERROR_CODES:
         return Finding(
             WARN,
             f"second POST: error-code {code!r}; a token already handed out is error-code "
             f"{ALREADY_FETCHED!r} (8.2.3.2-1)",
             [ex],
+            **compared,
         )
     return Finding(
         FAIL,
         f"second POST: error-code {code!r}; expected exactly one of {list(ERROR_CODES)}, "
         f"{ALREADY_FETCHED!r} for a token already handed out (8.2.3.2-1)",
         [ex],
+        **compared,
     )
 
 
@@ -103,6 +143,9 @@ def fetch_single_use(ctx: CertContext) -> Finding:
 @requires_response("fetch-get")
 def fetch_get_refused(ctx: CertContext) -> Finding:
     ex = ctx.sent["fetch-get"]
+    where: dict[str, Any] = {"requirement": "8.2.1.0-2", "path": TOKEN}
     if ctx.token_from(ex):
-        return Finding(FAIL, "GET on the fetch URL handed out an auth-token; expected none", [ex])
-    return Finding(PASS, f"GET answered {ex.status} without a token", [ex])
+        return Finding(
+            FAIL, "GET on the fetch URL handed out an auth-token; expected none", [ex], **where
+        )
+    return Finding(PASS, f"GET answered {ex.status} without a token", [ex], **where)

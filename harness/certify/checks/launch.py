@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from fake_lms.xapi.validation import is_iri, is_uuid, validate_agent
@@ -21,6 +22,10 @@ from harness.certify.registry import (
 )
 from harness.urls import is_http_url
 
+QUERY = "cmi5 §8.1"  # the launch URL's query: name/value pairs separated by '&'
+PARAMETERS = "seed: Required Query Parameters"
+OPTIONAL = ("endpoint", "fetch", "registration")  # We Are falls back on its configuration
+
 
 @check(
     "launch.required-parameters",
@@ -33,15 +38,25 @@ from harness.urls import is_http_url
 @requires_launch_url
 def launch_required_parameters(ctx: CertContext) -> Finding:
     if ctx.launch_error:
-        return Finding(FAIL, ctx.launch_error)
-    missing = [n for n in ("endpoint", "fetch", "registration") if n not in ctx.params]
+        return Finding(FAIL, ctx.launch_error, requirement=PARAMETERS, path="query:actor")
+    present = [n for n in OPTIONAL if n in ctx.params]
+    missing = [n for n in OPTIONAL if n not in present]
+    compared: dict[str, Any] = {
+        "requirement": PARAMETERS,
+        "expected": list(OPTIONAL),
+        "actual": present,
+    }
     if missing:
         return Finding(
             WARN,
             f"actor and activityId are present; {missing} absent: We Are then uses the API URL "
             "and key configured in the integration (seed steps 2 and 3)",
+            path=f"query:{missing[0]}",
+            **compared,
         )
-    return Finding(PASS, "actor, activityId, endpoint, fetch and registration are present")
+    return Finding(
+        PASS, "actor, activityId, endpoint, fetch and registration are present", **compared
+    )
 
 
 @check(
@@ -56,13 +71,20 @@ def launch_required_parameters(ctx: CertContext) -> Finding:
 def launch_no_html_entities(ctx: CertContext) -> Finding:
     url = ctx.inputs.launch_urls[0]
     count = url.count("&amp;")
+    compared: dict[str, Any] = {
+        "requirement": QUERY,
+        "path": "query",
+        "expected": 0,
+        "actual": count,
+    }
     if count:
         return Finding(
             FAIL,
             f"{count} pairs are separated by '&amp;' instead of '&' (the other launch checks "
             "read on as if they were '&')",
+            **compared,
         )
-    return Finding(PASS, "pairs are separated by '&'")
+    return Finding(PASS, "pairs are separated by '&'", **compared)
 
 
 @check(
@@ -81,9 +103,15 @@ def launch_values_encoded(ctx: CertContext) -> Finding:
         for pair in raw.split("&")
         if "=" in pair and re.search(r'[{}"\s<>|\\^`]|[^\x00-\x7f]', pair.split("=", 1)[1])
     ]
+    compared: dict[str, Any] = {"requirement": "8.1.0.0-8", "expected": [], "actual": unencoded}
     if unencoded:
-        return Finding(FAIL, f"values not URL-encoded: {unencoded}; expected percent-encoding")
-    return Finding(PASS, "every value is URL-encoded")
+        return Finding(
+            FAIL,
+            f"values not URL-encoded: {unencoded}; expected percent-encoding",
+            path=f"query:{unencoded[0]}",
+            **compared,
+        )
+    return Finding(PASS, "every value is URL-encoded", path="query", **compared)
 
 
 @check(
@@ -99,21 +127,27 @@ def launch_values_encoded(ctx: CertContext) -> Finding:
 @requires_launch_url
 def launch_fetch_url(ctx: CertContext) -> Finding:
     wrong = []
+    values = []
     for number, url in enumerate(ctx.inputs.launch_urls, 1):
         fetch = read_launch(url)[0].get("fetch")
         if fetch is None or is_http_url(fetch):
             continue
         twice = " (percent-encoded once too often)" if is_http_url(unquote(fetch)) else ""
         wrong.append(f"launch URL {number}: fetch {fetch[:200]!r}{twice}")
+        values.append(fetch)
+    where: dict[str, Any] = {"requirement": "8.1.2.0-1", "path": "query:fetch"}
     if wrong:
         return Finding(
             FAIL,
             "; ".join(wrong) + " is not an absolute http(s) URL; expected e.g. "
             "'https://lms.example/fetch/…' once decoded (cmi5 8.1.2.0-1)",
+            actual=values,
+            **where,
         )
     if "fetch" not in ctx.params:
-        return Finding(SKIPPED, "no fetch parameter: We Are uses the configured API key")
-    return Finding(PASS, f"fetch is an absolute {urlsplit(ctx.params['fetch']).scheme} URL")
+        return Finding(SKIPPED, "no fetch parameter: We Are uses the configured API key", **where)
+    scheme = urlsplit(ctx.params["fetch"]).scheme
+    return Finding(PASS, f"fetch is an absolute {scheme} URL", actual=scheme, **where)
 
 
 @check(
@@ -129,7 +163,10 @@ def launch_actor_is_account_agent(ctx: CertContext) -> Finding:
     problems = validate_agent(ctx.actor, "actor")
     if problems:
         return Finding(
-            FAIL, f"actor {ctx.params['actor'][:120]} is not a valid xAPI Agent: {problems[0].rule}"
+            FAIL,
+            f"actor {ctx.params['actor'][:120]} is not a valid xAPI Agent: {problems[0].rule}",
+            requirement=problems[0].section,
+            path=f"query:{problems[0].path}",
         )
     account = ctx.actor.get("account")
     if not isinstance(account, dict):
@@ -141,8 +178,19 @@ def launch_actor_is_account_agent(ctx: CertContext) -> Finding:
             "(homePage, name) as cmi5 9.2.0.0-3 requires; a valid xAPI Agent, so We Are's "
             "completions still arrive, but a strict cmi5 LRS may refuse them",
             diagnose=False,
+            requirement="9.2.0.0-3",
+            path="query:actor.account",
+            expected="account",
+            actual=ifi,
         )
-    return Finding(PASS, f"actor account {account.get('name')!r} at {account.get('homePage')!r}")
+    return Finding(
+        PASS,
+        f"actor account {account.get('name')!r} at {account.get('homePage')!r}",
+        requirement="9.2.0.0-3",
+        path="query:actor.account",
+        expected="account",
+        actual="account",
+    )
 
 
 @check(
@@ -156,11 +204,14 @@ def launch_actor_is_account_agent(ctx: CertContext) -> Finding:
 @requires_readable_launch
 def launch_registration_uuid(ctx: CertContext) -> Finding:
     registration = ctx.params.get("registration")
+    where: dict[str, Any] = {"requirement": "8.1.4.0-1", "path": "query:registration"}
     if registration is None:
-        return Finding(SKIPPED, "no registration parameter (optional for We Are)")
+        return Finding(SKIPPED, "no registration parameter (optional for We Are)", **where)
     if not is_uuid(registration):
-        return Finding(FAIL, f"registration {registration[:60]!r} is not a UUID")
-    return Finding(PASS, f"registration {registration} is a UUID")
+        return Finding(
+            FAIL, f"registration {registration[:60]!r} is not a UUID", actual=registration, **where
+        )
+    return Finding(PASS, f"registration {registration} is a UUID", actual=registration, **where)
 
 
 @check(
@@ -176,18 +227,34 @@ def launch_registration_uuid(ctx: CertContext) -> Finding:
 @requires_readable_launch
 def launch_activity_id_iri(ctx: CertContext) -> Finding:
     activity = ctx.params["activityId"]
+    path = "query:activityId"
     if not is_iri(activity):
-        return Finding(FAIL, f"activityId {activity[:80]!r} is not an absolute IRI")
+        return Finding(
+            FAIL,
+            f"activityId {activity[:80]!r} is not an absolute IRI",
+            requirement="8.1.5.0-1",
+            path=path,
+            actual=activity,
+        )
     expected = ctx.inputs.expected_activity_id
-    if expected is not None and activity != expected:
+    if expected is None:
+        return Finding(
+            PASS, f"activityId {activity}", requirement="8.1.5.0-1", path=path, actual=activity
+        )
+    compared: dict[str, Any] = {
+        "requirement": "8.1.5.0-4",
+        "path": path,
+        "expected": expected,
+        "actual": activity,
+    }
+    if activity != expected:
         return Finding(
             FAIL,
             f"activityId {activity[:120]!r} is not the AU's activity id {expected[:120]!r}: "
             "We Are's completion would name another activity (cmi5 8.1.5.0-4, 8.1.5.0-6)",
+            **compared,
         )
-    if expected is not None:
-        return Finding(PASS, f"activityId {activity} is the AU's activity id")
-    return Finding(PASS, f"activityId {activity}")
+    return Finding(PASS, f"activityId {activity} is the AU's activity id", **compared)
 
 
 @check(
@@ -199,11 +266,25 @@ def launch_activity_id_iri(ctx: CertContext) -> Finding:
     fix="Give the endpoint launch parameter, or configure the API URL in We Are.",
 )
 def destination_resolved(ctx: CertContext) -> Finding:
+    seed = "seed: The endpoint query parameter has precedence."
+    path = "query:endpoint" if "endpoint" in ctx.params else ""
     if not ctx.destination:
-        return Finding(FAIL, "no endpoint parameter and no --endpoint (API URL): nowhere to send")
+        return Finding(
+            FAIL,
+            "no endpoint parameter and no --endpoint (API URL): nowhere to send",
+            requirement=seed,
+            path="query:endpoint",
+        )
     parts = urlsplit(ctx.destination)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        return Finding(FAIL, f"destination {ctx.destination!r} is not an http(s) URL")
+        return Finding(
+            FAIL,
+            f"destination {ctx.destination!r} is not an http(s) URL",
+            requirement=seed,
+            path=path,
+            actual=ctx.destination,
+        )
+    compared: dict[str, Any] = {"requirement": "8.1.1.0-3", "path": path, "actual": ctx.destination}
     if not ctx.destination.endswith("/"):
         return Finding(
             WARN,
@@ -212,5 +293,12 @@ def destination_resolved(ctx: CertContext) -> Finding:
             f"cmi5 8.1.1.0-3 describes calls {ctx.destination + 'statements'!r}; expected "
             f"{ctx.destination + '/'!r}",
             diagnose=False,
+            expected=ctx.destination + "/",
+            **compared,
         )
-    return Finding(PASS, f"We Are sends to {ctx.destination} ({ctx.destination_source})")
+    return Finding(
+        PASS,
+        f"We Are sends to {ctx.destination} ({ctx.destination_source})",
+        expected=ctx.destination,
+        **compared,
+    )

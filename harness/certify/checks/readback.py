@@ -25,7 +25,8 @@ from harness.certify.registry import (
     requires_response,
 )
 
-RULE = "xAPI-C §2.1.2 (stored means retrievable), §2.1.3 (GET by statementId: one Statement)"
+STORED, ONE = "xAPI-C §2.1.2", "xAPI-C §2.1.3"
+RULE = f"{STORED} (stored means retrievable), {ONE} (GET by statementId: one Statement)"
 
 
 def _late(ctx: CertContext, name: str) -> str:
@@ -41,8 +42,15 @@ def judge_read_back(ctx: CertContext, name: str, what: str) -> Finding:
     wanted = (ctx.notes.get("read_back") or {}).get(name, {}).get("statement_id")
     body: Any = ex.json()
     late = _late(ctx, name)
-    if ex.status == 200 and isinstance(body, dict) and body.get("id") == wanted:
-        return Finding(PASS, f"{what} reads back by id{late}", [ex])
+    read = body.get("id") if isinstance(body, dict) else None
+    by_id: dict[str, Any] = {
+        "requirement": STORED,
+        "path": "$.id",
+        "expected": wanted,
+        "actual": read,
+    }
+    if ex.status == 200 and isinstance(body, dict) and read == wanted:
+        return Finding(PASS, f"{what} reads back by id{late}", [ex], **by_id)
     if ex.status == 200:
         listed = body if isinstance(body, list) else None
         if isinstance(body, dict) and isinstance(body.get("statements"), list):
@@ -50,7 +58,8 @@ def judge_read_back(ctx: CertContext, name: str, what: str) -> Finding:
         if listed is not None and any(
             isinstance(s, dict) and s.get("id") == wanted for s in listed
         ):
-            shape = "a JSON array" if isinstance(body, list) else "a StatementResult"
+            array = isinstance(body, list)
+            shape = "a JSON array" if array else "a StatementResult"
             return Finding(
                 WARN,
                 f"{what} is stored, but GET ?statementId= answered {shape} of {len(listed)} "
@@ -58,12 +67,23 @@ def judge_read_back(ctx: CertContext, name: str, what: str) -> Finding:
                 f"find no statement{late}",
                 [ex],
                 diagnose=False,
+                requirement=ONE,
+                path="$",
+                expected="Statement",
+                actual="array" if array else "StatementResult",
             )
     if ex.status in (401, 403):
         return Finding(
-            WARN, f"reading {what} back is not permitted with these credentials ({ex.status})", [ex]
+            WARN,
+            f"reading {what} back is not permitted with these credentials ({ex.status})",
+            [ex],
+            requirement=STORED,
+            expected=200,
+            actual=ex.status,
         )
-    return Finding(FAIL, f"{what} ({wanted}) does not read back{late or ''}: {answer(ex)}", [ex])
+    return Finding(
+        FAIL, f"{what} ({wanted}) does not read back{late or ''}: {answer(ex)}", [ex], **by_id
+    )
 
 
 @check(
@@ -102,7 +122,14 @@ def cmi5_read_back(ctx: CertContext) -> Finding:
         verb = name.removeprefix(READ_BACK_PREFIX)
         ex = ctx.sent[name]
         if ex.status is None:
-            findings.append(Finding(FAIL, f"the {verb} statement's read-back got {ex.error}", [ex]))
+            findings.append(
+                Finding(
+                    FAIL,
+                    f"the {verb} statement's read-back got {ex.error}",
+                    [ex],
+                    requirement=STORED,
+                )
+            )
             continue
         found = judge_read_back(ctx, name, f"the {verb} statement")
         if verb == "terminated" and found.status == WARN and ex.status in (401, 403):
@@ -112,6 +139,8 @@ def cmi5_read_back(ctx: CertContext) -> Finding:
                 f"the session ended: reading terminated back with its token answered {ex.status} "
                 "(cmi5 8.1.2.0-2 lets the token end with the session)",
                 [ex],
+                requirement="8.1.2.0-2",
+                actual=ex.status,
             )
         findings.append(found)
     worst = next((f for status in (FAIL, WARN) for f in findings if f.status == status), None)
@@ -121,4 +150,5 @@ def cmi5_read_back(ctx: CertContext) -> Finding:
         PASS,
         "; ".join(f.detail for f in findings),
         [ex for f in findings for ex in f.evidence],
+        requirement=STORED,
     )

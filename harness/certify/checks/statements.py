@@ -22,6 +22,7 @@ from harness.certify.words import read_words
 
 SEED = "seed: Technical documentation"
 STORED = "xAPI-C §2.1.2"  # POST answers 200 with the ids of the statements it stored
+PUT = "xAPI-C §2.1.1"  # PUT with statementId answers 204
 DOCUMENTED = ("weare-documented",)
 
 
@@ -37,8 +38,23 @@ def refused(ex: Exchange, what: str) -> Finding:
     hint = f" (cmi5 {requirement})" if requirement else ""
     if ex.status is not None and 200 <= ex.status < 300:
         why = not_stored(ex)
-        return Finding(FAIL, f"{what} {why}; expected 200 with its id ({STORED})", [ex])
-    return Finding(FAIL, f"{what} answered {answer(ex)}{hint}; expected 200 with its id", [ex])
+        return Finding(
+            FAIL,
+            f"{what} {why}; expected 200 with its id ({STORED})",
+            [ex],
+            requirement=STORED,
+            path="$",
+            expected=sent_id(ex),
+            actual=ex.json(),
+        )
+    return Finding(
+        FAIL,
+        f"{what} answered {answer(ex)}{hint}; expected 200 with its id",
+        [ex],
+        requirement=STORED,
+        expected=200,
+        actual=ex.status,
+    )
 
 
 def sent_id(ex: Exchange) -> str | None:
@@ -83,14 +99,22 @@ def not_stored(ex: Exchange) -> str | None:
 def completion_accepted(ctx: CertContext) -> Finding:
     ex = ctx.sent["documented.completed"]
     if not_stored(ex) is None:
-        return Finding(PASS, "the Completed statement was accepted (200 with its id)", [ex])
+        return Finding(
+            PASS,
+            "the Completed statement was accepted (200 with its id)",
+            [ex],
+            requirement=STORED,
+            path="$",
+            expected=sent_id(ex),
+            actual=ex.json(),
+        )
     return refused(ex, "POST statements (Completed)")
 
 
 @check(
     "statement.put",
     title="PUT with statementId answers 204",
-    source="xAPI-C §2.1.1",
+    source=PUT,
     severity=WARNING,
     why="Some We Are deployments store statements by id.",
     fix="Support PUT /statements?statementId=… with 204.",
@@ -99,6 +123,7 @@ def completion_accepted(ctx: CertContext) -> Finding:
 @requires_response("documented.put")
 def statement_put(ctx: CertContext) -> Finding:
     ex = ctx.sent["documented.put"]
+    compared: dict[str, Any] = {"requirement": PUT, "expected": 204, "actual": ex.status}
     if ex.status == 204:
-        return Finding(PASS, "PUT with statementId answered 204", [ex])
-    return Finding(FAIL, f"PUT answered {answer(ex)}; expected 204", [ex])
+        return Finding(PASS, "PUT with statementId answered 204", [ex], **compared)
+    return Finding(FAIL, f"PUT answered {answer(ex)}; expected 204", [ex], **compared)
