@@ -15,14 +15,8 @@ from typing import Any
 
 import pytest
 
-from harness.checks import (
-    REGISTRY,
-    CheckResult,
-    difference,
-    evaluate,
-    session_problem,
-    silence,
-)
+from fake_lms.findings import Finding, difference, rule_of
+from harness.checks import REGISTRY, as_dict, evaluate, session_problem, silence
 from harness.evidence import Evidence, Exchange
 
 V = "http://adlnet.gov/expapi/verbs/"
@@ -128,9 +122,9 @@ class Story:
         )
 
 
-def judge(story: Story, key: str, expected: Any) -> CheckResult:
+def judge(story: Story, key: str, expected: Any) -> Finding:
     [result] = evaluate(story.evidence(), {key: expected})
-    assert result.name == key and result.rule == REGISTRY[key].rule
+    assert result.check == key and rule_of(result) == REGISTRY[key].rule
     return result
 
 
@@ -144,7 +138,7 @@ def passes(story: Story, key: str, expected: Any) -> bool:
     # The cmi5 requirement ids a message cites, beyond the values it quotes, are its rule's.
     quoted = set(CITED.findall(f"{result.expected!r} {result.actual!r}"))
     cited = set(CITED.findall(result.message)) - quoted
-    assert cited <= set(CITED.findall(result.rule)), (key, cited)
+    assert cited <= set(CITED.findall(rule_of(result))), (key, cited)
     return result.passed
 
 
@@ -452,7 +446,7 @@ def test_a_check_with_nothing_to_judge_fails_unjudged_naming_its_rule():
 
 def test_every_expectation_is_judged_in_the_order_given():
     results = evaluate(one().evidence(), {"verb_id": DONE, "fetch_calls": 1, "uuid_id": True})
-    assert [(r.name, r.passed) for r in results] == [
+    assert [(r.check, r.passed) for r in results] == [
         ("verb_id", True),
         ("fetch_calls", False),
         ("uuid_id", True),
@@ -461,7 +455,7 @@ def test_every_expectation_is_judged_in_the_order_given():
 
 def test_a_result_as_the_report_shows_it():
     [result] = evaluate(one().evidence(), {"fetch_calls": 1})
-    assert result.as_dict() == {
+    assert as_dict(result) == {
         "name": "fetch_calls",
         "rule": REGISTRY["fetch_calls"].rule,
         "passed": False,
@@ -471,7 +465,7 @@ def test_a_result_as_the_report_shows_it():
         "message": result.message,
     }
     [unjudged] = evaluate(Story().evidence(), {"verbs": [DONE], "uuid_id": True})[1:]
-    assert (unjudged.as_dict()["judged"], unjudged.as_dict()["actual"]) == (False, None)
+    assert (as_dict(unjudged)["judged"], as_dict(unjudged)["actual"]) == (False, None)
 
 
 def test_a_message_says_verdict_values_difference_detail_and_rule():
@@ -560,7 +554,7 @@ def test_silence_reads_a_launch_url_written_with_html_entities():
 
 def test_each_expectation_is_judged_after_one_with_nothing_to_judge():
     results = evaluate(Story().evidence(), {"uuid_id": True, "fetch_calls": 0})
-    assert [(r.name, r.judged, r.passed) for r in results] == [
+    assert [(r.check, r.judged, r.passed) for r in results] == [
         ("uuid_id", False, False),
         ("fetch_calls", True, True),
     ]
