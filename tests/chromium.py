@@ -26,9 +26,14 @@ def browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def fresh_page(browser: Browser, width: int, height: int, timeout_ms: int) -> Iterator[Page]:
-    """A tab in a browser context of its own; fails the test on any JavaScript error of the page."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+def fresh_page(
+    browser: Browser, width: int, height: int, timeout_ms: int, bypass_csp: bool = False
+) -> Iterator[Page]:
+    """A tab in a browser context of its own; fails the test on any JavaScript error of the page.
+    `bypass_csp`: the pages' Content-Security-Policy is not enforced (to inject a test script)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, bypass_csp=bypass_csp
+    )
     page = context.new_page()
     page.set_default_timeout(timeout_ms)
     errors: list[str] = []

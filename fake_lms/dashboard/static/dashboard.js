@@ -184,7 +184,16 @@
       else showMessage("auth", err.message);
       return;
     }
-    connect();
+    await connect();
+    if (state.connected) focusFirstHeading();
+  }
+
+  // The key panel gives way to the dashboard: keyboard and screen-reader users start at its top.
+  function focusFirstHeading() {
+    const heading = $("#app").querySelector("h1, h2, h3");
+    if (!heading) return;
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
   }
 
   // Another tab of this browser may have logged in already: then no key is asked.
@@ -1010,6 +1019,7 @@
         showMessage("auth", `Log out: ${err.message}`);
       }
       askForKey();
+      $("#api-key").focus();
     });
     $("#au-form").addEventListener("submit", registerAu);
     $("#reload-aus").addEventListener("click", loadAus);
