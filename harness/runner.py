@@ -9,12 +9,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from fake_lms.cmi5.vocab import VERB_COMPLETED, VERB_INITIALIZED, VERB_TERMINATED
 from fake_lms.findings import Finding
 from fake_lms.quirks import SLOW_SECONDS
+from harness import failure_trace
 from harness.bench import Bench, BenchError, Prepared
 from harness.checks import as_dict, evaluate
 from harness.evidence import Exchange, exchange_of, verb_of
@@ -113,6 +115,7 @@ class ScenarioResult:
     message: str = ""
     duration_s: float = 0.0
     behaviour: str = ""  # what the story played in this scenario, told from what it sent
+    artifacts: dict[str, str] = field(default_factory=dict)  # kept on failure: trace, screenshot
 
     def as_dict(self) -> dict[str, Any]:
         s = self.scenario
@@ -132,6 +135,7 @@ class ScenarioResult:
             "received": self.received,
             "statements": self.statements,
             "journal": self.journal,
+            "artifacts": self.artifacts,
         }
 
 
@@ -302,6 +306,7 @@ class Runner:
         progress: Callable[[ScenarioResult], None] | None = None,
         bench: Bench | None = None,
         first_index: int = 0,
+        artifacts: Path | None = None,
     ) -> None:
         self.scenarios = scenarios
         self.target = target or Target()
@@ -311,6 +316,8 @@ class Runner:
         self._bench = bench
         # Scenario i gets index first_index + i, which names its mounts on the bench.
         self.first_index = first_index
+        # The report folder: a browser scenario that fails keeps its trace and screenshot there.
+        self.artifacts = artifacts
         self.browser_version: str | None = None  # set once the browser driver has run
         # What an external story plays: given in its profile, else told from a first launch.
         self.story_behaviour: str | None = self.target.behaviour
@@ -392,9 +399,11 @@ class Runner:
             reason = _skip_reason(scenario, self.target, "browser", self.story_behaviour)
             if reason:
                 return self._report(ScenarioResult(scenario, "skipped", message=reason))
-            page, clean = None, False
+            page, clean, traced, result = None, False, False, None
             try:
                 page = await tabs.take()
+                if self.artifacts is not None:
+                    traced = await failure_trace.start(page)
                 if self.target.kind == "url":  # it may keep state in its origin's storage
                     await forget_story_data(page, self.target.url or "")
                 prepared = await asyncio.to_thread(self._prepare, bench, scenario, index)
@@ -414,6 +423,10 @@ class Runner:
                 result = ScenarioResult(scenario, "error", message=error_text(exc))
             finally:
                 if page is not None:
+                    if traced and result is not None and self.artifacts is not None:
+                        result.artifacts = await failure_trace.keep(
+                            page, result.status, self.artifacts, scenario.id
+                        )
                     await tabs.give(page, reuse=clean)
             return self._report(result)
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 from harness.report import RunInfo, write_reports
-from harness.report.causes import group, normalise, scenario_failures
+from harness.report.causes import group, normalise
 from harness.report.history import FILE, append, entry, read
 from harness.report.meta import command_line, files_sha256, utc_iso
+from harness.report.root_cause import scenario_causes
 
 UUID = "0a72515c-b15a-4b62-a33c-30801d246faa"
 
@@ -48,7 +49,7 @@ def test_one_cause_in_twelve_scenarios_is_one_group_of_twelve():
     scenarios.append(_failed("other-check", "fetch_calls", "expected 1, got 0"))
     scenarios.append({"id": "broken", "status": "error", "message": "bench broke at port 4242"})
     scenarios.append({"id": "fine", "status": "passed", "checks": []})
-    causes = group(scenario_failures(scenarios))
+    causes = scenario_causes(scenarios)
     assert [(c.check, c.count) for c in causes] == [
         ("bench error", 1),  # errors first
         ("statements", 12),

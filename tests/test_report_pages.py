@@ -2,7 +2,7 @@
 
 The reports come from the real commands: `run --driver http` (the reference story, then the
 ignores-endpoint mutant) against the real fake LMS, and `certify` against a strict fake LMS.
-Each page is opened from disk and used: failures first and open, grouped by cause, the search
+Each page is opened from disk and used: failures first, grouped by root cause, the search
 box, the sortable columns, the history with a flaky scenario and a corrupt line, and no CSP
 violation or script error. Screenshots go to reports/screenshots/ for anyone to look at.
 """
@@ -115,15 +115,26 @@ def test_failing_mutant_report_puts_failures_first_grouped_and_open(reports, bro
         )
         assert "st-failed" in statuses and "st-passed" in statuses
         assert statuses == sorted(statuses, key=lambda s: s != "st-failed")  # failures first
-        opened = page.locator("details.scenario").evaluate_all(
-            "all => all.map(d => [d.classList.contains('st-failed'), d.open])"
+        # The details are folded by cause, each fold's first scenario open inside; passes closed.
+        assert page.locator("details.group[open]").count() == 0
+        opened = page.locator("details.group").evaluate_all(
+            "all => all.map(g => [...g.querySelectorAll('details.scenario')].map(d => d.open))"
         )
-        assert opened and all(failed == is_open for failed, is_open in opened)
-        # Grouped by cause: the completion several scenarios did not get, read once.
-        first = page.locator("table.causes tbody tr").first
+        causes_n = page.locator("table.causes tbody tr").count()
+        assert [first for first, *_ in opened[:causes_n]] == [True] * causes_n
+        assert not any(rest for fold in opened for rest in fold[1:])
+        assert not any(opened[-1])  # the passed ones
+        # Grouped by root cause: the LRS's refusal of the credentials, one row for its scenarios.
+        first = page.locator("table.causes tbody tr", has_text="the LRS answered 401")
         count = int(first.locator("td.count").inner_text())
-        assert count >= 3 and first.locator("a").count() == count
-        assert first.locator("code").inner_text() == "completed"
+        assert count == 2 and first.locator("a").count() == count
+        rollup = page.locator("header .rollup").inner_text()
+        assert rollup.startswith(f"7 failures, {causes_n} causes: ") and causes_n == 5
+        # A link into a fold opens it and the scenario.
+        first.locator("summary").click()
+        first.locator("a").first.click()
+        target = page.locator("details.scenario:target")
+        assert target.count() == 1 and target.evaluate("d => d.open && d.parentElement.open")
         # History: this run and the earlier one; the corrupt line is skipped and said.
         warnings = page.locator(".warnings").inner_text()
         assert "history.jsonl line 1 skipped: not valid JSON" in warnings
@@ -142,12 +153,12 @@ def test_failing_mutant_report_puts_failures_first_grouped_and_open(reports, bro
         total = scenarios.count()
         page.fill("#search", "Precedence-endpoint-no-url-no-fetch-no-key")
         assert report.column("table.scenarios", 2) == ["precedence-endpoint-no-url-no-fetch-no-key"]
-        assert page.locator("details.scenario:visible").count() == 1
+        assert page.locator("details.scenario:not([hidden])").count() == 1
         causes = page.locator("table.causes tbody tr:visible")
         assert 1 <= causes.count() < page.locator("table.causes tbody tr").count()
         for row in causes.all():
             assert (
-                "precedence-endpoint-no-url-no-fetch-no-key" in row.locator("a").all_inner_texts()
+                "precedence-endpoint-no-url-no-fetch-no-key" in row.locator("a").all_text_contents()
             )
         rows = page.locator("table.searchable tbody tr")
         matched = f"{rows.locator('visible=true').count()} of {rows.count()} rows match"
@@ -177,7 +188,8 @@ def test_passing_report_has_passes_collapsed_and_no_causes(reports, browser):
     page = report.page
     try:
         assert page.title().startswith("weare-harness: PASSED")
-        assert page.locator("table.causes").count() == 0
+        assert page.locator("table.causes, .rollup").count() == 0
+        assert json.loads((reports["pass"] / "results.json").read_text())["causes"] == []
         ran = json.loads((reports["pass"] / "results.json").read_text())["totals"]["scenarios"]
         assert page.locator("details.scenario").count() == ran == 8
         assert page.locator("details.scenario[open]").count() == 0

@@ -218,7 +218,7 @@ def test_junit_files_are_relative_to_the_working_directory(planted, tmp_path, mo
 def test_results_json_round_trips(written, planted):
     text = written["json"].read_text(encoding="utf-8")
     data = json.loads(text)
-    assert list(data) == ["meta", "run", "totals", "scenarios"]
+    assert list(data) == ["meta", "run", "totals", "causes", "scenarios"]
     assert list(data["run"]) == [
         "target", "driver", "started", "duration_s", "command", "story_behaviour",
     ]  # fmt: skip
@@ -286,13 +286,15 @@ def test_html_contents(written, planted):
     assert first.scenario.rule["text"] in html
     assert "no endpoint parameter" in html  # a story outcome reason of the mutant
     assert 'id="show-failed"' in html and 'id="show-passed"' in html
-    # Failures open, passes collapsed.
+    # Folded by cause, the first scenario of each open inside its fold; passes collapsed.
     assert html.count('<details class="scenario st-failed"') == html.count(
         '<details class="scenario st-failed" id="s-'
     )
     opened = re.findall(r'<details class="scenario st-(\w+)" id="[^"]*"( open)?>', html)
+    causes = len(re.findall(r'<details class="group" id="cause-\d+-details">', html))
     assert {status for status, o in opened if o} == {"failed", "error"}
-    assert {status for status, o in opened if not o} == {"passed", "skipped"}
+    assert sum(1 for _, o in opened if o) == causes
+    assert {"passed", "skipped"} <= {status for status, o in opened if not o}
 
 
 def test_html_is_self_contained(written, planted):
@@ -442,8 +444,11 @@ def test_html_in_chromium(written):
             page.locator("table.scenarios tbody tr.st-passed a").first.click()
             assert details.get_attribute("open") is not None
             assert details.locator("table.checks").first.is_visible()
-            # A failure's details are open from the start, its diff in sight.
-            assert page.locator("details.scenario.st-failed pre.diff").first.is_visible()
+            # A failure's details are open in its cause's fold, its diff in sight.
+            shown = "details.scenario.st-failed[open] pre.diff"
+            fold = page.locator("details.group").filter(has=page.locator(shown)).first
+            fold.locator("> summary").click()
+            assert fold.locator(shown).first.is_visible()
             details.screenshot(path="/tmp/report-details.png")
             assert requests == [url]
             assert problems == []  # no CSP violation, no script error

@@ -165,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 progress=_printer(len(scenarios), console, advance),
                 bench=bench,
+                artifacts=args.report_dir,
             )
             results = runner.run()
     finally:

@@ -7,7 +7,7 @@ once what differs from run to run is masked: URLs, UUIDs, timestamps, long token
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +24,11 @@ _MASKS = (
 )
 
 
-def normalise(message: str) -> str:
-    """The message with run-specific values masked and whitespace collapsed."""
+def normalise(message: str, *, numbers: bool = True) -> str:
+    """The message with run-specific values masked and whitespace collapsed; `numbers=False`
+    keeps the numbers (a status, a requirement id) where they tell causes apart."""
     text = " ".join(str(message).split())
-    for pattern, mask in _MASKS:
+    for pattern, mask in _MASKS if numbers else _MASKS[:-1]:
         text = pattern.sub(mask, text)
     return text
 
@@ -49,9 +50,12 @@ class Cause:
         return len(self.members)
 
 
-def group(failures: Iterable[dict[str, Any]]) -> list[Cause]:
+def group(
+    failures: Iterable[dict[str, Any]], *, mask: Callable[[str], str] = normalise
+) -> list[Cause]:
     """Causes from `{"check", "message", "member", "rank"?, "status"?, "rule"?, "key"?}` items
-    (`key`, when given, is what must match instead of the message).
+    (`key`, when given, is what must match instead of the message; `mask` makes it comparable,
+    `str` for keys already normalised).
 
     Ordered by rank, then by count (most widespread first), then by check; members keep the
     order they came in, each once.
@@ -59,7 +63,7 @@ def group(failures: Iterable[dict[str, Any]]) -> list[Cause]:
     causes: dict[tuple[str, str], Cause] = {}
     for item in failures:
         check, message = str(item["check"]), str(item["message"])
-        key = (check, normalise(str(item.get("key", message))))
+        key = (check, mask(str(item.get("key", message))))
         cause = causes.get(key)
         if cause is None:
             cause = causes[key] = Cause(
@@ -74,36 +78,3 @@ def group(failures: Iterable[dict[str, Any]]) -> list[Cause]:
         if item["member"] not in cause.members:
             cause.members.append(str(item["member"]))
     return sorted(causes.values(), key=lambda c: (c.rank, -c.count, c.check, c.key))
-
-
-def scenario_failures(scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What `group` takes, from a run's scenario dicts: each failed check, each error."""
-    items: list[dict[str, Any]] = []
-    for scenario in scenarios:
-        status = scenario.get("status")
-        if status == "error":
-            items.append(
-                {
-                    "check": "bench error",
-                    "message": scenario.get("message") or "error",
-                    "member": scenario["id"],
-                    "status": "error",
-                    "rank": 0,
-                }
-            )
-        elif status == "failed":
-            failed = [c for c in scenario.get("checks") or [] if not c.get("passed")]
-            for check in failed:
-                items.append(
-                    {
-                        "check": check.get("name", ""),
-                        "message": check.get("message", ""),
-                        "member": scenario["id"],
-                        "rule": check.get("rule", ""),
-                        "rank": 1,
-                    }
-                )
-            if not failed:
-                message = scenario.get("message") or "failed"
-                items.append({"check": "", "message": message, "member": scenario["id"]})
-    return items

@@ -1,7 +1,9 @@
 """report.html of a run: the page people read, from 1 to 500+ scenarios.
 
 Built from `templates/run.html.j2` (on the shared `base.html.j2`, see `harness/report/page.py`).
-Failures come first and open, grouped by cause with their count; passes come last, collapsed.
+The page leads with a roll-up of the failures by root cause ("44 failures, 1 cause: ...", one row
+per cause with its scenarios, see `root_cause.py`); the details follow folded, a fold per cause
+(its first scenario open inside), then the skipped and the passed; long JSON is folded too.
 A search box filters the rows, the scenario table sorts by any column, the header carries the
 run's meta, and the history of the report directory gives the trend and the flaky scenarios.
 """
@@ -15,10 +17,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from harness.report import RunInfo, first_failure, redact, totals
-from harness.report.causes import group, scenario_failures
+from harness.report.causes import Cause
 from harness.report.history import History
 from harness.report.page import render
 from harness.report.results_json import run_meta
+from harness.report.root_cause import scenario_causes
 
 LABELS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR", "skipped": "SKIP"}
 VERDICTS = {
@@ -30,6 +33,7 @@ VERDICTS = {
 FILTER_ORDER = ("failed", "error", "passed", "skipped")
 # Failures first, then what was not judged, then passes.
 RANK = {"failed": 0, "error": 1, "skipped": 2, "passed": 3}
+FOLD_CHARS = 240  # longer JSON or text is folded in <details>, its first line as the summary
 
 
 def pretty(value: Any, *, sort_keys: bool = False) -> str:
@@ -112,6 +116,34 @@ def _checks(scenario: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def folds(text: str) -> bool:
+    """Whether a value shown is long enough to be folded."""
+    return len(text) > FOLD_CHARS or text.count("\n") > 6
+
+
+def rollup(counts: dict[str, Any], causes: list[Cause]) -> str:
+    """'44 failures, 1 cause': how many scenarios did not pass, and how many causes explain them."""
+    bad = counts["failed"] + counts["errors"]
+    return f"{bad} failure{'' if bad == 1 else 's'}, {len(causes)} cause{'' if len(causes) == 1 else 's'}"
+
+
+def _sections(views: list[dict[str, Any]], causes: list[Cause]) -> list[dict[str, Any]]:
+    """The details, folded by section: a fold per cause with its scenarios (the first open),
+    then the skipped ones, then the passed ones."""
+    by_id = {v["s"]["id"]: v for v in views}
+    sections = []
+    for n, cause in enumerate(causes, start=1):
+        members = [by_id[m] for m in cause.members if m in by_id]
+        for i, view in enumerate(members):
+            view["open"] = i == 0
+        sections.append({"id": f"cause-{n}-details", "cause": cause, "n": n, "views": members})
+    for status in ("skipped", "passed"):
+        chosen = [v for v in views if v["status"] == status]
+        if chosen:
+            sections.append({"id": f"{status}-details", "status": status, "views": chosen})
+    return sections
+
+
 def _view(scenario: dict[str, Any], anchor: str) -> dict[str, Any]:
     """What the template shows of one scenario, computed here so the template only lays out."""
     url: str | None = scenario.get("launch_url")
@@ -139,6 +171,8 @@ def _view(scenario: dict[str, Any], anchor: str) -> dict[str, Any]:
         "failed_checks": sum(1 for c in checks if not c["ok"]),
         "received": received,
         "journal": scenario.get("journal") or [],
+        "artifacts": scenario.get("artifacts") or {},
+        "open": False,
     }
 
 
@@ -162,6 +196,12 @@ def render_html(
         "skipped": counts["skipped"],
     }
     history = history or History(meta["target"])
+    causes = scenario_causes(scenarios)
+    cause_of = {member: n for n, c in enumerate(causes, start=1) for member in c.members}
+    for view in views:
+        view["cause"] = cause_of.get(view["s"]["id"])
+        # A cause several scenarios share is read in the roll-up: their rows only link to it.
+        view["shared"] = bool(view["cause"]) and causes[view["cause"] - 1].count > 1
     return render(
         "run.html.j2",
         title=f"weare-harness: {VERDICTS.get(counts['verdict'], '')} — {meta['target']}",
@@ -171,9 +211,12 @@ def render_html(
         meta=meta,
         counts=counts,
         filters=[(s, number[s]) for s in FILTER_ORDER],
-        causes=group(scenario_failures(scenarios)),
+        causes=causes,
+        rollup=rollup(counts, causes),
+        sections=_sections(views, causes),
         anchors=anchors,
         views=views,
+        folds=folds,
         history=history,
         flaky=history.flaky,
         pretty=pretty,

@@ -1,5 +1,6 @@
 """results.json: the run's meta, its totals and every scenario's result, for tools and later
-comparison. "run" keeps the original five fields for tools that read them; "meta" says it all."""
+comparison. "run" keeps the original five fields for tools that read them; "meta" says it all;
+"causes" groups the failed and errored scenarios by root cause (`root_cause.py`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from harness.report import RunInfo, redact_text, totals
 from harness.report.meta import meta
+from harness.report.root_cause import scenario_causes
 
 RUN_FIELDS = ("target", "driver", "started", "duration_s", "command")
 
@@ -25,8 +27,24 @@ def run_meta(info: RunInfo) -> dict[str, Any]:
     )
 
 
+def causes_block(scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The root causes of the failures: each with its words, its key and its scenario ids."""
+    return [
+        {
+            "cause": n,
+            "from": c.check,
+            "message": c.message,
+            "key": c.key,
+            "status": c.status,
+            "count": c.count,
+            "scenarios": c.members,
+        }
+        for n, c in enumerate(scenario_causes(scenarios), start=1)
+    ]
+
+
 def results_document(scenarios: list[dict[str, Any]], info: RunInfo) -> dict[str, Any]:
-    """{"meta", "run", "totals", "scenarios"} from already redacted scenario dicts."""
+    """{"meta", "run", "totals", "causes", "scenarios"} from already redacted scenario dicts."""
     run = {name: getattr(info, name) for name in RUN_FIELDS}
     run["duration_s"] = round(info.duration_s, 3)
     run["command"] = redact_text(info.command)
@@ -35,6 +53,7 @@ def results_document(scenarios: list[dict[str, Any]], info: RunInfo) -> dict[str
         "meta": run_meta(info),
         "run": run,
         "totals": totals(scenarios),
+        "causes": causes_block(scenarios),
         "scenarios": scenarios,
     }
 

@@ -1,16 +1,23 @@
 // report.html's only script (inlined, allowed by its sha256): follow links into collapsed
-// details, expand or collapse the shown ones, filter by text, sort a table by a column.
+// details and the folds around them, expand or collapse the shown ones, filter by text, sort a
+// table by a column.
 (function () {
   "use strict";
   function openTarget() {
     var id = decodeURIComponent(location.hash.slice(1));
     var el = id && document.getElementById(id);
-    if (el && el.tagName === "DETAILS") { el.open = true; el.scrollIntoView(); }
+    if (!el) { return; }
+    // A scenario's details sit in its cause's fold: open the folds around it, then itself.
+    for (var d = el; d; d = d.parentElement && d.parentElement.closest("details")) {
+      if (d.tagName === "DETAILS") { d.open = true; }
+    }
+    el.scrollIntoView();
   }
   window.addEventListener("hashchange", openTarget);
   openTarget();
 
   function setShown(open) {
+    document.querySelectorAll("details.group").forEach(function (d) { d.open = open; });
     document.querySelectorAll("details.scenario").forEach(function (d) {
       if (d.offsetParent !== null) { d.open = open; }
     });
