@@ -65,7 +65,8 @@ class SlowClientChannel(HTTPChannel):
     input_ended = False  # the client shut down its sending side with requests still to answer
 
     def handle_read(self) -> None:
-        assert self.socket is not None  # a channel is made with the socket it reads
+        if self.socket is None:  # a channel is made with the socket it reads; closed since
+            return
         try:
             data = self.socket.recv(self.adj.recv_bytes)
         except OSError:  # reset or gone: nobody is left to answer
@@ -130,7 +131,8 @@ class SlowClientChannel(HTTPChannel):
 
 def _listeners(server: Any) -> list[BaseWSGIServer]:
     if isinstance(server, MultiSocketServer):
-        assert server.map is not None  # create_server gives every server its socket map
+        if server.map is None:  # create_server gives every server its socket map
+            return []
         # the map holds waitress's dispatchers (servers, channels); its stubs say sockets
         return [s for s in server.map.values() if isinstance(s, BaseWSGIServer)]  # type: ignore[misc]
     return [server]

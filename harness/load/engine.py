@@ -167,7 +167,8 @@ def run_master(config: LoadConfig) -> tuple[Environment, list[dict[str, Any]], f
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    assert env.parsed_options is not None  # environment() gave it locust_options
+    if env.parsed_options is None:  # environment() gives it locust_options
+        raise EngineError("Locust's environment has no parsed options")
     env.parsed_options.weare_workers = workers
     return env, learners, seconds
 
