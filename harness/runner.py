@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -60,6 +61,8 @@ REFERENCE_TRAIT = "reference-trait"  # a scenario pinning the reference's choice
 POLL_S = 0.25  # how often the runner looks at what an external story sent
 SETTLE_S = 0.5  # quiet after the story's closing statement, for anything it sends after it
 NOTHING_S = 3.0  # quiet that says a story expected to send nothing has sent nothing
+# Why a scenario was not run under `exitfirst` (`run -x`): reported as skipped with this message.
+NOT_RUN = "not run: -x stopped the run at the first failure"
 
 
 @dataclass(frozen=True)
@@ -307,6 +310,7 @@ class Runner:
         bench: Bench | None = None,
         first_index: int = 0,
         artifacts: Path | None = None,
+        exitfirst: bool = False,
     ) -> None:
         self.scenarios = scenarios
         self.target = target or Target()
@@ -322,6 +326,10 @@ class Runner:
         # What an external story plays: given in its profile, else told from a first launch.
         self.story_behaviour: str | None = self.target.behaviour
         self.behaviour_error: str | None = None  # why the first launch told nothing
+        # With exitfirst, set by the first failed or errored scenario: no scenario starts after
+        # it (those already running finish); the others are reported as not run.
+        self.exitfirst = exitfirst
+        self.stopped = threading.Event()
 
     # -- shared steps ---------------------------------------------------------------------------
     def _story(self) -> StoryConfig:
@@ -362,13 +370,23 @@ class Runner:
             duration_s=time.monotonic() - started,
         )
 
+    def _not_run(self, scenario: Scenario) -> ScenarioResult | None:
+        """The scenario reported as not run once an earlier one stopped the run, else None."""
+        if not self.stopped.is_set():
+            return None
+        return self._report(ScenarioResult(scenario, "skipped", message=NOT_RUN))
+
     def _report(self, result: ScenarioResult) -> ScenarioResult:
+        if self.exitfirst and result.status in ("failed", "error"):
+            self.stopped.set()
         if self.progress is not None:
             self.progress(result)
         return result
 
     # -- http driver ----------------------------------------------------------------------------
     def _run_http(self, bench: Bench, scenario: Scenario, index: int) -> ScenarioResult:
+        if (not_run := self._not_run(scenario)) is not None:
+            return not_run
         started = time.monotonic()
         reason = _skip_reason(scenario, self.target, "http")
         if reason:
@@ -395,6 +413,8 @@ class Runner:
         self, bench: Bench, tabs: Tabs, scenario: Scenario, index: int, gate: asyncio.Semaphore
     ) -> ScenarioResult:
         async with gate:
+            if (not_run := self._not_run(scenario)) is not None:
+                return not_run
             started = time.monotonic()
             reason = _skip_reason(scenario, self.target, "browser", self.story_behaviour)
             if reason:

@@ -219,6 +219,18 @@ def scenario_files(paths: list[str] | None = None) -> list[Traversable]:
     return files
 
 
+def shown_file(file: str) -> str:
+    """A scenario file as reports name it: `harness/suite/NAME` for a file of the built-in suite
+    (not its path into site-packages, which differs per machine), else `file` as given."""
+    if not file:
+        return file
+    try:
+        inside = Path(file).resolve().relative_to(Path(str(BUILTIN)).resolve())
+    except ValueError:
+        return file
+    return f"harness/suite/{inside.as_posix()}"
+
+
 def unique(scenarios: list[Scenario]) -> list[Scenario]:
     """The scenarios, each id used once; ScenarioError names the two files that share one."""
     seen: dict[str, str] = {}

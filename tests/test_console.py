@@ -72,10 +72,11 @@ def test_plural_for_one_and_two():
     assert plural(3, "mutant caught", "mutants caught") == "3 mutants caught"
 
 
-def test_piped_run_is_plain_whole_lines_without_a_bar():
+def test_piped_run_is_plain_whole_lines_without_a_bar(tmp_path):
     """Two workers finish scenarios at once; each still gets its own whole line, no escapes, and
     a failed one says why (its first failed check)."""
-    r = piped(["run", "-k", SELECTION, "--workers", "2", "--au", "mutant:ignores-endpoint"])
+    args = ["run", "-k", SELECTION, "--workers", "2", "--au", "mutant:ignores-endpoint"]
+    r = piped([*args, "--report-dir", str(tmp_path)])
     assert r.returncode == 1, r.stdout + r.stderr
     assert "\x1b" not in r.stdout and BAR not in r.stdout and "\r" not in r.stdout
     lines = r.stdout.splitlines()
@@ -85,20 +86,23 @@ def test_piped_run_is_plain_whole_lines_without_a_bar():
     failed = [line for line in progress if " FAIL " in line]
     assert failed and all(re.search(r" s\): \S", line) for line in failed), failed
     assert f"{len(failed)} scenarios did not pass:" in lines
-    assert lines[-1].startswith(
+    assert lines[-2].startswith(
         f"FAILED: 8 scenarios, {8 - len(failed)} passed, {len(failed)} failed"
     )
+    assert lines[-1].startswith(f"reports written to {tmp_path}: junit.xml, results.json")
 
 
-def test_run_on_a_terminal_has_colour_and_a_progress_bar():
-    out = on_a_terminal(["run", "-k", SELECTION, "--workers", "2"], _env())
+def test_run_on_a_terminal_has_colour_and_a_progress_bar(tmp_path):
+    args = ["run", "-k", SELECTION, "--workers", "2", "--report-dir", str(tmp_path)]
+    out = on_a_terminal(args, _env())
     assert SGR.search(out), out[-500:]
     assert BAR in out and "8/8" in out and "ETA" in out
     assert "PASSED" in out
 
 
-def test_no_color_on_a_terminal_drops_every_colour_code():
-    out = on_a_terminal(["run", "-k", SELECTION, "--workers", "2"], _env(NO_COLOR="1"))
+def test_no_color_on_a_terminal_drops_every_colour_code(tmp_path):
+    args = ["run", "-k", SELECTION, "--workers", "2", "--report-dir", str(tmp_path)]
+    out = on_a_terminal(args, _env(NO_COLOR="1"))
     assert not SGR.search(out), SGR.findall(out)[:5]
     assert "PASS" in out and "8 scenarios" in out
 
@@ -117,11 +121,12 @@ def test_certify_shows_a_progress_bar_on_a_terminal(tmp_path):
     assert "verdict:" in out
 
 
-def test_mutation_on_a_terminal_counts_mutants_times_scenarios():
+def test_mutation_on_a_terminal_counts_mutants_times_scenarios(tmp_path):
     from harness.story.behaviour import mutants
 
     pairs = len(mutants())  # one scenario per mutant
     args = ["run", "--mutation", "-k", "precedence-endpoint-url-fetch-key", "--workers", "2"]
+    args += ["--report-dir", str(tmp_path)]
     out = on_a_terminal(args, _env())
     assert BAR in out and f"{pairs}/{pairs}" in out, out[-800:]
     assert "1 scenario per mutant" in out and "(1 scenario failed)" in out

@@ -1,4 +1,4 @@
-"""The pytest plugin inside a real test suite: pytest-xdist (`-n 2`) and `--junitxml`.
+"""The pytest plugin inside a real test suite: pytest-xdist (`-n 2`) and `--junitxml` (xunit1).
 
 Each test runs a real pytest subprocess over a generated test module (outside the repository, the
 plugin loaded through its `pytest11` entry point) and reads the JUnit file it wrote. The generated
@@ -112,6 +112,8 @@ def _run_suite(tmp_path: Path, source: str, port: int | None = None) -> tuple[in
         "-q",
         "--junitxml",
         str(junit),
+        "-o",
+        "junit_family=xunit1",  # testcase properties: the tests record their worker and LMS
         "test_generated.py",
     ]
     proc = subprocess.run(

@@ -187,16 +187,25 @@ def test_junit_of_a_passing_run(runs, tmp_path):
 
 
 def test_junit_files_are_relative_to_the_working_directory(planted, tmp_path, monkeypatch):
-    """From another directory, `file` is a `../` path that resolves to the scenario file (run)
-    and to the check's source (certify's cases go through the same writer)."""
+    """From another directory, `file` is a `../` path that resolves to a user's scenario file
+    (run) and to the check's source (certify's cases go through the same writer); a built-in
+    scenario's is its place in the package, from anywhere."""
     elsewhere = tmp_path / "elsewhere" / "deeper"
     elsewhere.mkdir(parents=True)
+    own = tmp_path / "own.yaml"
+    own.write_text(Path(PRECEDENCE).read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.chdir(elsewhere)
-    paths = write_reports(planted[:2], _info("reference"), tmp_path / "rep")
-    for case in ET.parse(paths["junit"]).getroot().iter("testcase"):
+    users = [
+        dataclasses.replace(r, scenario=dataclasses.replace(r.scenario, file=str(own)))
+        for r in planted[:2]
+    ]
+    paths = write_reports([*users, *planted[2:3]], _info("reference"), tmp_path / "rep")
+    *mine, builtin = ET.parse(paths["junit"]).getroot().iter("testcase")
+    for case in mine:
         file = case.get("file")
         assert not Path(file).is_absolute() and file.startswith("../")
-        assert (elsewhere / file).resolve() == Path(PRECEDENCE).resolve()
+        assert (elsewhere / file).resolve() == own.resolve()
+    assert builtin.get("file") == "harness/suite/precedence.yaml"
     import harness.certify.checks.statements as source
 
     xml = write_junit(

@@ -337,6 +337,9 @@ SUBCOMMANDS = [
     "scenarios validate",
     "scenarios new",
     "load",
+    "mutants",
+    "report",
+    "report open",
 ]
 
 

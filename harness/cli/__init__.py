@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Iterator, Sequence
 
@@ -49,6 +50,9 @@ HELP_END: dict[str, tuple[str, tuple[str, ...]]] = {
     "scenarios": ("weare-harness scenarios validate my-scenarios/", ()),
     "scenarios validate": ("weare-harness scenarios validate my-scenarios/ harness/suite", ()),
     "scenarios new": ("weare-harness scenarios new my-first-check --dir my-scenarios", ()),
+    "mutants": ("weare-harness mutants", ()),
+    "report": ("weare-harness report open", ()),
+    "report open": ("weare-harness report open reports/certify", ("BROWSER (the browser to use)",)),
 }
 
 
@@ -66,6 +70,8 @@ COMMANDS: dict[str, str] = {
     "quirks": "harness.cli.quirks",
     "doctor": "harness.cli.doctor",
     "scenarios": "harness.cli.scenarios",
+    "mutants": "harness.cli.mutants",
+    "report": "harness.cli.report",
 }
 
 
@@ -106,6 +112,22 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command's exit code. Output into a pipe closed early (`weare-harness mutants | head -1`)
+    ends quietly with exit 1, as the Python documentation's note on SIGPIPE does: no traceback,
+    and not 0, since output was lost."""
+    try:
+        try:
+            return _main(argv)
+        finally:  # inside the try, --help's SystemExit included: a closed pipe shows up here
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null so that finds nothing to say.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     args, extra = parser.parse_known_args(argv)

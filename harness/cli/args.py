@@ -4,10 +4,13 @@ argument types that refuse a bad value before any work starts (exit 2)."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any, NoReturn
 
 from harness.urls import is_http_url
 
+# Where `run` writes its reports unless --report-dir says otherwise, and `report open` looks.
+REPORT_DIR = Path("reports")
 EXIT_CODES = "exit codes: 0 all good, 1 checks failed, 2 usage or environment error (one line)"
 
 

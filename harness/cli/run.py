@@ -13,15 +13,19 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.bench import Bench, BenchError
+from harness.cli.args import REPORT_DIR
 from harness.console import Console, plural
 from harness.errors import UsageError
-from harness.runner import Runner, ScenarioResult, Target, run_in_one_browser
+from harness.runner import NOT_RUN, Runner, ScenarioResult, Target, run_in_one_browser
 from harness.scenarios import Scenario, ScenarioError, discover, select
 from harness.story.behaviour import mutants
 from harness.urls import unreachable
+
+if TYPE_CHECKING:
+    from harness.report import RunInfo
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,10 +38,35 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         default="reference",
         help="what to test: reference (default), mutant:NAME, or the URL of a story",
     )
-    p.add_argument("--driver", choices=("browser", "http"), default="http")
+    p.add_argument(
+        "--driver",
+        choices=("browser", "http"),
+        default="http",
+        help="http: the reference story's behaviour played from Python (fast); browser: the "
+        "story's page in headless Chromium, CORS and all (an external story always runs there)",
+    )
     p.add_argument("-k", dest="keyword", metavar="EXPR", help="select scenarios (like pytest -k)")
     p.add_argument(
-        "--report-dir", type=Path, help="write junit.xml, results.json, report.html here"
+        "--report-dir",
+        type=Path,
+        default=REPORT_DIR,
+        help="write junit.xml, results.json, report.html here "
+        f"(default {REPORT_DIR}; `weare-harness report open` opens the last one)",
+    )
+    p.add_argument(
+        "--lf",
+        "--last-failed",
+        dest="last_failed",
+        action="store_true",
+        help="run only the scenarios that failed or errored in the last run against this target "
+        "(kept in the report folder's last-failed.json); all of them if none did",
+    )
+    p.add_argument(
+        "-x",
+        "--exitfirst",
+        action="store_true",
+        help="stop at the first failed scenario: none starts after it (those already running "
+        "finish), the rest are reported as not run",
     )
     p.add_argument(
         "--workers",
@@ -105,7 +134,7 @@ def _printer(total: int, console: Console, advance: Callable[[int], None]) -> An
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.report import RunInfo, write_reports
+    from harness.report import RunInfo
     from harness.report.meta import command_line
     from harness.report.summary import summary_table
 
@@ -117,6 +146,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if not scenarios:
         raise UsageError(f"-k {args.keyword!r} selects no scenario")
+    if args.mutation and (args.last_failed or args.exitfirst):
+        raise UsageError("--mutation runs every scenario against every mutant: drop --lf and -x")
     try:
         if args.story is not None:
             from harness.story_profile import load_profile
@@ -143,6 +174,11 @@ def run(args: argparse.Namespace) -> int:
     command = command_line(sys.argv[1:])
     if args.mutation:
         return _mutation(args, scenarios, command, console)
+    if args.last_failed:
+        from harness.last_failed import choose
+
+        scenarios, note = choose(scenarios, args.report_dir, target.label())
+        console.line(note)
     started = time.monotonic()
     stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     bench = None
@@ -166,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
                 progress=_printer(len(scenarios), console, advance),
                 bench=bench,
                 artifacts=args.report_dir,
+                exitfirst=args.exitfirst,
             )
             results = runner.run()
     finally:
@@ -179,10 +216,24 @@ def run(args: argparse.Namespace) -> int:
         )
     info.scenario_files = sorted({s.file for s in scenarios})
     console.line(summary_table(results, info, color=console.color))
-    if args.report_dir:
-        written = write_reports(results, info, args.report_dir)
-        console.line("reports: " + ", ".join(str(p) for p in written.values()))
+    if runner.stopped.is_set():
+        not_run = sum(r.message == NOT_RUN for r in results)
+        console.line(f"-x: stopped at the first failure; {plural(not_run, 'scenario')} not run")
+    console.line(_write(results, info, args.report_dir, target.label()))
     return exit_code(results)
+
+
+def _write(results: list[ScenarioResult], info: RunInfo, report_dir: Path, target: str) -> str:
+    """Write the run's reports and its failures for --last-failed; the line that says where."""
+    from harness.last_failed import record
+    from harness.report import write_reports
+
+    try:
+        written = write_reports(results, info, report_dir)
+        record(report_dir, target, results)
+    except OSError as exc:
+        raise UsageError(f"cannot write the reports to {report_dir}: {exc}") from None
+    return f"reports written to {report_dir}: " + ", ".join(p.name for p in written.values())
 
 
 def load_finish_script(path: Path) -> Any:

@@ -5,7 +5,8 @@
 `clean`, which drops the characters XML 1.0 cannot hold even escaped (control characters from a
 vendor's answer, lone surrogates); ElementTree escapes the rest, `]]>` included, since nothing
 is written as CDATA. `file` attributes are relative to the working directory (what CI readers
-resolve them against), `time` is in seconds with millisecond precision and the suite carries a
+resolve them against), a built-in scenario's is `harness/suite/NAME.yaml` (wherever the package
+is installed), `time` is in seconds with millisecond precision and the suite carries a
 timestamp.
 """
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.report import RunInfo, first_failure, redact_text, totals
+from harness.scenarios import shown_file
 
 SUITE = "weare-harness"
 MESSAGE_LIMIT = 1000
@@ -170,7 +172,7 @@ def _scenario_case(scenario: dict[str, Any]) -> JUnitCase:
         name=scenario["id"],
         status=status,
         time_s=scenario.get("duration_s", 0.0),
-        file=scenario.get("file") or "",
+        file=shown_file(scenario.get("file") or ""),
     )
     if status == "failed":
         case.message, case.type = first_failure(scenario), "CheckFailed"
