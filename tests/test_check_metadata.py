@@ -72,8 +72,15 @@ def test_a_rule_with_good_metadata_is_declared(monkeypatch):
         return []
 
     assert register(probe) is probe
+    scoped = rules.rule(row=33, requirement="10.2.1.0-5", section="cmi5 §10.2.1", scope="state")
+
+    def state_probe(req, view):
+        return []
+
+    assert scoped(state_probe) is state_probe
     assert list(rules._REGISTERED) == [
-        rules.Check(4, "9.3.0.0-4, 7.1.1.0-1", "probe", probe, "cmi5 §9.3", "statement")
+        rules.Check(4, "9.3.0.0-4, 7.1.1.0-1", "probe", probe, "cmi5 §9.3", "statement"),
+        rules.Check(33, "10.2.1.0-5", "state_probe", state_probe, "cmi5 §10.2.1", "state"),
     ]
 
 

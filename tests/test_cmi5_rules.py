@@ -1081,6 +1081,17 @@ def test_apply_ignores_allowed_statements():
     assert after == view and after.verbs is not view.verbs
 
 
+@pytest.mark.parametrize("verb", [{"id": 5}, VERB_COMPLETED, {}], ids=["number", "string", "no-id"])
+def test_apply_ignores_a_defined_statement_without_a_verb_id(verb):
+    """Only a verb IRI moves the session: a cmi5 defined statement whose verb has no string id
+    (refused as row 11) leaves the session's verbs as they were."""
+    view = make_view()
+    stmt = {**make_statement("completed"), "verb": verb}
+    assert facts(check_statement(stmt, view)) == [(11, "9.3.0.0-1", "$.verb.id", 403)]
+    after = apply(view, stmt)
+    assert after == view and after.verbs is not view.verbs
+
+
 def test_apply_sets_registration_flags():
     view = apply(make_view(), make_statement("completed"))
     assert view.registration_completed and not view.registration_passed
