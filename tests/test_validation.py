@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from fake_lms.xapi import schema_check
+from fake_lms.xapi import schema_check, validation
 from fake_lms.xapi.jsonbody import JSONBodyError, child_path, parse_json
 from fake_lms.xapi.validation import (
     Violation,
@@ -1233,8 +1233,28 @@ def test_actor_filter_accepts_an_agent_or_an_identified_group() -> None:
 def test_actor_filter_rejects_an_anonymous_group_and_a_wrong_case_object_type() -> None:
     group = {"objectType": "Group", "member": [{"mbox": "mailto:a@example.com"}]}
     assert [(v.path, v.section) for v in validate_actor(group)] == [("$", "xAPI-C §2.1.3")]
+    assert [v.as_dict() for v in validate_actor(group)] == [
+        {
+            "path": "$",
+            "rule": "a Group used as a filter must be identified by an IFI; anonymous Groups "
+            "match nothing",
+            "section": "xAPI-C §2.1.3",
+        }
+    ]
     found = validate_actor({"objectType": "group", "mbox": "mailto:t@example.com"})
-    assert ("$.objectType", "xAPI-D §2.2 XAPI-00009") in [(v.path, v.section) for v in found]
+    assert [(v.path, v.section) for v in found] == [("$.objectType", "xAPI-D §2.2 XAPI-00009")]
+
+
+@pytest.mark.parametrize(
+    ("actor", "violations"),
+    [
+        ({"objectType": "Agent"}, [("$", "xAPI-D §2.4.2.1 XAPI-00034")]),
+        ("x", [("$", "xAPI-D §2.4.2 XAPI-00031")]),
+    ],
+    ids=["agent-without-ifi", "not-an-object"],
+)
+def test_actor_filter_asks_only_a_group_for_a_group_ifi(actor: Any, violations: list) -> None:
+    assert [(v.path, v.section) for v in validate_actor(actor)] == violations
 
 
 # --- value helpers --------------------------------------------------------------------------------
@@ -1328,6 +1348,53 @@ def test_parse_timestamp_returns_none_for_what_is_no_instant(value: Any) -> None
 )
 def test_agent_ifi_is_a_canonical_identity_key(agent: dict, key: str) -> None:
     assert agent_ifi(agent) == key
+
+
+@pytest.mark.parametrize(
+    ("mbox", "key"),
+    [
+        (
+            "mailto:a:b@Example.COM",
+            "mbox:mailto:a:b@example.com",
+        ),  # the scheme ends at the first ':'
+        (
+            'mailto:"A@B"@Example.COM',
+            'mbox:mailto:"A@B"@example.com',
+        ),  # the domain after the last '@'
+        ("x:Ann@Example.COM", "mbox:x:Ann@Example.COM"),  # not mailto: kept as sent
+        ("MAILTO:Ann", "mbox:MAILTO:Ann"),  # no '@': no domain to lower
+    ],
+)
+def test_agent_ifi_lowers_only_the_scheme_and_domain_of_a_mailto(mbox: str, key: str) -> None:
+    assert agent_ifi({"mbox": mbox}) == key
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("2024-06-05T13:05:36+05", datetime(2024, 6, 5, 8, 5, 36, tzinfo=UTC)),
+        ("2024-06-05T13:05:36.5Z", datetime(2024, 6, 5, 13, 5, 36, 500000, tzinfo=UTC)),
+    ],
+    ids=["hour-offset", "tenths"],
+)
+def test_parse_timestamp_reads_an_hour_offset_and_a_short_fraction(stamp: str, expected) -> None:
+    assert parse_timestamp(stamp) == expected
+
+
+def test_instant_us_counts_integer_microseconds_since_1970_utc() -> None:
+    one = validation.instant_us("1970-01-01T00:00:00.000001Z")
+    assert one == 1 and isinstance(one, int)
+    assert validation.instant_us("2024-06-05T15:05:36.253062+02:00") == 1717592736253062
+    earliest = validation.instant_us("0001-01-01T00:00:00Z")
+    assert validation.instant_us("0000-12-31T23:59:59Z") < earliest  # no datetime holds year 0
+    assert validation.instant_us("2015-02-30T00:00:00Z") is None
+    assert validation.instant_us("9999-12-31T23:59:60Z") is None  # year 10000
+    assert validation.instant_us("yesterday") is None
+
+
+@pytest.mark.parametrize("name", ["uuid", "iri", "languageTag", "duration", "timestamp"])
+def test_the_value_helpers_use_the_schemas_patterns(name: str) -> None:
+    assert validation._pattern(name).pattern == schema_check.DEFS[name]["pattern"]
 
 
 @pytest.mark.parametrize(
