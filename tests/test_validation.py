@@ -1512,3 +1512,100 @@ def test_a_batch_stops_once_more_violations_than_enough_are_found() -> None:
     assert [v.path for v in found.violations] == ["$[0].id", "$[1].id", "$[2].id"]
     assert found.unchecked == 2
     assert check_batch(batch).unchecked == 0
+
+
+# --- check_batch: version, the cap, the disconnect poll ----------------------------------------
+
+
+def _context_agents() -> dict[str, Any]:
+    stmt = statement()
+    stmt["context"] = {
+        "contextAgents": [{"objectType": "contextAgent", "agent": {"mbox": "mailto:a@example.com"}}]
+    }
+    return stmt
+
+
+@pytest.mark.parametrize("body", [_context_agents(), [_context_agents()]], ids=["one", "batch"])
+def test_check_batch_judges_by_the_requests_version(body: Any) -> None:
+    assert check_batch(body, "2.0.0").violations == []
+    for found in (check_batch(body).violations, validate_statements(body)):
+        assert [(v.path.replace("$[0]", "$"), v.section) for v in found] == [
+            ("$.context.contextAgents", "xAPI-D §2.2 XAPI-00010")
+        ]
+        assert found[0].rule.endswith("this request speaks xAPI 1.0.3")
+
+
+def _three_faults() -> dict[str, Any]:
+    stmt = statement(id=None)
+    stmt["actor"], stmt["verb"], stmt["object"] = {}, {}, {}
+    return stmt
+
+
+def test_check_batch_stops_one_violation_past_enough() -> None:
+    assert [v.path for v in check_batch(_three_faults(), enough=1).violations] == [
+        "$.verb.id",
+        "$.object.id",
+    ]
+    assert len(check_batch(_three_faults()).violations) == 3
+    batch = check_batch([_three_faults(), _three_faults(), statement()], enough=3)
+    assert [v.path for v in batch.violations] == [
+        "$[0].verb.id",
+        "$[0].object.id",
+        "$[0].actor",
+        "$[1].verb.id",
+    ]
+    assert batch.unchecked == 1
+
+
+def test_check_batch_refuses_what_is_neither_a_statement_nor_a_list() -> None:
+    assert [v.as_dict() for v in check_batch("x").violations] == [
+        {
+            "path": "$",
+            "rule": "expected a statement object or an array of statements, got string",
+            "section": "xAPI-C §2.1.2",
+        }
+    ]
+    found = check_batch([statement(), "x"]).violations
+    assert [(v.path, v.section) for v in found] == [("$[1]", "xAPI-D §2.2")]
+
+
+def test_check_batch_asks_whether_the_client_left_every_so_many_statements() -> None:
+    every = validation.DISCONNECT_CHECK_EVERY
+    asked: list[int] = []
+    body = [statement(id=None) for _ in range(2 * every + 1)]
+
+    def still_there() -> bool:
+        asked.append(1)
+        return False
+
+    assert check_batch(body, client_disconnected=still_there).violations == []
+    assert len(asked) == 2  # at statements `every` and 2 * `every`, not at 0
+    assert check_batch(body).violations == []
+    with pytest.raises(
+        validation.ValidationAbandoned, match=f"^client disconnected at statement {every}$"
+    ):
+        check_batch(body, client_disconnected=lambda: True)
+
+
+def test_validate_agent_names_a_group_given_for_an_agent() -> None:
+    found = validate_agent({"objectType": "Group", "mbox": "mailto:a@example.com"})
+    assert [v.as_dict() for v in found] == [
+        {
+            "path": "$.objectType",
+            "rule": "this parameter takes an Agent, not a Group",
+            "section": "xAPI-D §2.2 XAPI-00012",
+        }
+    ]
+
+
+def test_an_unknown_key_is_named_with_the_object_that_holds_it() -> None:
+    stmt = statement()
+    stmt["result"] = {"foo": 1}
+    assert [v.as_dict() for v in validate_statement(stmt)] == [
+        {
+            "path": "$.result.foo",
+            "rule": "unknown key 'foo' in the Result (allowed: score, success, completion, "
+            "response, duration, extensions)",
+            "section": "xAPI-D §2.2 XAPI-00010",
+        }
+    ]
