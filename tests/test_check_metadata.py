@@ -17,6 +17,7 @@ import pytest
 
 import harness.certify.checks  # noqa: F401  (registers certify's checks)
 from fake_lms.cmi5 import rules
+from fake_lms.registry import Registry
 from harness import checks
 from harness.certify.registry import BEHAVIOURS, BLOCKER, REGISTRY, WARNING
 from harness.evidence import Evidence
@@ -63,33 +64,70 @@ def test_a_rule_with_bad_metadata_is_refused_when_declared(metadata, named):
     assert named in str(refused.value)
 
 
-def test_a_rule_with_good_metadata_is_declared():
-    before = list(rules._REGISTERED)
-    try:
-        register = rules.rule(row=4, requirement="9.3.0.0-4, 7.1.1.0-1", section="cmi5 §9.3")
+def test_a_rule_with_good_metadata_is_declared(monkeypatch):
+    monkeypatch.setattr(rules, "_REGISTERED", Registry("cmi5 check", lambda c: c.name))
+    register = rules.rule(row=4, requirement="9.3.0.0-4, 7.1.1.0-1", section="cmi5 §9.3")
 
-        def probe(s, view):
-            return []
+    def probe(s, view):
+        return []
 
-        assert register(probe) is probe
-        added = rules._REGISTERED[-1]
-        assert (
-            added.row,
-            added.requirement,
-            added.name,
-            added.func,
-            added.section,
-            added.scope,
-        ) == (
-            4,
-            "9.3.0.0-4, 7.1.1.0-1",
-            "probe",
-            probe,
-            "cmi5 §9.3",
-            "statement",
-        )
-    finally:
-        rules._REGISTERED[:] = before
+    assert register(probe) is probe
+    scoped = rules.rule(row=33, requirement="10.2.1.0-5", section="cmi5 §10.2.1", scope="state")
+
+    def state_probe(req, view):
+        return []
+
+    assert scoped(state_probe) is state_probe
+    assert list(rules._REGISTERED) == [
+        rules.Check(4, "9.3.0.0-4, 7.1.1.0-1", "probe", probe, "cmi5 §9.3", "statement"),
+        rules.Check(33, "10.2.1.0-5", "state_probe", state_probe, "cmi5 §10.2.1", "state"),
+    ]
+
+
+def test_the_rules_are_frozen_in_row_order_keeping_file_order_within_a_row(monkeypatch):
+    monkeypatch.setattr(rules, "_REGISTERED", Registry("cmi5 check", lambda c: c.name))
+    for name, row in (("fifth", 5), ("second", 2), ("fifth_too", 5), ("first", 1)):
+        rules.rule(row=row, requirement="9.3.0.0-4", section="cmi5 §9.3")(_named(name))
+    assert [(c.row, c.name) for c in rules._freeze()] == [
+        (1, "first"),
+        (2, "second"),
+        (5, "fifth"),
+        (5, "fifth_too"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scope", "names"),
+    [
+        ("token", ["token_not_fetched", "token_of_ended_session"]),
+        (
+            "state",
+            [
+                "state_registration_not_launch_registration",
+                "launch_data_write",
+                "state_agent_not_launch_actor",
+            ],
+        ),
+        ("agent_profile", ["profile_agent_not_launch_actor", "learner_prefs_malformed"]),
+    ],
+)
+def test_each_entry_point_runs_the_checks_of_its_scope_in_row_order(scope, names):
+    assert [c.name for c in rules._scoped(scope)] == names
+    statement = [c.name for c in rules._scoped("statement")]
+    assert statement == [c.name for c in rules.CHECKS if c.scope == "statement"]
+    assert statement[:3] == [
+        "statement_after_session_end",
+        "statement_before_learner_prefs",
+        "statement_before_initialized",
+    ]
+
+
+def _named(name: str):
+    def func(s, view):
+        return []
+
+    func.__name__ = name
+    return func
 
 
 # -- harness.checks --------------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from fake_lms.cmi5.vocab import (
     VERB_VOIDED,
     VERB_WAIVED,
 )
+from fake_lms.findings import FAIL
 from fake_lms.xapi.validation import validate_statement
 
 ACTOR = {
@@ -1042,10 +1043,10 @@ def test_batch_violations_are_sorted_by_row_then_statement():
     third = make_statement("terminated")
     del third["id"]
     found = check_batch([first, second, third], make_view())
-    assert [(v.row, v.path.split(".")[0]) for v in found] == [
-        (13, "$[0]"),
-        (13, "$[2]"),
-        (20, "$[1]"),
+    assert facts(found) == [
+        (13, "9.1.0.0-1", "$[0].id", 403),
+        (13, "9.1.0.0-1", "$[2].id", 403),
+        (20, "9.6.1.0-1", "$[1].context.registration", 403),
     ]
 
 
@@ -1077,6 +1078,17 @@ def test_apply_returns_a_new_view_and_leaves_the_old_one():
 def test_apply_ignores_allowed_statements():
     view = make_view()
     after = apply(view, make_statement("experienced"))
+    assert after == view and after.verbs is not view.verbs
+
+
+@pytest.mark.parametrize("verb", [{"id": 5}, VERB_COMPLETED, {}], ids=["number", "string", "no-id"])
+def test_apply_ignores_a_defined_statement_without_a_verb_id(verb):
+    """Only a verb IRI moves the session: a cmi5 defined statement whose verb has no string id
+    (refused as row 11) leaves the session's verbs as they were."""
+    view = make_view()
+    stmt = {**make_statement("completed"), "verb": verb}
+    assert facts(check_statement(stmt, view)) == [(11, "9.3.0.0-1", "$.verb.id", 403)]
+    after = apply(view, stmt)
     assert after == view and after.verbs is not view.verbs
 
 
@@ -1457,3 +1469,193 @@ def test_a_template_value_carried_unaltered_is_accepted():
     stmt = make_statement("experienced")
     stmt["context"]["language"] = "en-US"
     assert check_statement(stmt, make_view(context_template=template)) == []
+
+
+# --- what a violation shows: the offending value, where it differs, the verb ------------------
+
+
+def _registration_refused(registration: Any) -> Cmi5Violation:
+    stmt = make_statement("experienced")
+    stmt["context"]["registration"] = registration
+    (violation,) = check_statement(stmt, make_view())
+    assert facts([violation]) == [(20, "9.6.1.0-1", "$.context.registration", 403)]
+    return violation
+
+
+@pytest.mark.parametrize(
+    ("registration", "shown"),
+    [
+        ("é" * 78, '"' + "é" * 78 + '"'),  # 80 characters of JSON: shown whole
+        ("é" * 79, '"' + "é" * 78 + "…"),  # 81: cut to 80, the last one the ellipsis
+        ({"b": "1", "a": "2"}, '{"b": "1", "a": "2"}'),  # keys in the order sent
+        (uuid.UUID(REGISTRATION), f"\"UUID('{REGISTRATION}')\""),  # a Python value: its repr
+    ],
+    ids=["80-characters", "81-characters", "object", "python-uuid"],
+)
+def test_the_offending_value_is_shown_as_sent_and_cut_at_80_characters(registration, shown):
+    """Errors that teach: the offending value as JSON, non-ASCII as it is, keys unsorted, at
+    most 80 characters; a value JSON cannot hold (a uuid.UUID from a Python caller) is shown by
+    its repr rather than crashing the check."""
+    violation = _registration_refused(registration)
+    assert f"context.registration is {shown};" in violation.rule
+
+
+LONG_NAME = "L" * 70
+LONG_ACTOR = {
+    "objectType": "Agent",
+    "account": {"homePage": "https://x.example", "name": LONG_NAME},
+}
+
+
+@pytest.mark.parametrize(
+    ("actor", "differs"),
+    [
+        (
+            {"account": LONG_ACTOR["account"]},
+            'actor.objectType is missing (expected "Agent")',
+        ),
+        (
+            {"objectType": "Agent"},
+            'actor.account is missing (expected {"homePage": "https://x.example", "name": "'
+            + "L" * 16
+            + "…)",
+        ),
+        (
+            {**LONG_ACTOR, "name": "N" * 70},
+            'actor.name ("' + "N" * 58 + "…) is not in the launch actor",
+        ),
+        (
+            {"objectType": "Agent", "account": {"homePage": "https://x.example", "name": "x" * 70}},
+            'actor.account.name is "' + "x" * 58 + '…, expected "' + "L" * 58 + "…",
+        ),
+        ("x" * 70, 'actor is "' + "x" * 58 + '…, expected {"objectType": "Agent", "account"'),
+    ],
+    ids=["key-missing", "object-missing", "key-added", "value-differs", "not-an-object"],
+)
+def test_an_actor_mismatch_names_the_first_difference_and_its_values(actor, differs):
+    """cmi5 §9.2 / 8.1.3.0-3: the violation says where the actor first differs from the launch
+    actor (a JSON path below `actor`) and both values there, each cut to 60 characters."""
+    stmt = make_statement("experienced")
+    stmt["actor"] = actor
+    (violation,) = check_statement(stmt, make_view(actor=copy.deepcopy(LONG_ACTOR)))
+    assert facts([violation]) == [(15, "8.1.3.0-3", "$.actor", 403)]
+    assert f"actor differs from the launch actor: {differs}" in violation.rule
+
+
+def test_a_violation_names_the_verb_by_its_cmi5_name_or_its_iri():
+    """A cmi5 verb is named as cmi5 names it (second "completed"); any other verb by its IRI."""
+    view = make_view(verbs=[VERB_INITIALIZED, VERB_COMPLETED])
+    (repeated,) = check_statement(make_statement("completed"), view)
+    assert facts([repeated]) == [(6, "9.3.0.0-2", "$.verb.id", 403)]
+    assert repeated.rule.startswith(f'second completed in session "{SESSION_ID}";')
+    stmt = make_statement("experienced")
+    del stmt["id"]
+    (no_id,) = check_statement(stmt, make_view())
+    assert facts([no_id]) == [(13, "9.1.0.0-1", "$.id", 403)]
+    assert no_id.rule.startswith(f'statement with verb "{VERB_EXPERIENCED}" without an id;')
+
+
+def test_template_faults_name_the_template_value_and_the_one_sent():
+    """cmi5 §10.2.1: a template fault names the context value (relative JSON path), what was
+    sent and what the template holds; activities by id and position."""
+    second = "https://publisher.example.com/course/7"
+    template = {
+        "contextActivities": {"grouping": [{"id": PUBLISHER_ID}, {"id": second}]},
+        "extensions": {EXT_SESSION_ID: SESSION_ID, OTHER_EXT: "acme"},
+    }
+    view = make_view(context_template=template)
+    stmt = make_statement("experienced")
+    context = stmt["context"]
+    context["contextActivities"]["grouping"] = [{"id": second}, {"id": PUBLISHER_ID}]
+    context["extensions"][OTHER_EXT] = "other"
+    found = check_statement(stmt, view)
+    assert facts(found) == [
+        (19, "10.2.1.0-6", "$.context.contextActivities.grouping[0]", 403),
+        (19, "10.2.1.0-6", "$.context.contextActivities.grouping[1]", 403),
+        (19, "10.2.1.0-7", TENANT_PATH, 403),
+    ]
+    assert found[0].rule.startswith(
+        f'template activity "{PUBLISHER_ID}" is at contextActivities.grouping[1]; expected it at [0]'
+    )
+    name = TENANT_PATH.removeprefix("$.")
+    assert found[2].rule.startswith(f'{name} is "other"; expected the contextTemplate value "acme"')
+    context["contextActivities"]["grouping"] = [{"id": "https://publisher.example.com/x"}]
+    del context["extensions"][OTHER_EXT]
+    found = check_statement(stmt, view)
+    assert facts(found) == [
+        (19, "10.2.1.0-7", "$.context.contextActivities.grouping[0].id", 403),
+        (19, "10.2.1.0-6", "$.context.contextActivities.grouping[1]", 403),
+        (19, "10.2.1.0-6", TENANT_PATH, 403),
+    ]
+    assert found[0].rule.startswith(
+        'contextActivities.grouping[0] is "https://publisher.example.com/x"; expected the '
+        f'template activity "{PUBLISHER_ID}"'
+    )
+    assert found[1].rule.startswith(
+        f'contextActivities.grouping lacks the template activity "{second}"; expected it at [1]'
+    )
+    assert found[2].rule.startswith(f'{name} is missing; expected the contextTemplate value "acme"')
+
+
+def test_a_preferences_write_without_content_type_shows_it_empty():
+    """cmi5 §11 (11.0.0.0-5): no Content-Type is no application/json; the violation shows ""."""
+    body = json.dumps({"languagePreference": "en-US", "audioPreference": "on"}).encode()
+    view = make_view()
+    found = check_agent_profile_request("PUT", "cmi5LearnerPreferences", ACTOR, body, None, view)  # type: ignore[arg-type]
+    assert facts(found) == [(35, "11.0.0.0-5", "header:Content-Type", 403)]
+    assert found[0].rule.startswith('learner preferences written as "";')
+
+
+def test_a_check_reports_a_failed_finding():
+    assert rules.found("$.id", "no id").status == FAIL
+
+
+@pytest.mark.parametrize(
+    ("verb", "change", "expected"),
+    [
+        (
+            "completed",
+            {"result": "x"},
+            [
+                (22, "9.5.3.0-1", "$.result.completion", 403),
+                (29, "9.5.4.1-2", "$.result.duration", 403),
+            ],
+        ),
+        ("passed", {"result": {"score": 5, "success": True, "duration": "PT1M"}}, []),
+        ("completed", {"verb": VERB_COMPLETED}, [(11, "9.3.0.0-1", "$.verb.id", 403)]),
+        ("completed", {"context": "x"}, [(18, "9.6.0.0-1", "$.context", 403)]),
+        (
+            "completed",
+            {
+                "context": {
+                    "registration": REGISTRATION,
+                    "contextActivities": {
+                        "grouping": [{"id": PUBLISHER_ID}],
+                        "category": [CATEGORY_CMI5],
+                    },
+                    "extensions": {EXT_SESSION_ID: SESSION_ID},
+                }
+            },
+            [],
+        ),
+    ],
+    ids=["result", "score", "verb", "context", "category-of-strings"],
+)
+def test_a_part_of_the_wrong_json_type_is_read_as_absent(verb, change, expected):
+    """The checks expect valid xAPI, but a part of the wrong JSON type (a string for an object,
+    IRIs in place of Activities) is read as absent, never crashes them: a score that is not an
+    object is no score; a category of strings holds no cmi5 activity, so the statement is cmi5
+    allowed."""
+    stmt = {**make_statement(verb), **change}
+    assert facts(check_statement(stmt, make_view())) == expected
+
+
+def test_a_statement_that_is_not_an_object_lacks_everything():
+    found = check_statement(None, make_view())  # type: ignore[arg-type]
+    assert facts(found) == [
+        (13, "9.1.0.0-1", "$.id", 403),
+        (14, "9.7.0.0-1", "$.timestamp", 403),
+        (15, "8.1.3.0-3", "$.actor", 403),
+        (18, "9.6.0.0-1", "$.context", 403),
+    ]
+    assert not is_defined(None)  # type: ignore[arg-type]

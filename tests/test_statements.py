@@ -95,15 +95,19 @@ def test_invalid_statement_is_400_naming_path_rule_and_section(lms):
     r = post(lms, statement(actor={"objectType": "Agent"}))
     assert r.status_code == 400
     body = r.json()
-    assert body["violations"][0]["path"].startswith("$[0].actor")
-    assert body["violations"][0]["section"].startswith("xAPI")
+    assert [(v["path"], v["section"]) for v in body["violations"]] == [
+        ("$[0].actor", "xAPI-D §2.4.2.1 XAPI-00034")
+    ]
+    assert "exactly one of mbox, mbox_sha1sum, openid, account" in body["violations"][0]["rule"]
 
 
 def test_batch_with_one_invalid_statement_stores_nothing(lms):
     batch = [statement(), statement(), statement(verb={"display": {"en-US": "x"}})]
     r = post(lms, batch)
     assert r.status_code == 400
-    assert r.json()["violations"][0]["path"].startswith("$[2]")
+    assert [(v["path"], v["section"]) for v in r.json()["violations"]] == [
+        ("$[2].verb.id", "xAPI-D §2.4.3 XAPI-00044")
+    ]
     assert get(lms).json()["statements"] == []
 
 

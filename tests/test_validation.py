@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from fake_lms.xapi import schema_check
+from fake_lms.xapi import schema_check, validation
 from fake_lms.xapi.jsonbody import JSONBodyError, child_path, parse_json
 from fake_lms.xapi.validation import (
     Violation,
@@ -1233,8 +1233,28 @@ def test_actor_filter_accepts_an_agent_or_an_identified_group() -> None:
 def test_actor_filter_rejects_an_anonymous_group_and_a_wrong_case_object_type() -> None:
     group = {"objectType": "Group", "member": [{"mbox": "mailto:a@example.com"}]}
     assert [(v.path, v.section) for v in validate_actor(group)] == [("$", "xAPI-C §2.1.3")]
+    assert [v.as_dict() for v in validate_actor(group)] == [
+        {
+            "path": "$",
+            "rule": "a Group used as a filter must be identified by an IFI; anonymous Groups "
+            "match nothing",
+            "section": "xAPI-C §2.1.3",
+        }
+    ]
     found = validate_actor({"objectType": "group", "mbox": "mailto:t@example.com"})
-    assert ("$.objectType", "xAPI-D §2.2 XAPI-00009") in [(v.path, v.section) for v in found]
+    assert [(v.path, v.section) for v in found] == [("$.objectType", "xAPI-D §2.2 XAPI-00009")]
+
+
+@pytest.mark.parametrize(
+    ("actor", "violations"),
+    [
+        ({"objectType": "Agent"}, [("$", "xAPI-D §2.4.2.1 XAPI-00034")]),
+        ("x", [("$", "xAPI-D §2.4.2 XAPI-00031")]),
+    ],
+    ids=["agent-without-ifi", "not-an-object"],
+)
+def test_actor_filter_asks_only_a_group_for_a_group_ifi(actor: Any, violations: list) -> None:
+    assert [(v.path, v.section) for v in validate_actor(actor)] == violations
 
 
 # --- value helpers --------------------------------------------------------------------------------
@@ -1328,6 +1348,53 @@ def test_parse_timestamp_returns_none_for_what_is_no_instant(value: Any) -> None
 )
 def test_agent_ifi_is_a_canonical_identity_key(agent: dict, key: str) -> None:
     assert agent_ifi(agent) == key
+
+
+@pytest.mark.parametrize(
+    ("mbox", "key"),
+    [
+        (
+            "mailto:a:b@Example.COM",
+            "mbox:mailto:a:b@example.com",
+        ),  # the scheme ends at the first ':'
+        (
+            'mailto:"A@B"@Example.COM',
+            'mbox:mailto:"A@B"@example.com',
+        ),  # the domain after the last '@'
+        ("x:Ann@Example.COM", "mbox:x:Ann@Example.COM"),  # not mailto: kept as sent
+        ("MAILTO:Ann", "mbox:MAILTO:Ann"),  # no '@': no domain to lower
+    ],
+)
+def test_agent_ifi_lowers_only_the_scheme_and_domain_of_a_mailto(mbox: str, key: str) -> None:
+    assert agent_ifi({"mbox": mbox}) == key
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        ("2024-06-05T13:05:36+05", datetime(2024, 6, 5, 8, 5, 36, tzinfo=UTC)),
+        ("2024-06-05T13:05:36.5Z", datetime(2024, 6, 5, 13, 5, 36, 500000, tzinfo=UTC)),
+    ],
+    ids=["hour-offset", "tenths"],
+)
+def test_parse_timestamp_reads_an_hour_offset_and_a_short_fraction(stamp: str, expected) -> None:
+    assert parse_timestamp(stamp) == expected
+
+
+def test_instant_us_counts_integer_microseconds_since_1970_utc() -> None:
+    one = validation.instant_us("1970-01-01T00:00:00.000001Z")
+    assert one == 1 and isinstance(one, int)
+    assert validation.instant_us("2024-06-05T15:05:36.253062+02:00") == 1717592736253062
+    earliest = validation.instant_us("0001-01-01T00:00:00Z")
+    assert validation.instant_us("0000-12-31T23:59:59Z") < earliest  # no datetime holds year 0
+    assert validation.instant_us("2015-02-30T00:00:00Z") is None
+    assert validation.instant_us("9999-12-31T23:59:60Z") is None  # year 10000
+    assert validation.instant_us("yesterday") is None
+
+
+@pytest.mark.parametrize("name", ["uuid", "iri", "languageTag", "duration", "timestamp"])
+def test_the_value_helpers_use_the_schemas_patterns(name: str) -> None:
+    assert validation._pattern(name).pattern == schema_check.DEFS[name]["pattern"]
 
 
 @pytest.mark.parametrize(
@@ -1445,3 +1512,100 @@ def test_a_batch_stops_once_more_violations_than_enough_are_found() -> None:
     assert [v.path for v in found.violations] == ["$[0].id", "$[1].id", "$[2].id"]
     assert found.unchecked == 2
     assert check_batch(batch).unchecked == 0
+
+
+# --- check_batch: version, the cap, the disconnect poll ----------------------------------------
+
+
+def _context_agents() -> dict[str, Any]:
+    stmt = statement()
+    stmt["context"] = {
+        "contextAgents": [{"objectType": "contextAgent", "agent": {"mbox": "mailto:a@example.com"}}]
+    }
+    return stmt
+
+
+@pytest.mark.parametrize("body", [_context_agents(), [_context_agents()]], ids=["one", "batch"])
+def test_check_batch_judges_by_the_requests_version(body: Any) -> None:
+    assert check_batch(body, "2.0.0").violations == []
+    for found in (check_batch(body).violations, validate_statements(body)):
+        assert [(v.path.replace("$[0]", "$"), v.section) for v in found] == [
+            ("$.context.contextAgents", "xAPI-D §2.2 XAPI-00010")
+        ]
+        assert found[0].rule.endswith("this request speaks xAPI 1.0.3")
+
+
+def _three_faults() -> dict[str, Any]:
+    stmt = statement(id=None)
+    stmt["actor"], stmt["verb"], stmt["object"] = {}, {}, {}
+    return stmt
+
+
+def test_check_batch_stops_one_violation_past_enough() -> None:
+    assert [v.path for v in check_batch(_three_faults(), enough=1).violations] == [
+        "$.verb.id",
+        "$.object.id",
+    ]
+    assert len(check_batch(_three_faults()).violations) == 3
+    batch = check_batch([_three_faults(), _three_faults(), statement()], enough=3)
+    assert [v.path for v in batch.violations] == [
+        "$[0].verb.id",
+        "$[0].object.id",
+        "$[0].actor",
+        "$[1].verb.id",
+    ]
+    assert batch.unchecked == 1
+
+
+def test_check_batch_refuses_what_is_neither_a_statement_nor_a_list() -> None:
+    assert [v.as_dict() for v in check_batch("x").violations] == [
+        {
+            "path": "$",
+            "rule": "expected a statement object or an array of statements, got string",
+            "section": "xAPI-C §2.1.2",
+        }
+    ]
+    found = check_batch([statement(), "x"]).violations
+    assert [(v.path, v.section) for v in found] == [("$[1]", "xAPI-D §2.2")]
+
+
+def test_check_batch_asks_whether_the_client_left_every_so_many_statements() -> None:
+    every = validation.DISCONNECT_CHECK_EVERY
+    asked: list[int] = []
+    body = [statement(id=None) for _ in range(2 * every + 1)]
+
+    def still_there() -> bool:
+        asked.append(1)
+        return False
+
+    assert check_batch(body, client_disconnected=still_there).violations == []
+    assert len(asked) == 2  # at statements `every` and 2 * `every`, not at 0
+    assert check_batch(body).violations == []
+    with pytest.raises(
+        validation.ValidationAbandoned, match=f"^client disconnected at statement {every}$"
+    ):
+        check_batch(body, client_disconnected=lambda: True)
+
+
+def test_validate_agent_names_a_group_given_for_an_agent() -> None:
+    found = validate_agent({"objectType": "Group", "mbox": "mailto:a@example.com"})
+    assert [v.as_dict() for v in found] == [
+        {
+            "path": "$.objectType",
+            "rule": "this parameter takes an Agent, not a Group",
+            "section": "xAPI-D §2.2 XAPI-00012",
+        }
+    ]
+
+
+def test_an_unknown_key_is_named_with_the_object_that_holds_it() -> None:
+    stmt = statement()
+    stmt["result"] = {"foo": 1}
+    assert [v.as_dict() for v in validate_statement(stmt)] == [
+        {
+            "path": "$.result.foo",
+            "rule": "unknown key 'foo' in the Result (allowed: score, success, completion, "
+            "response, duration, extensions)",
+            "section": "xAPI-D §2.2 XAPI-00010",
+        }
+    ]

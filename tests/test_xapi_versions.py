@@ -226,33 +226,54 @@ def test_context_agents_and_groups_are_stored_and_read_back_on_a_2_0_mount(lms):
 
 
 @pytest.mark.parametrize(
-    "context_agents",
+    ("context_agents", "violations"),
     [
-        [{"objectType": "Should fail", "agent": {"mbox": "mailto:a@example.com"}}],
-        [{"objectType": "contextAgent", "agent": {"key": "Should fail"}}],
-        [
-            {
-                "objectType": "contextAgent",
-                "agent": {"mbox": "mailto:a@example.com"},
-                "relevantTypes": [],
-            }
-        ],
-        [
-            {
-                "objectType": "contextAgent",
-                "agent": {"mbox": "mailto:a@example.com"},
-                "relevantTypes": ["abc"],
-            }
-        ],
+        (
+            [{"objectType": "Should fail", "agent": {"mbox": "mailto:a@example.com"}}],
+            [("$.context.contextAgents[0].objectType", "xAPI 2.0 contextAgents")],
+        ),
+        (
+            [{"objectType": "contextAgent", "agent": {"key": "Should fail"}}],
+            [
+                ("$.context.contextAgents[0].agent.key", "xAPI-D §2.2 XAPI-00010"),
+                ("$.context.contextAgents[0].agent", "xAPI-D §2.4.2.1 XAPI-00034"),
+            ],
+        ),
+        (
+            [
+                {
+                    "objectType": "contextAgent",
+                    "agent": {"mbox": "mailto:a@example.com"},
+                    "relevantTypes": [],
+                }
+            ],
+            [("$.context.contextAgents[0].relevantTypes", "xAPI 2.0 contextAgents/contextGroups")],
+        ),
+        (
+            [
+                {
+                    "objectType": "contextAgent",
+                    "agent": {"mbox": "mailto:a@example.com"},
+                    "relevantTypes": ["abc"],
+                }
+            ],
+            [
+                (
+                    "$.context.contextAgents[0].relevantTypes[0]",
+                    "xAPI 2.0 contextAgents/contextGroups",
+                )
+            ],
+        ),
     ],
     ids=["objectType", "agent", "empty-relevantTypes", "non-iri-relevantType"],
 )
-def test_malformed_context_agents_are_refused_on_a_2_0_mount(lms, context_agents):
+def test_malformed_context_agents_are_refused_on_a_2_0_mount(lms, context_agents, violations):
     """LRS-TS v2.0 contextagents.js: objectType must be "contextAgent", agent a valid Agent,
     relevantTypes, if present, a non-empty array of IRIs; otherwise 400."""
     r = _post(lms, V2, _with_context(contextAgents=context_agents))
     assert r.status_code == 400, r.text
-    assert _where(r).startswith("$.context.contextAgents[0]")
+    got = [(v["path"].replace("$[0]", "$", 1), v["section"]) for v in r.json()["violations"]]
+    assert got == violations
 
 
 @pytest.mark.parametrize("key", ["contextAgents", "contextGroups"])
