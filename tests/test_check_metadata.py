@@ -135,31 +135,28 @@ def _named(name: str):
 
 def test_every_scenario_check_is_a_key_the_schema_allows_and_has_boundary_cases():
     expect = SCHEMA["$defs"]["scenario"]["properties"]["expect"]["properties"]
-    assert set(checks.REGISTRY) == set(expect)
-    assert checks.BY_KEY is checks.REGISTRY
-    assert [c.key for c in checks.CHECKS] == list(checks.REGISTRY)
+    assert set(checks.REGISTRY.ids()) == set(expect)
+    assert [c.key for c in checks.REGISTRY] == checks.REGISTRY.ids()
     cases = (ROOT / "tests" / "test_check_verdicts.py").read_text()
-    for key, registered in checks.REGISTRY.items():
-        assert registered.key == key
+    for registered in checks.REGISTRY:
+        key = registered.key
+        assert checks.REGISTRY[key] is registered
         assert registered.rule == f"{registered.source}: {registered.text}"
         assert registered.text and registered.source, key
         assert f'"{key}"' in cases, f"{key}: no boundary case in tests/test_check_verdicts.py"
 
 
-def test_a_scenario_check_is_registered_once_under_its_key():
+def test_a_scenario_check_is_registered_once_under_its_key(monkeypatch):
+    monkeypatch.setattr(checks, "REGISTRY", Registry("check key", lambda c: c.key))
+
     def probe(ev, expected):
         return True, expected, ""
 
-    try:
-        assert checks.check("probe-key", rule="a rule", source="a source")(probe) is probe
-        assert checks.REGISTRY["probe-key"] == checks.Check(
-            "probe-key", "a rule", "a source", probe
-        )
-        with pytest.raises(ValueError, match="'probe-key' is registered twice"):
-            checks.check("probe-key", rule="another", source="s")(probe)
-        assert checks.REGISTRY["probe-key"].text == "a rule"
-    finally:
-        checks.REGISTRY.pop("probe-key", None)
+    assert checks.check("probe-key", rule="a rule", source="a source")(probe) is probe
+    assert checks.REGISTRY["probe-key"] == checks.Check("probe-key", "a rule", "a source", probe)
+    with pytest.raises(ValueError, match="'probe-key' is registered twice"):
+        checks.check("probe-key", rule="another", source="s")(probe)
+    assert checks.REGISTRY["probe-key"].text == "a rule"
 
 
 def test_a_guard_lets_a_check_judge_only_what_is_there():
