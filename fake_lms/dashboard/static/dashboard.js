@@ -12,9 +12,11 @@
   const REG_REFRESH_MS = 2000;
 
   const PROFILES = JSON.parse(document.getElementById("launch-profiles").textContent || "{}");
+  const QUIRKS = JSON.parse(document.getElementById("quirk-catalogue").textContent || "{}");
 
   const state = {
     mounts: [],
+    mountItems: new Map(), // mount name -> its <li> in the header
     aus: new Map(), // au id -> {au, li}
     feeds: new Map(), // mount name -> feed
     activeMount: null,
@@ -234,23 +236,112 @@
   }
 
   // ---------------------------------------------------------------------------- mounts
+  const MODES = ["enforce", "observe", "plain"];
+  const MODE_WORDS = {
+    enforce: "enforce: refuses what breaks a cmi5 or xAPI rule (403/400)",
+    observe: "observe: accepts and journals each violation",
+    plain: "plain: an xAPI LRS without cmi5 rules",
+  };
+
+  function modeClass(mode) {
+    return `badge mount-mode-badge mode-${MODES.includes(mode) ? mode : "enforce"}`;
+  }
+
+  // One item per mount, built once and then updated in place: a picker the user has open stays.
+  function mountItem(name) {
+    const known = state.mountItems.get(name);
+    if (known) return known;
+    const mode = el("select", { cls: "mount-mode", attrs: { "aria-label": `Mode of mount ${name}` } });
+    mode.replaceChildren(...MODES.map((m) => el("option", { text: m, title: MODE_WORDS[m], attrs: { value: m } })));
+    mode.addEventListener("change", () => changeMount(name, { mode: mode.value }));
+    const boxes = el("div", { cls: "quirk-boxes" });
+    for (const [quirk, description] of Object.entries(QUIRKS)) {
+      boxes.append(el("label", { cls: "quirk-item", title: description }, el("input", { attrs: { type: "checkbox", value: quirk } }), ` ${quirk}`));
+    }
+    const apply = el("button", { cls: "apply-quirks", text: "Apply quirks", attrs: { type: "button" } });
+    const picker = el(
+      "details",
+      { cls: "quirk-picker" },
+      el("summary", { cls: "mount-quirks", attrs: { "aria-label": `Quirks of mount ${name}` } }),
+      el("div", { cls: "quirk-menu" }, el("p", { cls: "muted", text: "Quirks make this mount misbehave as real LMSs do; server-wide ones (serve --quirk) cannot be unset here." }), boxes, apply),
+    );
+    apply.addEventListener("click", () => {
+      const quirks = $$(".quirk-boxes input:checked:not(:disabled)", picker).map((box) => box.value);
+      picker.open = false;
+      changeMount(name, { quirks });
+    });
+    const li = el(
+      "li",
+      { cls: "mount", attrs: { "data-mount": name } },
+      el("strong", { text: name }),
+      el("span", { cls: modeClass("enforce") }),
+      mode,
+      picker,
+      el("code", { cls: "endpoint" }),
+      el("span", { cls: "muted mount-count" }),
+    );
+    state.mountItems.set(name, li);
+    return li;
+  }
+
+  function fillMount(li, m) {
+    const badge = $(".mount-mode-badge", li);
+    badge.className = modeClass(m.mode);
+    badge.textContent = m.mode;
+    badge.title = MODE_WORDS[m.mode] || "";
+    const mode = $(".mount-mode", li);
+    if (document.activeElement !== mode) mode.value = m.mode;
+    const inForce = Array.isArray(m.quirks) ? m.quirks : [];
+    const own = Array.isArray(m.mount_quirks) ? m.mount_quirks : [];
+    $(".mount-quirks", li).textContent = inForce.length ? `quirks: ${inForce.join(", ")}` : "quirks: none";
+    const picker = $(".quirk-picker", li);
+    if (!picker.open) {
+      for (const box of $$(".quirk-boxes input", li)) {
+        const serverWide = inForce.includes(box.value) && !own.includes(box.value);
+        box.checked = inForce.includes(box.value);
+        box.disabled = serverWide;
+      }
+    }
+    $(".endpoint", li).textContent = m.endpoint;
+    $(".mount-count", li).textContent = `${m.statements} statements`;
+  }
+
   function applyMounts(mounts) {
     state.mounts = Array.isArray(mounts) ? mounts : [];
     const list = $("#mounts");
     list.replaceChildren(
-      ...state.mounts.map((m) =>
-        el(
-          "li",
-          { cls: "mount", attrs: { "data-mount": m.name } },
-          el("strong", { text: m.name }),
-          el("span", { cls: `badge mode-${["observe", "plain"].includes(m.mode) ? m.mode : "enforce"}`, text: m.mode }),
-          el("code", { cls: "endpoint", text: m.endpoint }),
-          el("span", { cls: "muted", text: `${m.statements} statements` }),
-        ),
-      ),
+      ...state.mounts.map((m) => {
+        const li = mountItem(m.name);
+        fillMount(li, m);
+        return li;
+      }),
     );
     for (const m of state.mounts) ensureFeed(m.name);
     for (const { li } of state.aus.values()) fillMountSelects(li);
+    for (const button of $$(".switch-observe")) button.hidden = mountMode(button.dataset.mount) !== "enforce";
+  }
+
+  function mountMode(name) {
+    const found = state.mounts.find((m) => m.name === name);
+    return found ? found.mode : null;
+  }
+
+  async function changeMount(name, change) {
+    const key = `mount:${name}`;
+    try {
+      const changed = await api("PATCH", `mounts/${encodeURIComponent(name)}`, change);
+      clearMessage(key);
+      applyMounts(await api("GET", "mounts"));
+      const said = "mode" in change ? `mode ${changed.mode} (${MODE_WORDS[changed.mode] || ""})` : `quirks: ${changed.quirks.join(", ") || "none"}`;
+      showMessage(key, `Mount ${name} now has ${said}.`, "info");
+    } catch (err) {
+      report(key, err);
+      try {
+        applyMounts(await api("GET", "mounts"));
+      } catch (_) {
+        // the message above already says what went wrong
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------- AUs
@@ -778,6 +869,32 @@
     });
   }
 
+  // A cmi5 refusal of an enforce mount: the rule in words, and the way out (observe mode).
+  function refusalHelp(entry, verdicts) {
+    const broken = verdicts
+      .filter((v) => v.verdict === "refused")
+      .flatMap((v) => (Array.isArray(v.cmi5) ? v.cmi5 : Array.isArray(v.violations) ? v.violations : []))
+      .filter((x) => x && x.requirement);
+    if (!broken.length) return null;
+    const mount = asText(entry.mount);
+    const rules = broken.map((x) => `cmi5 ${asText(x.requirement)}: ${asText(x.rule)}`).join("; ");
+    const button = el("button", {
+      cls: "switch-observe",
+      text: `Switch mount ${mount} to observe`,
+      title: "PATCH the mount's mode: it then accepts such statements and journals the violation",
+      attrs: { type: "button", "data-mount": mount },
+    });
+    button.hidden = mountMode(mount) !== "enforce";
+    button.addEventListener("click", () => changeMount(mount, { mode: "observe" }));
+    return el(
+      "div",
+      { cls: "refusal-help" },
+      el("p", { cls: "refusal-rule", text: `Refused because mount ${mount} enforces the rule ${rules}.` }),
+      el("p", { cls: "muted", text: "An observe mount accepts the statement and journals the violation instead (We Are's documented flow needs one)." }),
+      button,
+    );
+  }
+
   function bodyDetails(label, text) {
     if (!text) return null;
     return el("details", { cls: "body" }, el("summary", { text: `${label} (${text.length} chars)` }), el("pre", { text }));
@@ -821,6 +938,8 @@
       }
     }
     if (rest.length) li.append(el("div", { cls: "verdicts" }, ...rest.map(renderVerdict)));
+    const help = refusalHelp(entry, verdicts);
+    if (help) li.append(help);
     if (expected) {
       const why = el("div", { cls: "verdict-head" }, el("span", { cls: "badge verdict expected", text: "expected" }), el("span", { cls: "rule", text: expected }));
       li.append(el("div", { cls: "verdicts" }, el("div", { cls: "verdict-block expected" }, why)));

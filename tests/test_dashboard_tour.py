@@ -1,0 +1,93 @@
+"""The dashboard's first launch, as the tour does it, in a real Chromium on a 1280×800 screen.
+
+A refused statement says which rule it broke and offers to switch its mount to observe; each
+mount shows its mode and quirks with controls to change them; the launch builder picks the
+profile the AU names; the feed sits beside the AUs and follows the registration just launched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.chromium import fresh_page
+from tests.cmi5_au import AU
+
+STORY = "http://127.0.0.1:9/story/index.html"
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    with fresh_page(browser, 1280, 800, TIMEOUT_MS) as page:
+        yield page
+
+
+def open_dashboard(page: Page, lms, query: str = "") -> None:
+    user, secret = lms.api_key
+    page.goto(lms.base_url + "/" + query)
+    page.locator("#api-key").fill(f"{user}:{secret}")
+    page.get_by_role("button", name="Use key").click()
+    expect(page.locator("#app")).to_be_visible()
+    expect(page.locator("#mounts li").first).to_be_visible()
+
+
+def mount_of(lms, name: str) -> dict:
+    return next(m for m in lms.admin("GET", "mounts").json() if m["name"] == name)
+
+
+def completed_alone(lms, mount: str = "default") -> tuple[AU, dict]:
+    """We Are's documented flow: the auth-token from fetch, then a Completed statement alone."""
+    out = lms.admin("POST", "launches", json={"au_url": STORY, "profile": "weare", "mount": mount})
+    au = AU(out.json()["launch_url"])
+    assert au.fetch().status_code == 200
+    stmt = au.statement("completed", result={"completion": True, "duration": "PT1M"}, moveon=True)
+    return au, stmt
+
+
+def test_a_refused_entry_names_the_rule_and_switches_its_mount_to_observe(page, lms):
+    au, stmt = completed_alone(lms)
+    refused = au.send(stmt)
+    assert refused.status_code == 403, refused.text
+    requirement = refused.json()["requirement"]
+    open_dashboard(page, lms)
+    entry = page.locator('#feeds .feed[data-mount="default"] > li.entry').filter(
+        has_text=stmt["id"]
+    )
+    help_box = entry.locator(".refusal-help")
+    expect(help_box.locator(".refusal-rule")).to_contain_text(f"cmi5 {requirement}")
+    expect(help_box.locator(".refusal-rule")).to_contain_text("mount default enforces")
+    help_box.get_by_role("button", name="Switch mount default to observe").click()
+    expect(page.locator('#mounts li[data-mount="default"] .mount-mode-badge')).to_have_text(
+        "observe"
+    )
+    expect(page.locator("#messages .message.info")).to_contain_text(
+        "Mount default now has mode observe"
+    )
+    expect(help_box.locator(".switch-observe")).to_be_hidden()
+    assert mount_of(lms, "default")["mode"] == "observe"
+    again = au.statement("completed", result={"completion": True, "duration": "PT1M"}, moveon=True)
+    assert au.send(again).status_code == 200  # the documented flow now goes through
+
+
+def test_each_mount_shows_its_mode_and_quirks_with_controls_to_change_them(page, lms):
+    assert lms.admin("POST", "mounts", json={"name": "watch", "mode": "observe"}).ok
+    open_dashboard(page, lms)
+    watch = page.locator('#mounts li[data-mount="watch"]')
+    expect(watch.locator(".mount-mode-badge")).to_have_text("observe")
+    expect(watch.locator(".mount-quirks")).to_have_text("quirks: none")
+    watch.get_by_label("Mode of mount watch").select_option("plain")
+    expect(watch.locator(".mount-mode-badge")).to_have_text("plain")
+    assert mount_of(lms, "watch")["mode"] == "plain"
+    watch.locator(".mount-quirks").click()
+    watch.get_by_label("reusable-fetch-token").check()
+    watch.get_by_role("button", name="Apply quirks").click()
+    expect(watch.locator(".mount-quirks")).to_have_text("quirks: reusable-fetch-token")
+    assert mount_of(lms, "watch")["mount_quirks"] == ["reusable-fetch-token"]
+    # the other mount is untouched
+    default = page.locator('#mounts li[data-mount="default"]')
+    expect(default.locator(".mount-mode-badge")).to_have_text("enforce")
+    expect(default.locator(".mount-quirks")).to_have_text("quirks: none")
