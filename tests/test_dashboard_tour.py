@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.chromium import fresh_page
 from tests.cmi5_au import AU
+from tests.serve_process import ServeProcess
 
 STORY = "http://127.0.0.1:9/story/index.html"
 TIMEOUT_MS = 10_000
@@ -27,7 +28,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def open_dashboard(page: Page, lms, query: str = "") -> None:
-    user, secret = lms.api_key
+    """Log in with `lms`'s key (a FakeLMS or a ServeProcess)."""
+    user, secret = lms.key if isinstance(lms, ServeProcess) else lms.api_key
     page.goto(lms.base_url + "/" + query)
     page.locator("#api-key").fill(f"{user}:{secret}")
     page.get_by_role("button", name="Use key").click()
@@ -91,3 +93,22 @@ def test_each_mount_shows_its_mode_and_quirks_with_controls_to_change_them(page,
     default = page.locator('#mounts li[data-mount="default"]')
     expect(default.locator(".mount-mode-badge")).to_have_text("enforce")
     expect(default.locator(".mount-quirks")).to_have_text("quirks: none")
+
+
+def test_the_launch_builder_picks_the_profile_the_au_names(page, tmp_path):
+    """serve's reference story: the weare-documented AU launches with the weare profile."""
+    with ServeProcess(tmp_path / "lms.db") as server:
+        story = server.client().get(server.base_url + "/api/story", timeout=10).json()
+        assert story["profiles"] == {"weare-documented": "weare", "cmi5-full": "cmi5"}
+        open_dashboard(page, server)
+        for behaviour, profile in story["profiles"].items():
+            item = page.locator("#au-list > li.au").filter(has_text=f"({behaviour};")
+            expect(item.locator(".au-title")).to_contain_text(f"the {profile} profile")
+            item.locator(".builder > summary").click()
+            expect(item.locator(".lb-profile")).to_have_value(profile)
+        documented = page.locator("#au-list > li.au").filter(has_text="(weare-documented;")
+        documented.get_by_role("button", name="Build launch").click()
+        expect(documented.locator(".launch-link")).to_contain_text("cfg=weare-documented")
+        registration = documented.locator(".lr-registration").inner_text()
+        info = server.client().get(f"{server.base_url}/api/registrations/{registration}")
+        assert [s["profile"] for s in info.json()["sessions"]] == ["weare"]

@@ -17,6 +17,7 @@
   const state = {
     mounts: [],
     mountItems: new Map(), // mount name -> its <li> in the header
+    story: null, // GET /api/story: the reference story's URL and profile per behaviour
     aus: new Map(), // au id -> {au, li}
     feeds: new Map(), // mount name -> feed
     activeMount: null,
@@ -231,6 +232,7 @@
     $("#key-state").textContent = "API key in use (this browser session)";
     show($("#forget-key"), true);
     applyMounts(mounts);
+    await loadStory();
     await loadAus();
     schedulePoll(0);
   }
@@ -355,6 +357,28 @@
     }
   }
 
+  // The reference story `serve` hosts (none: 404): which launch profile each behaviour's AU needs.
+  async function loadStory() {
+    try {
+      state.story = await api("GET", "story");
+    } catch (err) {
+      state.story = null;
+      if (!(err instanceof ApiError && err.status === 404)) report("story", err);
+    }
+  }
+
+  // The profile an AU names: the reference story's for its behaviour, else one its title names
+  // ("... launch with the weare profile"); null when it names none.
+  function auProfile(au) {
+    const story = state.story || {};
+    for (const [behaviour, url] of Object.entries(story.behaviours || {})) {
+      const profile = (story.profiles || {})[behaviour];
+      if (url === au.url && PROFILES[profile]) return profile;
+    }
+    const named = /\b([\w-]+) profile\b/.exec(au.title || "");
+    return named && PROFILES[named[1]] ? named[1] : null;
+  }
+
   function renderAus(aus) {
     const list = $("#au-list");
     for (const au of aus) {
@@ -443,7 +467,9 @@
         el("option", { text: name, title: PROFILES[name].description, attrs: { value: name } }),
       ),
     );
-    if (PROFILES.cmi5) profileSel.value = "cmi5";
+    const named = auProfile(au);
+    if (named) profileSel.value = named;
+    else if (PROFILES.cmi5) profileSel.value = "cmi5";
     profileSel.addEventListener("change", () => renderOmit(li));
     renderOmit(li);
     fillMountSelects(li);
