@@ -7,15 +7,20 @@ profile the AU names; the feed sits beside the AUs and follows the registration 
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.chromium import fresh_page
 from tests.cmi5_au import AU
 from tests.serve_process import ServeProcess
 
+ROOT = Path(__file__).resolve().parent.parent
 STORY = "http://127.0.0.1:9/story/index.html"
 TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -112,3 +117,37 @@ def test_the_launch_builder_picks_the_profile_the_au_names(page, tmp_path):
         registration = documented.locator(".lr-registration").inner_text()
         info = server.client().get(f"{server.base_url}/api/registrations/{registration}")
         assert [s["profile"] for s in info.json()["sessions"]] == ["weare"]
+
+
+def test_a_wrong_key_names_the_unknown_user_not_an_empty_mount(page, lms):
+    page.goto(lms.base_url + "/")
+    page.locator("#api-key").fill("nobody:wrong-secret")
+    page.get_by_role("button", name="Use key").click()
+    message = page.locator("#messages .message.error")
+    expect(message).to_contain_text("unknown API key user 'nobody'")
+    expect(message).not_to_contain_text("mount")
+    # the LRS still names the mount a key does not open
+    headers = {"X-Experience-API-Version": "1.0.3"}
+    r = requests.get(
+        lms.endpoint() + "statements", auth=("nobody", "wrong"), headers=headers, timeout=10
+    )
+    assert r.status_code == 401 and "on mount 'default'" in r.json()["error"], r.text
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make on this machine")
+def test_make_serve_takes_port_and_mode(tmp_path):
+    """`make serve PORT= MODE=` (dry run: the command it would run), then that command's flags."""
+    dry = subprocess.run(
+        ["make", "-n", "--no-print-directory", "-C", str(ROOT), "serve", "PORT=0", "MODE=observe"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    [line] = [ln for ln in dry.stdout.splitlines() if "weare-harness serve" in ln]
+    command = line.split()
+    assert command[0].endswith("/weare-harness") and command[1] == "serve", command
+    assert command[2:] == ["--port", "0", "--mode", "observe"], command
+    with ServeProcess(tmp_path / "lms.db", "--no-story", *command[2:]) as server:
+        mounts = server.client().get(server.base_url + "/api/mounts", timeout=10).json()
+        assert [(m["name"], m["mode"]) for m in mounts] == [("default", "observe")]
