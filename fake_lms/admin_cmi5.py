@@ -12,7 +12,15 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from fake_lms.admin import SECTION, json_body, mount_or_404, require_api_key
+from fake_lms import registration_journal
+from fake_lms.admin import (
+    SECTION,
+    flush_journal,
+    json_body,
+    mount_or_404,
+    ndjson,
+    require_api_key,
+)
 from fake_lms.client import AU_FIELDS
 from fake_lms.cmi5 import lms_statements, satisfaction, store
 from fake_lms.cmi5.au_url import au_url_problem
@@ -416,3 +424,16 @@ def registration_statements(registration: str) -> Response:
     """Every statement of a registration on every mount, in arrival order."""
     rows = statement_store.of_registration(current_lms().db.connection(), registration)
     return json_response([{"mount": mount, "statement": stmt} for mount, stmt in rows])
+
+
+@bp.get("/api/registrations/<registration>/journal.ndjson")
+def registration_journal_export(registration: str) -> Response:
+    """The journal entries of one registration, from every mount, as NDJSON
+    (fake_lms/registration_journal.py says which entries are its own)."""
+    reg = store.registration_row(current_lms().db.connection(), registration.lower())
+    if reg is None:
+        raise XAPIError(404, f"no registration {registration!r}", SECTION, "path")
+    flush_journal()
+    return ndjson(
+        registration_journal.entries(current_lms().db, reg["id"]), f"journal-{reg['id']}.ndjson"
+    )

@@ -7,6 +7,7 @@ profile the AU names; the feed sits beside the AUs and follows the registration 
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -151,3 +152,65 @@ def test_make_serve_takes_port_and_mode(tmp_path):
     with ServeProcess(tmp_path / "lms.db", "--no-story", *command[2:]) as server:
         mounts = server.client().get(server.base_url + "/api/mounts", timeout=10).json()
         assert [(m["name"], m["mode"]) for m in mounts] == [("default", "observe")]
+
+
+def launch_from_the_builder(page: Page, url: str) -> tuple[str, AU]:
+    item = page.locator("#au-list > li.au").filter(has_text=url)
+    item.locator(".builder > summary").click()
+    item.get_by_role("button", name="Build launch").click()
+    expect(item.locator(".launch-link")).to_contain_text("registration=")
+    registration = item.locator(".lr-registration").inner_text()
+    return registration, AU(item.locator(".launch-link").inner_text())
+
+
+def test_the_feed_sits_beside_the_aus_and_follows_the_launched_registration(page, lms, tmp_path):
+    lms.admin("POST", "aus", json={"url": STORY, "title": "Story one"})
+    other = lms.admin("POST", "launches", json={"au_url": "http://127.0.0.1:9/other.html"}).json()
+    stranger = AU(other["launch_url"])
+    assert stranger.fetch().status_code == 200
+    open_dashboard(page, lms)
+    aus = page.locator("#aus-panel").bounding_box()
+    feed = page.locator("#feed-panel").bounding_box()
+    assert aus is not None and feed is not None
+    assert feed["x"] >= aus["x"] + aus["width"], (aus, feed)  # beside, not under
+    assert feed["y"] < 800 / 2, feed  # in view without scrolling
+
+    registration, au = launch_from_the_builder(page, STORY)
+    au.start()  # fetch, LMS.LaunchData, learner preferences
+    assert au.initialized().status_code == 200
+    assert stranger.get_launch_data().status_code == 200  # another registration's exchange
+    expect(page.locator("#filter-registration")).to_have_value(registration)
+    shown = page.locator('#feeds .feed[data-mount="default"] > li.entry:visible')
+    expect(shown).to_have_count(4)  # fetch, LaunchData, preferences, initialized
+    expect(shown.first).to_contain_text("initialized")
+    expect(shown.last).to_contain_text("/fetch/")
+    # the builder's button scrolled the page; the feed stays in view (viewport coordinates)
+    first = shown.first.bounding_box()
+    assert first is not None and 0 <= first["y"] < 800, first
+
+    # the address is the registration's permalink; the view has the link and its own export
+    assert page.url == f"{lms.base_url}/?registration={registration}"
+    link = page.locator("#reg-view .reg-permalink")
+    expect(link).to_have_attribute("href", f"/?registration={registration}")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Export this registration (NDJSON)").click()
+    assert info.value.suggested_filename == f"journal-{registration}.ndjson"
+    path = tmp_path / "registration.ndjson"
+    info.value.save_as(path)
+    entries = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert [e["path"].split("/")[1] for e in entries] == ["fetch", "xapi", "xapi", "xapi"]
+    assert registration in entries[-1]["request_body"]
+    assert other["registration"] not in path.read_text(encoding="utf-8")
+    assert lms.api_key[1] not in path.read_text(encoding="utf-8")
+
+    # the permalink, opened in another tab, shows the registration and filters the feed to it
+    second = page.context.new_page()
+    second.goto(f"{lms.base_url}/?registration={registration}")
+    expect(second.locator("#reg-view .reg-shown")).to_have_text(registration)
+    expect(second.locator("#filter-registration")).to_have_value(registration)
+    expect(second.locator('#feeds .feed[data-mount="default"] > li.entry:visible')).to_have_count(4)
+
+
+def test_a_registration_export_of_an_unknown_registration_is_a_404(lms):
+    r = lms.admin("GET", "registrations/no-such-registration/journal.ndjson")
+    assert r.status_code == 404 and "no registration" in r.json()["error"], r.text

@@ -18,6 +18,7 @@
     mounts: [],
     mountItems: new Map(), // mount name -> its <li> in the header
     story: null, // GET /api/story: the reference story's URL and profile per behaviour
+    regFilter: null, // {id, principals, fetchPaths}: the registration the feed is filtered to
     aus: new Map(), // au id -> {au, li}
     feeds: new Map(), // mount name -> feed
     activeMount: null,
@@ -234,6 +235,8 @@
     applyMounts(mounts);
     await loadStory();
     await loadAus();
+    const linked = new URLSearchParams(window.location.search).get("registration");
+    if (linked) await followRegistration(linked);
     schedulePoll(0);
   }
 
@@ -552,8 +555,7 @@
     const abandoned = out.abandoned_sessions || [];
     $(".lr-abandoned", li).textContent = abandoned.length ? abandoned.join(", ") : "none";
     show(result, true);
-    $("#reg-id").value = out.registration;
-    await loadRegistration(out.registration);
+    await followRegistration(out.registration);
   }
 
   async function copyLaunch(li) {
@@ -610,6 +612,42 @@
     return "Satisfied with nothing completed yet: moveOn NotApplicable needs nothing, so the LMS counts the AU as satisfied from registration (cmi5 §13.1.4 moveOn, 9.6.1.1-3).";
   }
 
+  // Show a registration, filter the feed to it and make the address its permalink.
+  async function followRegistration(reg) {
+    const id = (reg || "").trim();
+    if (!id) return;
+    $("#reg-id").value = id;
+    $("#filter-registration").value = id;
+    const url = new URL(window.location.href);
+    url.search = new URLSearchParams({ registration: id }).toString();
+    window.history.replaceState(null, "", url.pathname + url.search);
+    await loadRegistration(id);
+    applyFilter();
+  }
+
+  function fetchPath(launchUrl) {
+    try {
+      const fetchUrl = new URL(launchUrl).searchParams.get("fetch");
+      return fetchUrl ? new URL(fetchUrl).pathname : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function markRegistration(data) {
+    const sessions = Array.isArray(data.sessions) ? data.sessions : [];
+    state.regFilter = {
+      id: asText(data.id).toLowerCase(),
+      principals: new Set(sessions.map((s) => `token:${asText(s.id)}`)),
+      fetchPaths: new Set(sessions.map((s) => fetchPath(asText(s.launch_url))).filter(Boolean)),
+    };
+    applyFilter();
+  }
+
+  async function exportRegistration(id) {
+    await download(`registrations/${encodeURIComponent(id)}/journal.ndjson`, `journal-${id}.ndjson`, "export-registration");
+  }
+
   async function loadRegistration(reg) {
     const id = (reg || "").trim();
     if (!id) return;
@@ -619,6 +657,7 @@
       state.registration = id;
       state.regLoadedAt = Date.now();
       renderRegistration(data);
+      markRegistration(data);
     } catch (err) {
       report("registration", err);
     }
@@ -689,7 +728,11 @@
         el("td", { cls: "satisfied", title: why || "" }, flag(p.satisfied), why ? el("span", { cls: "why", text: " (moveOn NotApplicable)" }) : null),
       );
     });
+    const permalink = el("a", { cls: "reg-permalink", text: "Permalink", attrs: { href: `/?registration=${encodeURIComponent(asText(data.id))}` } });
+    const exportButton = el("button", { cls: "reg-export", text: "Export this registration (NDJSON)", attrs: { type: "button" } });
+    exportButton.addEventListener("click", () => exportRegistration(asText(data.id)));
     view.replaceChildren(
+      el("div", { cls: "reg-tools" }, permalink, exportButton),
       el(
         "dl",
         { cls: "kv" },
@@ -952,6 +995,8 @@
       el("span", { cls: "muted", text: `${asText(entry.duration_ms)} ms · #${asText(entry.seq)}` }),
     );
     const li = el("li", { cls: `entry ${statusCls}`, attrs: { "data-seq": asText(entry.seq) } }, head);
+    const help = refusalHelp(entry, verdicts); // first: the rule broken and the way out
+    if (help) li.append(help);
     let rest = verdicts;
     if (isStatementRequest(entry)) {
       const { statements, note } = statementsOf(entry);
@@ -964,8 +1009,6 @@
       }
     }
     if (rest.length) li.append(el("div", { cls: "verdicts" }, ...rest.map(renderVerdict)));
-    const help = refusalHelp(entry, verdicts);
-    if (help) li.append(help);
     if (expected) {
       const why = el("div", { cls: "verdict-head" }, el("span", { cls: "badge verdict expected", text: "expected" }), el("span", { cls: "rule", text: expected }));
       li.append(el("div", { cls: "verdicts" }, el("div", { cls: "verdict-block expected" }, why)));
@@ -986,7 +1029,15 @@
       .map(asText)
       .join("\n")
       .toLowerCase();
-    return { verdicts, verbs: verbs.map((v) => v.toLowerCase()), text, error: status >= 400 && !expected };
+    return {
+      verdicts,
+      verbs: verbs.map((v) => v.toLowerCase()),
+      text,
+      error: status >= 400 && !expected,
+      principal: asText(entry.principal),
+      path: asText(entry.path),
+      named: [entry.query, entry.request_body].map(asText).join("\n").toLowerCase(),
+    };
   }
 
   function matchesVerdict(facts, wanted) {
@@ -997,7 +1048,10 @@
   }
 
   function currentFilter() {
+    const registration = $("#filter-registration").value.trim().toLowerCase();
+    const marks = state.regFilter && state.regFilter.id === registration ? state.regFilter : { principals: new Set(), fetchPaths: new Set() };
     return {
+      registration: registration ? { id: registration, ...marks } : null,
       verdict: $("#filter-verdict").value,
       verb: $("#filter-verb").value.trim().toLowerCase(),
       text: $("#filter-text").value.trim().toLowerCase(),
@@ -1008,12 +1062,19 @@
     if (!facts) return true;
     if (!matchesVerdict(facts, filter.verdict)) return false;
     if (filter.verb && !facts.verbs.some((v) => v.includes(filter.verb))) return false;
+    if (filter.registration && !ofRegistration(facts, filter.registration)) return false;
     return !filter.text || facts.text.includes(filter.text);
+  }
+
+  // An exchange of the registration: made with one of its sessions' auth-tokens, a call of one of
+  // their fetch URLs, or a request naming it (fake_lms/registration_journal.py, the same rule).
+  function ofRegistration(facts, reg) {
+    return reg.principals.has(facts.principal) || reg.fetchPaths.has(facts.path) || facts.named.includes(reg.id);
   }
 
   function applyFilter() {
     const filter = currentFilter();
-    const active = !!(filter.verdict || filter.verb || filter.text);
+    const active = !!(filter.verdict || filter.verb || filter.text || filter.registration);
     for (const feed of state.feeds.values()) {
       let shown = 0;
       for (const li of feed.list.children) {
@@ -1026,21 +1087,24 @@
     }
   }
 
-  async function exportJournal() {
-    const mount = state.activeMount;
-    if (!mount) return;
+  async function download(path, filename, key) {
     try {
-      const text = await api("GET", `mounts/${encodeURIComponent(mount)}/journal.ndjson`, undefined, { raw: true });
-      clearMessage("export");
+      const text = await api("GET", path, undefined, { raw: true });
+      clearMessage(key);
       const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
-      const link = el("a", { attrs: { href: url, download: `journal-${mount}.ndjson` } });
+      const link = el("a", { attrs: { href: url, download: filename } });
       document.body.append(link);
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     } catch (err) {
-      report("export", err);
+      report(key, err);
     }
+  }
+
+  async function exportJournal() {
+    const mount = state.activeMount;
+    if (mount) await download(`mounts/${encodeURIComponent(mount)}/journal.ndjson`, `journal-${mount}.ndjson`, "export");
   }
 
   function addEntries(feed, entries) {
@@ -1160,10 +1224,10 @@
     $("#reload-aus").addEventListener("click", loadAus);
     $("#reg-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      loadRegistration($("#reg-id").value);
+      followRegistration($("#reg-id").value);
     });
     $("#feed-pause").addEventListener("change", () => schedulePoll(0));
-    for (const id of ["#filter-verdict", "#filter-verb", "#filter-text"]) $(id).addEventListener("input", applyFilter);
+    for (const id of ["#filter-verdict", "#filter-verb", "#filter-text", "#filter-registration"]) $(id).addEventListener("input", applyFilter);
     $("#filter-mount").addEventListener("change", () => {
       selectMount($("#filter-mount").value);
     });
