@@ -358,6 +358,10 @@ def waive(registration: str, number: int) -> Response:
     )
 
 
+# What a reset forgets: answered as counts under these names.
+RESET_TABLES = {"sessions": "sessions", "progress": "au_progress", "satisfied": "satisfied"}
+
+
 def _session_or_404(session_id: str) -> store.Session:
     session = store.get_session(current_lms().db.connection(), session_id)
     if session is None:
@@ -417,6 +421,23 @@ def registration_info(registration: str) -> Response:
             "progress": {au.id: store.progress(conn, reg["id"], au.id) for au in aus},
         }
     )
+
+
+@bp.post("/api/registrations/<registration>/reset")
+def reset_registration(registration: str) -> Response:
+    """Start a registration over: forget its sessions (their auth-tokens and fetch URLs then open
+    nothing), its AU progress and what it satisfied. The registration (course, actor) stays, to
+    launch again, and so does every statement the LRS stored."""
+    lms = current_lms()
+    with lms.db.write() as conn:
+        reg = store.registration_row(conn, registration.lower())
+        if reg is None:
+            raise XAPIError(404, f"no registration {registration!r}", SECTION, "path")
+        counts = {
+            name: conn.execute(f"DELETE FROM {table} WHERE registration = ?", (reg["id"],)).rowcount
+            for name, table in RESET_TABLES.items()
+        }
+    return json_response({"registration": reg["id"], **counts})
 
 
 @bp.get("/api/registrations/<registration>/statements")

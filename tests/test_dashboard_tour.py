@@ -8,6 +8,7 @@ profile the AU names; the feed sits beside the AUs and follows the registration 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -213,4 +214,46 @@ def test_the_feed_sits_beside_the_aus_and_follows_the_launched_registration(page
 
 def test_a_registration_export_of_an_unknown_registration_is_a_404(lms):
     r = lms.admin("GET", "registrations/no-such-registration/journal.ndjson")
+    assert r.status_code == 404 and "no registration" in r.json()["error"], r.text
+
+
+def test_a_session_card_shows_refusals_and_the_registration_can_be_abandoned_waived_reset(
+    page, lms
+):
+    lms.admin("POST", "aus", json={"url": STORY, "move_on": "Completed"})
+    open_dashboard(page, lms)
+    registration, au = launch_from_the_builder(page, STORY)
+    assert au.fetch().status_code == 200
+    stmt = au.statement("completed", result={"completion": True, "duration": "PT1M"}, moveon=True)
+    assert au.send(stmt).status_code == 403
+    card = page.locator("#reg-view li.session")
+    expect(card.locator(".session-refusals .refusal")).to_have_text(
+        [re.compile(r"^POST statements \(completed\) → 403 cmi5 .*11\.0\.0\.0-3")]
+    )
+    expect(card.locator(".verbs")).to_have_text("Verbs none accepted")
+
+    card.get_by_role("button", name="Abandon").click()
+    expect(card.locator(".session-head")).to_contain_text("abandoned")
+    expect(card.get_by_role("button", name="Abandon")).to_have_count(0)
+    info = lms.admin("GET", f"registrations/{registration}").json()
+    assert [s["state"] for s in info["sessions"]] == ["abandoned"]
+
+    row = page.locator("#reg-view table.progress tbody tr")
+    row.get_by_role("button", name="Waive").click()
+    expect(row.locator("td").nth(3)).to_have_text("yes")
+    info = lms.admin("GET", f"registrations/{registration}").json()
+    assert [p["waived"] for p in info["progress"].values()] == [True]
+
+    page.locator("#reg-view").get_by_role("button", name="Reset").click()
+    expect(page.locator("#messages .message.info")).to_contain_text(f"{registration} reset")
+    expect(page.locator("#reg-view")).to_contain_text("No session.")
+    expect(row.locator("td").nth(3)).to_have_text("no")
+    info = lms.admin("GET", f"registrations/{registration}").json()
+    assert info["sessions"] == [] and [p["waived"] for p in info["progress"].values()] == [False]
+    gone = au.fetch()  # the forgotten session's fetch URL hands out nothing (cmi5 error JSON)
+    assert "auth-token" not in gone.json() and "error-code" in gone.json(), gone.text
+
+
+def test_a_reset_of_an_unknown_registration_is_a_404(lms):
+    r = lms.admin("POST", "registrations/no-such-registration/reset")
     assert r.status_code == 404 and "no registration" in r.json()["error"], r.text

@@ -656,11 +656,65 @@
       clearMessage("registration");
       state.registration = id;
       state.regLoadedAt = Date.now();
+      state.registrationData = data;
       renderRegistration(data);
       markRegistration(data);
     } catch (err) {
       report("registration", err);
     }
+  }
+
+  function verbsLine(s) {
+    const verbs = Array.isArray(s.verbs) ? s.verbs : [];
+    const refused = sessionRefusals(asText(s.id)).length;
+    return el(
+      "div",
+      { cls: "verbs" },
+      el("span", { cls: "muted", text: "Verbs " }),
+      ...(verbs.length
+        ? verbs.map((v) => el("span", { cls: "verb", text: shortVerb(v), title: asText(v) }))
+        : [el("span", { cls: "muted", text: refused ? "none accepted" : "none yet" })]),
+    );
+  }
+
+  function refusalsLine(s) {
+    const refusals = sessionRefusals(asText(s.id));
+    if (!refusals.length) return null;
+    return el(
+      "div",
+      { cls: "session-refusals" },
+      el("span", { cls: "muted", text: `Refused (${refusals.length}) ` }),
+      el("ul", {}, ...refusals.map((line) => el("li", { cls: "refusal", text: line }))),
+    );
+  }
+
+  function abandonButton(s) {
+    const button = el("button", { cls: "abandon", text: "Abandon", title: "POST /api/sessions/ID/abandon: the LMS records the abandoned statement (cmi5 §9.3.8)", attrs: { type: "button" } });
+    button.addEventListener("click", () => registrationAction(`sessions/${encodeURIComponent(asText(s.id))}/abandon`, `Session ${asText(s.id)} abandoned.`));
+    return button;
+  }
+
+  function waiveButton(registration, number, auId) {
+    const button = el("button", { cls: "waive", text: "Waive", title: "POST .../waive: the LMS records a waived statement (cmi5 §9.3.7)", attrs: { type: "button" } });
+    button.addEventListener("click", () => registrationAction(`registrations/${encodeURIComponent(registration)}/aus/${number}/waive`, `${auTitle(auId)} waived.`, { mount: lastMount() }));
+    return button;
+  }
+
+  function lastMount() {
+    const data = state.registrationData;
+    const sessions = data && Array.isArray(data.sessions) ? data.sessions : [];
+    return sessions.length ? asText(sessions[sessions.length - 1].mount) : undefined;
+  }
+
+  // Waive, abandon, reset: one admin call, then the registration shown again.
+  async function registrationAction(path, done, body) {
+    try {
+      await api("POST", path, body && Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)));
+      showMessage("registration-action", done, "info");
+    } catch (err) {
+      report("registration-action", err);
+    }
+    if (state.registration) await loadRegistration(state.registration);
   }
 
   function table(headers, rows, cls) {
@@ -691,14 +745,8 @@
             el("span", { cls: "muted", text: `mount ${asText(s.mount)}` }),
           ),
           el("div", { cls: "session-au" }, el("span", { cls: "muted", text: "AU " }), el("span", { text: auTitle(s.au_id), title: s.au_id })),
-          el(
-            "div",
-            { cls: "verbs" },
-            el("span", { cls: "muted", text: "Verbs " }),
-            ...(Array.isArray(s.verbs) && s.verbs.length
-              ? s.verbs.map((v) => el("span", { cls: "verb", text: shortVerb(v), title: asText(v) }))
-              : [el("span", { cls: "muted", text: "none yet" })]),
-          ),
+          verbsLine(s),
+          refusalsLine(s),
           el(
             "div",
             { cls: "session-flags" },
@@ -711,11 +759,12 @@
             el("span", { cls: "muted", text: " · preferences read " }),
             flag(s.prefs_fetched),
           ),
+          s.state === "launched" || s.state === "initialized" ? abandonButton(s) : null,
         ),
       );
     const progress = data.progress && typeof data.progress === "object" ? data.progress : {};
     const notes = [];
-    const progressRows = Object.entries(progress).map(([auId, p]) => {
+    const progressRows = Object.entries(progress).map(([auId, p], number) => {
       const why = satisfiedReason(auId, p);
       if (why) notes.push(el("p", { cls: "muted satisfied-note", text: `${auTitle(auId)}: ${why}` }));
       return el(
@@ -726,13 +775,16 @@
         el("td", {}, flag(p.passed)),
         el("td", {}, flag(p.waived)),
         el("td", { cls: "satisfied", title: why || "" }, flag(p.satisfied), why ? el("span", { cls: "why", text: " (moveOn NotApplicable)" }) : null),
+        el("td", {}, p.waived ? null : waiveButton(asText(data.id), number, auId)),
       );
     });
     const permalink = el("a", { cls: "reg-permalink", text: "Permalink", attrs: { href: `/?registration=${encodeURIComponent(asText(data.id))}` } });
     const exportButton = el("button", { cls: "reg-export", text: "Export this registration (NDJSON)", attrs: { type: "button" } });
     exportButton.addEventListener("click", () => exportRegistration(asText(data.id)));
+    const resetButton = el("button", { cls: "reg-reset", text: "Reset", title: "Forget this registration's sessions and progress (its statements stay); launch it again afterwards", attrs: { type: "button" } });
+    resetButton.addEventListener("click", () => registrationAction(`registrations/${encodeURIComponent(asText(data.id))}/reset`, `Registration ${asText(data.id)} reset: its sessions and progress are forgotten.`));
     view.replaceChildren(
-      el("div", { cls: "reg-tools" }, permalink, exportButton),
+      el("div", { cls: "reg-tools" }, permalink, exportButton, resetButton),
       el(
         "dl",
         { cls: "kv" },
@@ -746,7 +798,7 @@
       el("h3", { text: `Sessions (${sessions.length}, newest first)` }),
       sessions.length ? el("ol", { cls: "sessions" }, ...sessionItems) : el("p", { cls: "muted", text: "No session." }),
       el("h3", { text: "Progress per AU" }),
-      table(["AU", "Completed", "Passed", "Waived", "Satisfied"], progressRows, "progress"),
+      table(["AU", "Completed", "Passed", "Waived", "Satisfied", ""], progressRows, "progress"),
       ...notes,
     );
   }
@@ -1037,7 +1089,32 @@
       principal: asText(entry.principal),
       path: asText(entry.path),
       named: [entry.query, entry.request_body].map(asText).join("\n").toLowerCase(),
+      refusal: status >= 400 && !expected ? refusalLine(entry, status, verbs) : null,
     };
+  }
+
+  // "POST statements (completed) → 403 cmi5 11.0.0.0-3, 9.3.0.0-4": for the session card.
+  function refusalLine(entry, status, verbs) {
+    const what = asText(entry.path).split("/").filter(Boolean).slice(-1)[0] || asText(entry.path);
+    const names = verbs.filter(Boolean).map(shortVerb);
+    const rules = (Array.isArray(entry.verdicts) ? entry.verdicts : [])
+      .flatMap((v) => (Array.isArray(v && v.cmi5) ? v.cmi5 : Array.isArray(v && v.violations) ? v.violations : []))
+      .map((x) => asText(x && x.requirement))
+      .filter(Boolean);
+    const why = rules.length ? ` cmi5 ${Array.from(new Set(rules)).join(", ")}` : "";
+    return `${asText(entry.method)} ${what}${names.length ? ` (${names.join(", ")})` : ""} → ${status}${why}`;
+  }
+
+  // The refused requests made with a session's auth-token, newest first, from the feed's entries.
+  function sessionRefusals(sessionId) {
+    const principal = `token:${sessionId}`;
+    const found = [];
+    for (const feed of state.feeds.values()) {
+      for (const li of feed.list.children) {
+        if (li.feedFacts && li.feedFacts.principal === principal && li.feedFacts.refusal) found.push(li.feedFacts.refusal);
+      }
+    }
+    return found;
   }
 
   function matchesVerdict(facts, wanted) {
