@@ -42,8 +42,12 @@ $(RALPH):
 run: $(STAMP) .harness/chromium
 	$(VENV)/bin/weare-harness run --driver browser --report-dir reports
 
+# `make serve PORT=9000 MODE=observe`: the port and the mode of the default mount (observe
+# accepts We Are's documented flow, which enforce refuses with 403).
+PORT ?= 8080
+MODE ?= enforce
 serve: $(STAMP)
-	$(VENV)/bin/weare-harness serve
+	$(VENV)/bin/weare-harness serve --port $(PORT) --mode $(MODE)
 
 # Three pytest-xdist workers on 2 cores (the tests wait on browsers, subprocesses and servers
 # about a third of the time), one test file each at a time (--dist loadfile keeps a file's

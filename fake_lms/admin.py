@@ -363,32 +363,39 @@ def read_journal(name: str) -> Response:
     return json_response({"mount": name, "entries": entries[:limit], **page})
 
 
+def journal_entries(name: str, last: int) -> Iterator[dict[str, Any]]:
+    """A mount's journal entries in arrival order up to sequence number `last`, page by page."""
+    db = current_lms().db
+    after = 0
+    while after < last:  # bounded: every page moves `after` on, and it stops at `last`
+        entries = journal.read(db, name, after=after, limit=PAGE_MAX)
+        for entry in entries:
+            if entry["seq"] > last:
+                return
+            yield entry
+        if not entries:
+            return
+        after = entries[-1]["seq"]
+
+
+def ndjson(entries: Iterator[dict[str, Any]], filename: str) -> Response:
+    """Journal entries streamed as an NDJSON download, one entry per line."""
+    lines = (json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n" for e in entries)
+    return Response(
+        stream_with_context(lines),
+        content_type="application/x-ndjson; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 @bp.get("/mounts/<name>/journal.ndjson")
 def export_journal(name: str) -> Response:
     """The whole journal of a mount as NDJSON (one entry per line, redacted as it is stored),
     streamed page by page up to the last entry present when the request came in."""
     mount_or_404(name)
     flush_journal()
-    db = current_lms().db
-    last = journal.last_seq(db, name)
-
-    def lines() -> Iterator[str]:
-        after = 0
-        while after < last:  # bounded: every page moves `after` on, and it stops at `last`
-            entries = journal.read(db, name, after=after, limit=PAGE_MAX)
-            for entry in entries:
-                if entry["seq"] > last:
-                    return
-                yield json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
-            if not entries:
-                return
-            after = entries[-1]["seq"]
-
-    return Response(
-        stream_with_context(lines()),
-        content_type="application/x-ndjson; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="journal-{name}.ndjson"'},
-    )
+    last = journal.last_seq(current_lms().db, name)
+    return ndjson(journal_entries(name, last), f"journal-{name}.ndjson")
 
 
 @bp.delete("/mounts/<name>/journal")

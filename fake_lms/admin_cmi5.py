@@ -12,7 +12,15 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from fake_lms.admin import SECTION, json_body, mount_or_404, require_api_key
+from fake_lms import registration_journal
+from fake_lms.admin import (
+    SECTION,
+    flush_journal,
+    json_body,
+    mount_or_404,
+    ndjson,
+    require_api_key,
+)
 from fake_lms.client import AU_FIELDS
 from fake_lms.cmi5 import lms_statements, satisfaction, store
 from fake_lms.cmi5.au_url import au_url_problem
@@ -350,6 +358,10 @@ def waive(registration: str, number: int) -> Response:
     )
 
 
+# What a reset forgets: answered as counts under these names.
+RESET_TABLES = {"sessions": "sessions", "progress": "au_progress", "satisfied": "satisfied"}
+
+
 def _session_or_404(session_id: str) -> store.Session:
     session = store.get_session(current_lms().db.connection(), session_id)
     if session is None:
@@ -411,8 +423,38 @@ def registration_info(registration: str) -> Response:
     )
 
 
+@bp.post("/api/registrations/<registration>/reset")
+def reset_registration(registration: str) -> Response:
+    """Start a registration over: forget its sessions (their auth-tokens and fetch URLs then open
+    nothing), its AU progress and what it satisfied. The registration (course, actor) stays, to
+    launch again, and so does every statement the LRS stored."""
+    lms = current_lms()
+    with lms.db.write() as conn:
+        reg = store.registration_row(conn, registration.lower())
+        if reg is None:
+            raise XAPIError(404, f"no registration {registration!r}", SECTION, "path")
+        counts = {
+            name: conn.execute(f"DELETE FROM {table} WHERE registration = ?", (reg["id"],)).rowcount
+            for name, table in RESET_TABLES.items()
+        }
+    return json_response({"registration": reg["id"], **counts})
+
+
 @bp.get("/api/registrations/<registration>/statements")
 def registration_statements(registration: str) -> Response:
     """Every statement of a registration on every mount, in arrival order."""
     rows = statement_store.of_registration(current_lms().db.connection(), registration)
     return json_response([{"mount": mount, "statement": stmt} for mount, stmt in rows])
+
+
+@bp.get("/api/registrations/<registration>/journal.ndjson")
+def registration_journal_export(registration: str) -> Response:
+    """The journal entries of one registration, from every mount, as NDJSON
+    (fake_lms/registration_journal.py says which entries are its own)."""
+    reg = store.registration_row(current_lms().db.connection(), registration.lower())
+    if reg is None:
+        raise XAPIError(404, f"no registration {registration!r}", SECTION, "path")
+    flush_journal()
+    return ndjson(
+        registration_journal.entries(current_lms().db, reg["id"]), f"journal-{reg['id']}.ndjson"
+    )

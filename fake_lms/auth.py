@@ -67,9 +67,14 @@ def authenticate(
     if principal is None and resolve_token is not None:
         principal = resolve_token(db.connection(), user, secret, mount)
     if principal is None:
+        said = (  # mount "": the admin API, which takes server-wide API keys only
+            f"unknown credentials for user {user[:40]!r} on mount {mount!r}"
+            if mount
+            else f"unknown API key user {user[:40]!r}"
+        )
         raise XAPIError(
             401,
-            f"unknown credentials for user {user[:40]!r} on mount {mount!r}",
+            said,
             "xAPI-C §4",
             "header:Authorization",
             headers=CHALLENGE,

@@ -13,10 +13,9 @@ from harness.serve_companion import BackgroundServer, companion_port
 from harness.story.behaviour import BEHAVIOURS, StoryConfig
 from harness.story.server import STORY_BASE, StoryRegistry, create_story_app
 
-PROFILE_HINT = {  # how to launch each behaviour, as the AU's title says it in the dashboard
-    "weare-documented": "launch with the weare profile",
-    "cmi5-full": "launch with the cmi5 profile",
-}
+# The launch profile of each behaviour: named in its AU's title, told by `GET /api/story` (the
+# dashboard's launch builder picks it).
+PROFILES = {"weare-documented": "weare", "cmi5-full": "cmi5"}
 
 
 def add_flags(p: argparse.ArgumentParser) -> None:
@@ -68,9 +67,14 @@ def register(app: Flask, lms_base: str, story: HostedStory) -> dict[str, Any]:
                     {
                         "url": url,
                         "publisher_id": f"{story.base_url}/story/index.html#{behaviour}",
-                        "title": f"We Are reference story ({behaviour}; {PROFILE_HINT.get(behaviour, '')})",
+                        "title": f"We Are reference story ({behaviour}; "
+                        f"launch with the {PROFILES[behaviour]} profile)",
                     },
                 )
-    info = {"url": urls[BEHAVIOURS[0]], "behaviours": urls}
+    info = {
+        "url": urls[BEHAVIOURS[0]],
+        "behaviours": urls,
+        "profiles": {b: PROFILES[b] for b in urls},
+    }
     app.config[STORY_CONFIG] = info
     return info

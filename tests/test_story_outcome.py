@@ -93,7 +93,7 @@ def test_the_story_page_says_its_outcome_in_words_never_the_token(server, page):
     expect(requests_shown).to_have_text(
         [
             f"POST fetch URL ({host}) → 200, auth-token received",
-            "POST statements → 200, 1 statement stored",
+            "POST statements (completed) → 200, 1 statement stored",
         ]
     )
     assert_token_nowhere(page, auth_token(outcome))
@@ -106,7 +106,9 @@ def test_the_story_page_names_the_cmi5_rule_of_a_refusal(server, page):
     outcome = finish_story(page, launch_documented(server, "default"))
     assert outcome["status"] == "failed", outcome
     refused = page.locator("#outcome-requests > li").last
-    expect(refused).to_have_text(re.compile(r"^POST statements → 403, cmi5 11\.0\.0\.0-3 \S"))
+    expect(refused).to_have_text(
+        re.compile(r"^POST statements \(completed\) → 403, cmi5 11\.0\.0\.0-3 \S")
+    )
     expect(page.locator("#outcome-reason")).to_contain_text("the LRS refused the statement: 403")
     assert_token_nowhere(page, auth_token(outcome))
 
@@ -124,7 +126,7 @@ def test_the_story_page_names_the_api_key_user_never_the_secret(server, page):
     assert outcome["status"] == "completed", outcome
     expect(page.locator("#outcome-credentials")).to_have_text("API key (Basic, user qa)")
     expect(page.locator("#outcome-requests > li")).to_have_text(
-        ["POST statements → 200, 1 statement stored"]
+        ["POST statements (completed) → 200, 1 statement stored"]
     )
     for secret in (basic, API_KEY.split(":", 1)[1]):
         assert_token_nowhere(page, secret)
@@ -145,3 +147,26 @@ def test_dashboard_shows_the_launch_live(server, page):
     ).to_be_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+
+
+def test_the_story_page_lists_each_verb_with_its_answer(server, page):
+    """The cmi5-full story sends initialized, completed and terminated: one line each."""
+    api = server.client()
+    story = api.get(server.base_url + "/api/story", timeout=10).json()
+    body = {"au_url": story["behaviours"]["cmi5-full"], "profile": "cmi5"}
+    answer = api.post(server.base_url + "/api/launches", json=body, timeout=10)
+    assert answer.status_code == 201, answer.text
+    outcome = finish_story(page, answer.json()["launch_url"])
+    assert outcome["status"] == "completed", outcome
+    sent = page.locator("#outcome-requests > li").filter(has_text="POST statements")
+    expect(sent).to_have_text(
+        [
+            f"POST statements ({verb}) → 200, 1 statement stored"
+            for verb in ("initialized", "completed", "terminated")
+        ]
+    )
+    assert [s.get("verb") for s in outcome["steps"] if s["step"] == "statement"] == [
+        "initialized",
+        "completed",
+        "terminated",
+    ]

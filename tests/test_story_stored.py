@@ -107,9 +107,9 @@ def in_python(base: str) -> dict:
             success_only,
             "failed",
             NOT_STORED,
-            "POST statements → 200, not stored: the answer lacks the statement's id",
+            "POST statements (completed) → 200, not stored: the answer lacks the statement's id",
         ),
-        (with_its_id, "completed", "", "POST statements → 200, 1 statement stored"),
+        (with_its_id, "completed", "", "POST statements (completed) → 200, 1 statement stored"),
     ],
 )
 def test_a_statement_is_stored_only_when_the_answer_carries_its_id(
@@ -121,6 +121,8 @@ def test_a_statement_is_stored_only_when_the_answer_carries_its_id(
         client = in_python(base)
     for outcome in (page, client):
         assert (outcome["status"], outcome["reason"]) == (status, reason), outcome
+        sent = [s.get("verb") for s in outcome["steps"] if s["step"] == "statement"]
+        assert sent == ["completed"], outcome  # both name the verb of each statement step
     assert listed == [shown]
 
 
@@ -129,6 +131,6 @@ def test_a_refusal_names_the_requirement_from_any_member(browser, story):
         page, shown = in_the_page(browser, story, base)
     assert page["status"] == "failed"
     assert shown == [
-        "POST statements → 403, cmi5 11.0.0.0-3 The AU MUST retrieve the Learner Preferences "
+        "POST statements (completed) → 403, cmi5 11.0.0.0-3 The AU MUST retrieve the Learner Preferences "
         "document"
     ]

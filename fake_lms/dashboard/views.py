@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template
 
 from fake_lms.cmi5.launch_url import ENCODINGS, profiles
+from fake_lms.quirks import catalogue
 
 bp = Blueprint(
     "dashboard",
@@ -33,11 +34,18 @@ def _profiles() -> dict[str, dict[str, object]]:
     }
 
 
+def _quirks() -> dict[str, str]:
+    """Quirk names and descriptions (public data from quirks.json) for each mount's quirk picker."""
+    return {name: str(spec["description"]) for name, spec in catalogue().items()}
+
+
 @bp.get("/")
 @bp.get("/dashboard")
 @bp.get("/dashboard/")
 def dashboard() -> Response:
-    html = render_template("dashboard.html", profiles=_profiles(), encodings=list(ENCODINGS))
+    html = render_template(
+        "dashboard.html", profiles=_profiles(), quirks=_quirks(), encodings=list(ENCODINGS)
+    )
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = CSP
     # A page of another origin (a course) that opens the dashboard keeps no handle on its window.

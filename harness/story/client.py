@@ -121,6 +121,14 @@ def not_stored(status: int, text: str, stmt: dict[str, Any]) -> str | None:
     return f"the LRS answered {status} without the statement ids{f' ({shape})' if shape else ''}: {rule}"
 
 
+def verb_name(stmt: dict[str, Any]) -> str | None:
+    """The last segment of a statement's verb id ("completed"), named in the outcome; or None."""
+    verb = stmt.get("verb")
+    vid = verb.get("id") if isinstance(verb, dict) else None
+    parts = [p for p in vid.split("/") if p] if isinstance(vid, str) else []
+    return parts[-1] if parts else None
+
+
 def utc_timestamp(offset: str) -> str:
     """Now, with microseconds as in the article's example; `offset` 'Z' or e.g. '+02:00'."""
     now = datetime.now(UTC)
@@ -370,7 +378,15 @@ class WeAreClient:
 
     def _send(self, stmt: dict[str, Any]) -> None:
         url = statements_url(self.outcome.destination or "", self.config.flag("join_with_slash"))
-        response = self._request("statement", "POST", url, headers=self._xapi_headers(), body=stmt)
+        steps = len(self.outcome.steps)
+        try:
+            response = self._request(
+                "statement", "POST", url, headers=self._xapi_headers(), body=stmt
+            )
+        finally:  # the step's record (added by _request) names the verb, answered or not
+            verb = verb_name(stmt)
+            if verb and len(self.outcome.steps) > steps:
+                self.outcome.steps[steps]["verb"] = verb
         if response is None:
             raise StoryFailure(f"{url} gave no answer to the statement")
         self.outcome.statements.append(stmt)

@@ -12,9 +12,13 @@
   const REG_REFRESH_MS = 2000;
 
   const PROFILES = JSON.parse(document.getElementById("launch-profiles").textContent || "{}");
+  const QUIRKS = JSON.parse(document.getElementById("quirk-catalogue").textContent || "{}");
 
   const state = {
     mounts: [],
+    mountItems: new Map(), // mount name -> its <li> in the header
+    story: null, // GET /api/story: the reference story's URL and profile per behaviour
+    regFilter: null, // {id, principals, fetchPaths}: the registration the feed is filtered to
     aus: new Map(), // au id -> {au, li}
     feeds: new Map(), // mount name -> feed
     activeMount: null,
@@ -238,28 +242,120 @@
     $("#key-state").textContent = "API key in use (this browser session)";
     show($("#forget-key"), true);
     applyMounts(mounts);
+    await loadStory();
     await loadAus();
+    const linked = new URLSearchParams(window.location.search).get("registration");
+    if (linked) await followRegistration(linked);
     schedulePoll(0);
   }
 
   // ---------------------------------------------------------------------------- mounts
+  const MODES = ["enforce", "observe", "plain"];
+  const MODE_WORDS = {
+    enforce: "enforce: refuses what breaks a cmi5 or xAPI rule (403/400)",
+    observe: "observe: accepts and journals each violation",
+    plain: "plain: an xAPI LRS without cmi5 rules",
+  };
+
+  function modeClass(mode) {
+    return `badge mount-mode-badge mode-${MODES.includes(mode) ? mode : "enforce"}`;
+  }
+
+  // One item per mount, built once and then updated in place: a picker the user has open stays.
+  function mountItem(name) {
+    const known = state.mountItems.get(name);
+    if (known) return known;
+    const mode = el("select", { cls: "mount-mode", attrs: { "aria-label": `Mode of mount ${name}` } });
+    mode.replaceChildren(...MODES.map((m) => el("option", { text: m, title: MODE_WORDS[m], attrs: { value: m } })));
+    mode.addEventListener("change", () => changeMount(name, { mode: mode.value }));
+    const boxes = el("div", { cls: "quirk-boxes" });
+    for (const [quirk, description] of Object.entries(QUIRKS)) {
+      boxes.append(el("label", { cls: "quirk-item", title: description }, el("input", { attrs: { type: "checkbox", value: quirk } }), ` ${quirk}`));
+    }
+    const apply = el("button", { cls: "apply-quirks", text: "Apply quirks", attrs: { type: "button" } });
+    const picker = el(
+      "details",
+      { cls: "quirk-picker" },
+      el("summary", { cls: "mount-quirks", attrs: { "aria-label": `Quirks of mount ${name}` } }),
+      el("div", { cls: "quirk-menu" }, el("p", { cls: "muted", text: "Quirks make this mount misbehave as real LMSs do; server-wide ones (serve --quirk) cannot be unset here." }), boxes, apply),
+    );
+    apply.addEventListener("click", () => {
+      const quirks = $$(".quirk-boxes input:checked:not(:disabled)", picker).map((box) => box.value);
+      picker.open = false;
+      changeMount(name, { quirks });
+    });
+    const li = el(
+      "li",
+      { cls: "mount", attrs: { "data-mount": name } },
+      el("strong", { text: name }),
+      el("span", { cls: modeClass("enforce") }),
+      mode,
+      picker,
+      el("code", { cls: "endpoint" }),
+      el("span", { cls: "muted mount-count" }),
+    );
+    state.mountItems.set(name, li);
+    return li;
+  }
+
+  function fillMount(li, m) {
+    const badge = $(".mount-mode-badge", li);
+    badge.className = modeClass(m.mode);
+    badge.textContent = m.mode;
+    badge.title = MODE_WORDS[m.mode] || "";
+    const mode = $(".mount-mode", li);
+    if (document.activeElement !== mode) mode.value = m.mode;
+    const inForce = Array.isArray(m.quirks) ? m.quirks : [];
+    const own = Array.isArray(m.mount_quirks) ? m.mount_quirks : [];
+    $(".mount-quirks", li).textContent = inForce.length ? `quirks: ${inForce.join(", ")}` : "quirks: none";
+    const picker = $(".quirk-picker", li);
+    if (!picker.open) {
+      for (const box of $$(".quirk-boxes input", li)) {
+        const serverWide = inForce.includes(box.value) && !own.includes(box.value);
+        box.checked = inForce.includes(box.value);
+        box.disabled = serverWide;
+      }
+    }
+    $(".endpoint", li).textContent = m.endpoint;
+    $(".mount-count", li).textContent = `${m.statements} statements`;
+  }
+
   function applyMounts(mounts) {
     state.mounts = Array.isArray(mounts) ? mounts : [];
     const list = $("#mounts");
     list.replaceChildren(
-      ...state.mounts.map((m) =>
-        el(
-          "li",
-          { cls: "mount", attrs: { "data-mount": m.name } },
-          el("strong", { text: m.name }),
-          el("span", { cls: `badge mode-${["observe", "plain"].includes(m.mode) ? m.mode : "enforce"}`, text: m.mode }),
-          el("code", { cls: "endpoint", text: m.endpoint }),
-          el("span", { cls: "muted", text: `${m.statements} statements` }),
-        ),
-      ),
+      ...state.mounts.map((m) => {
+        const li = mountItem(m.name);
+        fillMount(li, m);
+        return li;
+      }),
     );
     for (const m of state.mounts) ensureFeed(m.name);
     for (const { li } of state.aus.values()) fillMountSelects(li);
+    for (const button of $$(".switch-observe")) button.hidden = mountMode(button.dataset.mount) !== "enforce";
+  }
+
+  function mountMode(name) {
+    const found = state.mounts.find((m) => m.name === name);
+    return found ? found.mode : null;
+  }
+
+  async function changeMount(name, change) {
+    const key = `mount:${name}`;
+    try {
+      const changed = await api("PATCH", `mounts/${encodeURIComponent(name)}`, change);
+      clearMessage(key);
+      applyMounts(await api("GET", "mounts"));
+      const said = "mode" in change ? `mode ${changed.mode} (${MODE_WORDS[changed.mode] || ""})` : `quirks: ${changed.quirks.join(", ") || "none"}`;
+      showMessage(key, `Mount ${name} now has ${said}.`, "info");
+    } catch (err) {
+      report(key, err);
+      try {
+        applyMounts(await api("GET", "mounts"));
+      } catch (_) {
+        // the message above already says what went wrong
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------- AUs
@@ -271,6 +367,28 @@
     } catch (err) {
       report("aus", err);
     }
+  }
+
+  // The reference story `serve` hosts (none: 404): which launch profile each behaviour's AU needs.
+  async function loadStory() {
+    try {
+      state.story = await api("GET", "story");
+    } catch (err) {
+      state.story = null;
+      if (!(err instanceof ApiError && err.status === 404)) report("story", err);
+    }
+  }
+
+  // The profile an AU names: the reference story's for its behaviour, else one its title names
+  // ("... launch with the weare profile"); null when it names none.
+  function auProfile(au) {
+    const story = state.story || {};
+    for (const [behaviour, url] of Object.entries(story.behaviours || {})) {
+      const profile = (story.profiles || {})[behaviour];
+      if (url === au.url && PROFILES[profile]) return profile;
+    }
+    const named = /\b([\w-]+) profile\b/.exec(au.title || "");
+    return named && PROFILES[named[1]] ? named[1] : null;
   }
 
   function renderAus(aus) {
@@ -361,7 +479,9 @@
         el("option", { text: name, title: PROFILES[name].description, attrs: { value: name } }),
       ),
     );
-    if (PROFILES.cmi5) profileSel.value = "cmi5";
+    const named = auProfile(au);
+    if (named) profileSel.value = named;
+    else if (PROFILES.cmi5) profileSel.value = "cmi5";
     profileSel.addEventListener("change", () => renderOmit(li));
     renderOmit(li);
     fillMountSelects(li);
@@ -444,8 +564,7 @@
     const abandoned = out.abandoned_sessions || [];
     $(".lr-abandoned", li).textContent = abandoned.length ? abandoned.join(", ") : "none";
     show(result, true);
-    $("#reg-id").value = out.registration;
-    await loadRegistration(out.registration);
+    await followRegistration(out.registration);
   }
 
   async function copyLaunch(li) {
@@ -502,6 +621,42 @@
     return "Satisfied with nothing completed yet: moveOn NotApplicable needs nothing, so the LMS counts the AU as satisfied from registration (cmi5 §13.1.4 moveOn, 9.6.1.1-3).";
   }
 
+  // Show a registration, filter the feed to it and make the address its permalink.
+  async function followRegistration(reg) {
+    const id = (reg || "").trim();
+    if (!id) return;
+    $("#reg-id").value = id;
+    $("#filter-registration").value = id;
+    const url = new URL(window.location.href);
+    url.search = new URLSearchParams({ registration: id }).toString();
+    window.history.replaceState(null, "", url.pathname + url.search);
+    await loadRegistration(id);
+    applyFilter();
+  }
+
+  function fetchPath(launchUrl) {
+    try {
+      const fetchUrl = new URL(launchUrl).searchParams.get("fetch");
+      return fetchUrl ? new URL(fetchUrl).pathname : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function markRegistration(data) {
+    const sessions = Array.isArray(data.sessions) ? data.sessions : [];
+    state.regFilter = {
+      id: asText(data.id).toLowerCase(),
+      principals: new Set(sessions.map((s) => `token:${asText(s.id)}`)),
+      fetchPaths: new Set(sessions.map((s) => fetchPath(asText(s.launch_url))).filter(Boolean)),
+    };
+    applyFilter();
+  }
+
+  async function exportRegistration(id) {
+    await download(`registrations/${encodeURIComponent(id)}/journal.ndjson`, `journal-${id}.ndjson`, "export-registration");
+  }
+
   async function loadRegistration(reg) {
     const id = (reg || "").trim();
     if (!id) return;
@@ -510,10 +665,65 @@
       clearMessage("registration");
       state.registration = id;
       state.regLoadedAt = Date.now();
+      state.registrationData = data;
       renderRegistration(data);
+      markRegistration(data);
     } catch (err) {
       report("registration", err);
     }
+  }
+
+  function verbsLine(s) {
+    const verbs = Array.isArray(s.verbs) ? s.verbs : [];
+    const refused = sessionRefusals(asText(s.id)).length;
+    return el(
+      "div",
+      { cls: "verbs" },
+      el("span", { cls: "muted", text: "Verbs " }),
+      ...(verbs.length
+        ? verbs.map((v) => el("span", { cls: "verb", text: shortVerb(v), title: asText(v) }))
+        : [el("span", { cls: "muted", text: refused ? "none accepted" : "none yet" })]),
+    );
+  }
+
+  function refusalsLine(s) {
+    const refusals = sessionRefusals(asText(s.id));
+    if (!refusals.length) return null;
+    return el(
+      "div",
+      { cls: "session-refusals" },
+      el("span", { cls: "muted", text: `Refused (${refusals.length}) ` }),
+      el("ul", {}, ...refusals.map((line) => el("li", { cls: "refusal", text: line }))),
+    );
+  }
+
+  function abandonButton(s) {
+    const button = el("button", { cls: "abandon", text: "Abandon", title: "POST /api/sessions/ID/abandon: the LMS records the abandoned statement (cmi5 §9.3.8)", attrs: { type: "button" } });
+    button.addEventListener("click", () => registrationAction(`sessions/${encodeURIComponent(asText(s.id))}/abandon`, `Session ${asText(s.id)} abandoned.`));
+    return button;
+  }
+
+  function waiveButton(registration, number, auId) {
+    const button = el("button", { cls: "waive", text: "Waive", title: "POST .../waive: the LMS records a waived statement (cmi5 §9.3.7)", attrs: { type: "button" } });
+    button.addEventListener("click", () => registrationAction(`registrations/${encodeURIComponent(registration)}/aus/${number}/waive`, `${auTitle(auId)} waived.`, { mount: lastMount() }));
+    return button;
+  }
+
+  function lastMount() {
+    const data = state.registrationData;
+    const sessions = data && Array.isArray(data.sessions) ? data.sessions : [];
+    return sessions.length ? asText(sessions[sessions.length - 1].mount) : undefined;
+  }
+
+  // Waive, abandon, reset: one admin call, then the registration shown again.
+  async function registrationAction(path, done, body) {
+    try {
+      await api("POST", path, body && Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)));
+      showMessage("registration-action", done, "info");
+    } catch (err) {
+      report("registration-action", err);
+    }
+    if (state.registration) await loadRegistration(state.registration);
   }
 
   function table(headers, rows, cls) {
@@ -544,14 +754,8 @@
             el("span", { cls: "muted", text: `mount ${asText(s.mount)}` }),
           ),
           el("div", { cls: "session-au" }, el("span", { cls: "muted", text: "AU " }), el("span", { text: auTitle(s.au_id), title: s.au_id })),
-          el(
-            "div",
-            { cls: "verbs" },
-            el("span", { cls: "muted", text: "Verbs " }),
-            ...(Array.isArray(s.verbs) && s.verbs.length
-              ? s.verbs.map((v) => el("span", { cls: "verb", text: shortVerb(v), title: asText(v) }))
-              : [el("span", { cls: "muted", text: "none yet" })]),
-          ),
+          verbsLine(s),
+          refusalsLine(s),
           el(
             "div",
             { cls: "session-flags" },
@@ -564,11 +768,12 @@
             el("span", { cls: "muted", text: " · preferences read " }),
             flag(s.prefs_fetched),
           ),
+          s.state === "launched" || s.state === "initialized" ? abandonButton(s) : null,
         ),
       );
     const progress = data.progress && typeof data.progress === "object" ? data.progress : {};
     const notes = [];
-    const progressRows = Object.entries(progress).map(([auId, p]) => {
+    const progressRows = Object.entries(progress).map(([auId, p], number) => {
       const why = satisfiedReason(auId, p);
       if (why) notes.push(el("p", { cls: "muted satisfied-note", text: `${auTitle(auId)}: ${why}` }));
       return el(
@@ -579,9 +784,16 @@
         el("td", {}, flag(p.passed)),
         el("td", {}, flag(p.waived)),
         el("td", { cls: "satisfied", title: why || "" }, flag(p.satisfied), why ? el("span", { cls: "why", text: " (moveOn NotApplicable)" }) : null),
+        el("td", {}, p.waived ? null : waiveButton(asText(data.id), number, auId)),
       );
     });
+    const permalink = el("a", { cls: "reg-permalink", text: "Permalink", attrs: { href: `/?registration=${encodeURIComponent(asText(data.id))}` } });
+    const exportButton = el("button", { cls: "reg-export", text: "Export this registration (NDJSON)", attrs: { type: "button" } });
+    exportButton.addEventListener("click", () => exportRegistration(asText(data.id)));
+    const resetButton = el("button", { cls: "reg-reset", text: "Reset", title: "Forget this registration's sessions and progress (its statements stay); launch it again afterwards", attrs: { type: "button" } });
+    resetButton.addEventListener("click", () => registrationAction(`registrations/${encodeURIComponent(asText(data.id))}/reset`, `Registration ${asText(data.id)} reset: its sessions and progress are forgotten.`));
     view.replaceChildren(
+      el("div", { cls: "reg-tools" }, permalink, exportButton, resetButton),
       el(
         "dl",
         { cls: "kv" },
@@ -595,7 +807,7 @@
       el("h3", { text: `Sessions (${sessions.length}, newest first)` }),
       sessions.length ? el("ol", { cls: "sessions" }, ...sessionItems) : el("p", { cls: "muted", text: "No session." }),
       el("h3", { text: "Progress per AU" }),
-      table(["AU", "Completed", "Passed", "Waived", "Satisfied"], progressRows, "progress"),
+      table(["AU", "Completed", "Passed", "Waived", "Satisfied", ""], progressRows, "progress"),
       ...notes,
     );
   }
@@ -787,6 +999,32 @@
     });
   }
 
+  // A cmi5 refusal of an enforce mount: the rule in words, and the way out (observe mode).
+  function refusalHelp(entry, verdicts) {
+    const broken = verdicts
+      .filter((v) => v.verdict === "refused")
+      .flatMap((v) => (Array.isArray(v.cmi5) ? v.cmi5 : Array.isArray(v.violations) ? v.violations : []))
+      .filter((x) => x && x.requirement);
+    if (!broken.length) return null;
+    const mount = asText(entry.mount);
+    const rules = broken.map((x) => `cmi5 ${asText(x.requirement)}: ${asText(x.rule)}`).join("; ");
+    const button = el("button", {
+      cls: "switch-observe",
+      text: `Switch mount ${mount} to observe`,
+      title: "PATCH the mount's mode: it then accepts such statements and journals the violation",
+      attrs: { type: "button", "data-mount": mount },
+    });
+    button.hidden = mountMode(mount) !== "enforce";
+    button.addEventListener("click", () => changeMount(mount, { mode: "observe" }));
+    return el(
+      "div",
+      { cls: "refusal-help" },
+      el("p", { cls: "refusal-rule", text: `Refused because mount ${mount} enforces the rule ${rules}.` }),
+      el("p", { cls: "muted", text: "An observe mount accepts the statement and journals the violation instead (We Are's documented flow needs one)." }),
+      button,
+    );
+  }
+
   function bodyDetails(label, text) {
     if (!text) return null;
     return el("details", { cls: "body" }, el("summary", { text: `${label} (${text.length} chars)` }), el("pre", { text }));
@@ -818,6 +1056,8 @@
       el("span", { cls: "muted", text: `${asText(entry.duration_ms)} ms · #${asText(entry.seq)}` }),
     );
     const li = el("li", { cls: `entry ${statusCls}`, attrs: { "data-seq": asText(entry.seq) } }, head);
+    const help = refusalHelp(entry, verdicts); // first: the rule broken and the way out
+    if (help) li.append(help);
     let rest = verdicts;
     if (isStatementRequest(entry)) {
       const { statements, note } = statementsOf(entry);
@@ -850,7 +1090,40 @@
       .map(asText)
       .join("\n")
       .toLowerCase();
-    return { verdicts, verbs: verbs.map((v) => v.toLowerCase()), text, error: status >= 400 && !expected };
+    return {
+      verdicts,
+      verbs: verbs.map((v) => v.toLowerCase()),
+      text,
+      error: status >= 400 && !expected,
+      principal: asText(entry.principal),
+      path: asText(entry.path),
+      named: [entry.query, entry.request_body].map(asText).join("\n").toLowerCase(),
+      refusal: status >= 400 && !expected ? refusalLine(entry, status, verbs) : null,
+    };
+  }
+
+  // "POST statements (completed) → 403 cmi5 11.0.0.0-3, 9.3.0.0-4": for the session card.
+  function refusalLine(entry, status, verbs) {
+    const what = asText(entry.path).split("/").filter(Boolean).slice(-1)[0] || asText(entry.path);
+    const names = verbs.filter(Boolean).map(shortVerb);
+    const rules = (Array.isArray(entry.verdicts) ? entry.verdicts : [])
+      .flatMap((v) => (Array.isArray(v && v.cmi5) ? v.cmi5 : Array.isArray(v && v.violations) ? v.violations : []))
+      .map((x) => asText(x && x.requirement))
+      .filter(Boolean);
+    const why = rules.length ? ` cmi5 ${Array.from(new Set(rules)).join(", ")}` : "";
+    return `${asText(entry.method)} ${what}${names.length ? ` (${names.join(", ")})` : ""} → ${status}${why}`;
+  }
+
+  // The refused requests made with a session's auth-token, newest first, from the feed's entries.
+  function sessionRefusals(sessionId) {
+    const principal = `token:${sessionId}`;
+    const found = [];
+    for (const feed of state.feeds.values()) {
+      for (const li of feed.list.children) {
+        if (li.feedFacts && li.feedFacts.principal === principal && li.feedFacts.refusal) found.push(li.feedFacts.refusal);
+      }
+    }
+    return found;
   }
 
   function matchesVerdict(facts, wanted) {
@@ -861,7 +1134,10 @@
   }
 
   function currentFilter() {
+    const registration = $("#filter-registration").value.trim().toLowerCase();
+    const marks = state.regFilter && state.regFilter.id === registration ? state.regFilter : { principals: new Set(), fetchPaths: new Set() };
     return {
+      registration: registration ? { id: registration, ...marks } : null,
       verdict: $("#filter-verdict").value,
       verb: $("#filter-verb").value.trim().toLowerCase(),
       text: $("#filter-text").value.trim().toLowerCase(),
@@ -872,12 +1148,19 @@
     if (!facts) return true;
     if (!matchesVerdict(facts, filter.verdict)) return false;
     if (filter.verb && !facts.verbs.some((v) => v.includes(filter.verb))) return false;
+    if (filter.registration && !ofRegistration(facts, filter.registration)) return false;
     return !filter.text || facts.text.includes(filter.text);
+  }
+
+  // An exchange of the registration: made with one of its sessions' auth-tokens, a call of one of
+  // their fetch URLs, or a request naming it (fake_lms/registration_journal.py, the same rule).
+  function ofRegistration(facts, reg) {
+    return reg.principals.has(facts.principal) || reg.fetchPaths.has(facts.path) || facts.named.includes(reg.id);
   }
 
   function applyFilter() {
     const filter = currentFilter();
-    const active = !!(filter.verdict || filter.verb || filter.text);
+    const active = !!(filter.verdict || filter.verb || filter.text || filter.registration);
     for (const feed of state.feeds.values()) {
       let shown = 0;
       for (const li of feed.list.children) {
@@ -890,21 +1173,24 @@
     }
   }
 
-  async function exportJournal() {
-    const mount = state.activeMount;
-    if (!mount) return;
+  async function download(path, filename, key) {
     try {
-      const text = await api("GET", `mounts/${encodeURIComponent(mount)}/journal.ndjson`, undefined, { raw: true });
-      clearMessage("export");
+      const text = await api("GET", path, undefined, { raw: true });
+      clearMessage(key);
       const url = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
-      const link = el("a", { attrs: { href: url, download: `journal-${mount}.ndjson` } });
+      const link = el("a", { attrs: { href: url, download: filename } });
       document.body.append(link);
       link.click();
       link.remove();
       setTimeout(() => URL.revokeObjectURL(url), 10000);
     } catch (err) {
-      report("export", err);
+      report(key, err);
     }
+  }
+
+  async function exportJournal() {
+    const mount = state.activeMount;
+    if (mount) await download(`mounts/${encodeURIComponent(mount)}/journal.ndjson`, `journal-${mount}.ndjson`, "export");
   }
 
   function addEntries(feed, entries) {
@@ -1025,10 +1311,10 @@
     $("#reload-aus").addEventListener("click", loadAus);
     $("#reg-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      loadRegistration($("#reg-id").value);
+      followRegistration($("#reg-id").value);
     });
     $("#feed-pause").addEventListener("change", () => schedulePoll(0));
-    for (const id of ["#filter-verdict", "#filter-verb", "#filter-text"]) $(id).addEventListener("input", applyFilter);
+    for (const id of ["#filter-verdict", "#filter-verb", "#filter-text", "#filter-registration"]) $(id).addEventListener("input", applyFilter);
     $("#filter-mount").addEventListener("change", () => {
       selectMount($("#filter-mount").value);
     });

@@ -163,12 +163,18 @@ function describe() {
   text("outcome-reason", outcome.reason ? scrub(outcome.reason) : "none");
   const items = outcome.steps.map((step) => {
     const li = document.createElement("li");
-    const name = STEP_NAMES[step.step] || step.step;
+    const name = (STEP_NAMES[step.step] || step.step) + (step.verb ? ` (${step.verb})` : "");
     const host = step.step === "fetch" ? ` (${where(step.url).split("/")[0]})` : "";
     li.textContent = `${step.method} ${name}${host} → ${answerInWords(step)}`;
     return li;
   });
   document.getElementById("outcome-requests").replaceChildren(...items);
+}
+
+// The last segment of a statement's verb id ("completed"), or null.
+function verbName(stmt) {
+  const id = stmt && stmt.verb && typeof stmt.verb.id === "string" ? stmt.verb.id : "";
+  return id ? id.split("/").filter(Boolean).pop() : null;
 }
 
 function fail(reason) { outcome.status = "failed"; outcome.reason = reason; }
@@ -187,8 +193,9 @@ function parseLaunch() {
   return found;
 }
 
-async function request(step, method, url, { headers = {}, body = null } = {}) {
+async function request(step, method, url, { headers = {}, body = null, verb = null } = {}) {
   const record = { step, method, url };
+  if (verb) record.verb = verb;  // a statement's verb, named in the outcome
   outcome.steps.push(record);
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
@@ -307,7 +314,8 @@ function completedStatement() {
 
 async function send(stmt) {
   const url = statementsUrl(outcome.destination);
-  const record = await request("statement", "POST", url, { headers: xapiHeaders(true), body: stmt });
+  const record = await request("statement", "POST", url,
+                               { headers: xapiHeaders(true), body: stmt, verb: verbName(stmt) });
   outcome.statements.push(stmt);
   if (record.status < 200 || record.status >= 300) {
     throw new StoryFailure(`the LRS refused the statement: ${record.status} ${record.body.slice(0, 200)}`);
