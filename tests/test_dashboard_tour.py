@@ -88,6 +88,10 @@ def test_each_mount_shows_its_mode_and_quirks_with_controls_to_change_them(page,
     watch = page.locator('#mounts li[data-mount="watch"]')
     expect(watch.locator(".mount-mode-badge")).to_have_text("observe")
     expect(watch.locator(".mount-quirks")).to_have_text("quirks: none")
+    # its name begins with the words shown (WCAG 2.5.3) and says whose quirks they are
+    expect(watch.locator(".mount-quirks")).to_have_attribute(
+        "aria-label", "quirks: none (mount watch)"
+    )
     watch.get_by_label("Mode of mount watch").select_option("plain")
     expect(watch.locator(".mount-mode-badge")).to_have_text("plain")
     assert mount_of(lms, "watch")["mode"] == "plain"

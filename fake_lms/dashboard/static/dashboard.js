@@ -276,7 +276,7 @@
     const picker = el(
       "details",
       { cls: "quirk-picker" },
-      el("summary", { cls: "mount-quirks", attrs: { "aria-label": `Quirks of mount ${name}` } }),
+      el("summary", { cls: "mount-quirks" }),
       el("div", { cls: "quirk-menu" }, el("p", { cls: "muted", text: "Quirks make this mount misbehave as real LMSs do; server-wide ones (serve --quirk) cannot be unset here." }), boxes, apply),
     );
     apply.addEventListener("click", () => {
@@ -307,7 +307,10 @@
     if (document.activeElement !== mode) mode.value = m.mode;
     const inForce = Array.isArray(m.quirks) ? m.quirks : [];
     const own = Array.isArray(m.mount_quirks) ? m.mount_quirks : [];
-    $(".mount-quirks", li).textContent = inForce.length ? `quirks: ${inForce.join(", ")}` : "quirks: none";
+    const summary = $(".mount-quirks", li);
+    summary.textContent = inForce.length ? `quirks: ${inForce.join(", ")}` : "quirks: none";
+    // the accessible name starts with the visible words (WCAG 2.5.3), then says whose they are
+    summary.setAttribute("aria-label", `${summary.textContent} (mount ${li.dataset.mount})`);
     const picker = $(".quirk-picker", li);
     if (!picker.open) {
       for (const box of $$(".quirk-boxes input", li)) {
