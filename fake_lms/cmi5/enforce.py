@@ -27,7 +27,7 @@ from fake_lms.lms import current_lms
 from fake_lms.mounts import Principal
 from fake_lms.xapi.jsonbody import JSONBodyError, parse_json
 from fake_lms.xapi.protocol import XRequest
-from fake_lms.xapi.verdict import ACCEPTED, Finding, Refusal, Verdict
+from fake_lms.xapi.verdict import ACCEPTED, BrokenRules, Refusal, Verdict
 
 
 @dataclass
@@ -55,12 +55,12 @@ def verdict_on(found: list[tuple[str, list[Cmi5Violation]]], mode: str) -> Verdi
     """The verdict on what each part of a request (`what`) breaks: on an `observe` mount every
     break is recorded and the request served; otherwise the first break refuses it (403 with
     the requirement id) and judging stops there."""
-    findings: list[Finding] = []
+    findings: list[BrokenRules] = []
     for what, violations in found:
         if not violations:
             continue
         listed = tuple(v.as_dict() for v in violations)
-        findings.append(Finding(what, listed))
+        findings.append(BrokenRules(what, listed))
         if mode != "observe":
             first = violations[0]
             refusal = Refusal(

@@ -17,7 +17,7 @@ from fake_lms.xapi.protocol import XAPIError
 
 
 @dataclass(frozen=True)
-class Finding:
+class BrokenRules:
     """Rules one part of a request breaks (`what`: "request", "statements", "state", ...)."""
 
     what: str
@@ -51,7 +51,7 @@ class Verdict:
     """What a policy found in a request; `profile` names its findings in the journal."""
 
     profile: str = ""
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[BrokenRules, ...] = ()
     refusal: Refusal | None = None
 
     @property
