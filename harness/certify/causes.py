@@ -109,7 +109,7 @@ def blocked_in_browser(ex: Exchange, history: list[Exchange]) -> Cause | None:
     answered = any(e.status is not None and urlsplit(e.url).netloc == host for e in history)
     failed = _failed_preflight(history)
     allowed = next((e for e in history if e.method == "OPTIONS" and e.status is not None), None)
-    observed = f"{_where(ex)} from the capture page: {ex.error}"
+    observed = f"{_where(ex)} {_seen_where(ex)}: {ex.error}"
     if failed is not None:
         observed += f"; certify's own CORS preflight was refused: {_preflight_words(failed)}"
     elif allowed is not None:
@@ -131,12 +131,17 @@ def blocked_in_browser(ex: Exchange, history: list[Exchange]) -> Cause | None:
     )
 
 
+def _seen_where(ex: Exchange) -> str:
+    """Where the blocked request was seen: on the capture page, or in a recording (--har)."""
+    return "in the recording" if ex.label.startswith("recorded:") else "from the capture page"
+
+
 def _blocked_fetch(ex: Exchange, history: list[Exchange]) -> Cause:
     """The fetch URL's POST is a simple request (no custom headers): no preflight is sent for
     it, so what the browser missed is Access-Control-Allow-Origin on its answer itself."""
     host = urlsplit(ex.url).netloc
     observed = (
-        f"{_where(ex)} from the capture page: {ex.error}; the fetch request carries no custom "
+        f"{_where(ex)} {_seen_where(ex)}: {ex.error}; the fetch request carries no custom "
         "header, so the browser sends no preflight for it and hides its answer unless the "
         "answer carries Access-Control-Allow-Origin"
     )

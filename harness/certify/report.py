@@ -59,6 +59,14 @@ def header_lines(cert: Certification) -> list[str]:
         f"{counts['fail']} fail, {counts['unsupported']} not supported, {counts['skipped']} "
         f"skipped; {counts['requests']} requests",
     ]
+    har = data.get("har")
+    if har:
+        shown = har["behaviour_shown"] or "no statement"
+        lines.append(
+            f"recording: {har['file']}, written by {har['written_by']}; launch {har['launch']} "
+            f"of {har['launches']}; it shows {shown}"
+        )
+        lines += [f"left out of the recording: {line}" for line in har["left_out"]]
     return lines
 
 

@@ -334,6 +334,7 @@ class Certification:
             "top_fixes": self.top_fixes(),
             "cmi5_launch": self.notes.get("cmi5_launch"),
             "capture": self.notes.get("capture"),
+            "har": self.notes.get("har"),
             "checks": [o.as_dict() for o in self.outcomes],
             "exchanges": [e.as_dict() for e in self.exchanges],
         }

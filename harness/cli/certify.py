@@ -20,8 +20,17 @@ from harness.certify import certificate, report
 from harness.certify.browser_play import BrowserUnavailable, certify_in_browser
 from harness.certify.capture import command as capture_command
 from harness.certify.context import CertInputs, input_secrets
+from harness.certify.har import command as har_command
 from harness.certify.recorder import secret_forms
-from harness.certify.run import REQUIREMENTS, STAGES, Unreachable, certify, notice, start
+from harness.certify.run import (
+    REQUIREMENTS,
+    STAGES,
+    Certification,
+    Unreachable,
+    certify,
+    notice,
+    start,
+)
 from harness.cli.args import http_url
 from harness.console import Console
 from harness.errors import UsageError
@@ -105,6 +114,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="check that DIR's certificate.json matches its evidence.json, and exit",
     )
     capture_command.add_arguments(p)
+    har_command.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -161,6 +171,10 @@ def run(args: argparse.Namespace) -> int:
         return verify(args.verify)
     sources: list[SecretSource] = []  # what an internal error's report must hide
     try:
+        if args.har is not None:
+            return publish(har_command.run(args, sources), args, Console())
+        if args.launch is not None:
+            raise UsageError("--launch N picks a launch of a recording: give --har FILE")
         if args.capture:
             return capture_command.run(args, sources)
         return certify_launch(args, sources)
@@ -210,6 +224,11 @@ def certify_launch(args: argparse.Namespace, sources: list[SecretSource]) -> int
                 cert = certify(inputs, ctx, advance)
     except (Unreachable, BrowserUnavailable) as exc:
         raise UsageError(str(exc)) from None
+    return publish(cert, args, console)
+
+
+def publish(cert: Certification, args: argparse.Namespace, console: Console) -> int:
+    """The summary on the terminal and the reports in --report-dir; the exit code."""
     cert.require = args.require
     console.line(report.summary(cert))
     try:

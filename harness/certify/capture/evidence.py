@@ -51,8 +51,11 @@ def _headers(value: Any, clean: Callable[[str], str]) -> dict[str, str]:
     }
 
 
-def browser_exchange(step: dict[str, Any], clean: Callable[[str], str]) -> Exchange:
-    """One request the page made, as reports show it; no status means the browser gave none."""
+def browser_exchange(
+    step: dict[str, Any], clean: Callable[[str], str], where: str = "in the browser"
+) -> Exchange:
+    """One request the page made (or a recording holds, `where` says), as reports show it; no
+    status means the browser gave none."""
     status = step.get("status")
     status = status if isinstance(status, int) and not isinstance(status, bool) else None
     text = str(step.get("response_text") or step.get("body") or "")
@@ -62,7 +65,7 @@ def browser_exchange(step: dict[str, Any], clean: Callable[[str], str]) -> Excha
     if status is None:  # the story's own timeout is no answer, not a refusal by the browser
         error = said if said.startswith("no answer within") else f"{BLOCKED_IN_BROWSER} ({said})"
     return Exchange(
-        label=f"in the browser: {_label(step)}",
+        label=f"{where}: {_label(step)}",
         method=str(step.get("method") or "GET")[:10],
         url=clean(str(step.get("url") or ""))[:2000],
         request_headers=_headers(step.get("request_headers"), clean),

@@ -1,0 +1,1 @@
+"""`certify --har`: judge a launch a browser recorded in a HAR file."""
