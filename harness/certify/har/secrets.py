@@ -22,7 +22,7 @@ from harness.certify.har.entries import Recorded
 
 SECRET_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key")
 TOKEN_MEMBERS = re.compile(r"(?i)^(auth-token|access_token|refresh_token|id_token|token|api_?key)$")
-SECRET_PARAMS = re.compile(r"(?i)(token|secret|password|passwd|api_?key|sig|auth)")
+SECRET_PARAMS = re.compile(r"(?i)(token|secret|password|passwd|api_?key|sesskey|sig|auth)")
 SHORTEST = 4  # shorter values are words, not secrets (and hiding them would garble reports)
 
 
