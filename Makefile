@@ -5,7 +5,12 @@ STAMP  := $(VENV)/.installed
 NPMDIR := tests/interop
 RALPH  := .harness/ralph-venv/bin/ralph
 
-.PHONY: setup run serve test lint format docs bench fuzz mutation release screenshots clean
+# Python caches compiled modules (and pytest its assertion-rewritten tests) in __pycache__: an
+# environment that forbids it (PYTHONDONTWRITEBYTECODE) makes every process of `make test`
+# compile all it imports again, about 2.5 CPU-s per pytest process.
+unexport PYTHONDONTWRITEBYTECODE
+
+.PHONY: setup run serve test test-full lint format docs bench fuzz mutation release screenshots clean
 
 # What `make test` needs: the project with its `test` extra, Chromium, the npm clients, Ralph.
 setup: $(VENV)/.installed-test .harness/chromium $(NPMDIR)/node_modules/.installed $(RALPH)
@@ -56,6 +61,11 @@ serve: $(STAMP)
 TEST_WORKERS ?= 3
 test: setup lint
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
+# Everything `make test` runs, and the long cross-product proofs it keeps to a part of
+# (tests/full_proofs.py): the wheel on every supported Python, each mutant's page in every launch.
+test-full: setup lint
+	WEARE_TEST_FULL=1 $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 # lint-imports: the import contracts in pyproject.toml (fake_lms never imports harness; inside
 # fake_lms no module imports from a layer above its own). mypy: strict on fake_lms and harness

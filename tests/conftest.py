@@ -11,7 +11,9 @@ from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
 from tests.chromium import browser  # noqa: F401 (one Chromium per module that asks for it)
 
-pytest_plugins = ["tests.cpu_budget"]  # the longest files first; WEARE_TEST_CPU=FILE: time per test
+# tests.cpu_budget: the longest files first; WEARE_TEST_CPU=FILE: time per test.
+# tests.full_proofs: what only `make test-full` runs.
+pytest_plugins = ["tests.cpu_budget", "tests.full_proofs"]
 
 
 @pytest.fixture

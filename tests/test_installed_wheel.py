@@ -2,7 +2,8 @@
 
 `python -m build` makes the sdist and the wheel once per session, and `twine check` judges both.
 For each of Python 3.11, 3.12 and 3.13 (found as a developer would: `python3.X` on PATH, else
-pyenv), a venv outside the repository gets the wheel and pytest (what a QA team's test
+pyenv; `make test` keeps to the Python running the tests, `make test-full` takes all three), a
+venv outside the repository gets the wheel and pytest (what a QA team's test
 requirements hold) and nothing else; the venvs are made concurrently. Then, from an empty
 directory and with no PYTHONPATH, the installed console script prints its version, runs the
 built-in suite over http; on the Python running the tests it also serves (`/xapi/default/about`
@@ -27,6 +28,7 @@ import pytest
 import requests
 
 from tests.certify_cli import serve_launch_urls
+from tests.full_proofs import WHERE, full
 from tests.serve_process import ServeProcess
 
 pytestmark = pytest.mark.slow
@@ -34,6 +36,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "test_weare_example.py"
 PYTHONS = ("3.11", "3.12", "3.13")
+HERE = f"{sys.version_info.major}.{sys.version_info.minor}"
 PACKAGES = ("harness", "fake_lms")
 MIN_SCENARIOS = 73
 # Variables that would make the venv's Python or pytest see something other than the install.
@@ -204,7 +207,7 @@ def installs(
 ) -> dict[str, Installed | Absent | str]:
     """Per version: its venv, the interpreter's absence, or why the wheel did not install."""
     where = _outside_repo(tmp_path_factory.mktemp("venvs"))
-    found = {v: find_python(v) for v in PYTHONS}
+    found = {v: find_python(v) for v in PYTHONS if full() or v == HERE}
     out: dict[str, Installed | Absent | str] = {}
     with ThreadPoolExecutor(max_workers=len(PYTHONS)) as pool:
         jobs = {
@@ -227,6 +230,8 @@ def installs(
 def installed(
     request: pytest.FixtureRequest, installs: dict[str, Installed | Absent | str]
 ) -> Installed:
+    if request.param not in installs:
+        pytest.skip(f"the wheel on Python {request.param}: {WHERE}")
     got = installs[request.param]
     if isinstance(got, Absent):
         pytest.skip(got.reason)
@@ -240,10 +245,9 @@ def installed_here(installs: dict[str, Installed | Absent | str]) -> Installed:
     """The install on the Python that runs the tests: the longer checks (serve and certify in
     a browser, the pytest plugin, the whole suite) run there; every version gets --version
     and the precedence matrix."""
-    here = f"{sys.version_info.major}.{sys.version_info.minor}"
-    got = installs.get(here)
+    got = installs.get(HERE)
     if not isinstance(got, Installed):
-        pytest.fail(f"Python {here} (running the tests) has no install of the wheel: {got}")
+        pytest.fail(f"Python {HERE} (running the tests) has no install of the wheel: {got}")
     return got
 
 
@@ -344,7 +348,7 @@ def test_version_is_the_metadata_version(
 def test_run_builtin_suite_over_http(installed: Installed, empty_dir: Path) -> None:
     """The whole built-in suite on the Python running the tests; on the other versions its
     precedence matrix (every scenario file, the runner and the reports are the same code)."""
-    whole = installed.version == f"{sys.version_info.major}.{sys.version_info.minor}"
+    whole = installed.version == HERE
     selection = () if whole else ("-k", "precedence")
     r = installed.run(
         installed.script,
