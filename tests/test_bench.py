@@ -123,3 +123,18 @@ def test_the_startup_bench_gives_every_figure(tmp_path: Path) -> None:
     assert all(0 < seconds < 30 for seconds in results["best_s"].values()), results
     assert results["serve_cpu_s"] > 0
     assert "serve → first answer" in done.stdout and "goal" in done.stdout
+
+
+def test_the_serve_profile_names_where_the_cpu_went(tmp_path: Path) -> None:
+    """bench/serve_profile.py (the profile behind docs/benchmarks.md's single-POST breakdown):
+    every request served by a profiled `serve`, the main thread's and request threads' CPU
+    given, and the request threads' functions listed down to the statement's storing."""
+    done = run_bench(
+        "bench/serve_profile.py", "--singles", "5", "--top", "60", "--keep", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "4 clients × 5 single POSTs, profiled" in done.stdout and "0 failed" in done.stdout
+    assert "waitress main thread" in done.stdout and "s CPU" in done.stdout
+    assert "serving 100 requests" in done.stdout  # 4 × (5 + a warm-up of 20)
+    assert "statements.py" in done.stdout and "_store" in done.stdout
+    assert sorted(p.name.split("-", 1)[1] for p in tmp_path.glob("*-main.prof")) == ["main.prof"]
