@@ -11,8 +11,8 @@ revoked, rotated or deleted, by this process or another `serve` on the store, is
 refused from the next request on, as before.
 
 The copy holds mounts as found (or not found), and the principal each (user, SHA-256 of the
-secret, mount) resolves to (or None), never a secret in clear; each map stops growing at LIMIT
-entries (names and keys are the client's to choose), after which lookups go to the store.
+secret, mount) resolves to (or None), never a secret in clear; a map that holds LIMIT entries
+(names and keys are the client's to choose) is emptied before the next entry is added.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import hashlib
 import threading
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import g
 
@@ -40,6 +41,14 @@ class _Copy:
     principals: dict[tuple[str, bytes, str], Principal | None] = field(default_factory=dict)
 
 
+def _remember(known: dict[Any, Any], key: Any, value: Any) -> None:
+    """Keep `value` under `key`; a map at LIMIT entries is emptied first (names and keys are the
+    client's to choose: a stream of unknown ones can neither grow it nor keep known ones out)."""
+    if len(known) >= LIMIT:
+        known.clear()
+    known[key] = value
+
+
 class RegistryView:
     """The mounts and credentials as of the generation read for one request."""
 
@@ -57,8 +66,7 @@ class RegistryView:
         if name in mounts:
             return mounts[name]
         found = get_mount(self._db, name)
-        if len(mounts) < LIMIT:
-            mounts[name] = found
+        _remember(mounts, name, found)
         return found
 
     def principal(self, username: str, secret: str, mount: str) -> Principal | None:
@@ -68,8 +76,7 @@ class RegistryView:
         if key in principals:
             return principals[key]
         found = find_principal(self._db, username, secret, mount)
-        if len(principals) < LIMIT:
-            principals[key] = found
+        _remember(principals, key, found)
         return found
 
 

@@ -13,7 +13,7 @@ import requests
 
 from fake_lms import ApiKey, LMSConfig, create_app
 from fake_lms.db import Database
-from fake_lms.mount_cache import GENERATION, registry_view
+from fake_lms.mount_cache import GENERATION, LIMIT, registry_view
 from fake_lms.mounts import change_mount, ensure_mount, replace_start_credentials
 from tests.factories import statement
 from tests.serve_process import ServeProcess
@@ -140,3 +140,17 @@ def test_a_mount_created_through_another_process_is_found_after_a_miss(pair):
     assert reads(answering, answering.key, "late") == 404  # remembered as missing
     admin(other, "POST", "mounts", json={"name": "late"})
     assert reads(answering, answering.key, "late") == 200
+
+
+def test_unknown_keys_past_the_limit_do_not_keep_a_known_key_out_of_memory(tmp_path):
+    db = Database(tmp_path / "lms.db")
+    ensure_mount(db, "default")
+    replace_start_credentials(db, [ApiKey("qa", "s3cret-key")], [])
+    view = registry_view(db)
+    for n in range(LIMIT + 1):  # a client trying keys: each is looked up once, then forgotten
+        assert view.principal(f"guess-{n}", "wrong", "default") is None
+    assert view.principal("qa", "s3cret-key", "default") is not None
+    seen: list[str] = []
+    db.connection().set_trace_callback(seen.append)
+    assert registry_view(db).principal("qa", "s3cret-key", "default") is not None
+    assert [sql for sql in seen if "credentials" in sql] == [], seen
