@@ -5,7 +5,7 @@ On a shared machine, wall-clock rates swing with the other processes' load; the 
 worth of Python, so 1,000,000 / (CPU us per statement) is the most a quiet machine can reach.
 `--py-spy` also samples the server (py-spy must be installed) and prints the heaviest frames.
 
-    .venv/bin/python bench/ingest_cpu.py [--batches 40] [--singles 500] [--py-spy]
+    .venv/bin/python bench/ingest_cpu.py [--batches 40] [--singles 500] [--modes ...] [--py-spy]
 
 Writes reports/bench/ingest_cpu.json (not a tracked file).
 """
@@ -33,6 +33,7 @@ from targets import serve_endpoint  # noqa: E402
 from tests.serve_process import ServeProcess  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
+MODES = ("batched", "single", "single-clients")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -72,9 +73,12 @@ def measure(mode: str, args: argparse.Namespace) -> dict:
         if mode == "batched":
             result = loads.batched(ep, clients=4, batches=args.batches, size=50, max_s=300)
             count = result["statements"]
-        else:
+        elif mode == "single":
             result = loads.single(ep, count=args.singles, max_s=300, warmup=50)
             count = result["requests"] + 50  # with the 50 of the warm-up
+        else:  # single-clients
+            result = loads.concurrent_singles(ep, clients=4, count=args.singles, max_s=300)
+            count = result["requests"] + 4 * 20  # with each client's warm-up
         time.sleep(0.3)  # the journal writer's last entries
         used = cpu_seconds(pid) - before
         result["server_cpu_s"] = round(used, 3)
@@ -94,14 +98,22 @@ def main() -> int:
     parser.add_argument("--singles", type=int, default=500)
     parser.add_argument("--py-spy", action="store_true")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=MODES,
+        default=list(MODES),
+        help="batches of 50 from 4 clients, single POSTs from 1, single POSTs from 4",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench" / "ingest_cpu.json")
     args = parser.parse_args()
-    results = {mode: measure(mode, args) for mode in ("batched", "single")}
+    results = {mode: measure(mode, args) for mode in args.modes}
     for mode, r in results.items():
         print(
             f"{mode}: server CPU {r['server_cpu_us_per_statement']} us per statement"
             f" (CPU-bound rate {r['cpu_bound_statements_per_s']}/s; wall-clock rate"
-            f" {r.get('statements_per_s') or r.get('per_s')}/s on this machine now)"
+            f" {r.get('statements_per_s') or r.get('per_s')}/s on this machine now"
+            + (f", p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms)" if "p50_ms" in r else ")")
         )
         for frame, share in r.get("py_spy_inclusive_percent", []):
             print(f"   {share:5.1f}% {frame}")

@@ -193,8 +193,15 @@ def batched(ep: Endpoint, *, clients: int, batches: int, size: int, max_s: float
     }
 
 
-def _timed(requests: list[Any], send: Any, max_s: float, failures: Failures) -> dict:
-    latencies: list[float] = []
+def _timed(
+    requests: list[Any],
+    send: Any,
+    max_s: float,
+    failures: Failures,
+    latencies: list[float] | None = None,
+) -> dict:
+    """The requests sent one after the other; `latencies` (given) receives each one's ms."""
+    latencies = [] if latencies is None else latencies
     deadline = time.monotonic() + max_s
     start = time.perf_counter()
     for item in requests:
@@ -220,17 +227,59 @@ def _timed(requests: list[Any], send: Any, max_s: float, failures: Failures) -> 
     }
 
 
-def single(ep: Endpoint, *, count: int, max_s: float, warmup: int = 50) -> dict:
-    """`count` single-statement POSTs, one after the other, on one connection."""
+def single(
+    ep: Endpoint,
+    *,
+    count: int,
+    max_s: float,
+    warmup: int = 50,
+    latencies: list[float] | None = None,
+    first: int = 0,
+) -> dict:
+    """`count` single-statement POSTs, one after the other, on one connection (statements
+    `first`, `first` + 1, ... of the typical sequence; `latencies`, given, receives each one's ms)."""
     client = Client(ep)
     rng = random.Random()
     try:
         for n in range(warmup):  # not measured
-            client.post(json.dumps(typical_statement(rng, n)).encode())
-        bodies = [json.dumps(typical_statement(rng, n)).encode() for n in range(count)]
-        return _timed(bodies, client.post, max_s, Failures())
+            client.post(json.dumps(typical_statement(rng, first + n)).encode())
+        first += warmup
+        bodies = [json.dumps(typical_statement(rng, first + n)).encode() for n in range(count)]
+        return _timed(bodies, client.post, max_s, Failures(), latencies)
     finally:
         client.close()
+
+
+def concurrent_singles(ep: Endpoint, *, clients: int, count: int, max_s: float) -> dict:
+    """`clients` connections at once, each sending `count` single-statement POSTs one after
+    the other (after a warm-up of 20): the rate of all together, p50 and p99 over every POST."""
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    results: list[dict] = [{} for _ in range(clients)]
+
+    def run(index: int) -> None:
+        results[index] = single(
+            ep,
+            count=count,
+            max_s=max_s,
+            warmup=20,
+            latencies=latencies[index],
+            first=index * (count + 20),
+        )
+
+    elapsed = in_threads(run, clients)
+    every = sorted(itertools.chain.from_iterable(latencies))
+    failed = [r for r in results if r.get("failures")]
+    return {
+        "clients": clients,
+        "requests": len(every),
+        "seconds": round(elapsed, 3),
+        "per_s": round(len(every) / elapsed) if elapsed else 0,
+        "p50_ms": round(statistics.median(every), 2) if every else None,
+        "p99_ms": round(percentile(every, 99), 2) if every else None,
+        "capped": any(r.get("capped") for r in results),
+        "failures": sum(r.get("failures", 0) for r in results),
+        "first_failure": failed[0]["first_failure"] if failed else None,
+    }
 
 
 def filtered_get(ep: Endpoint, query: dict[str, str], *, count: int, max_s: float) -> dict:

@@ -1,8 +1,9 @@
 """The same load against `weare-harness serve` and against Ralph, in one run, and the growth table.
 
-For each LRS, on a fresh store: single-statement POSTs from one client (rate, p50, p99), then
-batches of 50 from 4 concurrent clients (statements/s), then a filtered GET (`agent=`, limit 10)
-on what the load stored (p50). Ralph (a third-party LRS, installed by `make setup` into
+For each LRS, on a fresh store: single-statement POSTs from one client (rate, p50, p99), the same
+from 4 concurrent clients (rate of all, p50, p99), then batches of 50 from 4 concurrent clients
+(statements/s), then a filtered GET (`agent=`, limit 10) on what the load stored (p50);
+`--only single-clients` (repeatable) runs only the loads named, without the growth table. Ralph (a third-party LRS, installed by `make setup` into
 .harness/ralph-venv) runs with its file backend, made to append by bench/ralph_launcher.py.
 Where Ralph is not installed the bench says so and measures weare-harness alone. Then the growth
 table of bench/store_growth.py: weare-harness's filtered GET p50 over HTTP, and its store's query
@@ -26,7 +27,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from loads import CLIENT_TIMEOUT_S, agent_query, batched, filtered_get, single
+from loads import (
+    CLIENT_TIMEOUT_S,
+    agent_query,
+    batched,
+    concurrent_singles,
+    filtered_get,
+    single,
+)
 from store_growth import SIZES, growth
 from targets import ROOT, Endpoint, RalphError, RalphTarget, WeareTarget, ralph_installed
 
@@ -38,23 +46,45 @@ FIGURES = (
     ("single.per_s", "single POST, 1 client (requests/s)", "higher"),
     ("single.p50_ms", "single POST p50 (ms)", "lower"),
     ("single.p99_ms", "single POST p99 (ms)", "lower"),
+    ("singles.per_s", "single POST, 4 clients (requests/s)", "higher"),
+    ("singles.p50_ms", "single POST, 4 clients, p50 (ms)", "lower"),
+    ("singles.p99_ms", "single POST, 4 clients, p99 (ms)", "lower"),
     ("get.p50_ms", "GET ?agent=…&limit=10 p50 (ms)", "lower"),
 )
 
 
+LOADS = ("single", "single-clients", "batched", "get")
+
+
 def measure(ep: Endpoint, args: argparse.Namespace) -> dict[str, Any]:
-    """The three loads, one after the other, on the endpoint's (fresh) store."""
+    """The loads (those of --only, else all), one after the other, on the endpoint's (fresh)
+    store."""
     say = print
-    say(f"{ep.name}: {args.singles} single POSTs …")
-    s = single(ep, count=args.singles, max_s=args.max_seconds)
-    say(f"{ep.name}: {args.clients} × {args.batches} batches of {args.batch_size} …")
-    b = batched(
-        ep, clients=args.clients, batches=args.batches, size=args.batch_size, max_s=args.max_seconds
-    )
-    say(f"{ep.name}: {args.gets} filtered GETs …")
-    g = filtered_get(ep, agent_query(0), count=args.gets, max_s=args.max_seconds)
-    g["stored_before"] = b["statements"] + s["requests"]
-    return {"single": s, "batched": b, "get": g}
+    only = set(args.only or LOADS)
+    out: dict[str, Any] = {}
+    if "single" in only:
+        say(f"{ep.name}: {args.singles} single POSTs …")
+        out["single"] = single(ep, count=args.singles, max_s=args.max_seconds)
+    if "single-clients" in only:
+        say(f"{ep.name}: {args.single_clients} × {args.singles} single POSTs …")
+        out["singles"] = concurrent_singles(
+            ep, clients=args.single_clients, count=args.singles, max_s=args.max_seconds
+        )
+    if "batched" in only:
+        say(f"{ep.name}: {args.clients} × {args.batches} batches of {args.batch_size} …")
+        out["batched"] = batched(
+            ep,
+            clients=args.clients,
+            batches=args.batches,
+            size=args.batch_size,
+            max_s=args.max_seconds,
+        )
+    if "get" in only:
+        say(f"{ep.name}: {args.gets} filtered GETs …")
+        g = filtered_get(ep, agent_query(0), count=args.gets, max_s=args.max_seconds)
+        g["stored_before"] = sum(p.get("statements", p.get("requests", 0)) for p in out.values())
+        out["get"] = g
+    return out
 
 
 def figure(result: dict[str, Any], key: str) -> float | None:
@@ -96,10 +126,10 @@ def comparison_table(results: dict[str, Any]) -> str:
     if ralph:
         lines.append("ratio: how many times better weare-harness is (rates ÷, latencies ×)")
         lines.append(
-            f"the GETs ran on {_cell(ours['get'].get('stored_before'))} statements stored "
-            f"(weare-harness) and {_cell(theirs['get'].get('stored_before'))} (Ralph)"
+            f"the GETs ran on {_cell(ours.get('get', {}).get('stored_before'))} statements "
+            f"stored (weare-harness) and {_cell(theirs.get('get', {}).get('stored_before'))} (Ralph)"
         )
-        capped = [p for p in ("single", "batched", "get") if theirs[p].get("capped")]
+        capped = [p for p, got in theirs.items() if got.get("capped")]
         if capped:
             lines.append(
                 "Ralph stopped at the time cap in: "
@@ -155,7 +185,16 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--batches", type=int, default=100, help="batches per client")
     parser.add_argument("--batch-size", type=int, default=50)
-    parser.add_argument("--singles", type=int, default=2000)
+    parser.add_argument("--singles", type=int, default=2000, help="single POSTs per client")
+    parser.add_argument(
+        "--single-clients", type=int, default=4, help="clients of the concurrent single POSTs"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=LOADS,
+        help="run only this load (repeatable), and no growth table",
+    )
     parser.add_argument("--gets", type=int, default=200, help="filtered GETs timed")
     parser.add_argument(
         "--max-seconds", type=float, default=60.0, help="time cap of each load on each LRS"
@@ -206,7 +245,7 @@ def main() -> int:
     print(comparison_table(results))
     # 0, 100k and 1M, stopping at --growth-max (itself a step: 20000 gives 0 and 20,000)
     steps = sorted({s for s in SIZES if s < args.growth_max} | {args.growth_max})
-    steps = steps if args.growth_max > 0 else []
+    steps = steps if args.growth_max > 0 and not args.only else []
     if steps:
         print()
         with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:

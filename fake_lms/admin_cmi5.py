@@ -21,7 +21,7 @@ from fake_lms.admin import (
     ndjson,
     require_api_key,
 )
-from fake_lms.client import AU_FIELDS
+from fake_lms.au_fields import AU_FIELDS
 from fake_lms.cmi5 import lms_statements, satisfaction, store
 from fake_lms.cmi5.au_url import au_url_problem
 from fake_lms.cmi5.course import (

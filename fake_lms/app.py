@@ -16,7 +16,8 @@ from fake_lms.config import LMSConfig
 from fake_lms.cors import add_cors_headers, preflight
 from fake_lms.db import Database, is_store_full
 from fake_lms.lms import LMS, current_lms, json_response
-from fake_lms.mounts import Principal, ensure_mount, get_mount, replace_start_credentials
+from fake_lms.mount_cache import request_view
+from fake_lms.mounts import Principal, ensure_mount, replace_start_credentials
 from fake_lms.xapi import statement_store
 from fake_lms.xapi.endpoint import response_version
 from fake_lms.xapi.policy import Policy
@@ -162,7 +163,7 @@ def _finish_exchange(response: Response) -> Response:
     add_cors_headers(response, request.headers.get("Origin"), lms.config.cors_origins)
     quirks_layer.after(response)
     # The xAPI endpoint resolved the mount already; other paths under /xapi/ look it up.
-    if g.get("mount_mode") is not None or get_mount(lms.db, mount) is not None:
+    if g.get("mount_mode") is not None or request_view(lms.db).mount(mount) is not None:
         try:
             request_body = request.get_data(cache=True)
         except HTTPException:

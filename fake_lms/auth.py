@@ -13,6 +13,8 @@ from fake_lms.xapi.protocol import XAPIError
 
 # (connection, user, secret, mount) -> the principal of a credential a profile issued, or None.
 TokenResolver = Callable[[sqlite3.Connection, str, str, str], Principal | None]
+# (user, secret, mount) -> the principal of an API key that opens the mount, or None.
+KeyFinder = Callable[[str, str, str], Principal | None]
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="weare-harness"'}
 
 
@@ -58,12 +60,20 @@ def parse_basic(header: str | None) -> tuple[str, str]:
 
 
 def authenticate(
-    db: Database, header: str | None, mount: str, resolve_token: TokenResolver | None = None
+    db: Database,
+    header: str | None,
+    mount: str,
+    resolve_token: TokenResolver | None = None,
+    find_key: KeyFinder | None = None,
 ) -> Principal:
-    """The principal of an API key that opens `mount`, or of a credential `resolve_token` knows
-    (a profile's own tokens, e.g. a cmi5 auth-token); 401 otherwise."""
+    """The principal of an API key that opens `mount` (found by `find_key`, e.g. a request's
+    registry view, else in the store), or of a credential `resolve_token` knows (a profile's own
+    tokens, e.g. a cmi5 auth-token); 401 otherwise."""
     user, secret = parse_basic(header)
-    principal = find_principal(db, user, secret, mount)
+    if find_key is None:
+        principal = find_principal(db, user, secret, mount)
+    else:
+        principal = find_key(user, secret, mount)
     if principal is None and resolve_token is not None:
         principal = resolve_token(db.connection(), user, secret, mount)
     if principal is None:

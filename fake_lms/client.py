@@ -20,18 +20,6 @@ PAGE_SIZE = 1000  # entries per page; the admin API allows up to 5000
 MAX_PAGES = 1000
 READ_SECONDS = 120.0  # a whole paged read, however many pages
 
-# The fields of an AU the admin API takes (POST /api/aus), in the order the CLI offers them.
-AU_FIELDS = (
-    "url",
-    "publisher_id",
-    "title",
-    "move_on",
-    "mastery_score",
-    "launch_method",
-    "launch_parameters",
-    "entitlement_key",
-)
-
 
 class AdminError(RuntimeError):
     """The admin API could not be reached, refused, or could not be read whole; one line."""

@@ -76,7 +76,23 @@ def _schema_table(table: str) -> str:
 
 
 def _schema() -> list[str]:
-    return _statements(resources.files("fake_lms").joinpath("schema.sql").read_text())
+    script = resources.files("fake_lms").joinpath("schema.sql").read_text()
+    return [*_statements(script), *registry_triggers()]
+
+
+# The tables whose every change raises the registry generation (store_meta, schema.sql).
+REGISTRY_TABLES = ("mounts", "credentials")
+
+
+def registry_triggers() -> list[str]:
+    """A trigger per table of REGISTRY_TABLES and per kind of change that raises the registry
+    generation in the transaction of the change, whichever code or process makes it."""
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_generation AFTER {event} ON {table}"
+        " BEGIN UPDATE store_meta SET value = value + 1 WHERE name = 'registry-generation'; END"
+        for table in REGISTRY_TABLES
+        for event in ("INSERT", "UPDATE", "DELETE")
+    ]
 
 
 def _hash_clear_secrets(conn: sqlite3.Connection) -> None:

@@ -5,15 +5,18 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from fake_lms.app import create_app
-from fake_lms.client import AdminClient
 from fake_lms.config import LMSConfig
 from fake_lms.content import create_content_app, set_content_origin
+
+if TYPE_CHECKING:  # loaded by the methods that use them: `serve` (via LiveServer) needs neither
+    import requests
+
+    from fake_lms.client import AdminClient
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -113,6 +116,8 @@ class FakeLMS(LiveServer):
 
     def client(self, version: str | None = "1.0.3", auth: Any = "default") -> requests.Session:
         """A requests session with the API key and the version header already set."""
+        import requests
+
         session = requests.Session()
         if auth == "default":
             session.auth = self.api_key
@@ -124,6 +129,8 @@ class FakeLMS(LiveServer):
 
     def admin_client(self, **options: Any) -> AdminClient:
         """A client of this LMS's admin API with the server-wide key (`options`: see AdminClient)."""
+        from fake_lms.client import AdminClient
+
         return AdminClient(self.base_url, self.api_key, **options)
 
     def admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:

@@ -30,7 +30,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from fake_lms.cmi5 import fetch, store
 from fake_lms.db import Database, now_us
 from fake_lms.lms import current_lms, json_response
-from fake_lms.mounts import get_mount
+from fake_lms.mount_cache import request_view
 from fake_lms.quirks import (
     EVENTUAL_DELAY_SECONDS,
     SLOW_SECONDS,
@@ -79,7 +79,7 @@ def active() -> set[str]:
 
 def _in_force(mount_name: str | None) -> set[str]:
     lms = current_lms()
-    mount = get_mount(lms.db, mount_name) if mount_name else None
+    mount = request_view(lms.db).mount(mount_name) if mount_name else None
     return set(lms.config.quirks) | set(mount.quirks if mount else ())
 
 
@@ -94,7 +94,7 @@ def resolve() -> None:
         return
     name = request.path.split("/")[2] or None
     lms = current_lms()
-    mount = get_mount(lms.db, name) if name else None
+    mount = request_view(lms.db).mount(name) if name else None
     in_force = set(lms.config.quirks) | set(mount.quirks if mount else ())
     if XAPI_2_ONLY in in_force:
         g.xapi_version = "2.0.0"

@@ -24,6 +24,10 @@ CREATE TABLE IF NOT EXISTS store_meta (
     value TEXT NOT NULL
 );
 INSERT OR IGNORE INTO store_meta (name, value) VALUES ('token-key', lower(hex(randomblob(32))));
+-- 'registry-generation': raised by every change to mounts or credentials, in the transaction
+-- that makes it, whichever process writes (the triggers of db.registry_triggers); each process
+-- keeps a copy of both that it reads again when this moves (mount_cache.py).
+INSERT OR IGNORE INTO store_meta (name, value) VALUES ('registry-generation', '0');
 CREATE TABLE IF NOT EXISTS statements (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- arrival order; stored_us never falls as seq rises
     mount TEXT NOT NULL,

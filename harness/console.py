@@ -25,15 +25,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
-
-def noun(count: int, word: str, many: str | None = None) -> str:
-    """The word for `count` things: "scenario" for 1, else "scenarios" (or `many`)."""
-    return word if count == 1 else many or word + "s"
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """ "1 scenario", "2 scenarios", "0 scenarios"; `many` for an irregular plural."""
-    return f"{count} {noun(count, word, many)}"
+from harness.words import noun as noun  # re-exported: the console's words
+from harness.words import plural as plural
 
 
 def _no_advance(n: int = 1) -> None:

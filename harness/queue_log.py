@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from harness.console import plural
+from harness.words import plural
 
 WAITRESS_QUEUE_LOGGER = "waitress.queue"
 INTERVAL_S = 60.0

@@ -20,6 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 RALPH = ROOT / ".harness" / "ralph-venv" / "bin" / "ralph"
 
 
+def run_bench(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A bench script run by this interpreter from the repository root."""
+    return subprocess.run(
+        [sys.executable, script, *args], cwd=ROOT, capture_output=True, text=True, timeout=240
+    )
+
+
 def test_bench_measures_both_lrss_and_the_growth_table(tmp_path: Path) -> None:
     out = tmp_path / "bench" / "results.json"
     tiny = ["--singles", "5", "--batches", "2", "--batch-size", "5", "--gets", "3"]
@@ -91,13 +98,7 @@ def test_the_large_bodies_bench_runs_on_a_tiny_load(tmp_path: Path) -> None:
     its figures; the latency itself is judged by reading them, not here."""
     out = tmp_path / "large.json"
     tiny = ["--bodies", "2", "--body-mib", "1.1", "--alone", "3", "--out", str(out)]
-    done = subprocess.run(
-        [sys.executable, "bench/large_bodies_bench.py", *tiny],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
+    done = run_bench("bench/large_bodies_bench.py", *tiny)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "one-statement POST while 2 × 1.1 MiB batches are in flight: p50" in done.stdout
     result = json.loads(out.read_text())
@@ -106,3 +107,34 @@ def test_the_large_bodies_bench_runs_on_a_tiny_load(tmp_path: Path) -> None:
     assert result["small_posts_alone"]["requests"] == 3
     for phase in ("small_posts_alone", "small_posts"):
         assert result[phase]["failures"] == 0 and result[phase]["p99_ms"] > 0, phase
+
+
+def test_the_startup_bench_gives_every_figure(tmp_path: Path) -> None:
+    """bench/startup_bench.py (run by `make bench`): `--version`, `--help` and serve's first
+    answer timed, each next to its goal; exit 0 or 1 by the goals (a busy machine misses them),
+    never 2 (serve did not answer)."""
+    out = tmp_path / "startup.json"
+    done = run_bench(
+        "bench/startup_bench.py", "--runs", "1", "--serve-runs", "1", "--out", str(out)
+    )
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    results = json.loads(out.read_text())
+    assert set(results["best_s"]) == {"--version", "--help", "serve"} == set(results["goals_s"])
+    assert all(0 < seconds < 30 for seconds in results["best_s"].values()), results
+    assert results["serve_cpu_s"] > 0
+    assert "serve → first answer" in done.stdout and "goal" in done.stdout
+
+
+def test_the_serve_profile_names_where_the_cpu_went(tmp_path: Path) -> None:
+    """bench/serve_profile.py (the profile behind docs/benchmarks.md's single-POST breakdown):
+    every request served by a profiled `serve`, the main thread's and request threads' CPU
+    given, and the request threads' functions listed down to the statement's storing."""
+    done = run_bench(
+        "bench/serve_profile.py", "--singles", "5", "--top", "60", "--keep", str(tmp_path)
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "4 clients × 5 single POSTs, profiled" in done.stdout and "0 failed" in done.stdout
+    assert "waitress main thread" in done.stdout and "s CPU" in done.stdout
+    assert "serving 100 requests" in done.stdout  # 4 × (5 + a warm-up of 20)
+    assert "statements.py" in done.stdout and "_store" in done.stdout
+    assert sorted(p.name.split("-", 1)[1] for p in tmp_path.glob("*-main.prof")) == ["main.prof"]

@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from fake_lms.auth import authenticate, parse_basic
 from fake_lms.cors import preflight
 from fake_lms.lms import current_lms
-from fake_lms.mounts import get_mount
+from fake_lms.mount_cache import request_view
 from fake_lms.xapi.policy import current_policy
 from fake_lms.xapi.protocol import XAPIError, build_xrequest, request_version
 from fake_lms.xapi.verdict import act_on
@@ -68,7 +68,7 @@ def response_version(mount_name: str | None) -> str:
     if g.get("xapi_version"):
         return str(g.xapi_version)
     lms = current_lms()
-    mount = get_mount(lms.db, mount_name) if mount_name else None
+    mount = request_view(lms.db).mount(mount_name) if mount_name else None
     return lms.config.xapi_version if mount is None else mount.xapi_version
 
 
@@ -80,7 +80,8 @@ def _pull_mount(endpoint: str | None, values: dict[str, Any] | None) -> None:
 @bp.before_request
 def _prepare() -> Response | None:
     lms = current_lms()
-    mount = get_mount(lms.db, g.mount)
+    registry = request_view(lms.db)
+    mount = registry.mount(g.mount)
     if mount is None:
         raise XAPIError(404, f"no LRS mount named {g.mount!r}", "weare-harness mounts", "path")
     g.mount_mode = mount.mode
@@ -119,7 +120,9 @@ def _prepare() -> Response | None:
         )
     policy = current_policy()
     resolve_token = None if policy is None else policy.resolve_token
-    g.principal = authenticate(lms.db, xreq.header("Authorization"), mount.name, resolve_token)
+    g.principal = authenticate(
+        lms.db, xreq.header("Authorization"), mount.name, resolve_token, registry.principal
+    )
     if g.principal.kind == "api-key":
         lms.key_secret_seen(parse_basic(xreq.header("Authorization"))[1])
     if policy is not None:

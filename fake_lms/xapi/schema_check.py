@@ -1,6 +1,6 @@
 """The statement schema, judged by jsonschema-rs (JSON Schema 2020-12) and explained by a walk.
 
-`fake_lms/schemas/statement.json` is compiled once, at import, by jsonschema-rs: its `is_valid` is
+`fake_lms/schemas/statement.json` is compiled once, when first used, by jsonschema-rs: its `is_valid` is
 the verdict on every statement (the ingest path). Only when it refuses is the value walked again
 (schema_walk.py) to say where and why, in the order and with the paths stock jsonschema gives;
 the walk is lazy and stops after `most` errors. Stock jsonschema is the oracle of the tests:
@@ -27,9 +27,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import cached_property
 from importlib import resources
 from itertools import islice
 from typing import Any
+
+import jsonschema_rs
 
 from fake_lms.xapi.schema_walk import DRAFT_2020_12, Explainer, SchemaDocument, SchemaError
 
@@ -193,12 +196,20 @@ class SchemaCheck:
         self, name: str, schema: dict[str, Any] | SchemaDocument, pointer: str = "#"
     ) -> None:
         self.name = name
-        if not isinstance(schema, SchemaDocument):
+        self.pointer = pointer
+        given = not isinstance(schema, SchemaDocument)
+        if given:
             check_keywords(schema)
-            schema = SchemaDocument(schema)
-        document = schema
-        self.validator = document.validators[pointer]
-        self.explainer = Explainer(document, pointer)
+        self.document = SchemaDocument(schema) if isinstance(schema, dict) else schema
+        self.explainer = Explainer(self.document, pointer)
+        if given:  # a schema given here is compiled (and refused) here, not when first used
+            self.validator.is_valid(None)
+
+    @cached_property
+    def validator(self) -> jsonschema_rs.Validator:
+        """jsonschema-rs's validator of this schema, compiled (with the whole document's) when
+        first used: the module's checks are made at import, their compiling waits."""
+        return self.document.validators[self.pointer]
 
     def _refused(self, instance: Any) -> tuple[bool, Any]:
         """(refused, the value to explain): jsonschema-rs's verdict, on a copy it can read."""

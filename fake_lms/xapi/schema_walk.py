@@ -23,7 +23,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 import jsonschema_rs
@@ -84,8 +84,13 @@ class SchemaDocument:
 
     def __init__(self, schema: dict[str, Any]) -> None:
         self.root = schema
-        self.validators = jsonschema_rs.validator_map_for(schema, pattern_options=_REGEX)
         self._keywords: dict[tuple[str, ...], jsonschema_rs.Validator] = {}
+
+    @cached_property
+    def validators(self) -> jsonschema_rs.ValidatorMap:
+        """Every subschema's validator, compiled when one is first asked for (the statement
+        schema's take about 0.1 s: the first statement judged pays it, not every start)."""
+        return jsonschema_rs.validator_map_for(self.root, pattern_options=_REGEX)
 
     def node(self, pointer: str) -> Any:
         """The subschema at a `#/...` JSON pointer."""

@@ -7,9 +7,9 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from harness.cli.args import EXIT_CODES, Parser, epilog
+from harness.cli.args import EXIT_CODES, Parser, VersionAction, epilog
+from harness.cli.commands import COMMANDS
 from harness.errors import UsageError
-from harness.version import tool_version
 
 _API_KEY = "WEARE_HARNESS_API_KEY (the API key when --api-key is not given)"
 _CHROMIUM = (
@@ -56,54 +56,42 @@ HELP_END: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-# Each command's module, in the order the help lists them. Only the module of the command asked
-# for is imported (all of them for the top-level help or an unknown command): `doctor --bogus`
-# or `quirks` does not first load the LMS, the certify checks and the report templates.
-COMMANDS: dict[str, str] = {
-    "run": "harness.cli.run",
-    "serve": "harness.cli.serve",
-    "launch": "harness.cli.launch",
-    "load": "harness.cli.load",
-    "au": "harness.cli.au",  # `au` and `course`
-    "course": "harness.cli.au",
-    "certify": "harness.cli.certify",
-    "quirks": "harness.cli.quirks",
-    "doctor": "harness.cli.doctor",
-    "scenarios": "harness.cli.scenarios",
-    "mutants": "harness.cli.mutants",
-    "report": "harness.cli.report",
-}
-
-
 def _subcommands(parser: Parser, path: str = "") -> Iterator[tuple[str, Parser]]:
     for name, child in parser.subcommands.items():
         yield f"{path} {name}".strip(), child
         yield from _subcommands(child, f"{path} {name}")
 
 
-def command_modules(argv: Sequence[str] | None = None) -> list[str]:
+def command_modules(argv: Sequence[str] | None = None) -> set[str]:
     """The modules whose parsers `argv` needs: its command's (the first word not an option, as the
-    top level has only options without values), else every command's."""
-    first = next((arg for arg in argv or () if not arg.startswith("-")), None)
-    if first in COMMANDS:
-        return [COMMANDS[first]]
-    return list(dict.fromkeys(COMMANDS.values()))
+    top level has only options without values), none for the top level alone (`--version`,
+    `--help`, an unknown command), every command's when `argv` is None (the docs' reference)."""
+    if argv is None:
+        return {command.module for command in COMMANDS.values()}
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return {COMMANDS[first].module} if first in COMMANDS else set()
 
 
 def build_parser(argv: Sequence[str] | None = None) -> Parser:
-    """The parser for `argv`'s command only, or for every command when `argv` is None."""
+    """The parser for `argv`'s command, with the other commands only named (their modules are not
+    imported); every command's whole parser when `argv` is None."""
     parser = Parser(
         prog="weare-harness",
         description="Conformance test bench for We Are's LMS integration (cmi5 / xAPI).",
         epilog=f"{EXIT_CODES}\nthe pytest plugin reads WEARE_HARNESS_HOST and WEARE_HARNESS_PORT"
         "\nexample:\n  weare-harness serve",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {tool_version()}")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in command_modules(argv):
-        module = importlib.import_module(name)
-        add = getattr(module, "add_parsers", None) or module.add_parser  # au_cmd adds two
-        add(sub)
+    wanted, added = command_modules(argv), set()
+    for name, command in COMMANDS.items():
+        if command.module not in wanted:  # named in --help and in "invalid choice", no more
+            sub.add_parser(name, help=command.summary)
+        elif command.module not in added:
+            module = importlib.import_module(command.module)
+            add = getattr(module, "add_parsers", None) or module.add_parser  # au.py adds two
+            add(sub)
+            added.add(command.module)
     for path, child in _subcommands(parser):
         example, environment = HELP_END[path]
         child.epilog = epilog(example, environment)

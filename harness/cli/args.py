@@ -4,13 +4,13 @@ argument types that refuse a bad value before any work starts (exit 2)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from harness.urls import is_http_url
-
 # Where `run` writes its reports unless --report-dir says otherwise, and `report open` looks.
 REPORT_DIR = Path("reports")
+VERSION_HELP = "show program's version number and exit"  # argparse's words
 EXIT_CODES = "exit codes: 0 all good, 1 checks failed, 2 usage or environment error (one line)"
 
 
@@ -39,6 +39,22 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (run `{self.prog} --help` for usage)\n")
+
+
+class VersionAction(argparse.Action):
+    """argparse's `version` action, with the version looked up (importlib.metadata, about a third
+    of the top-level start-up) only when --version is given, not for every command."""
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=VERSION_HELP
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> NoReturn:
+        from harness.version import tool_version
+
+        sys.stdout.write(f"{parser.prog} {tool_version()}\n")  # argparse's line, on stdout
+        parser.exit()
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -76,6 +92,8 @@ def port(text: str) -> int:
 
 def http_url(text: str) -> str:
     """An absolute http(s) URL: a missing or other scheme is refused here, not by requests."""
+    from harness.urls import is_http_url  # on use: it loads urllib.request and fake_lms
+
     if not is_http_url(text):
         raise argparse.ArgumentTypeError(
             f"must be an absolute http(s) URL such as http://127.0.0.1:8080, got {text!r}"

@@ -7,13 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from fake_lms.client import AU_FIELDS, AdminClient, AdminError
+from fake_lms.au_fields import AU_FIELDS
+from fake_lms.client import AdminClient, AdminError
 from harness.cli.args import http_url
+from harness.cli.commands import summary
 from harness.errors import UsageError
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    au = sub.add_parser("au", help="register an AU (a story URL) with a running fake LMS")
+    au = sub.add_parser("au", help=summary("au"))
     au_sub = au.add_subparsers(dest="au_command", required=True, metavar="ACTION")
     reg = au_sub.add_parser("register", help="register one AU by URL")
     _common(reg)
@@ -30,7 +32,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     reg.add_argument("--entitlement-key")
     reg.set_defaults(run=run_register)
 
-    course = sub.add_parser("course", help="import a cmi5 course package into a fake LMS")
+    course = sub.add_parser("course", help=summary("course"))
     course_sub = course.add_subparsers(dest="course_command", required=True, metavar="ACTION")
     imp = course_sub.add_parser("import", help="import cmi5.xml or a zip holding it")
     _common(imp)

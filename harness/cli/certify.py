@@ -32,13 +32,14 @@ from harness.certify.run import (
     start,
 )
 from harness.cli.args import http_url
+from harness.cli.commands import summary
 from harness.console import Console
 from harness.errors import UsageError
 from harness.report.meta import command_line
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("certify", help="play We Are against a real LMS/LRS and report what works")
+    p = sub.add_parser("certify", help=summary("certify"))
     p.add_argument(
         "--launch-url",
         action="append",

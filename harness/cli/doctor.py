@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from fake_lms.findings import MISSING, OK, WARNING, Finding
+from harness.cli.commands import summary
 from harness.doctor_checks import Options, as_json, run_checks
 from harness.errors import UsageError
 
@@ -23,9 +24,7 @@ ASCII_MARKS = {OK: "ok", MISSING: "X", WARNING: "!"}
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "doctor", help="check this machine for what the commands need, with the fix for each gap"
-    )
+    p = sub.add_parser("doctor", help=summary("doctor"))
     p.add_argument("--json", action="store_true", help="print a JSON document instead")
     p.add_argument(
         "--port", type=int, default=8080, metavar="P", help="serve's port to test (default 8080)"

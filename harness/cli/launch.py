@@ -8,6 +8,7 @@ from typing import Any
 
 from fake_lms.client import AdminClient, AdminError
 from harness.cli.args import http_url
+from harness.cli.commands import summary
 from harness.errors import UsageError
 
 # The story behaviour each launch profile goes with, as the runner pairs them.
@@ -15,7 +16,7 @@ PROFILE_BEHAVIOUR = {"weare": "weare-documented", "cmi5": "cmi5-full"}
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("launch", help="ask a running fake LMS for a launch URL")
+    p = sub.add_parser("launch", help=summary("launch"))
     p.add_argument(
         "--lms",
         required=True,

@@ -23,6 +23,7 @@ import requests
 from fake_lms.client import API_KEY_ENV, AdminClient, AdminError
 from fake_lms.redact import redact_text
 from harness.cli.args import http_url
+from harness.cli.commands import summary
 from harness.cli.launch import reference_story_url
 from harness.errors import UsageError
 from harness.load.config import (
@@ -46,7 +47,7 @@ ENGINE_SLACK = 300.0  # seconds past --duration for workers to join and the read
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("load", help="many We Are learners at once against an LMS (Locust)")
+    p = sub.add_parser("load", help=summary("load"))
     target = p.add_mutually_exclusive_group()
     target.add_argument(
         "--lms", type=http_url, metavar="URL", help="a fake LMS: launches made by its admin API"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from harness.cli.commands import summary
 from harness.story.behaviour import mutants
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser(
-        "mutants", help="list the mutants `run --au mutant:NAME` and `run --mutation` play"
-    )
+    p = sub.add_parser("mutants", help=summary("mutants"))
     p.set_defaults(run=run)
 
 

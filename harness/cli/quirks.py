@@ -6,10 +6,11 @@ import argparse
 import json
 
 from fake_lms.quirks import catalogue
+from harness.cli.commands import summary
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("quirks", help="list the quirks `serve --quirk` accepts")
+    p = sub.add_parser("quirks", help=summary("quirks"))
     p.add_argument("--json", action="store_true", help="as JSON")
     p.set_defaults(run=run)
 

@@ -7,13 +7,14 @@ import webbrowser
 from pathlib import Path
 
 from harness.cli.args import REPORT_DIR
+from harness.cli.commands import summary
 from harness.errors import UsageError
 
 PAGE = "report.html"
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("report", help="open the last run's report.html in a browser")
+    p = sub.add_parser("report", help=summary("report"))
     inner = p.add_subparsers(dest="report_command", metavar="ACTION", required=True)
     o = inner.add_parser(
         "open",

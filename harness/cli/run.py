@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.bench import Bench, BenchError
 from harness.cli.args import REPORT_DIR
+from harness.cli.commands import summary
 from harness.console import Console, plural
 from harness.errors import UsageError
 from harness.runner import NOT_RUN, Runner, ScenarioResult, Target, run_in_one_browser
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("run", help="run scenarios against the We Are launch flow")
+    p = sub.add_parser("run", help=summary("run"))
     p.add_argument(
         "paths", nargs="*", help="scenario files or folders (default: the built-in suite)"
     )

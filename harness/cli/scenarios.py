@@ -6,6 +6,7 @@ import argparse
 import re
 from pathlib import Path
 
+from harness.cli.commands import summary
 from harness.errors import UsageError
 from harness.scenarios import ScenarioError, load_file, scenario_files, scenario_schema, unique
 
@@ -49,7 +50,7 @@ scenarios:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "scenarios",
-        help="check scenario files, or write a new one from a template",
+        help=summary("scenarios"),
         description="Check scenario files (`validate`) or write a commented template (`new`).",
     )
     inner = p.add_subparsers(dest="scenarios_command", metavar="ACTION", required=True)

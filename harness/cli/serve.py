@@ -24,6 +24,7 @@ from fake_lms.mounts import apply_setting, credential_users, list_mounts
 from fake_lms.private_files import make_folder
 from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, xapi_version
 from harness.cli.args import http_url, port
+from harness.cli.commands import summary
 from harness.errors import UsageError
 from harness.public_base import bracketed, exposure_warning, reachable_host
 from harness.queue_log import explain_queue_depth
@@ -74,7 +75,7 @@ EXPOSED = (
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("serve", help="run the fake LMS (cmi5 LMS + xAPI LRS) as a server")
+    p = sub.add_parser("serve", help=summary("serve"))
     p.add_argument("--host", default="127.0.0.1", help="address to listen on")
     p.add_argument("--port", type=port, default=8080, help="port, 0-65535 (0 picks a free one)")
     p.add_argument(

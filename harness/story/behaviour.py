@@ -8,8 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from harness.console import noun
 from harness.errors import HarnessError
+from harness.words import noun
 
 BEHAVIOURS = ("weare-documented", "cmi5-full")
 TRANSPORTS = ("browser", "server")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
@@ -13,7 +13,9 @@ from fake_lms.live import LiveServer
 from fake_lms.public_url import listening_base
 from fake_lms.served import NOSNIFF
 from harness.story.behaviour import StoryConfig, StoryConfigError
-from harness.story.client import WeAreClient
+
+if TYPE_CHECKING:  # loaded by the first server-side session: it brings requests, which `serve`
+    from harness.story.client import WeAreClient  # would otherwise load at every start
 
 bp = Blueprint("story", __name__)
 STORY_BASE = "STORY_BASE"  # app.config: the story's base URL as other machines reach it
@@ -97,6 +99,8 @@ def open_session() -> Response:
     config = _registry().configs.get(str(body.get("cfg", "")))
     if config is None:
         return _error(404, "unknown story configuration")
+    from harness.story.client import WeAreClient
+
     client = WeAreClient(config, story_url=_base() + "/story/index.html")
     client.open(str(body.get("launch_url", "")))
     handle = secrets.token_hex(8)
