@@ -167,13 +167,16 @@ def run_configured(
     return results
 
 
-@pytest.mark.parametrize("name", list(STORIES))
+@pytest.mark.parametrize(
+    "name", ["documented", pytest.param("cmi5-session", marks=pytest.mark.full)]
+)
 def test_a_configured_story_serves_every_case_of_the_matrix_it_is_configured_for(
     tmp_path, settings, name
 ):
     """Each story with its API URL and key set in We Are (settings.json, the variant with the
     configured-API fallback): every case whose launch leaves endpoint or fetch out now runs
-    against its configured settings."""
+    against its configured settings. `make test` plays the documented story (plain fetch());
+    `make test-full` the cmi5 one too (tests/full_proofs.py)."""
     integration, served = settings
     results = run_configured(tmp_path, name, integration, served, "precedence or api-url")
     by_id = {r.scenario.id: r for r in results}
