@@ -1200,6 +1200,34 @@ def test_body_that_is_neither_a_statement_nor_a_list_is_rejected() -> None:
     assert [(v.path, v.section) for v in validate_statements("x")] == [("$", "xAPI-C §2.1.2")]
 
 
+@pytest.mark.parametrize(
+    ("body", "named"), [("x", "string"), (7, "number"), (True, "boolean"), (("x",), "tuple")]
+)
+def test_a_body_of_another_type_is_named_by_its_json_type_or_else_its_python_type(
+    body: Any, named: str
+) -> None:
+    """xAPI-C §2.1.2: a POST body is a Statement or an array of them. A Python caller handing
+    in something else (a tuple, which JSON has not) is told the type it passed."""
+    rule = f"expected a statement object or an array of statements, got {named}"
+    assert [v.rule for v in validate_statements(body)] == [rule]
+
+
+def test_validate_statements_judges_a_batch_by_the_version_it_is_given() -> None:
+    """xAPI-D §2.4.10.s3.b2: a 1.0.x LRS rejects a statement version not starting with 1.0.;
+    a 2.0.0 request takes "2.0.0" (cmi5-xapi-rules.md §5.8 item 2)."""
+    two = [statement(version="2.0.0")]
+    assert validate_statements(two, "2.0.0") == []
+    assert [v.path for v in validate_statements(two)] == ["$[0].version"]
+
+
+def test_validate_statement_speaks_xapi_1_0_3_unless_told_otherwise() -> None:
+    rule = (
+        'statement version "2.0.0" is not accepted on an xAPI 1.0.3 request;'
+        " it must start with '1.0.'"
+    )
+    assert [v.rule for v in validate_statement(statement(version="2.0.0"))] == [rule]
+
+
 def test_violation_as_dict_and_rule_quotes_long_values_truncated() -> None:
     long_id = "x" * 200
     [v] = validate_statement(statement(id=long_id))
@@ -1585,6 +1613,15 @@ def test_check_batch_asks_whether_the_client_left_every_so_many_statements() -> 
         validation.ValidationAbandoned, match=f"^client disconnected at statement {every}$"
     ):
         check_batch(body, client_disconnected=lambda: True)
+
+
+@pytest.mark.parametrize("validate", [validate_agent, validate_actor])
+def test_a_misread_agent_parameter_is_reported_at_its_object_type_alone(validate: Any) -> None:
+    """An agent whose objectType is off (xAPI-D §2.2.s4.b1.b6, case) was read as the wrong
+    kind of object: the complaint is its objectType, not the echoes inside (its name), also
+    at the root path "$" the functions use by default."""
+    found = validate({"objectType": "agent", "mbox": "mailto:a@example.com", "name": 5})
+    assert [(v.path, v.section) for v in found] == [("$.objectType", "xAPI-D §2.2 XAPI-00009")]
 
 
 def test_validate_agent_names_a_group_given_for_an_agent() -> None:
