@@ -538,7 +538,7 @@ def test_revision_on_a_statement_about_an_agent_names_the_object_kind(lrs) -> No
     assert refusal(lrs, stmt(object=AGENT, context__revision="r1")) == [
         (
             "$[0].context.revision",
-            "context.revision is only allowed when the object is an Activity, not a Agent",
+            "context.revision is only allowed when the object is an Activity, not an Agent",
             "xAPI-D §2.4.6 XAPI-00084",
         )
     ]

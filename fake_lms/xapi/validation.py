@@ -575,7 +575,8 @@ def rule_revision_platform_only_with_activity(
     return [
         Violation(
             f"{path}.context.{key}",
-            f"context.{key} is only allowed when the object is an Activity, not a {kind}",
+            f"context.{key} is only allowed when the object is an Activity, not"
+            f" {'an' if kind[0] in 'AEIOU' else 'a'} {kind}",
             f"xAPI-D §2.4.6 {cid}",
         )
         for key, cid in (("revision", "XAPI-00084"), ("platform", "XAPI-00085"))
