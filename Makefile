@@ -56,16 +56,17 @@ serve: $(STAMP)
 
 # Three pytest-xdist workers on 2 cores (the tests wait on browsers, subprocesses and servers
 # about a third of the time), one test file each at a time (--dist loadfile keeps a file's
-# shared servers and the installed-wheel build to one worker). TEST_WORKERS=0 runs everything
-# in one process.
+# shared servers and the installed-wheel build to one worker), the longest files first
+# (tests/longest_first.txt; --no-loadscope-reorder keeps that order). TEST_WORKERS=0 runs
+# everything in one process.
 TEST_WORKERS ?= 3
 test: setup lint
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Everything `make test` runs, and the long cross-product proofs it keeps to a part of
 # (tests/full_proofs.py): the wheel on every supported Python, each mutant's page in every launch.
 test-full: setup lint
-	WEARE_TEST_FULL=1 $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+	WEARE_TEST_FULL=1 $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # lint-imports: the import contracts in pyproject.toml (fake_lms never imports harness; inside
 # fake_lms no module imports from a layer above its own). mypy: strict on fake_lms and harness

@@ -37,3 +37,16 @@ def test_collection_puts_the_listed_files_first_and_keeps_the_others_in_order():
         "tests/test_b.py",
         "tests/test_a.py",
     ]
+
+
+def test_make_test_keeps_the_order_when_it_hands_out_files():
+    """pytest-xdist hands out the files with the most tests first unless told not to; the order
+    of longest_first.txt holds only with --no-loadscope-reorder on every xdist command."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    commands = [
+        line
+        for line in makefile.splitlines()
+        if line.startswith("\t") and "--dist loadfile" in line
+    ]
+    assert len(commands) >= 2, commands  # make test and make test-full
+    assert all("--no-loadscope-reorder" in line for line in commands), commands
