@@ -558,3 +558,29 @@ def test_each_expectation_is_judged_after_one_with_nothing_to_judge():
         ("uuid_id", False, False),
         ("fetch_calls", True, True),
     ]
+
+
+def test_what_became_of_refused_statements_lists_each_answer():
+    """The statements check says per mount how many were sent, accepted, refused, not stored,
+    and quotes the LRS's answers one after another."""
+    story = one().post(statement(), role="configured", status=400, answer='{"error": "bad"}')
+    story.post(statement(), role="configured", status=403, answer='{"error": "no"}')
+    result = judge(story, "statements", {"launch": 1, "configured": 0})
+    assert result.detail == (
+        "statements accepted per mount; configured: 2 sent, 0 accepted, 2 refused,"
+        " 0 not stored (400: bad; 403: no)"
+    )
+
+
+def test_the_fields_checks_say_which_statement_they_read():
+    fields = {"actor": "$launch.actor"}
+    assert judge(one(), "fields", fields).detail == "fields of the accepted completion statement"
+    sent = judge(one(), "sent_fields", fields).detail
+    assert sent == "fields of the sent completion statement"
+
+
+def test_a_verdict_without_words_has_none():
+    from harness.checks import seen
+
+    assert seen(False, 3) == Finding("fail", "", actual=3)
+    assert seen(True, [1]).detail == ""
