@@ -334,8 +334,8 @@ def certified(servers, chromium) -> Callable[[str, str], Certification]:
     """Certify each server behaviour once per mode, on first use."""
     cache: dict[tuple[str, str], Certification] = {}
 
-    def get(behaviour: str, mode: str) -> Certification:
-        if (behaviour, mode) not in cache:
+    def get(behaviour: str, mode: str, again: bool = False) -> Certification:
+        if again or (behaviour, mode) not in cache:
             inputs = _inputs(servers, behaviour)
             if mode == "browser":
                 inputs.driver = "browser"
@@ -405,6 +405,11 @@ def test_the_oracle_counts_its_pairs():
     assert len(PAIRS) >= 2 * len(REGISTRY) * len(MODES)
 
 
+# A timed check: one answer stalled by a loaded test machine is not the server's doing. Where
+# such a check must pass, a second certification decides; a slow server is slow both times.
+TIMED = {"performance.response-times"}
+
+
 @pytest.mark.parametrize(
     ("check_id", "behaviour", "status", "mode"),
     [p if in_make_test(p[1], p[3]) else pytest.param(*p, marks=pytest.mark.full) for p in PAIRS],
@@ -412,6 +417,9 @@ def test_the_oracle_counts_its_pairs():
 def test_oracle(certified, check_id, behaviour, status, mode):
     cert = certified(behaviour, mode)
     outcome = next(o for o in cert.outcomes if o.check.id == check_id)
+    if check_id in TIMED and status == PASS and outcome.status != PASS:
+        cert = certified(behaviour, mode, again=True)
+        outcome = next(o for o in cert.outcomes if o.check.id == check_id)
     assert outcome.status == status, (
         f"{check_id} on {behaviour} ({mode}): {outcome.status} ({outcome.finding.detail})"
     )
