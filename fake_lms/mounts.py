@@ -11,7 +11,13 @@ from typing import Any
 from fake_lms.config import ApiKey, check_mode, check_mount_name, check_xapi_version
 from fake_lms.db import Database
 from fake_lms.redact import KnownSecrets
-from fake_lms.secret_hash import digest_with, hash_secret, token_key, verify_secret
+from fake_lms.secret_hash import (
+    digest_with,
+    generate_secret,
+    hash_secret,
+    token_key,
+    verify_secret,
+)
 
 
 @dataclass(frozen=True)
@@ -111,17 +117,21 @@ def replace_start_credentials(
 ) -> None:
     """Make the server-wide keys and mount keys of this start the only ones given to a start:
     those of earlier starts stop opening anything. Credentials made through the admin API stay."""
+    hashed = {key: hash_secret(key.secret) for key in [*server_wide, *(k for _, k in per_mount)]}
     with db.write() as conn:
         conn.execute("DELETE FROM credentials WHERE origin = ?", (START,))
         for key in server_wide:
-            _add_credential(conn, key, None, START)
+            _add_credential(conn, key, hashed[key], None, START)
         for mount, key in per_mount:
-            _add_credential(conn, key, mount, START)
+            _add_credential(conn, key, hashed[key], mount, START)
 
 
-def _add_credential(conn: sqlite3.Connection, key: ApiKey, mount: str | None, origin: str) -> None:
-    """Store a credential's hash; one that is there already (same user, secret, mount and origin)
-    is not added twice."""
+def _add_credential(
+    conn: sqlite3.Connection, key: ApiKey, stored: str, mount: str | None, origin: str
+) -> None:
+    """Store a credential's hash `stored` (made before the write lock: a key-stretching hash
+    takes milliseconds every other writer would wait for); one that is there already (same
+    user, secret, mount and origin) is not added twice."""
     rows = conn.execute(
         "SELECT secret FROM credentials WHERE username = ? AND mount = ? AND origin = ?",
         (key.username, mount or "", origin),
@@ -131,7 +141,7 @@ def _add_credential(conn: sqlite3.Connection, key: ApiKey, mount: str | None, or
     conn.execute(
         "INSERT INTO credentials (username, secret, mount, kind, origin, created)"
         " VALUES (?, ?, ?, 'api-key', ?, ?)",
-        (key.username, hash_secret(key.secret), mount or "", origin, _now()),
+        (key.username, stored, mount or "", origin, _now()),
     )
 
 
@@ -161,10 +171,9 @@ def add_mount(
     check_mount_name(name)
     check_mode(mode)
     check_xapi_version(xapi_version)
+    stored = hash_secret(key.secret) if key is not None else ""
     with db.write() as conn:
-        for other in set(also_opens) - {name}:
-            if conn.execute("SELECT 1 FROM mounts WHERE name = ?", (other,)).fetchone() is None:
-                raise UnknownMount(other)
+        _check_mounts_exist(conn, set(also_opens) - {name})
         conn.execute(
             "INSERT OR IGNORE INTO mounts (name, mode, created, xapi_version) VALUES (?, ?, ?, ?)",
             (name, mode, _now(), xapi_version),
@@ -173,11 +182,33 @@ def add_mount(
             conn.execute("UPDATE mounts SET quirks = ? WHERE name = ?", (json.dumps(quirks), name))
         if key is not None:
             for mount in dict.fromkeys((name, *also_opens)):
-                _add_credential(conn, key, mount, ADMIN)
+                _add_credential(conn, key, stored, mount, ADMIN)
     found = get_mount(db, name)
     if found is None:  # deleted between the write and the read
         raise UnknownMount(name)
     return found
+
+
+def _check_mounts_exist(conn: sqlite3.Connection, names: set[str]) -> None:
+    for other in sorted(names):
+        if conn.execute("SELECT 1 FROM mounts WHERE name = ?", (other,)).fetchone() is None:
+            raise UnknownMount(other)
+
+
+def generate_credential(
+    db: Database, mount: str, username: str, also_opens: tuple[str, ...] = ()
+) -> str:
+    """A new API key for `username` opening `mount` and those of `also_opens`, made through the
+    admin API: its secret is generated here (secret_hash.generate_secret), returned this once and
+    kept only as a hash. Any mount named that does not exist raises `UnknownMount`; nothing is
+    written then."""
+    secret, stored = generate_secret()
+    key = ApiKey(username, secret)
+    with db.write() as conn:
+        _check_mounts_exist(conn, {mount, *also_opens})
+        for name in dict.fromkeys((mount, *also_opens)):
+            _add_credential(conn, key, stored, name, ADMIN)
+    return secret
 
 
 def change_mount(

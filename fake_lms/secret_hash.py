@@ -1,8 +1,11 @@
 """Secrets at rest: the store keeps what only needs checking as salted hashes, never in clear.
 
-API key and mount secrets are hashed with PBKDF2-HMAC-SHA256 and a random salt of their own
-(`hash_secret`, `verify_secret`); a check that succeeded is remembered in memory, so a client
-that sends the same key on every request pays for the hash once per process. cmi5 auth-tokens
+API key and mount secrets chosen by a person are hashed with PBKDF2-HMAC-SHA256 and a random
+salt of their own (`hash_secret`, `verify_secret`): the iterations slow down guessing a secret
+a person could have chosen. A secret the server generates (`generate_secret`: 256 random bits)
+cannot be guessed whatever the hash, so it is kept as HMAC-SHA256 under a random salt of its own,
+one pass (as services keep the API tokens they issue). A check that succeeded is remembered in
+memory, so a client that sends the same key on every request pays for the hash once per process. cmi5 auth-tokens
 are random UUIDs that are looked up by value: they are kept as HMAC-SHA256 under a random key of
 the store (`token_digest`), which finds the session in one indexed read.
 """
@@ -19,6 +22,8 @@ from collections.abc import Callable
 
 SCHEME = "pbkdf2-sha256"
 ITERATIONS = 60_000
+GENERATED_SCHEME = "hmac-sha256"  # a generated secret's hash: 'hmac-sha256$SALT$HASH'
+GENERATED_BYTES = 32
 # The row of `store_meta` holding the key of token digests (made by schema.sql).
 TOKEN_KEY = "token-key"
 _CACHE_LIMIT = 4096
@@ -42,11 +47,28 @@ def hash_secret(secret: str) -> str:
     return stored
 
 
+def generate_secret() -> tuple[str, str]:
+    """A new secret of GENERATED_BYTES random bytes and how the store keeps it:
+    (secret, 'hmac-sha256$SALT$HASH')."""
+    secret = secrets.token_urlsafe(GENERATED_BYTES)
+    salt = secrets.token_bytes(16)
+    stored = f"{GENERATED_SCHEME}${_b64(salt)}${_b64(_keyed(secret, salt))}"
+    _remember(stored, secret)
+    return secret, stored
+
+
+def _keyed(secret: str, salt: bytes) -> bytes:
+    return hmac.new(salt, secret.encode("utf-8"), hashlib.sha256).digest()
+
+
 def verify_secret(secret: str, stored: str) -> bool:
-    """Whether `secret` is the one `stored` (from `hash_secret`) was made from."""
+    """Whether `secret` is the one `stored` (from `hash_secret` or `generate_secret`) was made
+    from."""
     seen = (stored, hashlib.sha256(secret.encode("utf-8")).digest())
     if seen in _checked:
         return True
+    if stored.startswith(GENERATED_SCHEME + "$"):
+        return _verify_generated(secret, stored)
     scheme, _, rest = stored.partition("$")
     iterations, _, rest = rest.partition("$")
     salt, _, digest = rest.partition("$")
@@ -58,6 +80,19 @@ def verify_secret(secret: str, stored: str) -> bool:
     except ValueError:
         return False
     if not hmac.compare_digest(derived, wanted):
+        return False
+    _remember(stored, secret)
+    return True
+
+
+def _verify_generated(secret: str, stored: str) -> bool:
+    salt, _, digest = stored.removeprefix(GENERATED_SCHEME + "$").partition("$")
+    try:
+        wanted = base64.b64decode(digest, validate=True)
+        derived = _keyed(secret, base64.b64decode(salt, validate=True))
+    except ValueError:
+        return False
+    if not salt or not hmac.compare_digest(derived, wanted):
         return False
     _remember(stored, secret)
     return True

@@ -219,7 +219,7 @@ def _chromium_fix() -> str:
 
 @check("chromium", "run --driver browser, browser tests")
 def chromium_check(options: Options) -> Finding:
-    from harness.browser import chromium_executable, probe_launch
+    from harness.browser import ON_PATH, chromium_executable, probe_launch
 
     explicit = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE")
     ignored = ""
@@ -235,7 +235,9 @@ def chromium_check(options: Options) -> Finding:
             elif probe.get("playwright_download"):
                 fix = f"{sys.executable} -m playwright install --with-deps chromium"
             elif shutil.which("apt-get"):
-                fix = "apt-get install -y --reinstall chromium"
+                package = Path(executable).name
+                package = package if package in ON_PATH else "chromium"
+                fix = f"apt-get install -y --reinstall {package}"
             else:
                 fix = "export PLAYWRIGHT_CHROMIUM_EXECUTABLE=/path/to/a/working/chromium"
             found = f"{ignored}{executable} does not launch headless: {probe.get('error')}"

@@ -2,8 +2,8 @@
 
 First, for each mutant, the suite over http (HTTP_BATCH scenarios at a time) until KILLERS
 scenarios that run the page have killed it: a mutant nothing kills fails its own test. The
-scenarios that killed the mutants before it go first (a scenario that reads the statements'
-content kills many), then the rest in the suite's order: every scenario stays a candidate, the
+scenarios that killed the mutants before it go first, those that killed the most first (a
+scenario that reads the statements' content kills many), then the rest in the suite's order: every scenario stays a candidate, the
 search only stops sooner.
 
 `weare-harness run --mutation --driver browser` runs the whole suite against all 17 mutants in
@@ -22,6 +22,7 @@ import json
 import subprocess
 import sys
 import types
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -35,7 +36,7 @@ from harness.scenarios import Scenario, discover
 from harness.story.behaviour import mutants
 
 KILLERS = 2  # browser scenarios per mutant
-HTTP_BATCH = 8  # scenarios run over http at a time while looking for killers
+HTTP_BATCH = 3  # scenarios run over http at a time while looking for killers
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,8 @@ def http_killers(bench: Bench) -> dict[str, list[Scenario]]:
     killers: dict[str, list[Scenario]] = {}
     for k, name in enumerate(sorted(mutants())):
         found = {s.id: s for found in killers.values() for s in found}
-        tried_first = sorted(found.values(), key=lambda s: order[s.id])
+        kills = Counter(s.id for found in killers.values() for s in found)
+        tried_first = sorted(found.values(), key=lambda s: (-kills[s.id], order[s.id]))
         killers[name] = _http_killers(bench, suite, name, k * len(suite), tried_first)
     return killers
 
@@ -104,7 +106,7 @@ def test_browser_mutation_kills_every_mutant_with_the_http_killers(
     bench: Bench, http_killers: dict[str, list[Scenario]]
 ) -> None:
     if chromium_executable() is None:
-        pytest.skip("no Chromium (/usr/bin/chromium or WEARE_HARNESS_CHROMIUM): the browser half")
+        pytest.skip("no Chromium (Debian's, or PLAYWRIGHT_CHROMIUM_EXECUTABLE): the browser half")
     names = sorted(mutants())
     killers = http_killers
     unkillable = [name for name in names if not killers[name]]

@@ -108,7 +108,9 @@ def _chromium_available() -> bool:
 
 def test_reference_passes_browser_subset(suite: list[Scenario]) -> None:
     if not _chromium_available():
-        pytest.skip("no Chromium: neither /usr/bin/chromium nor Playwright's own browser")
+        pytest.skip(
+            "no Chromium: neither Debian's (chromium-headless-shell, chromium) nor Playwright's own browser"
+        )
     subset = select(suite, BROWSER_SUBSET)
     assert len(subset) >= 8
     assert {s.transport for s in subset} >= {"browser", "server"}

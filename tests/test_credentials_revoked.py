@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from fake_lms.secret_hash import generate_secret, hash_secret, verify_secret
 from tests.cmi5_au import AU
 from tests.serve_process import ServeProcess
 
@@ -155,3 +156,91 @@ def test_an_existing_store_is_made_private_when_opened(tmp_path):
     with ServeProcess(db, "--no-story") as server:
         assert mode(db) == 0o600
         assert reads(server, server.key) == 200
+
+
+def test_a_generated_key_opens_its_mounts_only_lasts_across_restarts_and_is_kept_hashed(tmp_path):
+    """POST /api/mounts/{name}/credentials: the server makes the secret, answers it once, keeps
+    only its HMAC (secret_hash.generate_secret); the key is an admin-made one like the others."""
+    db = tmp_path / "lms.db"
+    with ServeProcess(db, "--no-story", api_key="qa:first-key") as server:
+        for name in ("home", "also", "elsewhere"):
+            assert admin(server, "POST", "mounts", json={"name": name}).status_code == 201
+        body = {"username": "gen", "also_opens": ["also"]}
+        r = admin(server, "POST", "mounts/home/credentials", json=body)
+        assert r.status_code == 201, r.text
+        made = r.json()
+        assert made["mount"] == "home" and made["username"] == "gen"
+        assert made["also_opens"] == ["also"]
+        secret = made["secret"]
+        assert len(base64.urlsafe_b64decode(secret + "=")) == 32  # 256 random bits
+        key = ("gen", secret)
+        assert (reads(server, key, "home"), reads(server, key, "also")) == (200, 200)
+        assert reads(server, key, "elsewhere") == 401
+        assert (
+            reads(server, ("gen", secret[:-1] + "A" if secret[-1] != "A" else "B"), "home") == 401
+        )
+        again = admin(server, "POST", "mounts/home/credentials", json={"username": "gen"}).json()
+        assert again["secret"] != secret  # a new key each time; both open the mount
+        assert reads(server, ("gen", again["secret"]), "home") == 200
+        listed = admin(server, "GET", "mounts/home/credentials")
+        assert {"username": "gen", "server_wide": False, "origin": "admin API"} in (
+            listed.json()["credentials"]
+        )
+        assert secret not in listed.text
+        assert server.terminate() == 0
+    stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert secret.encode() not in stored and b"hmac-sha256$" in stored
+    with ServeProcess(db, "--no-story", api_key="qa:second-key") as server:
+        assert reads(server, key, "home") == 200
+        r = admin(server, "DELETE", "mounts/home/credentials/gen")
+        assert r.json()["deleted"] == 2  # both keys of gen on this mount
+        assert reads(server, key, "home") == 401 and reads(server, key, "also") == 200
+        assert server.terminate() == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "where", "words"),
+    [
+        ("home", {}, 400, "body.username", "non-empty string"),
+        ("home", {"username": ""}, 400, "body.username", "non-empty string"),
+        ("home", {"username": "a:b"}, 400, "body.username", "without ':'"),
+        ("home", {"username": 7}, 400, "body.username", "string"),
+        ("home", {"username": "u", "also_opens": "home"}, 400, "body.also_opens", "array"),
+        (
+            "home",
+            {"username": "u", "also_opens": ["Bad Name"]},
+            400,
+            "body.also_opens",
+            "'Bad Name'",
+        ),
+        ("nowhere", {"username": "u"}, 404, "path", "nowhere"),
+        ("home", {"username": "u", "also_opens": ["gone"]}, 404, "body.also_opens", "'gone'"),
+    ],
+)
+def test_a_key_generation_that_cannot_be_done_is_refused_and_writes_nothing(
+    lms, path, body, status, where, words
+):
+    client = lms.admin_client()
+    client.create_mount("home")
+    r = requests.post(
+        f"{lms.base_url}/api/mounts/{path}/credentials", json=body, auth=lms.api_key, timeout=10
+    )
+    assert r.status_code == status, r.text
+    refusal = r.json()
+    assert words in refusal["error"], refusal
+    assert [v["path"] for v in refusal["violations"]] == [where], refusal
+    listed = client.call("GET", "mounts/home/credentials", 200)["credentials"]
+    assert [c for c in listed if c["origin"] == "admin API"] == []
+
+
+def test_generated_and_chosen_secrets_verify_only_against_their_own_hash():
+    secret, stored = generate_secret()
+    assert stored.startswith("hmac-sha256$") and secret not in stored
+    chosen = hash_secret("a person's secret")
+    assert chosen.startswith("pbkdf2-sha256$60000$")
+    assert verify_secret(secret, stored) and verify_secret("a person's secret", chosen)
+    assert not verify_secret(secret + "x", stored)
+    assert not verify_secret(secret, chosen) and not verify_secret("a person's secret", stored)
+    salt, digest = stored.split("$")[1:]
+    assert not verify_secret(secret + "y", f"hmac-sha256${salt}$!!{digest}")  # not base64
+    assert not verify_secret(secret + "z", f"hmac-sha256$${digest}")  # no salt

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.browser import chromium_executable
 from harness.doctor_checks import python_supported
 from tests.loopback import free_port
 
@@ -58,7 +59,7 @@ def hidden_chromium(tmp_path: Path) -> dict[str, str]:
     }
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed here")
+@pytest.mark.skipif(chromium_executable() is None, reason="Chromium is not installed here")
 def test_all_good_here_exits_0_with_both_drivers_and_chromium_version(tmp_path):
     done = doctor("--json", cwd=tmp_path)
     document = as_json(done)
@@ -268,7 +269,7 @@ def test_missing_or_broken_package_data_is_missing_with_a_reinstall(tmp_path):
     assert done.returncode == 1
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed here")
+@pytest.mark.skipif(chromium_executable() is None, reason="Chromium is not installed here")
 def test_a_wrong_explicit_chromium_is_a_warning_when_another_is_found(tmp_path):
     env = {"PLAYWRIGHT_CHROMIUM_EXECUTABLE": str(tmp_path / "no-chromium")}
     done = doctor("--json", "--driver", "browser", cwd=tmp_path, env=env)

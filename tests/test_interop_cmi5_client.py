@@ -63,7 +63,9 @@ def browser() -> Iterator[Any]:
             chromium_executable() is None
             and not Path(playwright.chromium.executable_path).is_file()
         ):
-            pytest.skip("no Chromium: neither /usr/bin/chromium nor Playwright's own browser")
+            pytest.skip(
+                "no Chromium: neither Debian's (chromium-headless-shell, chromium) nor Playwright's own browser"
+            )
         chromium = launch_chromium(playwright)
         try:
             yield chromium

@@ -333,8 +333,13 @@ def certify_captured(inputs: CertInputs, browser: object) -> Certification:
 def certified(servers, chromium) -> Callable[[str, str], Certification]:
     """Certify each server behaviour once per mode, on first use."""
     cache: dict[tuple[str, str], Certification] = {}
+    made_again: set[tuple[str, str]] = set()
 
     def get(behaviour: str, mode: str, again: bool = False) -> Certification:
+        """`again`: certify once more (once at most: a second look, not a retry loop)."""
+        again = again and (behaviour, mode) not in made_again
+        if again:
+            made_again.add((behaviour, mode))
         if again or (behaviour, mode) not in cache:
             inputs = _inputs(servers, behaviour)
             if mode == "browser":
@@ -410,16 +415,27 @@ def test_the_oracle_counts_its_pairs():
 TIMED = {"performance.response-times"}
 
 
+def settled(certified: Callable[..., Certification], behaviour: str, mode: str) -> Certification:
+    """The behaviour's certification, made again once where a timed check that must pass on it
+    (the oracle's status) did not: every test that reads a verdict reads the settled one."""
+    cert = certified(behaviour, mode)
+    for outcome in cert.outcomes:
+        check_id = outcome.check.id
+        if check_id not in TIMED or outcome.status == PASS:
+            continue
+        good, _ = ORACLE[check_id]
+        if behaviour in good and MODE_STATUS.get((check_id, behaviour, mode), PASS) == PASS:
+            return certified(behaviour, mode, again=True)
+    return cert
+
+
 @pytest.mark.parametrize(
     ("check_id", "behaviour", "status", "mode"),
     [p if in_make_test(p[1], p[3]) else pytest.param(*p, marks=pytest.mark.full) for p in PAIRS],
 )
 def test_oracle(certified, check_id, behaviour, status, mode):
-    cert = certified(behaviour, mode)
+    cert = settled(certified, behaviour, mode)
     outcome = next(o for o in cert.outcomes if o.check.id == check_id)
-    if check_id in TIMED and status == PASS and outcome.status != PASS:
-        cert = certified(behaviour, mode, again=True)
-        outcome = next(o for o in cert.outcomes if o.check.id == check_id)
     assert outcome.status == status, (
         f"{check_id} on {behaviour} ({mode}): {outcome.status} ({outcome.finding.detail})"
     )
@@ -434,7 +450,7 @@ def _in_mode(verdict: str, mode: str) -> str:
     ("behaviour", "mode"), params(*((b, m) for b in sorted(VERDICTS) for m in MODES))
 )
 def test_behaviour_verdicts(certified, behaviour, mode):
-    cert = certified(behaviour, mode)
+    cert = settled(certified, behaviour, mode)
     verdicts = {n: b.verdict for n, b in cert.behaviours.items()}
     wanted = MODE_VERDICTS.get((behaviour, mode), VERDICTS[behaviour])
     assert verdicts == {n: _in_mode(v, mode) for n, v in wanted.items()}
