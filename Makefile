@@ -91,10 +91,12 @@ format: $(VENV)/.installed-test
 # statements (default 1,000,000; 100000 for a quicker run): reports/bench/results.json. Then
 # one-statement POSTs while 4 × 16 MiB batches are in flight: reports/bench/large_bodies.json.
 # Then the start-up times (--version, --help, serve's first answer): reports/bench/startup.json.
+# Then a scenario's mounts and keys, chosen and generated secrets: reports/bench/scenario_setup.json.
 bench: $(STAMP) $(RALPH)
 	$(PY) bench/lrs_bench.py
 	$(PY) bench/large_bodies_bench.py
 	$(PY) bench/startup_bench.py
+	$(PY) bench/scenario_setup_bench.py
 
 # Schemathesis against a live serve, FUZZ_REQUESTS per resource (reports/bench/fuzz_results.json),
 # then the statement property with FUZZ_PROPERTY_EXAMPLES mutated statements. Exit 1 on any finding.

@@ -138,3 +138,15 @@ def test_the_serve_profile_names_where_the_cpu_went(tmp_path: Path) -> None:
     assert "serving 100 requests" in done.stdout  # 4 × (5 + a warm-up of 20)
     assert "statements.py" in done.stdout and "_store" in done.stdout
     assert sorted(p.name.split("-", 1)[1] for p in tmp_path.glob("*-main.prof")) == ["main.prof"]
+
+
+def test_the_scenario_setup_bench_times_both_ways_of_making_keys(tmp_path: Path) -> None:
+    """bench/scenario_setup_bench.py (run by `make bench`): a scenario's mounts and keys made
+    with chosen secrets and with generated ones, each timed; the PBKDF2 way costs more CPU."""
+    out = tmp_path / "setup.json"
+    done = run_bench("bench/scenario_setup_bench.py", "--rounds", "3", "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    per = json.loads(out.read_text())["per_scenario"]
+    chosen, generated = per["chosen secrets (PBKDF2)"], per["generated secrets (HMAC)"]
+    assert chosen["cpu_ms"] > generated["cpu_ms"] > 0, per
+    assert "ms CPU" in done.stdout and "load average" in done.stdout
