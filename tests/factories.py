@@ -9,6 +9,11 @@ ACTOR = {
     "objectType": "Agent",
     "account": {"homePage": "https://lms.example.com", "name": "1625378"},
 }
+# The learner of the cmi5 rule and LMS-statement tests (a session's actor).
+CMI5_LEARNER = {
+    "objectType": "Agent",
+    "account": {"homePage": "https://lms.example.com", "name": "u-1625378"},
+}
 
 
 def statement(**overrides: Any) -> dict[str, Any]:

@@ -43,11 +43,9 @@ from fake_lms.cmi5.vocab import (
 )
 from fake_lms.findings import FAIL
 from fake_lms.xapi.validation import validate_statement
+from tests.factories import CMI5_LEARNER
 
-ACTOR = {
-    "objectType": "Agent",
-    "account": {"homePage": "https://lms.example.com", "name": "u-1625378"},
-}
+ACTOR = CMI5_LEARNER
 REGISTRATION = "760e3480-ba55-4991-94b0-01820dbd23a2"
 SESSION_ID = "9c1b7f0e-3f55-4a55-8f5c-6f1f4b0c2a11"
 ACTIVITY_ID = "https://lms.example.com/activities/au/7a1c"

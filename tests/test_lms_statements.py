@@ -29,11 +29,9 @@ from fake_lms.cmi5.vocab import (
     VERB_WAIVED,
 )
 from fake_lms.xapi.validation import is_duration, is_uuid, validate_statement
+from tests.factories import CMI5_LEARNER
 
-ACTOR = {
-    "objectType": "Agent",
-    "account": {"homePage": "https://lms.example.com", "name": "u-1625378"},
-}
+ACTOR = CMI5_LEARNER
 AUTHORITY = {
     "objectType": "Agent",
     "account": {"homePage": "https://lms.example.com", "name": "fake-lms"},
