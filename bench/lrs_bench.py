@@ -110,6 +110,19 @@ def _cell(value: Any) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages now."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def load_line(machine: dict[str, Any]) -> str:
+    """The load averages (1 min) the figures were measured under: before, and after each LRS."""
+    after = machine.get("load_average_after", {})
+    said = [f"before {machine['load_average_before'][0]:g}"]
+    said += [f"after {name} {loads[0]:g}" for name, loads in after.items()]
+    return f"load average (1 min, {machine.get('cpus')} CPUs): " + ", ".join(said)
+
+
 def comparison_table(results: dict[str, Any]) -> str:
     ours = results["targets"]["weare-harness"]
     theirs = results["targets"].get("Ralph", {})
@@ -141,6 +154,8 @@ def comparison_table(results: dict[str, Any]) -> str:
             )
     else:
         lines.append(f"Ralph: {theirs.get('skipped', 'not run')}")
+    if "load_average_before" in results.get("machine", {}):
+        lines.append(load_line(results["machine"]))
     return "\n".join(lines)
 
 
@@ -213,7 +228,7 @@ def main() -> int:
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
-            "load_average_before": [round(x, 2) for x in os.getloadavg()],
+            "load_average_before": _load_average(),
             "python": platform.python_version(),
         },
         "load": {
@@ -227,6 +242,7 @@ def main() -> int:
     try:
         with WeareTarget() as ep:
             results["targets"]["weare-harness"] = measure(ep, args)
+        results["machine"]["load_average_after"] = {"weare-harness": _load_average()}
     except AssertionError as exc:  # ServeProcess: serve did not start
         print(f"weare-harness serve could not start: {exc}", file=sys.stderr)
         return 2
@@ -235,6 +251,7 @@ def main() -> int:
         try:
             with RalphTarget() as ep:
                 results["targets"]["Ralph"] = measure(ep, args)
+            results["machine"]["load_average_after"]["Ralph"] = _load_average()
         except RalphError as exc:
             why_not = str(exc)
     if why_not is not None:

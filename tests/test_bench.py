@@ -42,7 +42,13 @@ def test_bench_measures_both_lrss_and_the_growth_table(tmp_path: Path) -> None:
     ours = results["targets"]["weare-harness"]
     assert ours["batched"]["statements"] == 4 * 2 * 5 and ours["single"]["requests"] == 5
     assert ours["get"]["matched"] >= 1 and ours["get"]["p50_ms"] > 0
+    machine = results["machine"]
+    assert len(machine["load_average_before"]) == 3
+    printed = f"load average (1 min, {machine['cpus']} CPUs): before "
+    assert printed in done.stdout and "after weare-harness " in done.stdout
     if RALPH.exists():
+        assert set(machine["load_average_after"]) == {"weare-harness", "Ralph"}
+        assert "after Ralph " in done.stdout
         theirs = results["targets"]["Ralph"]
         for phase in ("single", "batched", "get"):
             assert theirs[phase]["failures"] == 0, theirs[phase]
