@@ -19,6 +19,11 @@ API_KEY_ENV = "WEARE_HARNESS_API_KEY"
 PAGE_SIZE = 1000  # entries per page; the admin API allows up to 5000
 MAX_PAGES = 1000
 READ_SECONDS = 120.0  # a whole paged read, however many pages
+# A read answered 503 with Retry-After (the journal not caught up yet under load) is asked again
+# after the time it names (at most RETRY_AFTER_MAX_S), RETRIES times at most; a write never is.
+RETRIES = 3
+RETRY_AFTER_MAX_S = 5.0
+RETRIED_METHODS = ("GET", "HEAD")
 
 
 class AdminError(RuntimeError):
@@ -27,6 +32,14 @@ class AdminError(RuntimeError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait before asking again, for a 503 whose Retry-After gives them; else None."""
+    said = response.headers.get("Retry-After", "")
+    if response.status_code != 503 or not said.strip().isdigit():
+        return None
+    return min(float(said), RETRY_AFTER_MAX_S)
 
 
 class AdminClient:
@@ -80,9 +93,20 @@ class AdminClient:
     # -- generic ----------------------------------------------------------------------------
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """The raw answer to `METHOD /api/PATH`, whatever its status (tests look at those)."""
+        """The raw answer to `METHOD /api/PATH`, whatever its status (tests look at those); a
+        read the server asks to retry (503 with Retry-After) is sent again, RETRIES times at most."""
         kwargs.setdefault("timeout", self.timeout)
         url = f"{self.base_url}/api/{path.lstrip('/')}"
+        response = self._send(method, url, **kwargs)
+        for _ in range(RETRIES if method.upper() in RETRIED_METHODS else 0):
+            wait = _retry_after(response)
+            if wait is None:
+                break
+            time.sleep(wait)
+            response = self._send(method, url, **kwargs)
+        return response
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         try:
             return self._http().request(method, url, auth=self.auth, **kwargs)
         except requests.RequestException as exc:

@@ -123,3 +123,53 @@ def test_a_scenario_whose_evidence_is_cut_short_errors(bench):
 
     assert result.status == "error"
     assert "cannot be read whole: more than 1 pages" in result.message
+
+
+def _busy_admin(busy_answers: int, retry_after: str | None = "0") -> tuple[Flask, list[str]]:
+    """An admin API whose journal answers 503 (Retry-After `retry_after`) `busy_answers` times,
+    then a page; its journal of requests is the list returned."""
+    app, seen = Flask("busy-admin"), []
+
+    @app.route("/api/mounts/<name>/journal", methods=["GET", "POST"])
+    def journal(name: str):
+        seen.append(request.method)
+        if len(seen) <= busy_answers:
+            headers = {"Retry-After": retry_after} if retry_after is not None else {}
+            return jsonify({"status": 503, "error": "the journal did not catch up"}), 503, headers
+        return jsonify({"entries": [{"seq": 1}], "more": False, "next_after": 1})
+
+    return app, seen
+
+
+@pytest.mark.parametrize(
+    ("busy", "retry_after", "read", "asked"),
+    [
+        (2, "0", True, 3),  # asked again after the time the server names, then read
+        (3, "0", True, 4),  # RETRIES (3) more times at most
+        (4, "0", False, 4),  # still busy: the 503 is the answer, named
+        (1, None, False, 1),  # no Retry-After: not asked again
+        (1, "soon", False, 1),  # not a number of seconds: not asked again
+    ],
+)
+def test_a_read_the_server_asks_to_retry_is_asked_again_a_bounded_number_of_times(
+    busy, retry_after, read, asked
+):
+    app, seen = _busy_admin(busy, retry_after)
+    with LiveServer(app) as server:
+        client = AdminClient(server.base_url, ("admin", "secret"))
+        if read:
+            assert client.journal("m") == [{"seq": 1}]
+        else:
+            with pytest.raises(AdminError, match="answered 503 to GET"):
+                client.journal("m")
+        client.close()
+    assert seen == ["GET"] * asked
+
+
+def test_a_write_answered_503_is_not_sent_again():
+    app, seen = _busy_admin(1)
+    with LiveServer(app) as server:
+        client = AdminClient(server.base_url, ("admin", "secret"))
+        assert client.request("POST", "mounts/m/journal").status_code == 503
+        client.close()
+    assert seen == ["POST"]
