@@ -291,19 +291,45 @@ def db_dir_check(options: Options) -> Finding:
     return Finding(OK if ok else MISSING, found, fix=fix)
 
 
-@check("port", "serve --port")
-def port_check(options: Options) -> Finding:
+# The ports `serve --port PORT` listens on by default: the LMS, the hosted story and imported
+# course content (harness/cli/serve.py, `companion_port`), each with the flag that moves it.
+SERVE_PORTS = (
+    (0, "the fake LMS", "--port"),
+    (1, "the story", "--story-port"),
+    (2, "course content", "--content-port"),
+)
+
+
+def _taken(port: int) -> str | None:
+    """Why `port` on 127.0.0.1 cannot be listened on, or None when it can."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("127.0.0.1", options.port))
+            probe.bind(("127.0.0.1", port))
         except OSError as exc:
-            return Finding(
-                WARNING,
-                f"port {options.port} on 127.0.0.1 is taken ({exc.strerror})",
-                fix="weare-harness serve --port 0   (picks a free port; or --port another)",
-            )
-    return Finding(OK, f"port {options.port} on 127.0.0.1 is free")
+            return exc.strerror or str(exc)
+    return None
+
+
+@check("port", "serve --port (and its story and content ports, + 1 and + 2)")
+def port_check(options: Options) -> Finding:
+    # (--port 0: every port is picked free at start, nothing to check beyond the first)
+    offsets = SERVE_PORTS if options.port else SERVE_PORTS[:1]
+    wanted = [(options.port + offset, what, flag) for offset, what, flag in offsets]
+    wanted = [(port, what, flag) for port, what, flag in wanted if port <= 65535]
+    for port, what, flag in wanted:
+        why = _taken(port)
+        if why is None:
+            continue
+        found = f"port {port} on 127.0.0.1 is taken ({why})"
+        if flag == "--port":
+            fix = "weare-harness serve --port 0   (picks a free port; or --port another)"
+        else:
+            found += f": serve's {what} listens there by default ({flag}, --port + {port - options.port})"
+            fix = f"weare-harness serve --port 0   (picks free ports; or {flag} another)"
+        return Finding(WARNING, found, fix=fix)
+    ports = ", ".join(f"{port} ({what})" for port, what, _ in wanted)
+    return Finding(OK, f"ports {ports} on 127.0.0.1 are free")
 
 
 def version_line(executable: str, timeout: float = 10.0) -> str | None:

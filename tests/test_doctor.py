@@ -148,11 +148,49 @@ def test_a_taken_port_is_named_with_the_fix(tmp_path):
     assert done.returncode == 0, "run does not need serve's port"
 
 
+def test_a_taken_companion_port_is_named_with_its_flag(tmp_path):
+    """serve listens on --port + 1 (the story) and + 2 (course content) too: doctor says which
+    one is taken and which flag moves it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        taken = listener.getsockname()[1]
+        done = doctor("--json", "--port", str(taken - 2), cwd=tmp_path)
+    check = by_id(as_json(done))["port"]
+    assert check["status"] == "warning", check
+    assert f"port {taken} on 127.0.0.1 is taken" in check["found"]
+    assert (
+        "course content listens there by default (--content-port, --port + 2)" in (check["found"])
+    )
+    assert "--content-port another" in check["fix"] and "--port 0" in check["fix"]
+
+
+def _three_free_ports() -> int:
+    """A port that is free with the next two (bounded: other tests listen on loopback too)."""
+    for _ in range(50):
+        port = free_port()
+        if port + 2 <= 65535 and all(_bindable(port + k) for k in (1, 2)):
+            return port
+    raise AssertionError("no three free ports in a row on 127.0.0.1 in 50 tries")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def test_a_free_port_is_ok(tmp_path):
-    port = free_port()
+    port = _three_free_ports()
     check = by_id(as_json(doctor("--json", "--port", str(port), cwd=tmp_path)))["port"]
-    assert check["status"] == "ok"
-    assert str(port) in check["found"]
+    assert check["status"] == "ok", check
+    assert (
+        f"ports {port} (the fake LMS), {port + 1} (the story), {port + 2} (course content)"
+        in (check["found"])
+    )
 
 
 def test_report_dir_under_a_regular_file_is_missing_and_exits_1(tmp_path):
