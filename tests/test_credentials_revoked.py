@@ -244,3 +244,19 @@ def test_generated_and_chosen_secrets_verify_only_against_their_own_hash():
     salt, digest = stored.split("$")[1:]
     assert not verify_secret(secret + "y", f"hmac-sha256${salt}$!!{digest}")  # not base64
     assert not verify_secret(secret + "z", f"hmac-sha256$${digest}")  # no salt
+
+
+@pytest.mark.parametrize("username", ["a:b", ""])
+def test_a_mount_key_whose_user_name_could_never_authenticate_is_refused(lms, username):
+    """`POST /api/mounts` with a user name holding ':' made a different key than asked (the
+    name cut at the ':', the rest taken into the secret); with an empty one, none."""
+    r = requests.post(
+        f"{lms.base_url}/api/mounts",
+        json={"name": "home", "username": username, "secret": "s3cret"},
+        auth=lms.api_key,
+        timeout=10,
+    )
+    assert r.status_code == 400, r.text
+    assert [v["path"] for v in r.json()["violations"]] == ["body.username"], r.json()
+    assert "without ':'" in r.json()["error"]
+    assert "home" not in [m["name"] for m in lms.admin_client().mounts()]
