@@ -16,7 +16,7 @@ from fake_lms.client import AdminClient, AdminError
 from fake_lms.live import FakeLMS
 from harness.evidence import Evidence, gather
 from harness.scenarios import Scenario
-from harness.story.behaviour import StoryConfig
+from harness.story.behaviour import LAUNCH_PROFILES, StoryConfig
 from harness.story.server import StoryServer
 from harness.story_integration import MOUNT, StoryIntegration
 
@@ -193,9 +193,7 @@ class Bench:
             }
         if "endpoint_mount" in launch_opts:
             launch_opts["endpoint_mount"] = mounts[launch_opts["endpoint_mount"]]
-        launch_opts.setdefault(
-            "profile", "weare" if scenario.behaviour == "weare-documented" else "cmi5"
-        )
+        launch_opts.setdefault("profile", LAUNCH_PROFILES[scenario.behaviour])
         body = {"au_url": url, "mount": mounts["launch"], **launch_opts}
         if shared is not None and "actor" not in body:
             body["actor"] = {

@@ -10,12 +10,8 @@ from flask import Flask
 from fake_lms.admin import STORY_CONFIG
 from fake_lms.admin_cmi5 import register_au
 from harness.serve_companion import BackgroundServer, companion_port
-from harness.story.behaviour import BEHAVIOURS, StoryConfig
+from harness.story.behaviour import BEHAVIOURS, LAUNCH_PROFILES, StoryConfig
 from harness.story.server import STORY_BASE, StoryRegistry, create_story_app
-
-# The launch profile of each behaviour: named in its AU's title, told by `GET /api/story` (the
-# dashboard's launch builder picks it).
-PROFILES = {"weare-documented": "weare", "cmi5-full": "cmi5"}
 
 
 def add_flags(p: argparse.ArgumentParser) -> None:
@@ -68,13 +64,13 @@ def register(app: Flask, lms_base: str, story: HostedStory) -> dict[str, Any]:
                         "url": url,
                         "publisher_id": f"{story.base_url}/story/index.html#{behaviour}",
                         "title": f"We Are reference story ({behaviour}; "
-                        f"launch with the {PROFILES[behaviour]} profile)",
+                        f"launch with the {LAUNCH_PROFILES[behaviour]} profile)",
                     },
                 )
     info = {
         "url": urls[BEHAVIOURS[0]],
         "behaviours": urls,
-        "profiles": {b: PROFILES[b] for b in urls},
+        "profiles": {b: LAUNCH_PROFILES[b] for b in urls},
     }
     app.config[STORY_CONFIG] = info
     return info

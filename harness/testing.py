@@ -32,7 +32,7 @@ from harness.bench import ROLES, Bench, BenchError, create_role_mounts
 from harness.checks import REGISTRY, evaluate
 from harness.console import noun
 from harness.evidence import Evidence, gather
-from harness.story.behaviour import StoryConfig
+from harness.story.behaviour import LAUNCH_PROFILES, StoryConfig
 from harness.story.client import WeAreClient
 from harness.story.server import StoryServer
 
@@ -318,7 +318,7 @@ def launch_story(
     mark = fake_lms.journal_mark()  # a second run in one test is judged on its own
     launch = fake_lms.launch(
         weare_story.story_url(config),
-        profile=profile or ("weare" if behaviour == "weare-documented" else "cmi5"),
+        profile=profile or LAUNCH_PROFILES[behaviour],
         omit=omit,
         overrides=overrides,
         launch_mode=launch_mode,

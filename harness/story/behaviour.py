@@ -12,6 +12,9 @@ from harness.errors import HarnessError
 from harness.words import noun
 
 BEHAVIOURS = ("weare-documented", "cmi5-full")
+# The launch profile (fake_lms/data/launch_profiles.json) the LMS launches each behaviour with:
+# named in its AU's title and told by `GET /api/story` (the dashboard's launch builder picks it).
+LAUNCH_PROFILES = {"weare-documented": "weare", "cmi5-full": "cmi5"}
 TRANSPORTS = ("browser", "server")
 COMPLETED = "http://adlnet.gov/expapi/verbs/completed"
 SESSION_EXTENSION = "https://w3id.org/xapi/cmi5/context/extensions/sessionid"
