@@ -451,7 +451,8 @@ def test_html_in_chromium(written):
             details = page.locator("details.scenario.st-passed").first
             assert details.get_attribute("open") is None
             page.locator("table.scenarios tbody tr.st-passed a").first.click()
-            assert details.get_attribute("open") is not None
+            # (the page opens it on `hashchange`, after the click returns: waited for, 5 s at most)
+            sync_api.expect(details).to_have_attribute("open", re.compile(".*"), timeout=5000)
             assert details.locator("table.checks").first.is_visible()
             # A failure's details are open in its cause's fold, its diff in sight.
             shown = "details.scenario.st-failed[open] pre.diff"
