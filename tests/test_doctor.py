@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import select
 import shutil
 import socket
@@ -16,7 +17,6 @@ import pytest
 
 from harness.browser import chromium_executable
 from harness.doctor_checks import python_supported
-from tests.loopback import free_port
 
 
 def doctor(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -148,30 +148,23 @@ def test_a_taken_port_is_named_with_the_fix(tmp_path):
     assert done.returncode == 0, "run does not need serve's port"
 
 
-def test_a_taken_companion_port_is_named_with_its_flag(tmp_path):
-    """serve listens on --port + 1 (the story) and + 2 (course content) too: doctor says which
-    one is taken and which flag moves it."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        taken = listener.getsockname()[1]
-        done = doctor("--json", "--port", str(taken - 2), cwd=tmp_path)
-    check = by_id(as_json(done))["port"]
-    assert check["status"] == "warning", check
-    assert f"port {taken} on 127.0.0.1 is taken" in check["found"]
-    assert (
-        "course content listens there by default (--content-port, --port + 2)" in (check["found"])
-    )
-    assert "--content-port another" in check["fix"] and "--port 0" in check["fix"]
-
-
 def _three_free_ports() -> int:
-    """A port that is free with the next two (bounded: other tests listen on loopback too)."""
+    """A port free with the next two, below the kernel's range for ephemeral ports, where the
+    servers other tests start on port 0 never land (bounded: 50 random tries)."""
+    low = _ephemeral_low()
+    rng = random.Random()
     for _ in range(50):
-        port = free_port()
-        if port + 2 <= 65535 and all(_bindable(port + k) for k in (1, 2)):
+        port = rng.randrange(20000, low - 3)
+        if all(_bindable(port + k) for k in (0, 1, 2)):
             return port
-    raise AssertionError("no three free ports in a row on 127.0.0.1 in 50 tries")
+    raise AssertionError(f"no three free ports in a row in 20000..{low - 1} in 50 tries")
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def _bindable(port: int) -> bool:
@@ -181,6 +174,23 @@ def _bindable(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def test_a_taken_companion_port_is_named_with_its_flag(tmp_path):
+    """serve listens on --port + 1 (the story) and + 2 (course content) too: doctor says which
+    one is taken and which flag moves it."""
+    port = _three_free_ports()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", port + 2))
+        listener.listen()
+        done = doctor("--json", "--port", str(port), cwd=tmp_path)
+    check = by_id(as_json(done))["port"]
+    assert check["status"] == "warning", check
+    assert f"port {port + 2} on 127.0.0.1 is taken" in check["found"], check
+    assert (
+        "course content listens there by default (--content-port, --port + 2)" in (check["found"])
+    )
+    assert "--content-port another" in check["fix"] and "--port 0" in check["fix"]
 
 
 def test_a_free_port_is_ok(tmp_path):
