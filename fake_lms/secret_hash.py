@@ -5,14 +5,15 @@ salt of their own (`hash_secret`, `verify_secret`): the iterations slow down gue
 a person could have chosen. A secret the server generates (`generate_secret`: 256 random bits)
 cannot be guessed whatever the hash, so it is kept as HMAC-SHA256 under a random salt of its own,
 one pass (as services keep the API tokens they issue). A check that succeeded is remembered in
-memory, so a client that sends the same key on every request pays for the hash once per process. cmi5 auth-tokens
-are random UUIDs that are looked up by value: they are kept as HMAC-SHA256 under a random key of
-the store (`token_digest`), which finds the session in one indexed read.
+memory, so a client that sends the same key on every request pays for the hash once per process.
+cmi5 auth-tokens are random UUIDs that are looked up by value: they are kept as HMAC-SHA256
+under a random key of the store (`token_digest`), which finds the session in one indexed read.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -67,16 +68,13 @@ def verify_secret(secret: str, stored: str) -> bool:
     seen = (stored, hashlib.sha256(secret.encode("utf-8")).digest())
     if seen in _checked:
         return True
-    if stored.startswith(GENERATED_SCHEME + "$"):
-        return _verify_generated(secret, stored)
-    scheme, _, rest = stored.partition("$")
-    iterations, _, rest = rest.partition("$")
-    salt, _, digest = rest.partition("$")
-    if scheme != SCHEME or not iterations.isdigit() or not salt or not digest:
+    parsed = _parse(stored)
+    if parsed is None:
         return False  # (not a hash this version makes: never equal to a secret)
+    salt, digest, derive = parsed
     try:
         wanted = base64.b64decode(digest, validate=True)
-        derived = _derive(secret, base64.b64decode(salt, validate=True), int(iterations))
+        derived = derive(secret, base64.b64decode(salt, validate=True))
     except ValueError:
         return False
     if not hmac.compare_digest(derived, wanted):
@@ -85,17 +83,21 @@ def verify_secret(secret: str, stored: str) -> bool:
     return True
 
 
-def _verify_generated(secret: str, stored: str) -> bool:
-    salt, _, digest = stored.removeprefix(GENERATED_SCHEME + "$").partition("$")
-    try:
-        wanted = base64.b64decode(digest, validate=True)
-        derived = _keyed(secret, base64.b64decode(salt, validate=True))
-    except ValueError:
-        return False
-    if not salt or not hmac.compare_digest(derived, wanted):
-        return False
-    _remember(stored, secret)
-    return True
+def _parse(stored: str) -> tuple[str, str, Callable[[str, bytes], bytes]] | None:
+    """A stored hash's salt and digest (base64) and how a secret is hashed with that salt to
+    compare; None when it is not a hash of either scheme."""
+    scheme, _, rest = stored.partition("$")
+    if scheme == GENERATED_SCHEME:
+        derive = _keyed
+    elif scheme == SCHEME:
+        iterations, _, rest = rest.partition("$")
+        if not iterations.isdigit():
+            return None
+        derive = functools.partial(_derive, iterations=int(iterations))
+    else:
+        return None
+    salt, _, digest = rest.partition("$")
+    return (salt, digest, derive) if salt and digest else None
 
 
 def _remember(stored: str, secret: str) -> None:
