@@ -11,7 +11,6 @@ import json
 import operator
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from fake_lms.findings import MISSING, OK, WARNING, Finding, render
 from fake_lms.registry import Registry
+from harness.listening import CONTENT_OFFSET, MAX_PORT, STORY_OFFSET, listen_problem
 
 DIST = "weare-harness"
 
@@ -291,24 +291,13 @@ def db_dir_check(options: Options) -> Finding:
     return Finding(OK if ok else MISSING, found, fix=fix)
 
 
-# The ports `serve --port PORT` listens on by default: the LMS, the hosted story and imported
-# course content (harness/cli/serve.py, `companion_port`), each with the flag that moves it.
+# The ports `serve --port PORT` listens on by default (harness.listening), each with the flag
+# that moves it.
 SERVE_PORTS = (
     (0, "the fake LMS", "--port"),
-    (1, "the story", "--story-port"),
-    (2, "course content", "--content-port"),
+    (STORY_OFFSET, "the story", "--story-port"),
+    (CONTENT_OFFSET, "course content", "--content-port"),
 )
-
-
-def _taken(port: int) -> str | None:
-    """Why `port` on 127.0.0.1 cannot be listened on, or None when it can."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError as exc:
-            return exc.strerror or str(exc)
-    return None
 
 
 @check("port", "serve --port (and its story and content ports, + 1 and + 2)")
@@ -316,9 +305,9 @@ def port_check(options: Options) -> Finding:
     # (--port 0: every port is picked free at start, nothing to check beyond the first)
     offsets = SERVE_PORTS if options.port else SERVE_PORTS[:1]
     wanted = [(options.port + offset, what, flag) for offset, what, flag in offsets]
-    wanted = [(port, what, flag) for port, what, flag in wanted if port <= 65535]
+    wanted = [(port, what, flag) for port, what, flag in wanted if port <= MAX_PORT]
     for port, what, flag in wanted:
-        why = _taken(port)
+        why = listen_problem("127.0.0.1", port)
         if why is None:
             continue
         found = f"port {port} on 127.0.0.1 is taken ({why})"

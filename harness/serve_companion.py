@@ -8,9 +8,8 @@ from collections.abc import Callable
 from typing import Any, Self, TypeVar
 
 from harness.errors import UsageError
+from harness.listening import MAX_PORT
 from harness.serve_server import ServerLimits, make_server
-
-MAX_PORT = 65535
 
 
 class BackgroundServer:

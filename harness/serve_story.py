@@ -9,6 +9,7 @@ from flask import Flask
 
 from fake_lms.admin import STORY_CONFIG
 from fake_lms.admin_cmi5 import register_au
+from harness.listening import STORY_OFFSET
 from harness.serve_companion import BackgroundServer, companion_port
 from harness.story.behaviour import BEHAVIOURS, LAUNCH_PROFILES, StoryConfig
 from harness.story.server import STORY_BASE, StoryRegistry, create_story_app
@@ -29,7 +30,7 @@ def add_flags(p: argparse.ArgumentParser) -> None:
 def story_port(args: argparse.Namespace) -> int:
     """The story's port: --story-port, else the LMS port + 1 (a free one when that is 0); a
     port out of 0..65535 is a usage error naming where it came from."""
-    return companion_port(args.story_port, args.port, 1, "--story-port", "--no-story")
+    return companion_port(args.story_port, args.port, STORY_OFFSET, "--story-port", "--no-story")
 
 
 class HostedStory(BackgroundServer):

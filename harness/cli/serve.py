@@ -26,6 +26,7 @@ from fake_lms.quirks import QuirkError, check_names, check_xapi_version_agrees, 
 from harness.cli.args import http_url, port
 from harness.cli.commands import summary
 from harness.errors import UsageError
+from harness.listening import CONTENT_OFFSET
 from harness.public_base import bracketed, exposure_warning, reachable_host
 from harness.queue_log import explain_queue_depth
 from harness.serve_companion import BackgroundServer, companion_port, start_companion
@@ -266,7 +267,7 @@ def run(args: argparse.Namespace) -> int:
     config = build_config(args)
     limits = server_limits(args)
     story_at = None if args.no_story else story_port(args)
-    content_at = companion_port(args.content_port, args.port, 2, "--content-port", "")
+    content_at = companion_port(args.content_port, args.port, CONTENT_OFFSET, "--content-port", "")
     if args.db != ":memory:":
         try:
             make_folder(Path(args.db).parent)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,6 +22,7 @@ from harness.certify.context import CertInputs, input_secrets
 from harness.certify.run import notice
 from harness.cli.args import http_url, port
 from harness.errors import UsageError
+from harness.listening import listen_problem
 from harness.report.meta import command_line
 
 DEFAULT_TIMEOUT_S = 900.0  # how long certify --capture waits for the launches
@@ -75,18 +75,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def listen_problem(host: str, port: int) -> str | None:
-    """Why the capture server could not listen there (werkzeug would print and exit instead)."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
-    except OSError as exc:
-        return exc.strerror or str(exc)
-    return None
-
-
 def run(args: argparse.Namespace, secrets: list[Callable[[], Iterable[str]]] | None = None) -> int:
     """Capture, judge and report; `secrets` gets the sources of what an internal error's
     report must hide (the API key, then every secret the session's recorder learns)."""
@@ -114,7 +102,7 @@ def run(args: argparse.Namespace, secrets: list[Callable[[], Iterable[str]]] | N
     )
     sources.append(lambda: [session.secret, *(session.ctx.http.secrets if session.ctx else [])])
     server = CaptureServer(session, host=args.host, port=args.port, public_url=args.public_url)
-    problem = listen_problem(args.host, args.port)
+    problem = listen_problem(args.host, args.port)  # (werkzeug would print and exit instead)
     if problem is None:
         try:
             server.start()
