@@ -20,3 +20,11 @@ pytest_plugins = ["tests.cpu_budget", "tests.full_proofs"]
 def lms(tmp_path) -> Iterator[FakeLMS]:
     with FakeLMS(LMSConfig(db_path=str(tmp_path / "lms.db"))) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def module_lms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeLMS]:
+    """One fake LMS (default configuration, its own store) for a whole test module, whose tests
+    each use statements, ids or mounts of their own."""
+    with FakeLMS(LMSConfig(db_path=str(tmp_path_factory.mktemp("lms") / "lms.db"))) as server:
+        yield server

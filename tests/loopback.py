@@ -3,7 +3,7 @@
 `answering(func)` serves until the block ends; `func(method, path, body)` returns (status,
 headers, body) (with `headers=True`, `func(method, path, body, request_headers)`). `serving(handler)` does the same for any http.server handler. `dead_port()` is
 a port nothing listens on, `free_port()` one to start a server on, `free_port_pair()` a port P
-with P and P+1 free; `black_hole()` accepts connections and never answers.
+with P and P+1 free (`free_ports(count)`: P to P+count-1); `black_hole()` accepts connections and never answers.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def _ephemeral_ports() -> range:
     return range(low, high + 1)
 
 
-def _free_ports(count: int) -> int:
+def free_ports(count: int) -> int:
     """A port P with P ... P+count-1 free on loopback (bounded tries), outside the ephemeral range.
 
     A port the kernel once gave for port 0 is handed out again to any other server asking for
@@ -118,12 +118,12 @@ def _free_ports(count: int) -> int:
 
 def free_port() -> int:
     """A loopback port nothing listens on now, for a server the test starts on it."""
-    return _free_ports(1)
+    return free_ports(1)
 
 
 def free_port_pair() -> int:
     """A port P with P and P+1 free (a server per pytest-xdist worker, say)."""
-    return _free_ports(2)
+    return free_ports(2)
 
 
 @contextmanager

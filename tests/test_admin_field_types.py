@@ -8,13 +8,11 @@ every `/api/` operation with a JSON request body, every property of that body's 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
 from fake_lms.openapi import allows, document, resolve_ref, schema_types
 
@@ -61,9 +59,8 @@ def test_the_description_gives_admin_bodies_with_fields():
 
 
 @pytest.fixture(scope="module")
-def lms(tmp_path_factory) -> Iterator[FakeLMS]:
-    with FakeLMS(LMSConfig(db_path=str(tmp_path_factory.mktemp("types") / "lms.db"))) as server:
-        yield server
+def lms(module_lms: FakeLMS) -> FakeLMS:
+    return module_lms
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import select
 import shutil
 import socket
@@ -17,6 +16,7 @@ import pytest
 
 from harness.browser import chromium_executable
 from harness.doctor_checks import python_supported
+from tests.loopback import free_ports
 
 
 def doctor(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -148,38 +148,10 @@ def test_a_taken_port_is_named_with_the_fix(tmp_path):
     assert done.returncode == 0, "run does not need serve's port"
 
 
-def _three_free_ports() -> int:
-    """A port free with the next two, below the kernel's range for ephemeral ports, where the
-    servers other tests start on port 0 never land (bounded: 50 random tries)."""
-    low = _ephemeral_low()
-    rng = random.Random()
-    for _ in range(50):
-        port = rng.randrange(20000, low - 3)
-        if all(_bindable(port + k) for k in (0, 1, 2)):
-            return port
-    raise AssertionError(f"no three free ports in a row in 20000..{low - 1} in 50 tries")
-
-
-def _ephemeral_low() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768  # Linux's default
-
-
-def _bindable(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def test_a_taken_companion_port_is_named_with_its_flag(tmp_path):
     """serve listens on --port + 1 (the story) and + 2 (course content) too: doctor says which
     one is taken and which flag moves it."""
-    port = _three_free_ports()
+    port = free_ports(3)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
         listener.bind(("127.0.0.1", port + 2))
         listener.listen()
@@ -194,7 +166,7 @@ def test_a_taken_companion_port_is_named_with_its_flag(tmp_path):
 
 
 def test_a_free_port_is_ok(tmp_path):
-    port = _three_free_ports()
+    port = free_ports(3)
     check = by_id(as_json(doctor("--json", "--port", str(port), cwd=tmp_path)))["port"]
     assert check["status"] == "ok", check
     assert (

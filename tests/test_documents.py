@@ -8,7 +8,6 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -18,7 +17,6 @@ from typing import Any
 import pytest
 import requests
 
-from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
 
 ACTIVITY = "http://www.example.com/activityId/hashset"
@@ -43,10 +41,8 @@ ACTIVITY_PROFILE = "activities/profile"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeLMS]:
-    db_path = tmp_path_factory.mktemp("documents") / "lms.db"
-    with FakeLMS(LMSConfig(db_path=str(db_path))) as running:
-        yield running
+def server(module_lms: FakeLMS) -> FakeLMS:
+    return module_lms
 
 
 @dataclass

@@ -16,7 +16,6 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,10 +39,8 @@ ACTIVITY = "https://weare.example.com/stories/42"
 
 
 @pytest.fixture(scope="module")
-def lms(tmp_path_factory) -> Iterator[FakeLMS]:
-    path = tmp_path_factory.mktemp("hostile") / "lms.db"
-    with FakeLMS(LMSConfig(db_path=str(path))) as server:
-        yield server
+def lms(module_lms: FakeLMS) -> FakeLMS:
+    return module_lms
 
 
 # --- building nested JSON ----------------------------------------------------------------------

@@ -6,12 +6,10 @@ xAPI 1.0.3 Data (xAPI-D) or the 2.0.0 deltas of cmi5-xapi-rules.md §5.8."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
 from tests.factories import statement
 
@@ -27,11 +25,9 @@ NEEDS_ONE_IFI = "an Agent needs exactly one of mbox, mbox_sha1sum, openid, accou
 
 
 @pytest.fixture(scope="module")
-def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeLMS]:
+def lrs(module_lms: FakeLMS) -> FakeLMS:
     """One LRS for the module: each case posts a statement of its own and reads only its answer."""
-    db = tmp_path_factory.mktemp("refusals") / "lms.db"
-    with FakeLMS(LMSConfig(db_path=str(db))) as server:
-        yield server
+    return module_lms
 
 
 def stmt(**changes: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_lms import LMSConfig, journal
+from fake_lms import journal
 from fake_lms.db import SCHEMA_VERSION, Database
 from fake_lms.live import FakeLMS
 from fake_lms.mounts import ensure_mount
@@ -27,10 +27,8 @@ SCHEMA_4 = Path(__file__).parent / "data" / "schema_v4.sql"
 
 
 @pytest.fixture(scope="module")
-def lms(tmp_path_factory) -> Iterator[FakeLMS]:
-    path = tmp_path_factory.mktemp("index") / "lms.db"
-    with FakeLMS(LMSConfig(db_path=str(path))) as server:
-        yield server
+def lms(module_lms: FakeLMS) -> FakeLMS:
+    return module_lms
 
 
 def _actor() -> dict:
