@@ -63,6 +63,7 @@ class SlowClientChannel(HTTPChannel):
 
     request_started = 0.0
     input_ended = False  # the client shut down its sending side with requests still to answer
+    in_write = False  # a worker thread is handing output over and sending it
 
     def handle_read(self) -> None:
         if self.socket is None:  # a channel is made with the socket it reads; closed since
@@ -84,7 +85,32 @@ class SlowClientChannel(HTTPChannel):
         return not self.input_ended and super().readable()
 
     def writable(self) -> bool:
-        return bool(super().writable()) or self.answered_all()
+        """Whether the event loop has output of this connection to send now.
+
+        A worker thread sends its output itself, within `write_soon` (waitress's `send_bytes` is
+        1). waitress's own answer is "yes" whenever output is pending, and a socket is nearly
+        always ready to write, so while a worker was between handing output over and having sent
+        it, the loop went round without sleeping, tens of rounds per request, each holding the
+        GIL the worker needed to finish sending (bench/request_cost.py: waitress's main thread
+        took 1.2 ms of CPU per request under cmi5 learners, more than a third of the server's).
+        Here that output is the worker's until `write_soon` returns, unless the worker waits for
+        the loop (past waitress's output high watermark)."""
+        if self.answered_all() or self.will_close or self.close_when_flushed:
+            return True
+        if not self.total_outbufs_len:
+            return False
+        return not self.in_write or self.total_outbufs_len > self.adj.outbuf_high_watermark
+
+    def write_soon(self, data: Any) -> int:
+        """waitress's, with `in_write` held; what it could not send is the loop's afterwards."""
+        self.in_write = True
+        try:
+            sent: int = super().write_soon(data)
+            return sent
+        finally:
+            self.in_write = False
+            if self.total_outbufs_len:
+                self.server.pull_trigger()  # (the loop may have looked while in_write held)
 
     def handle_write(self) -> None:
         if self.answered_all():
