@@ -92,11 +92,18 @@ format: $(VENV)/.installed-test
 # one-statement POSTs while 4 × 16 MiB batches are in flight: reports/bench/large_bodies.json.
 # Then the start-up times (--version, --help, serve's first answer): reports/bench/startup.json.
 # Then a scenario's mounts and keys, chosen and generated secrets: reports/bench/scenario_setup.json.
+# Then learners/s with `weare-harness load` (cmi5-full against serve; weare-documented against serve
+# and Ralph): reports/bench/learners.json. Then where serve's CPU goes per resource and thread
+# under cmi5 learners: reports/bench/request_cost.json. Then 10 `kill -9` cycles under load:
+# acknowledged statements lost or stored twice (none allowed).
 bench: $(STAMP) $(RALPH)
 	$(PY) bench/lrs_bench.py
 	$(PY) bench/large_bodies_bench.py
 	$(PY) bench/startup_bench.py
 	$(PY) bench/scenario_setup_bench.py
+	$(PY) bench/learners_bench.py
+	$(PY) bench/request_cost.py --load learners
+	$(PY) bench/kill9_bench.py --cycles 10
 
 # Schemathesis against a live serve, FUZZ_REQUESTS per resource (reports/bench/fuzz_results.json),
 # then the statement property with FUZZ_PROPERTY_EXAMPLES mutated statements. Exit 1 on any finding.

@@ -16,6 +16,7 @@ import argparse
 import base64
 import http.client
 import json
+import os
 import random
 import sqlite3
 import sys
@@ -97,6 +98,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args()
+    load_before = round(os.getloadavg()[0], 2)
     rng = random.Random(args.seed)
     acked: list[str] = []
     retries: list[list[list[dict]]] = [[] for _ in range(args.clients)]
@@ -150,7 +152,8 @@ def main() -> int:
     print(
         f"{kills} kill -9 cycles, {args.clients} clients: {result['acknowledged']} statements "
         f"acknowledged, {len(lost)} lost, {len(duplicated)} duplicated, integrity {integrity}"
-        f" -> {'OK' if ok else 'FAILED'}"
+        f" -> {'OK' if ok else 'FAILED'} (load average, 1 min: before {load_before:g},"
+        f" after {os.getloadavg()[0]:.2f})"
     )
     return 0 if ok else 1
 

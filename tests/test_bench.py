@@ -156,3 +156,45 @@ def test_the_scenario_setup_bench_times_both_ways_of_making_keys(tmp_path: Path)
     chosen, generated = per["chosen secrets (PBKDF2)"], per["generated secrets (HMAC)"]
     assert chosen["cpu_ms"] > generated["cpu_ms"] > 0, per
     assert "ms CPU" in done.stdout and "load average" in done.stdout
+
+
+def test_the_request_cost_bench_splits_the_cpu_by_resource_and_thread(tmp_path: Path) -> None:
+    """bench/request_cost.py (run by `make bench`): every request counted under its resource,
+    with the request threads' CPU, and the server's CPU split by thread from /proc."""
+    out = tmp_path / "cost.json"
+    done = run_bench(
+        "bench/request_cost.py", "--load", "singles", "--singles", "10", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    # 4 clients × (10 + a warm-up of 20), all on the statements resource
+    assert report["resources"]["POST /xapi/M/statements"]["requests"] == 120, report["resources"]
+    assert report["resources"]["POST /xapi/M/statements"]["thread_cpu_ms_each"] > 0
+    threads = report["threads_cpu_ms_per_request"]
+    assert (
+        threads["request threads"] > 0
+        and threads["waitress main thread (accept, read, parse, write)"] > 0
+    ), threads
+    assert "POSTs/s" in done.stdout and "load average" in done.stdout
+
+
+def test_the_learners_bench_measures_both_behaviours(tmp_path: Path) -> None:
+    """bench/learners_bench.py (run by `make bench`): cmi5-full and weare-documented learners
+    against `serve`, each with its rate, its loss check and the client's CPU per learner; and
+    Ralph's row, measured when Ralph is installed, else said skipped."""
+    out = tmp_path / "learners.json"
+    args = ("--users", "2", "--seconds", "3", "--out", str(out))
+    done = run_bench("bench/learners_bench.py", *args, *(() if RALPH.exists() else ("--no-ralph",)))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    loads = json.loads(out.read_text())["loads"]
+    for key in ("cmi5-full@weare-harness", "documented@weare-harness"):
+        row = loads[key]
+        assert row["learners_completed"] > 0 and row["lost"] == 0, row
+        assert row["client_cpu_ms_per_learner"] > 0, row
+    assert (
+        loads["cmi5-full@weare-harness"]["requests"]
+        >= 7 * loads["cmi5-full@weare-harness"]["learners_completed"]
+    )
+    ralph = loads["documented@Ralph"]
+    assert ralph.get("learners_completed", 0) > 0 if RALPH.exists() else "skipped" in ralph, ralph
+    assert "learners/s" in done.stdout and "load average" in done.stdout
