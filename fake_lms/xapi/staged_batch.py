@@ -62,13 +62,15 @@ def begin(
     attachment_parts: list[tuple[str, str, bytes]],
     *,
     may_stage: bool,
+    known: dict[tuple[str, str], int] | None = None,
 ) -> Staged | None:
     """Inside the caller's write transaction: store a small batch (or any batch when not
-    `may_stage`) at once and return None, or reserve a large one for `finish`."""
+    `may_stage`) at once and return None, or reserve a large one for `finish`. `known`: the
+    batch's index key ids read before the write lock (`statement_store.key_ids`)."""
     large = may_stage and len(batch) > STAGED_FROM
     fresh = statement_store.admit(conn, mount, batch, attachment_parts, compare=not large)
     if not large:
-        statement_store.write(conn, mount, fresh)
+        statement_store.write(conn, mount, fresh, known)
         return None
     statement_store.place(conn, fresh)
     staged = Staged(mount, fresh)

@@ -250,12 +250,18 @@ def admit(
     return [p for p in batch if p.id not in already]
 
 
-def write(conn: sqlite3.Connection, mount: str, fresh: list[Prepared]) -> None:
-    """Insert admitted statements, visible when the caller's transaction commits."""
+def write(
+    conn: sqlite3.Connection,
+    mount: str,
+    fresh: list[Prepared],
+    known: dict[tuple[str, str], int] | None = None,
+) -> None:
+    """Insert admitted statements, visible when the caller's transaction commits. `known`: index
+    key ids read before the write lock (`key_ids`)."""
     if not fresh:
         return
     place(conn, fresh)
-    write_rows(conn, mount, fresh)
+    write_rows(conn, mount, fresh, known)
     link(conn, mount, fresh, gathered(fresh))
 
 
@@ -263,12 +269,14 @@ def place(conn: sqlite3.Connection, fresh: list[Prepared]) -> int:
     """Number `fresh` after every stored and pending statement (returns the first number); a
     statement whose stored time is older than the newest one's is restamped (the write lock is
     held)."""
-    last = conn.execute(
-        "SELECT seq, stored_us FROM statements ORDER BY seq DESC LIMIT 1"
+    # (one query: each SQLite call lets the GIL go, and the write lock waits to get it back)
+    row = conn.execute(
+        "SELECT last.seq, last.stored_us, pending.hi, pending.us"
+        " FROM (SELECT MAX(hi) AS hi, MAX(stored_us) AS us FROM pending_batches) AS pending"
+        " LEFT JOIN (SELECT seq, stored_us FROM statements ORDER BY seq DESC LIMIT 1) AS last"
     ).fetchone()
-    pending = conn.execute("SELECT MAX(hi), MAX(stored_us) FROM pending_batches").fetchone()
-    last_seq = max(last[0] if last else 0, pending[0] or 0)
-    last_us = max(last[1] if last else 0, pending[1] or 0)
+    last_seq = max(row[0] or 0, row[2] or 0)
+    last_us = max(row[1] or 0, row[3] or 0)
     for seq, p in enumerate(fresh, start=last_seq + 1):
         p.seq = seq
         if p.stored_us < last_us:

@@ -214,11 +214,17 @@ def _store(xreq: XRequest, items: list[dict[str, Any]], parts: dict[str, Any]) -
     attachment_rows = [(sha2, ctype, content) for sha2, (ctype, content) in parts.items()]
     ids = [p.id for p in prepared]
     statement_store.pack(prepared)  # (encoding and compressing: before the write lock)
+    # (the index keys already made, also before it; a large batch looks its up chunk by chunk)
+    known = (
+        statement_store.key_ids(lms.db.connection(), g.mount, prepared)
+        if len(prepared) <= staged_batch.STAGED_FROM
+        else None
+    )
     # Judged, stored and recorded in one transaction: parallel requests queue on its lock. A
     # large batch only reserves its place there and is stored in short steps (staged_batch).
     with judged_write(lms.db, principal, items, base, g.mount_mode) as (conn, recorded):
         staged = current_access().begin(
-            conn, g.mount, prepared, attachment_rows, may_stage=not recorded
+            conn, g.mount, prepared, attachment_rows, may_stage=not recorded, known=known
         )
     if staged is not None:
         staged_batch.finish(lms.db, staged)
