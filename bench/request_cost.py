@@ -14,7 +14,9 @@ journal writer and the rest. Nothing is profiled, so the figures are those of a 
 plus the few microseconds of the layer.
 
 Prints, per resource: requests, request-thread CPU per request and its share; then each thread
-group's CPU per request and per learner, and the rate one core could serve at that cost.
+group's CPU per request and per learner, and the rate one core could serve at that cost; then
+the store's write lock per write transaction: how long it was waited for and held, and how much
+of the holding was the holder's own CPU (the rest it waited, mostly for the GIL).
 Writes reports/bench/request_cost.json. Exit 1 when a request failed, 2 when serve did not start.
 """
 
@@ -29,7 +31,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +64,7 @@ def _serve_measured(argv: list[str]) -> int:
 
     import fake_lms
     import harness.cli.serve as serve_cli
+    from fake_lms.db import Database
 
     costs: dict[str, list[float]] = {}
     lock = threading.Lock()
@@ -87,6 +91,22 @@ def _serve_measured(argv: list[str]) -> int:
 
     serve_cli.create_app = create_app  # type: ignore[attr-defined]
     out = Path(os.environ[OUT_ENV])
+    lock_times: list[tuple[float, float, float]] = []  # (waited, held, holder's CPU) per write
+    real_write = Database.write
+
+    @contextmanager
+    def write(self: Database) -> Iterator[Any]:
+        asked = time.perf_counter()
+        with real_write(self) as conn:
+            got, cpu = time.perf_counter(), time.thread_time()
+            try:
+                yield conn
+            finally:
+                lock_times.append(
+                    (got - asked, time.perf_counter() - got, time.thread_time() - cpu)
+                )
+
+    Database.write = write  # type: ignore[method-assign,assignment]
 
     def names() -> None:  # which native thread is which, for the parent's /proc reading
         while True:
@@ -96,6 +116,7 @@ def _serve_measured(argv: list[str]) -> int:
 
     threading.Thread(target=names, daemon=True).start()
     atexit.register(lambda: (out / "costs.json").write_text(json.dumps(costs)))
+    atexit.register(lambda: (out / "lock.json").write_text(json.dumps(lock_times)))
     from harness.cli import main
 
     return main(argv)
@@ -191,6 +212,7 @@ def main() -> int:
             server.terminate()
         names = {int(k): v for k, v in json.loads((folder / "threads.json").read_text()).items()}
         costs = json.loads((folder / "costs.json").read_text())
+        lock = json.loads((folder / "lock.json").read_text())
     load_avg_after = [round(x, 2) for x in os.getloadavg()]
 
     requests = sum(int(n) for n, _ in costs.values())
@@ -224,6 +246,7 @@ def main() -> int:
             key: round(1000 * cpu / max(requests, 1), 3)
             for key, cpu in sorted(threads.items(), key=lambda kv: -kv[1])
         },
+        "write_lock": lock_summary(lock),
         "result": result,
     }
     if learners:
@@ -234,6 +257,27 @@ def main() -> int:
     print(text(report))
     failed = result.get("requests_failed") or result.get("failures") or result.get("lost")
     return 1 if failed else 0
+
+
+def lock_summary(times: list[list[float]]) -> dict[str, Any]:
+    """The store's write lock per write transaction: waited for, held, and the holder's own CPU
+    while it held it (the rest of the time held, it waited: for the GIL, or for I/O)."""
+    if not times:
+        return {"writes": 0}
+
+    def p50_ms(values: list[float]) -> float:
+        return round(1000 * sorted(values)[len(values) // 2], 3)
+
+    def mean_ms(values: list[float]) -> float:
+        return round(1000 * sum(values) / len(values), 3)
+
+    waited, held, cpu = ([t[i] for t in times] for i in range(3))
+    return {
+        "writes": len(times),
+        "waited_ms": {"mean": mean_ms(waited), "p50": p50_ms(waited)},
+        "held_ms": {"mean": mean_ms(held), "p50": p50_ms(held)},
+        "holder_cpu_ms": {"mean": mean_ms(cpu), "p50": p50_ms(cpu)},
+    }
 
 
 def text(report: dict[str, Any]) -> str:
@@ -266,6 +310,13 @@ def text(report: dict[str, Any]) -> str:
     )
     for key, ms in report["threads_cpu_ms_per_request"].items():
         lines.append(f"  {key:60} {ms:8.3f} ms")
+    lock = report["write_lock"]
+    if lock["writes"]:
+        lines.append(
+            f"the store's write lock, {lock['writes']} writes: held {lock['held_ms']['mean']} ms"
+            f" (mean) for {lock['holder_cpu_ms']['mean']} ms of the holder's CPU; waited for"
+            f" {lock['waited_ms']['mean']} ms"
+        )
     if "server_cpu_ms_per_learner" in report:
         lines.append(
             f"server CPU per completed learner: {report['server_cpu_ms_per_learner']} ms"

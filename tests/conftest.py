@@ -10,6 +10,7 @@ import pytest
 from fake_lms import LMSConfig
 from fake_lms.live import FakeLMS
 from tests.chromium import browser  # noqa: F401 (one Chromium per module that asks for it)
+from tests.wsgi_served import served  # noqa: F401 (WSGI apps on serve's server, in a thread)
 
 # tests.cpu_budget: the longest files first; WEARE_TEST_CPU=FILE: time per test.
 # tests.full_proofs: what only `make test-full` runs.

@@ -175,7 +175,11 @@ def test_the_request_cost_bench_splits_the_cpu_by_resource_and_thread(tmp_path: 
         threads["request threads"] > 0
         and threads["waitress main thread (accept, read, parse, write)"] > 0
     ), threads
-    assert "POSTs/s" in done.stdout and "load average" in done.stdout
+    lock = report["write_lock"]
+    assert lock["writes"] >= 120 and lock["held_ms"]["mean"] > 0, lock
+    assert (
+        "POSTs/s" in done.stdout and "write lock" in done.stdout and "load average" in done.stdout
+    )
 
 
 def test_the_learners_bench_measures_both_behaviours(tmp_path: Path) -> None:

@@ -25,28 +25,6 @@ from harness.serve_server import ServerLimits, SlowClientChannel, make_server
 HOLD_S = 0.6
 
 
-class Served:
-    """A WSGI app on `make_server` in a thread."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self.server = make_server(app, "127.0.0.1", 0, ServerLimits())
-        self.port = self.server.effective_port
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def get(self, path: str = "/") -> tuple[int, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        try:
-            conn.request("GET", path)
-            answer = conn.getresponse()
-            return answer.status, answer.read()
-        finally:
-            conn.close()
-
-    def close(self) -> None:
-        self.server.close()
-
-
 def holding_app(body: bytes, hold_s: float) -> Callable[..., Iterable[bytes]]:
     """Sends `body`, then keeps its worker thread `hold_s` seconds before the request ends."""
 
@@ -56,19 +34,6 @@ def holding_app(body: bytes, hold_s: float) -> Callable[..., Iterable[bytes]]:
         time.sleep(hold_s)  # (the worker is still serving: the body was handed over)
 
     return app
-
-
-@pytest.fixture
-def served() -> Iterator[Callable[[Callable[..., Iterable[bytes]]], Served]]:
-    made: list[Served] = []
-
-    def make(app: Callable[..., Iterable[bytes]]) -> Served:
-        made.append(Served(app))
-        return made[-1]
-
-    yield make
-    for server in made:
-        server.close()
 
 
 @pytest.fixture
@@ -144,7 +109,7 @@ def test_output_a_worker_could_not_send_is_sent_when_its_request_ends(served):
     # where the worker waits for the loop to send; the client reads it all
     body = os.urandom(1024) * (32 * 1024)
     server = served(holding_app(body, 0.2))
-    status, got = server.get()
+    status, got = server.request()
     assert status == 200
     assert got == body
 
