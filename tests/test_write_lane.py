@@ -15,7 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from harness import serve_lanes
-from harness.serve_lanes import WRITE_LANE_MAX_QUEUED, _WriteLane, is_statement_write
+from harness.serve_lanes import WRITE_LANE_MAX_QUEUED, _Write, _WriteLane, is_statement_write
 
 LARGE = 1024 * 1024
 SLOW_MARK = b"slow"
@@ -90,3 +90,13 @@ def test_a_write_behind_a_slow_one_goes_to_the_ordinary_threads(served) -> None:
         assert slow.result(timeout=10) == (200, b"waitress-writes-0")
     assert status == 200 and b"writes" not in name, name
     assert waited < 0.3, f"the write waited {waited:.2f} s behind the slow one"
+
+
+def test_a_write_cancelled_in_the_queue_leaves_it() -> None:
+    lane = _WriteLane()
+    cancelled: list[bool] = []
+    assert all(lane.takes_more() for _ in range(WRITE_LANE_MAX_QUEUED))
+    queued = _Write(SimpleNamespace(cancel=lambda: cancelled.append(True)), lane)
+    queued.cancel()  # (a server shutting down cancels what is still queued)
+    assert cancelled == [True]
+    assert lane.takes_more()  # its place in the queue is free again
