@@ -38,7 +38,13 @@ MODES = ("batched", "single", "single-clients")
 
 def cpu_seconds(pid: int) -> float:
     """user + system CPU time of a process, from /proc (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return stat_cpu_seconds(Path(f"/proc/{pid}/stat"))
+
+
+def stat_cpu_seconds(stat: Path) -> float:
+    """user + system CPU time in a /proc `stat` file: a process's, or one of its threads'
+    (/proc/PID/task/TID/stat)."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
 
 

@@ -29,10 +29,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from targets import ROOT, RalphError, RalphTarget, WeareTarget, ralph_installed
+from targets import API_KEY, ROOT, RalphError, RalphTarget, WeareTarget, ralph_installed
 
 OUT = ROOT / "reports" / "bench" / "learners.json"
-API_KEY = "bench:s3cret-bench"
 WEARE = str(ROOT / ".venv" / "bin" / "weare-harness")
 
 

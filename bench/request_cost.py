@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -39,8 +38,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "reports" / "bench" / "request_cost.json"
 OUT_ENV = "REQUEST_COST_DIR"
-TICK = os.sysconf("SC_CLK_TCK")
-API_KEY = "bench:s3cret-bench"
 # (pattern, replacement): ids folded so that each resource is one line
 FOLDS = (
     (re.compile(r"^/xapi/[^/]+/+"), "/xapi/M/"),
@@ -124,13 +121,14 @@ def _serve_measured(argv: list[str]) -> int:
 
 def thread_cpu(pid: int) -> dict[int, float]:
     """Each thread's user + system CPU seconds, from /proc."""
+    from ingest_cpu import stat_cpu_seconds
+
     out: dict[int, float] = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
-            fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            out[int(tid)] = stat_cpu_seconds(Path(f"/proc/{pid}/task/{tid}/stat"))
+        except OSError:  # (a thread that ended meanwhile)
             continue
-        out[int(tid)] = (int(fields[11]) + int(fields[12])) / TICK
     return out
 
 
@@ -146,20 +144,6 @@ def group(name: str, pid_is_main: bool) -> str:
     return "other threads (story and content servers, timers)"
 
 
-def learners_load(base: str, users: int, seconds: int, folder: Path) -> dict[str, Any]:
-    cmd = [
-        str(ROOT / ".venv" / "bin" / "weare-harness"),
-        *("load", "--lms", base, "--api-key", API_KEY, "--users", str(users)),
-        *("--duration", str(seconds), "--yes", "--json", "--report-dir", str(folder)),
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
-    try:
-        summary: dict[str, Any] = json.loads(done.stdout)
-    except ValueError:
-        return {"failures": 1, "error": (done.stderr or done.stdout)[-500:]}
-    return summary
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--load", choices=("learners", "singles"), default="learners")
@@ -172,7 +156,8 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
     import loads
-    from targets import serve_endpoint
+    from learners_bench import load as learners_load
+    from targets import API_KEY, serve_endpoint
 
     from tests.serve_process import ServeProcess
 
@@ -200,7 +185,7 @@ def main() -> int:
             before = thread_cpu(pid)
             began = time.monotonic()
             if args.load == "learners":
-                result = learners_load(server.base_url, args.users, args.seconds, folder)
+                result = learners_load(["--lms", server.base_url], args.users, args.seconds)
             else:
                 result = loads.concurrent_singles(
                     serve_endpoint(server), clients=4, count=args.singles, max_s=120
@@ -255,7 +240,12 @@ def main() -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(text(report))
-    failed = result.get("requests_failed") or result.get("failures") or result.get("lost")
+    failed = (
+        result.get("error")
+        or result.get("requests_failed")
+        or result.get("failures")
+        or result.get("lost")
+    )
     return 1 if failed else 0
 
 

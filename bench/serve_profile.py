@@ -102,7 +102,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "bench"))
     import loads
-    from targets import serve_endpoint
+    from targets import API_KEY, serve_endpoint
 
     from tests.serve_process import ServeProcess
 
@@ -112,7 +112,7 @@ def main() -> int:
         server = ServeProcess(
             Path(tmp) / "profile.db",
             "--no-story",
-            api_key="bench:s3cret-bench",
+            api_key=API_KEY,
             command=(sys.executable, __file__),
             env={**os.environ, OUT_ENV: str(folder)},
         ).start()

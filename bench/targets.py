@@ -20,6 +20,7 @@ from tests.ralph_process import RALPH, RalphError, ralph_lrs  # noqa: E402, F401
 from tests.serve_process import ServeProcess  # noqa: E402
 
 RALPH_PYTHON = RALPH.with_name("python")
+API_KEY = "bench:s3cret-bench"  # USER:SECRET of every `serve` the benches start
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class WeareTarget:
     def __init__(self, *extra: str) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="bench-weare-")
         self.db = Path(self._tmp.name) / "bench.db"
-        self.server = ServeProcess(self.db, *extra, api_key="bench:s3cret-bench")
+        self.server = ServeProcess(self.db, *extra, api_key=API_KEY)
 
     def __enter__(self) -> Endpoint:
         self.server.start()

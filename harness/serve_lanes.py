@@ -57,7 +57,7 @@ class LaneDispatcher(ThreadedTaskDispatcher):
     def add_task(self, task: Any) -> None:
         credential = self.large_body_credential(task)
         if credential is None:
-            if is_statement_write(task, self.large_body_bytes) and self.writes.takes_more():
+            if is_statement_write(task, self.large_body_bytes) and self.writes.admit():
                 self.writes.add_task(_Write(task, self.writes))  # type: ignore[arg-type]
                 return
             super().add_task(task)
@@ -184,8 +184,8 @@ def is_statement_write(task: Any, large_body_bytes: int) -> bool:
         return False
     request = requests[0]
     return (
-        getattr(request, "command", "") in ("POST", "PUT")
-        and bool(_STATEMENTS_PATH.match(getattr(request, "path", "")))
+        request.command in ("POST", "PUT")
+        and bool(_STATEMENTS_PATH.match(request.path))
         and request.body_bytes_received < large_body_bytes
     )
 
@@ -205,8 +205,9 @@ class _WriteLane(ThreadedTaskDispatcher):
         self.queued = 0
         self.started: float | None = None  # when the write being served began
 
-    def takes_more(self) -> bool:
-        """Whether a new write would wait briefly here (else it goes to the ordinary threads)."""
+    def admit(self) -> bool:
+        """Take a place in the queue for a new write if it would wait here only briefly; False
+        (and no place taken): the ordinary threads are to serve it."""
         with self.state_lock:
             if self.queued >= WRITE_LANE_MAX_QUEUED:
                 return False

@@ -53,22 +53,22 @@ def test_other_requests_are_not() -> None:
 
 def test_the_lane_takes_no_more_than_its_queue() -> None:
     lane = _WriteLane()
-    assert all(lane.takes_more() for _ in range(WRITE_LANE_MAX_QUEUED))
-    assert not lane.takes_more()
+    assert all(lane.admit() for _ in range(WRITE_LANE_MAX_QUEUED))
+    assert not lane.admit()
     lane.serving()  # one leaves the queue for the thread
-    assert lane.takes_more()
+    assert lane.admit()
 
 
 def test_the_lane_takes_nothing_behind_a_slow_write() -> None:
     lane = _WriteLane()
-    assert lane.takes_more()
+    assert lane.admit()
     lane.serving()
-    assert lane.takes_more()  # the write being served began just now
+    assert lane.admit()  # the write being served began just now
     lane.serving()
     lane.started = time.monotonic() - 10 * serve_lanes.WRITE_LANE_PATIENCE_S
-    assert not lane.takes_more()
+    assert not lane.admit()
     lane.served()
-    assert lane.takes_more()
+    assert lane.admit()
 
 
 def test_writes_run_in_the_lane_and_reads_on_the_ordinary_threads(served) -> None:
@@ -95,8 +95,8 @@ def test_a_write_behind_a_slow_one_goes_to_the_ordinary_threads(served) -> None:
 def test_a_write_cancelled_in_the_queue_leaves_it() -> None:
     lane = _WriteLane()
     cancelled: list[bool] = []
-    assert all(lane.takes_more() for _ in range(WRITE_LANE_MAX_QUEUED))
+    assert all(lane.admit() for _ in range(WRITE_LANE_MAX_QUEUED))
     queued = _Write(SimpleNamespace(cancel=lambda: cancelled.append(True)), lane)
     queued.cancel()  # (a server shutting down cancels what is still queued)
     assert cancelled == [True]
-    assert lane.takes_more()  # its place in the queue is free again
+    assert lane.admit()  # its place in the queue is free again
